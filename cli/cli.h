@@ -1,0 +1,107 @@
+/*
+ * cli.h - shared pieces of the dfota front end: exit codes, the command
+ * table entry, messages, file I/O and JSON output.
+ *
+ * The front end parses options, calls one library function and turns its
+ * status into a message and an exit code; the libraries never print.
+ */
+#ifndef DFOTA_CLI_H
+#define DFOTA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dfota/status.h"
+
+/* Exit codes; documented in README.md ("Exit codes"). */
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_CHECK = 1,  /* an input was read and failed a check */
+    CLI_EXIT_USAGE = 2,  /* bad command line */
+    CLI_EXIT_IO = 3,     /* cannot read or write a file, out of memory, system error */
+    CLI_EXIT_EXISTS = 4  /* the output exists and --force was not given */
+};
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;               /* one line for `dfota --help` */
+    const char *usage;                 /* synopsis lines, without "usage: " */
+    const char *options;               /* option descriptions for `dfota help CMD` */
+};
+
+/* The command table (main.c); help and dispatch both come from it. */
+extern const struct cli_command cli_commands[];
+const struct cli_command *cli_find_command(const char *name);
+
+int cmd_pack(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* Full help of `cmd` on `out`. */
+void cli_print_command_help(const struct cli_command *cmd, FILE *out);
+
+/*
+ * Usage error: "dfota CMD: <message>", the synopsis and a pointer to
+ * `dfota help CMD`, all on stderr. Returns CLI_EXIT_USAGE.
+ */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Report a library failure about `subject` (a file name, or NULL) on stderr:
+ *   dfota CMD: 'file': <detail> (STATUS; module error BC25 6507, EC200 506, LwM2M 5)
+ * and return the exit code for the status.
+ */
+int cli_report(const char *command, const char *subject, const struct dfota_error *err);
+
+/* Exit code for a library status. */
+int cli_exit_code(enum dfota_status status);
+
+/* Print "dfota CMD: <message>" on stderr; returns `code`. */
+int cli_fail(int code, const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Read the whole of `path` ("-" is standard input), at most `limit` bytes.
+ * On failure fills `err` (IO with the system's reason, TOO_LARGE) and
+ * returns its status. `*data` is malloc'd; free() it.
+ */
+enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, size_t *size,
+                                struct dfota_error *err);
+
+/*
+ * Write `size` bytes to `path` without ever leaving a half-written file:
+ * write a temporary file in the same directory, fsync it, then rename it
+ * into place. Without `force` an existing `path` is left alone and
+ * CLI_EXIT_EXISTS is returned. "-" writes to standard output (refused on a
+ * terminal). Prints its own message; returns an exit code.
+ */
+int cli_write_file(const char *command, const char *path, const uint8_t *data, size_t size,
+                   bool force);
+
+/*
+ * Creation time for reproducible output: SOURCE_DATE_EPOCH when set (a
+ * decimal number of seconds), else 0. Returns false, with a message, when
+ * the variable is set to something else.
+ */
+bool cli_source_date_epoch(const char *command, uint64_t *seconds);
+
+/* Parse an unsigned decimal option value in [min, max]. */
+bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
+                    unsigned long *value);
+
+/* Lower-case hex of `n` bytes into `out` (2n + 1 bytes). */
+void cli_hex(const uint8_t *p, size_t n, char *out);
+
+/* Print `s` as a JSON string literal (quotes and escapes included). */
+void cli_json_string(FILE *out, const char *s);
+
+/*
+ * Print a failure as JSON on stdout:
+ * {"file": ..., "ok": false, "error": {"status", "code", "message", "module_error"}}
+ */
+void cli_json_error(FILE *out, const char *subject, const struct dfota_error *err);
+
+#endif /* DFOTA_CLI_H */

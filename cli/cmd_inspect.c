@@ -1,0 +1,164 @@
+/*
+ * cmd_inspect.c - `dfota inspect`: every header field, checked.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dfota/packer.h"
+
+static const struct option inspect_options[] = {
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void format_time(uint64_t seconds, char *out, size_t cap)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+
+    if ((uint64_t)t != seconds || gmtime_r(&t, &tm) == NULL ||
+        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, cap, "out of range");
+}
+
+static void text_info(const char *label, const char *version,
+                      const struct dfota_image_info *info)
+{
+    char hex[2 * DFOTA_SHA256_SIZE + 1];
+
+    if (version != NULL)
+        printf("%-8s version   %s\n", label, version);
+    printf("%-8s size      %lu\n", label, (unsigned long)info->size);
+    cli_hex(info->md5, DFOTA_MD5_SIZE, hex);
+    printf("%-8s md5       %s\n", label, hex);
+    cli_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
+    printf("%-8s sha256    %s\n", label, hex);
+}
+
+static void print_text(const char *file, const struct dfota_package_header *hdr,
+                       const char *payload_check)
+{
+    char when[32];
+
+    format_time(hdr->created, when, sizeof(when));
+    printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
+    printf("format version    %u\n", hdr->format_version);
+    printf("package type      %s\n", dfota_package_type_name(hdr->package_type));
+    printf("header            %lu bytes, crc32 0x%08lx\n", (unsigned long)hdr->header_size,
+           (unsigned long)hdr->header_crc32);
+    if (hdr->package_type == DFOTA_PACKAGE_DELTA)
+        text_info("source", hdr->source_version, &hdr->source);
+    text_info("target", hdr->target_version, &hdr->target);
+    printf("payload  encoding  %s\n", dfota_payload_encoding_name(hdr->payload_encoding));
+    text_info("payload", NULL, &hdr->payload);
+    printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
+    printf("created           %llu (%s)\n", (unsigned long long)hdr->created, when);
+    if (hdr->skipped_fields)
+        printf("unknown fields    %u (optional, skipped)\n", (unsigned)hdr->skipped_fields);
+    printf("checks            header ok, size ok, payload digests ok%s%s\n",
+           payload_check ? ", " : "", payload_check ? payload_check : "");
+}
+
+static void json_info(const char *key, const char *version, const struct dfota_image_info *info,
+                      bool last)
+{
+    char hex[2 * DFOTA_SHA256_SIZE + 1];
+
+    printf("  \"%s\": {", key);
+    if (version != NULL) {
+        printf("\"version\": ");
+        cli_json_string(stdout, version);
+        printf(", ");
+    }
+    printf("\"size\": %lu, ", (unsigned long)info->size);
+    cli_hex(info->md5, DFOTA_MD5_SIZE, hex);
+    printf("\"md5\": \"%s\", ", hex);
+    cli_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
+    printf("\"sha256\": \"%s\"}%s\n", hex, last ? "" : ",");
+}
+
+static void print_json(const char *file, const struct dfota_package_header *hdr,
+                       bool payload_decoded)
+{
+    char when[32];
+
+    format_time(hdr->created, when, sizeof(when));
+    printf("{\n  \"file\": ");
+    cli_json_string(stdout, strcmp(file, "-") == 0 ? "<stdin>" : file);
+    printf(",\n  \"ok\": true,\n");
+    printf("  \"format_version\": %u,\n", hdr->format_version);
+    printf("  \"package_type\": \"%s\",\n", dfota_package_type_name(hdr->package_type));
+    printf("  \"header_size\": %lu,\n", (unsigned long)hdr->header_size);
+    printf("  \"header_crc32\": \"0x%08lx\",\n", (unsigned long)hdr->header_crc32);
+    if (hdr->package_type == DFOTA_PACKAGE_DELTA)
+        json_info("source", hdr->source_version, &hdr->source, false);
+    else
+        printf("  \"source\": null,\n");
+    json_info("target", hdr->target_version, &hdr->target, false);
+    printf("  \"payload_encoding\": \"%s\",\n",
+           dfota_payload_encoding_name(hdr->payload_encoding));
+    json_info("payload", NULL, &hdr->payload, false);
+    printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
+    printf("  \"created\": %llu,\n", (unsigned long long)hdr->created);
+    printf("  \"created_utc\": \"%s\",\n", when);
+    printf("  \"skipped_fields\": %u,\n", (unsigned)hdr->skipped_fields);
+    printf("  \"checks\": {\"header\": true, \"size\": true, \"payload_digests\": true, "
+           "\"payload_decodes_to_target\": %s}\n}\n",
+           payload_decoded ? "true" : "null");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *data = NULL, *image = NULL;
+    size_t size = 0, image_size = 0;
+    const char *file;
+    bool json = false, decoded = false;
+    int c;
+
+    dfota_error_clear(&err);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", inspect_options, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            cli_print_command_help(cli_find_command("inspect"), stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("inspect", "missing PKG");
+    if (optind + 1 < argc)
+        return cli_usage_error("inspect", "unexpected argument '%s'", argv[optind + 1]);
+    file = argv[optind];
+
+    if (cli_read_file(file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
+                      &err) == DFOTA_OK &&
+        dfota_package_open(data, size, &hdr, &payload, &err) == DFOTA_OK &&
+        hdr.package_type == DFOTA_PACKAGE_FULL &&
+        dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK)
+        decoded = true;
+    free(image);
+    free(data);
+    if (err.status != DFOTA_OK) {
+        if (json)
+            cli_json_error(stdout, file, &err);
+        return cli_report("inspect", file, &err);
+    }
+    if (json)
+        print_json(file, &hdr, decoded);
+    else
+        print_text(file, &hdr, decoded ? "payload decodes to the target" : NULL);
+    return CLI_EXIT_OK;
+}

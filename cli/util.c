@@ -1,0 +1,337 @@
+/*
+ * util.c - messages, exit codes, file I/O and JSON helpers of the front end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_fail(int code, const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "dfota %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    const struct cli_command *cmd = cli_find_command(command);
+    va_list ap;
+
+    fprintf(stderr, "dfota %s: ", command);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "usage: %s\n", cmd->usage);
+    fprintf(stderr, "Try 'dfota help %s' for more information.\n", command);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_exit_code(enum dfota_status status)
+{
+    switch (status) {
+    case DFOTA_OK:
+        return CLI_EXIT_OK;
+    case DFOTA_E_INVALID_ARGUMENT:
+        return CLI_EXIT_USAGE;
+    case DFOTA_E_IO:
+    case DFOTA_E_NO_MEMORY:
+    case DFOTA_E_INTERNAL:
+        return CLI_EXIT_IO;
+    default:
+        return CLI_EXIT_CHECK;
+    }
+}
+
+static const char *display_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+int cli_report(const char *command, const char *subject, const struct dfota_error *err)
+{
+    const char *detail = err->message[0] ? err->message : dfota_status_str(err->status);
+
+    fprintf(stderr, "dfota %s: ", command);
+    if (subject != NULL)
+        fprintf(stderr, "'%s': ", display_name(subject));
+    fprintf(stderr, "%s (%s", detail, dfota_status_name(err->status));
+    if (cli_exit_code(err->status) == CLI_EXIT_CHECK)
+        fprintf(stderr, "; module error BC25 %u, EC200 %u, LwM2M %u",
+                dfota_status_module_code(err->status, DFOTA_MODULE_BC25),
+                dfota_status_module_code(err->status, DFOTA_MODULE_EC200),
+                dfota_status_module_code(err->status, DFOTA_MODULE_LWM2M));
+    fputs(")\n", stderr);
+    return cli_exit_code(err->status);
+}
+
+enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, size_t *size,
+                                struct dfota_error *err)
+{
+    FILE *f;
+    uint8_t *buf = NULL, *grown;
+    size_t len = 0, cap = 0, n;
+    bool is_stdin = strcmp(path, "-") == 0;
+
+    *data = NULL;
+    *size = 0;
+    f = is_stdin ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return dfota_error_set(err, DFOTA_E_IO, "cannot open: %s", strerror(errno));
+    for (;;) {
+        if (len == cap) {
+            size_t want = cap ? cap * 2 : 65536;
+
+            if (want > limit + 1)
+                want = limit + 1;
+            if (want <= cap) {
+                free(buf);
+                if (!is_stdin)
+                    fclose(f);
+                return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                                       "file is larger than the %zu-byte limit", limit);
+            }
+            grown = realloc(buf, want);
+            if (grown == NULL) {
+                free(buf);
+                if (!is_stdin)
+                    fclose(f);
+                return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes",
+                                       want);
+            }
+            buf = grown;
+            cap = want;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int saved = errno;
+
+        free(buf);
+        if (!is_stdin)
+            fclose(f);
+        return dfota_error_set(err, DFOTA_E_IO, "cannot read: %s",
+                               saved ? strerror(saved) : "read error");
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (len > limit) {
+        free(buf);
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE, "file is larger than the %zu-byte limit",
+                               limit);
+    }
+    *data = buf;
+    *size = len;
+    return DFOTA_OK;
+}
+
+static bool write_all(int fd, const uint8_t *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t n = write(fd, data, size);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        data += n;
+        size -= (size_t)n;
+    }
+    return true;
+}
+
+static void split_dir(const char *path, char *dir, size_t dir_cap, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL) {
+        snprintf(dir, dir_cap, ".");
+        *base = path;
+    } else if (slash == path) {
+        snprintf(dir, dir_cap, "/");
+        *base = slash + 1;
+    } else {
+        snprintf(dir, dir_cap, "%.*s", (int)(slash - path), path);
+        *base = slash + 1;
+    }
+}
+
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+int cli_write_file(const char *command, const char *path, const uint8_t *data, size_t size,
+                   bool force)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX];
+    const char *base;
+    struct stat st;
+    mode_t mask;
+    int fd, saved;
+
+    if (strcmp(path, "-") == 0) {
+        if (isatty(STDOUT_FILENO))
+            return cli_fail(CLI_EXIT_USAGE, command,
+                            "refusing to write binary data to a terminal; use -o FILE");
+        if (!write_all(STDOUT_FILENO, data, size))
+            return cli_fail(CLI_EXIT_IO, command, "cannot write to standard output: %s",
+                            strerror(errno));
+        return CLI_EXIT_OK;
+    }
+    if (!force && lstat(path, &st) == 0)
+        return cli_fail(CLI_EXIT_EXISTS, command, "'%s' already exists; use --force to replace it",
+                        path);
+    split_dir(path, dir, sizeof(dir), &base);
+    if (base[0] == '\0')
+        return cli_fail(CLI_EXIT_USAGE, command, "'%s' is a directory name, not a file", path);
+    if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", dir, base) >= (int)sizeof(tmp))
+        return cli_fail(CLI_EXIT_USAGE, command, "'%s': path too long", path);
+    fd = mkstemp(tmp);
+    if (fd < 0)
+        return cli_fail(CLI_EXIT_IO, command, "cannot create a file in '%s': %s", dir,
+                        strerror(errno));
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !write_all(fd, data, size) || fsync(fd) != 0) {
+        saved = errno;
+        close(fd);
+        unlink(tmp);
+        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
+    }
+    if (close(fd) != 0) {
+        saved = errno;
+        unlink(tmp);
+        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
+    }
+    if (force) {
+        if (rename(tmp, path) != 0) {
+            saved = errno;
+            unlink(tmp);
+            return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path,
+                            strerror(saved));
+        }
+    } else if (link(tmp, path) != 0) {
+        /* link() refuses an existing target atomically; rename() would replace it. */
+        saved = errno;
+        if (saved == EEXIST) {
+            unlink(tmp);
+            return cli_fail(CLI_EXIT_EXISTS, command,
+                            "'%s' already exists; use --force to replace it", path);
+        }
+        if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && lstat(path, &st) != 0 &&
+            rename(tmp, path) == 0) {
+            sync_dir(dir);
+            return CLI_EXIT_OK;
+        }
+        unlink(tmp);
+        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
+    } else {
+        unlink(tmp);
+    }
+    sync_dir(dir);
+    return CLI_EXIT_OK;
+}
+
+bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
+                    unsigned long *value)
+{
+    char *end;
+    unsigned long v;
+
+    if (text == NULL || text[0] < '0' || text[0] > '9')
+        return false;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *value = v;
+    return true;
+}
+
+bool cli_source_date_epoch(const char *command, uint64_t *seconds)
+{
+    const char *text = getenv("SOURCE_DATE_EPOCH");
+    unsigned long long v;
+    char *end;
+
+    *seconds = 0;
+    if (text == NULL || text[0] == '\0')
+        return true;
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || errno != 0 || *end != '\0') {
+        cli_fail(CLI_EXIT_USAGE, command,
+                 "SOURCE_DATE_EPOCH='%s' is not a whole number of seconds since 1970", text);
+        return false;
+    }
+    *seconds = v;
+    return true;
+}
+
+void cli_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+    const unsigned char *p;
+
+    fputc('"', out);
+    for (p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void cli_json_error(FILE *out, const char *subject, const struct dfota_error *err)
+{
+    fputs("{\n  \"file\": ", out);
+    cli_json_string(out, subject ? display_name(subject) : "");
+    fputs(",\n  \"ok\": false,\n  \"error\": {\n    \"status\": ", out);
+    cli_json_string(out, dfota_status_name(err->status));
+    fprintf(out, ",\n    \"code\": %d,\n    \"message\": ", (int)err->status);
+    cli_json_string(out, err->message[0] ? err->message : dfota_status_str(err->status));
+    fprintf(out,
+            ",\n    \"module_error\": {\"BC25\": %u, \"EC200\": %u, \"LwM2M\": %u}\n  }\n}\n",
+            dfota_status_module_code(err->status, DFOTA_MODULE_BC25),
+            dfota_status_module_code(err->status, DFOTA_MODULE_EC200),
+            dfota_status_module_code(err->status, DFOTA_MODULE_LWM2M));
+}

@@ -1,0 +1,107 @@
+/*
+ * dfota/status.h - the one status enum shared by every dfota component,
+ * its names, and the module error codes a device would report for it.
+ *
+ * Portable C99; part of the device-side core (no allocation, no host
+ * dependency). Values are part of the public API and never change: new
+ * statuses are only ever appended.
+ */
+#ifndef DFOTA_STATUS_H
+#define DFOTA_STATUS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dfota_status {
+    DFOTA_OK = 0,
+
+    /* 1..19: generic */
+    DFOTA_E_INVALID_ARGUMENT = 1,   /* caller passed a value the API does not accept */
+    DFOTA_E_NO_MEMORY = 2,          /* allocation failed, or a caller buffer is too small */
+    DFOTA_E_IO = 3,                 /* reading or writing a file or flash failed */
+    DFOTA_E_TOO_LARGE = 4,          /* an input exceeds a documented limit */
+    DFOTA_E_INTERNAL = 5,           /* a library (zstd, OpenSSL) failed where it should not */
+
+    /* 20..39: package container */
+    DFOTA_E_BAD_MAGIC = 20,         /* not a dfota package */
+    DFOTA_E_UNSUPPORTED_VERSION = 21, /* container format version this reader does not know */
+    DFOTA_E_TRUNCATED = 22,         /* fewer bytes than the header or payload needs */
+    DFOTA_E_BAD_LENGTH = 23,        /* a length field is out of range or points past the end */
+    DFOTA_E_HEADER_CHECKSUM = 24,   /* header CRC-32 does not match */
+    DFOTA_E_MALFORMED = 25,         /* a field is invalid, duplicated or missing */
+    DFOTA_E_UNSUPPORTED_FEATURE = 26, /* unknown critical field, package type or encoding */
+    DFOTA_E_TRAILING_DATA = 27,     /* bytes after the payload */
+    DFOTA_E_PAYLOAD_DIGEST = 28,    /* payload MD5 or SHA-256 does not match the header */
+    DFOTA_E_PAYLOAD_CORRUPT = 29,   /* payload does not decode */
+
+    /* 40..59: images */
+    DFOTA_E_SOURCE_MISMATCH = 40,   /* old image is not the one the package was made for */
+    DFOTA_E_TARGET_MISMATCH = 41    /* result does not match the target size or digests */
+};
+
+/* One past the largest status value; for tables and loops. */
+#define DFOTA_STATUS_LIMIT 60
+
+/* Module families whose error codes dfota reports (vendor-guides.md). */
+enum dfota_module_family {
+    DFOTA_MODULE_BC25 = 0,   /* BC25/BC32 NB-IoT: <HTTP_err> 65xx, <FOTA_err> 6508 */
+    DFOTA_MODULE_EC200 = 1,  /* EC200x/EC600S/EG912Y Cat-1: <err> 504 / 506 */
+    DFOTA_MODULE_LWM2M = 2   /* platform download result (/5/0): 2, 5 */
+};
+#define DFOTA_MODULE_FAMILY_COUNT 3
+
+/*
+ * Stable upper-case name without prefix, e.g. "HEADER_CHECKSUM".
+ * Returns "UNKNOWN" for a value that is not a status.
+ */
+const char *dfota_status_name(enum dfota_status status);
+
+/* Short lower-case description, e.g. "header checksum mismatch". Never NULL. */
+const char *dfota_status_str(enum dfota_status status);
+
+/*
+ * The error code a module of `family` reports for `status` (0 for DFOTA_OK),
+ * from the single table in status.c. Unknown statuses map to the family's
+ * "unknown error" code.
+ */
+unsigned dfota_status_module_code(enum dfota_status status, enum dfota_module_family family);
+
+/* Name of a module family: "BC25", "EC200", "LwM2M". */
+const char *dfota_module_family_name(enum dfota_module_family family);
+
+/*
+ * Error context: the status plus a human-readable detail that names what is
+ * wrong ("header checksum mismatch: stored 0x1234abcd, computed ...").
+ * Caller-owned, no allocation; 256 bytes.
+ */
+#define DFOTA_ERROR_MESSAGE_MAX 240
+struct dfota_error {
+    enum dfota_status status;
+    char message[DFOTA_ERROR_MESSAGE_MAX];
+};
+
+/* Reset `err` to DFOTA_OK with an empty message. `err` may be NULL. */
+void dfota_error_clear(struct dfota_error *err);
+
+/*
+ * Record `status` and a printf-style detail in `err` (which may be NULL) and
+ * return `status`, so that library code can write
+ * `return dfota_error_set(err, DFOTA_E_TRUNCATED, "...", ...);`.
+ * The message is truncated to fit. Stack: one vsnprintf call.
+ */
+enum dfota_status dfota_error_set(struct dfota_error *err, enum dfota_status status,
+                                  const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_STATUS_H */

@@ -1,0 +1,63 @@
+/*
+ * dfota/wire.h - explicit little-endian load/store helpers and CRC-32 for
+ * every dfota wire format. Portable C99, no allocation, header-only apart
+ * from dfota_crc32().
+ */
+#ifndef DFOTA_WIRE_H
+#define DFOTA_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+static inline uint16_t dfota_get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t dfota_get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t dfota_get_le64(const uint8_t *p)
+{
+    return (uint64_t)dfota_get_le32(p) | ((uint64_t)dfota_get_le32(p + 4) << 32);
+}
+
+static inline void dfota_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void dfota_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline void dfota_put_le64(uint8_t *p, uint64_t v)
+{
+    dfota_put_le32(p, (uint32_t)v);
+    dfota_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/*
+ * CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320, init and final xor
+ * 0xFFFFFFFF: the zlib/PNG CRC). Pass 0 as `crc` to start, the previous
+ * result to continue. Bitwise, no table: 0 bytes of RAM, a few words of stack.
+ */
+uint32_t dfota_crc32(uint32_t crc, const void *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_WIRE_H */

@@ -1,0 +1,256 @@
+/*
+ * packer.c - full-image packages, digests and whole-package checks.
+ */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_estimateDStreamSize_fromFrame */
+#include "dfota/packer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <zstd.h>
+
+void dfota_full_options_init(struct dfota_full_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->level = DFOTA_FULL_LEVEL_DEFAULT;
+    opts->window_log = DFOTA_FULL_WINDOW_LOG_DEFAULT;
+}
+
+static enum dfota_status digest(const EVP_MD *md, const uint8_t *data, size_t size, uint8_t *out,
+                                unsigned expected_len, struct dfota_error *err)
+{
+    unsigned len = 0;
+
+    if (md == NULL || EVP_Digest(data, size, out, &len, md, NULL) != 1 || len != expected_len)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "OpenSSL could not compute a digest");
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_image_info_compute(const uint8_t *data, size_t size,
+                                           struct dfota_image_info *info,
+                                           struct dfota_error *err)
+{
+    enum dfota_status st;
+
+    memset(info, 0, sizeof(*info));
+    if (size > DFOTA_HOST_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE, "%zu bytes is over the %u-byte limit",
+                               size, DFOTA_HOST_SIZE_MAX);
+    info->size = (uint32_t)size;
+    st = digest(EVP_md5(), data, size, info->md5, DFOTA_MD5_SIZE, err);
+    if (st == DFOTA_OK)
+        st = digest(EVP_sha256(), data, size, info->sha256, DFOTA_SHA256_SIZE, err);
+    return st;
+}
+
+static enum dfota_status compress_full(const uint8_t *image, size_t image_size,
+                                       const struct dfota_full_options *opts, uint8_t **frame,
+                                       size_t *frame_size, struct dfota_error *err)
+{
+    ZSTD_CCtx *cctx;
+    size_t bound = ZSTD_compressBound(image_size), rc;
+    uint8_t *out;
+
+    out = malloc(bound ? bound : 1);
+    cctx = ZSTD_createCCtx();
+    if (out == NULL || cctx == NULL) {
+        free(out);
+        ZSTD_freeCCtx(cctx);
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the zstd compressor");
+    }
+    rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, opts->level);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)opts->window_log);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    /* The container carries MD5 and SHA-256; a frame checksum would be redundant. */
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_compress2(cctx, out, bound, image, image_size);
+    ZSTD_freeCCtx(cctx);
+    if (ZSTD_isError(rc)) {
+        free(out);
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd compression failed: %s",
+                               ZSTD_getErrorName(rc));
+    }
+    *frame = out;
+    *frame_size = rc;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_pack_full(const uint8_t *image, size_t image_size,
+                                  const struct dfota_full_options *opts, uint8_t **package,
+                                  size_t *package_size, struct dfota_error *err)
+{
+    struct dfota_package_header hdr;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX];
+    uint8_t *frame = NULL, *out;
+    size_t frame_size = 0, header_size = 0, workspace;
+    enum dfota_status st;
+
+    *package = NULL;
+    *package_size = 0;
+    if (opts->level < 1 || opts->level > ZSTD_maxCLevel())
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "zstd level %d is outside 1..%d",
+                               opts->level, ZSTD_maxCLevel());
+    if (opts->window_log < DFOTA_FULL_WINDOW_LOG_MIN ||
+        opts->window_log > DFOTA_FULL_WINDOW_LOG_MAX)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "window log %u is outside %u..%u",
+                               opts->window_log, DFOTA_FULL_WINDOW_LOG_MIN,
+                               DFOTA_FULL_WINDOW_LOG_MAX);
+    st = dfota_version_check(opts->target_version, "target version", err);
+    if (st != DFOTA_OK)
+        return st;
+
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.package_type = DFOTA_PACKAGE_FULL;
+    hdr.payload_encoding = DFOTA_ENCODING_ZSTD;
+    hdr.created = opts->created;
+    memcpy(hdr.target_version, opts->target_version, strlen(opts->target_version) + 1);
+    st = dfota_image_info_compute(image, image_size, &hdr.target, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = compress_full(image, image_size, opts, &frame, &frame_size, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = dfota_image_info_compute(frame, frame_size, &hdr.payload, err);
+    if (st != DFOTA_OK)
+        goto out;
+    /* What a streaming decoder of exactly this frame needs: context, window, buffers. */
+    workspace = ZSTD_estimateDStreamSize_fromFrame(frame, frame_size);
+    if (ZSTD_isError(workspace) || workspace > UINT32_MAX) {
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "cannot size the zstd decoder workspace");
+        goto out;
+    }
+    hdr.workspace_size = (uint32_t)workspace;
+    st = dfota_container_encode(&hdr, header, sizeof(header), &header_size, err);
+    if (st != DFOTA_OK)
+        goto out;
+    out = malloc(header_size + frame_size);
+    if (out == NULL) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes",
+                             header_size + frame_size);
+        goto out;
+    }
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, frame, frame_size);
+    *package = out;
+    *package_size = header_size + frame_size;
+out:
+    free(frame);
+    return st;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static enum dfota_status compare_info(const char *what, const struct dfota_image_info *expected,
+                                      const struct dfota_image_info *actual,
+                                      enum dfota_status mismatch, struct dfota_error *err)
+{
+    char want[2 * DFOTA_SHA256_SIZE + 1], got[2 * DFOTA_SHA256_SIZE + 1];
+
+    if (expected->size != actual->size)
+        return dfota_error_set(err, mismatch, "%s size mismatch: expected %lu, got %lu", what,
+                               (unsigned long)expected->size, (unsigned long)actual->size);
+    if (memcmp(expected->md5, actual->md5, DFOTA_MD5_SIZE) != 0) {
+        hex(expected->md5, DFOTA_MD5_SIZE, want);
+        hex(actual->md5, DFOTA_MD5_SIZE, got);
+        return dfota_error_set(err, mismatch, "%s MD5 mismatch: expected %s, got %s", what, want,
+                               got);
+    }
+    if (memcmp(expected->sha256, actual->sha256, DFOTA_SHA256_SIZE) != 0) {
+        hex(expected->sha256, DFOTA_SHA256_SIZE, want);
+        hex(actual->sha256, DFOTA_SHA256_SIZE, got);
+        return dfota_error_set(err, mismatch, "%s SHA-256 mismatch: expected %s, got %s", what,
+                               want, got);
+    }
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
+                                     struct dfota_package_header *hdr, const uint8_t **payload,
+                                     struct dfota_error *err)
+{
+    struct dfota_image_info actual;
+    enum dfota_status st;
+
+    *payload = NULL;
+    st = dfota_container_parse(data, size, hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = dfota_container_check_size(hdr, size, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = dfota_image_info_compute(data + hdr->header_size, hdr->payload.size, &actual, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = compare_info("payload", &hdr->payload, &actual, DFOTA_E_PAYLOAD_DIGEST, err);
+    if (st != DFOTA_OK)
+        return st;
+    *payload = data + hdr->header_size;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_package_unpack_full(const struct dfota_package_header *hdr,
+                                            const uint8_t *payload, uint8_t **image,
+                                            size_t *image_size, struct dfota_error *err)
+{
+    struct dfota_image_info actual;
+    unsigned long long content;
+    size_t needed, rc;
+    uint8_t *out;
+    enum dfota_status st;
+
+    *image = NULL;
+    *image_size = 0;
+    if (hdr->package_type != DFOTA_PACKAGE_FULL || hdr->payload_encoding != DFOTA_ENCODING_ZSTD)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "not a full-image package");
+    if (hdr->target.size > DFOTA_HOST_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE, "target size %lu is over the %u-byte limit",
+                               (unsigned long)hdr->target.size, DFOTA_HOST_SIZE_MAX);
+    needed = ZSTD_estimateDStreamSize_fromFrame(payload, hdr->payload.size);
+    if (ZSTD_isError(needed))
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT, "payload is not a zstd frame: %s",
+                               ZSTD_getErrorName(needed));
+    if (needed > hdr->workspace_size)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "payload needs %zu bytes of decoder workspace, header states %lu",
+                               needed, (unsigned long)hdr->workspace_size);
+    content = ZSTD_getFrameContentSize(payload, hdr->payload.size);
+    if (content != hdr->target.size)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload frame holds %llu bytes, header states target size %lu",
+                               content, (unsigned long)hdr->target.size);
+    out = malloc(hdr->target.size ? hdr->target.size : 1);
+    if (out == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %lu bytes",
+                               (unsigned long)hdr->target.size);
+    rc = ZSTD_decompress(out, hdr->target.size, payload, hdr->payload.size);
+    if (ZSTD_isError(rc) || rc != hdr->target.size) {
+        free(out);
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT, "payload does not decode: %s",
+                               ZSTD_isError(rc) ? ZSTD_getErrorName(rc) : "short output");
+    }
+    st = dfota_image_info_compute(out, rc, &actual, err);
+    if (st == DFOTA_OK)
+        st = compare_info("target", &hdr->target, &actual, DFOTA_E_TARGET_MISMATCH, err);
+    if (st != DFOTA_OK) {
+        free(out);
+        return st;
+    }
+    *image = out;
+    *image_size = rc;
+    return DFOTA_OK;
+}
