@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# CLI tests: run the real dfota binary, check stdout, stderr and exit code.
+# usage: tests/cli/test_cli.sh DFOTA SOURCE_DIR
+set -uo pipefail
+
+dfota=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/dfota-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+unset SOURCE_DATE_EPOCH
+passed=0
+failed=0
+
+# run ARGS...: run dfota, keep exit code in $rc, output in $work/out, $work/err.
+run() {
+    "$dfota" "$@" >"$work/out" 2>"$work/err"
+    rc=$?
+}
+
+ok() { passed=$((passed + 1)); }
+fail() {
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+    echo "  exit code: $rc"
+    echo "  stdout: $(head -c 600 "$work/out")"
+    echo "  stderr: $(head -c 600 "$work/err")"
+}
+
+# check NAME EXPECTED_RC [stdout|stderr PATTERN]...: exit code and grep -E patterns.
+check() {
+    local name=$1 want=$2
+    shift 2
+    if [ "$rc" -ne "$want" ]; then
+        fail "$name (expected exit $want)"
+        return
+    fi
+    while [ $# -gt 0 ]; do
+        if ! grep -qE -- "$2" "$work/$1"; then
+            fail "$name ($1 lacks /$2/)"
+            return
+        fi
+        shift 2
+    done
+    ok
+}
+
+# check_empty NAME stdout|stderr
+check_empty() {
+    if [ -s "$work/$2" ]; then fail "$1 ($2 not empty)"; else ok; fi
+}
+
+# assert NAME COMMAND...: a shell condition.
+assert() {
+    local name=$1
+    shift
+    if "$@"; then ok; else fail "$name"; fi
+}
+
+# patch FILE OFFSET HEXBYTE: overwrite one byte in place.
+patch() {
+    printf "\\x$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+image="$src/samples/BC25R01A04.bin"
+pkg="$work/BC25R01A04.bin"
+
+# --- help, version, usage errors ---
+run --help
+check "--help" 0 stdout '^usage: dfota <command>' stdout '^  pack ' stdout '^  inspect '
+check_empty "--help" err
+run --version
+check "--version" 0 stdout '^dfota [0-9]+\.[0-9]+\.[0-9]+$' stdout '^container format 1$'
+run
+check "no arguments" 2 stderr '^usage: dfota <command>'
+check_empty "no arguments" out
+run nosuch
+check "unknown command" 2 stderr "^dfota: unknown command 'nosuch'" stderr '^usage: '
+run --bogus
+check "unknown global option" 2 stderr "^dfota: unknown option '--bogus'"
+run help pack
+check "help pack" 0 stdout '^usage: dfota pack --full NEW' stdout '--window-log'
+cp "$work/out" "$work/help-pack"
+run pack --help
+check "pack --help" 0 stdout '^usage: dfota pack'
+assert "pack --help equals help pack" cmp -s "$work/out" "$work/help-pack"
+run help inspect
+check "help inspect" 0 stdout '^usage: dfota inspect PKG \[--json\]'
+run inspect -h
+check "inspect -h" 0 stdout '^usage: dfota inspect'
+run help nosuch
+check "help unknown command" 2 stderr "unknown command 'nosuch'"
+run pack --bogus
+check "pack unknown option" 2 stderr "^dfota pack: unknown option '--bogus'" stderr '^usage: dfota pack' stderr "dfota help pack"
+run pack --full
+check "pack option without value" 2 stderr "option '--full' needs a value"
+run pack --full "$image" -o "$pkg"
+check "pack without --to-version" 2 stderr 'missing --to-version'
+run pack --full "$image" --to-version BC25R01A04
+check "pack without -o" 2 stderr 'missing -o'
+run pack --to-version BC25R01A04 -o "$pkg"
+check "pack without --full" 2 stderr 'missing --full NEW'
+run pack --full "$image" --to-version "BC25 R01" -o "$pkg"
+check "pack bad version" 2 stderr 'target version has character 0x20'
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg" --level 0
+check "pack bad level" 2 stderr "--level '0'"
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg" --window-log 99
+check "pack bad window log" 2 stderr "--window-log '99'"
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg" extra
+check "pack extra argument" 2 stderr "unexpected argument 'extra'"
+run inspect
+check "inspect without file" 2 stderr 'missing PKG'
+run inspect a b
+check "inspect two files" 2 stderr "unexpected argument 'b'"
+assert "usage errors wrote nothing" test ! -e "$pkg"
+
+# --- pack ---
+run pack --full "$work/missing.bin" --to-version BC25R01A04 -o "$pkg"
+check "pack missing input" 3 stderr "^dfota pack: '$work/missing.bin': cannot open: No such file or directory \(IO\)$"
+run pack --full "$work" --to-version BC25R01A04 -o "$pkg"
+check "pack directory input" 3 stderr 'Is a directory'
+run pack --full "$image" --to-version BC25R01A04 -o "$work/no/such/dir/x.bin"
+check "pack into missing directory" 3 stderr "cannot create a file in '$work/no/such/dir'"
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg"
+check "pack full" 0 stderr "full package for BC25R01A04, $(stat -c %s "$image") -> [0-9]+ bytes"
+check_empty "pack full" out
+assert "pack wrote the package" test -s "$pkg"
+assert "pack left no temporary file" test "$(ls -A "$work" | grep -c '\.tmp\.')" -eq 0
+cp "$pkg" "$work/first.bin"
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg"
+check "pack refuses existing output" 4 stderr "'$pkg' already exists; use --force"
+assert "existing output untouched" cmp -s "$pkg" "$work/first.bin"
+printf 'precious' >"$work/precious.bin"
+run pack --full "$work/missing.bin" --to-version BC25R01A04 -o "$work/precious.bin" --force
+check "failed pack with --force" 3 stderr 'cannot open'
+assert "failed pack kept the existing output" test "$(cat "$work/precious.bin")" = precious
+run pack --full "$image" --to-version BC25R01A04 -o "$pkg" --force -q
+check "pack --force -q" 0
+check_empty "pack -q" err
+assert "same inputs give the same bytes" cmp -s "$pkg" "$work/first.bin"
+run pack --full "$image" --to-version BC25R01A04 -o - -q
+check "pack to stdout" 0
+assert "pack to stdout gives the same bytes" cmp -s "$work/out" "$work/first.bin"
+run pack --full "$image" --to-version BC25R01A04 -o "$work/v.bin" -v
+check "pack -v" 0 stderr '^  target sha256  [0-9a-f]{64}$' stderr '^  payload md5    [0-9a-f]{32}$'
+SOURCE_DATE_EPOCH=1700000000 run pack --full "$image" --to-version BC25R01A04 -o "$work/dated.bin"
+check "pack with SOURCE_DATE_EPOCH" 0
+SOURCE_DATE_EPOCH=yesterday run pack --full "$image" --to-version BC25R01A04 -o "$work/bad.bin"
+check "pack with bad SOURCE_DATE_EPOCH" 2 stderr "SOURCE_DATE_EPOCH='yesterday'"
+
+# --- inspect ---
+sha=$(sha256sum "$image" | cut -d' ' -f1)
+md5=$(md5sum "$image" | cut -d' ' -f1)
+run inspect "$pkg"
+check "inspect" 0 stdout '^package type +full$' stdout '^target +version +BC25R01A04$' \
+    stdout "^target +sha256 +$sha$" stdout "^target +md5 +$md5$" stdout '^format version +1$' \
+    stdout 'payload decodes to the target'
+check_empty "inspect" err
+run inspect "$work/dated.bin"
+check "inspect shows creation time" 0 stdout '^created +1700000000 \(2023-11-14T22:13:20Z\)$'
+"$dfota" inspect - <"$pkg" >"$work/out" 2>"$work/err"
+rc=$?
+check "inspect stdin" 0 stdout '^file +<stdin>$'
+run inspect --json "$pkg"
+check "inspect --json" 0
+assert "inspect --json is JSON with the image digests" \
+    jq -e --arg sha "$sha" --arg md5 "$md5" \
+    '.ok == true and .package_type == "full" and .format_version == 1 and .source == null
+     and .target.version == "BC25R01A04" and .target.sha256 == $sha and .target.md5 == $md5
+     and .payload_encoding == "zstd" and .workspace_size > 0 and .created == 0
+     and .checks.payload_decodes_to_target == true' "$work/out"
+size=$(stat -c %s "$pkg")
+assert "inspect --json sizes add up" \
+    jq -e --argjson size "$size" '.header_size + .payload.size == $size' "$work/out"
+
+# --- corrupted packages: one status each, exit 1, module error code ---
+corrupt() { cp "$pkg" "$work/bad.bin"; }
+corrupt; patch "$work/bad.bin" 0 50
+run inspect "$work/bad.bin"
+check "bad magic" 1 stderr "^dfota inspect: '$work/bad.bin': bad magic 50 44 46 4f" \
+    stderr 'BAD_MAGIC; module error BC25 6507, EC200 504, LwM2M 5'
+corrupt; patch "$work/bad.bin" 8 02
+run inspect "$work/bad.bin"
+check "unknown version" 1 stderr 'container format version 2 is not supported' stderr 'UNSUPPORTED_VERSION'
+head -c 100 "$pkg" >"$work/bad.bin"
+run inspect "$work/bad.bin"
+check "truncated header" 1 stderr 'header needs [0-9]+ bytes but only 100 are present \(TRUNCATED'
+head -c $((size - 1)) "$pkg" >"$work/bad.bin"
+run inspect "$work/bad.bin"
+check "truncated payload" 1 stderr 'TRUNCATED'
+: >"$work/bad.bin"
+run inspect "$work/bad.bin"
+check "empty file" 1 stderr '0 bytes is shorter than the 16-byte package preamble'
+corrupt; patch "$work/bad.bin" 13 20
+run inspect "$work/bad.bin"
+check "header length past the limit" 1 stderr 'header size [0-9]+ is outside 20..4096 \(BAD_LENGTH'
+corrupt; patch "$work/bad.bin" 30 ff
+run inspect "$work/bad.bin"
+check "checksum mismatch" 1 stderr 'header CRC-32 mismatch: stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8} \(HEADER_CHECKSUM; module error BC25 6507, EC200 506'
+corrupt; printf 'X' >>"$work/bad.bin"
+run inspect "$work/bad.bin"
+check "trailing data" 1 stderr '1 unexpected byte\(s\) after' stderr 'TRAILING_DATA'
+corrupt; patch "$work/bad.bin" $((size - 10)) 00
+run inspect "$work/bad.bin"
+check "payload bit flip" 1 stderr 'payload (MD5|SHA-256) mismatch' stderr 'PAYLOAD_DIGEST'
+corrupt; patch "$work/bad.bin" 30 ff
+run inspect --json "$work/bad.bin"
+check "error as JSON" 1 stderr 'HEADER_CHECKSUM'
+assert "error JSON names status and module codes" \
+    jq -e '.ok == false and .error.status == "HEADER_CHECKSUM" and .error.code == 24
+           and .error.module_error.BC25 == 6507 and .error.module_error.EC200 == 506
+           and (.error.message | test("CRC-32"))' "$work/out"
+run inspect "$src/README.md"
+check "not a package" 1 stderr 'not a dfota package'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,28 @@
+/* A program built against an installed dfota: reads a package header. */
+#include <stdio.h>
+
+#include <dfota/container.h>
+#include <dfota/packer.h>
+#include <dfota/version.h>
+
+int main(void)
+{
+    struct dfota_full_options opts;
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const unsigned char image[] = "firmware";
+    const unsigned char *payload;
+    unsigned char *package;
+    size_t size;
+
+    dfota_full_options_init(&opts);
+    opts.target_version = "BC25R01A04";
+    if (dfota_pack_full(image, sizeof(image), &opts, &package, &size, &err) != DFOTA_OK ||
+        dfota_package_open(package, size, &hdr, &payload, &err) != DFOTA_OK) {
+        fprintf(stderr, "consumer: %s\n", err.message);
+        return 1;
+    }
+    printf("dfota %s: %s package for %s, %zu bytes\n", DFOTA_VERSION_STRING,
+           dfota_package_type_name(hdr.package_type), hdr.target_version, size);
+    return 0;
+}
