@@ -11,9 +11,9 @@ unset SOURCE_DATE_EPOCH
 passed=0
 failed=0
 
-# run ARGS...: run dfota, keep exit code in $rc, output in $work/out, $work/err.
+# run ARGS...: run dfota, keep exit code in $rc, output in $work/stdout, $work/stderr.
 run() {
-    "$dfota" "$@" >"$work/out" 2>"$work/err"
+    "$dfota" "$@" >"$work/stdout" 2>"$work/stderr"
     rc=$?
 }
 
@@ -22,8 +22,8 @@ fail() {
     failed=$((failed + 1))
     echo "FAIL: $1"
     echo "  exit code: $rc"
-    echo "  stdout: $(head -c 600 "$work/out")"
-    echo "  stderr: $(head -c 600 "$work/err")"
+    echo "  stdout: $(head -c 600 "$work/stdout")"
+    echo "  stderr: $(head -c 600 "$work/stderr")"
 }
 
 # check NAME EXPECTED_RC [stdout|stderr PATTERN]...: exit code and grep -E patterns.
@@ -53,7 +53,7 @@ check_empty() {
 assert() {
     local name=$1
     shift
-    if "$@"; then ok; else fail "$name"; fi
+    if "$@" >/dev/null; then ok; else fail "$name"; fi
 }
 
 # patch FILE OFFSET HEXBYTE: overwrite one byte in place.
@@ -67,22 +67,22 @@ pkg="$work/BC25R01A04.bin"
 # --- help, version, usage errors ---
 run --help
 check "--help" 0 stdout '^usage: dfota <command>' stdout '^  pack ' stdout '^  inspect '
-check_empty "--help" err
+check_empty "--help" stderr
 run --version
 check "--version" 0 stdout '^dfota [0-9]+\.[0-9]+\.[0-9]+$' stdout '^container format 1$'
 run
 check "no arguments" 2 stderr '^usage: dfota <command>'
-check_empty "no arguments" out
+check_empty "no arguments" stdout
 run nosuch
 check "unknown command" 2 stderr "^dfota: unknown command 'nosuch'" stderr '^usage: '
 run --bogus
 check "unknown global option" 2 stderr "^dfota: unknown option '--bogus'"
 run help pack
 check "help pack" 0 stdout '^usage: dfota pack --full NEW' stdout '--window-log'
-cp "$work/out" "$work/help-pack"
+cp "$work/stdout" "$work/help-pack"
 run pack --help
 check "pack --help" 0 stdout '^usage: dfota pack'
-assert "pack --help equals help pack" cmp -s "$work/out" "$work/help-pack"
+assert "pack --help equals help pack" cmp -s "$work/stdout" "$work/help-pack"
 run help inspect
 check "help inspect" 0 stdout '^usage: dfota inspect PKG \[--json\]'
 run inspect -h
@@ -122,7 +122,7 @@ run pack --full "$image" --to-version BC25R01A04 -o "$work/no/such/dir/x.bin"
 check "pack into missing directory" 3 stderr "cannot create a file in '$work/no/such/dir'"
 run pack --full "$image" --to-version BC25R01A04 -o "$pkg"
 check "pack full" 0 stderr "full package for BC25R01A04, $(stat -c %s "$image") -> [0-9]+ bytes"
-check_empty "pack full" out
+check_empty "pack full" stdout
 assert "pack wrote the package" test -s "$pkg"
 assert "pack left no temporary file" test "$(ls -A "$work" | grep -c '\.tmp\.')" -eq 0
 cp "$pkg" "$work/first.bin"
@@ -135,11 +135,11 @@ check "failed pack with --force" 3 stderr 'cannot open'
 assert "failed pack kept the existing output" test "$(cat "$work/precious.bin")" = precious
 run pack --full "$image" --to-version BC25R01A04 -o "$pkg" --force -q
 check "pack --force -q" 0
-check_empty "pack -q" err
+check_empty "pack -q" stderr
 assert "same inputs give the same bytes" cmp -s "$pkg" "$work/first.bin"
 run pack --full "$image" --to-version BC25R01A04 -o - -q
 check "pack to stdout" 0
-assert "pack to stdout gives the same bytes" cmp -s "$work/out" "$work/first.bin"
+assert "pack to stdout gives the same bytes" cmp -s "$work/stdout" "$work/first.bin"
 run pack --full "$image" --to-version BC25R01A04 -o "$work/v.bin" -v
 check "pack -v" 0 stderr '^  target sha256  [0-9a-f]{64}$' stderr '^  payload md5    [0-9a-f]{32}$'
 SOURCE_DATE_EPOCH=1700000000 run pack --full "$image" --to-version BC25R01A04 -o "$work/dated.bin"
@@ -154,10 +154,10 @@ run inspect "$pkg"
 check "inspect" 0 stdout '^package type +full$' stdout '^target +version +BC25R01A04$' \
     stdout "^target +sha256 +$sha$" stdout "^target +md5 +$md5$" stdout '^format version +1$' \
     stdout 'payload decodes to the target'
-check_empty "inspect" err
+check_empty "inspect" stderr
 run inspect "$work/dated.bin"
 check "inspect shows creation time" 0 stdout '^created +1700000000 \(2023-11-14T22:13:20Z\)$'
-"$dfota" inspect - <"$pkg" >"$work/out" 2>"$work/err"
+"$dfota" inspect - <"$pkg" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 check "inspect stdin" 0 stdout '^file +<stdin>$'
 run inspect --json "$pkg"
@@ -167,10 +167,10 @@ assert "inspect --json is JSON with the image digests" \
     '.ok == true and .package_type == "full" and .format_version == 1 and .source == null
      and .target.version == "BC25R01A04" and .target.sha256 == $sha and .target.md5 == $md5
      and .payload_encoding == "zstd" and .workspace_size > 0 and .created == 0
-     and .checks.payload_decodes_to_target == true' "$work/out"
+     and .checks.payload_decodes_to_target == true' "$work/stdout"
 size=$(stat -c %s "$pkg")
 assert "inspect --json sizes add up" \
-    jq -e --argjson size "$size" '.header_size + .payload.size == $size' "$work/out"
+    jq -e --argjson size "$size" '.header_size + .payload.size == $size' "$work/stdout"
 
 # --- corrupted packages: one status each, exit 1, module error code ---
 corrupt() { cp "$pkg" "$work/bad.bin"; }
@@ -208,7 +208,7 @@ check "error as JSON" 1 stderr 'HEADER_CHECKSUM'
 assert "error JSON names status and module codes" \
     jq -e '.ok == false and .error.status == "HEADER_CHECKSUM" and .error.code == 24
            and .error.module_error.BC25 == 6507 and .error.module_error.EC200 == 506
-           and (.error.message | test("CRC-32"))' "$work/out"
+           and (.error.message | test("CRC-32"))' "$work/stdout"
 run inspect "$src/README.md"
 check "not a package" 1 stderr 'not a dfota package'
 
