@@ -92,9 +92,6 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds);
 bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
                     unsigned long *value);
 
-/* Lower-case hex of `n` bytes into `out` (2n + 1 bytes). */
-void cli_hex(const uint8_t *p, size_t n, char *out);
-
 /* Print `s` as a JSON string literal (quotes and escapes included). */
 void cli_json_string(FILE *out, const char *s);
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dfota/packer.h"
+#include "dfota/wire.h"
 
 static const struct option inspect_options[] = {
     {"json", no_argument, NULL, 'j'},
@@ -33,9 +34,9 @@ static void text_info(const char *label, const char *version,
     if (version != NULL)
         printf("%-8s version   %s\n", label, version);
     printf("%-8s size      %lu\n", label, (unsigned long)info->size);
-    cli_hex(info->md5, DFOTA_MD5_SIZE, hex);
+    dfota_hex(info->md5, DFOTA_MD5_SIZE, hex);
     printf("%-8s md5       %s\n", label, hex);
-    cli_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
+    dfota_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
     printf("%-8s sha256    %s\n", label, hex);
 }
 
@@ -75,9 +76,9 @@ static void json_info(const char *key, const char *version, const struct dfota_i
         printf(", ");
     }
     printf("\"size\": %lu, ", (unsigned long)info->size);
-    cli_hex(info->md5, DFOTA_MD5_SIZE, hex);
+    dfota_hex(info->md5, DFOTA_MD5_SIZE, hex);
     printf("\"md5\": \"%s\", ", hex);
-    cli_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
+    dfota_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
     printf("\"sha256\": \"%s\"}%s\n", hex, last ? "" : ",");
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dfota/packer.h"
+#include "dfota/wire.h"
 
 enum { OPT_FULL = 256, OPT_TO_VERSION, OPT_LEVEL, OPT_WINDOW_LOG };
 
@@ -36,11 +37,11 @@ static void print_summary(const char *output, const struct dfota_package_header 
             (unsigned long)hdr->workspace_size);
     if (!verbose)
         return;
-    cli_hex(hdr->target.md5, DFOTA_MD5_SIZE, md5);
-    cli_hex(hdr->target.sha256, DFOTA_SHA256_SIZE, sha);
+    dfota_hex(hdr->target.md5, DFOTA_MD5_SIZE, md5);
+    dfota_hex(hdr->target.sha256, DFOTA_SHA256_SIZE, sha);
     fprintf(stderr, "  target md5     %s\n  target sha256  %s\n", md5, sha);
-    cli_hex(hdr->payload.md5, DFOTA_MD5_SIZE, md5);
-    cli_hex(hdr->payload.sha256, DFOTA_SHA256_SIZE, sha);
+    dfota_hex(hdr->payload.md5, DFOTA_MD5_SIZE, md5);
+    dfota_hex(hdr->payload.sha256, DFOTA_SHA256_SIZE, sha);
     fprintf(stderr, "  payload md5    %s\n  payload sha256 %s\n", md5, sha);
     fprintf(stderr, "  header         %lu bytes, created %llu\n", (unsigned long)hdr->header_size,
             (unsigned long long)hdr->created);

@@ -12,15 +12,20 @@
 
 #include "cli.h"
 
+static void vmessage(const char *command, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "dfota %s: ", command);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_fail(int code, const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "dfota %s: ", command);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(command, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return code;
 }
 
@@ -29,11 +34,9 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     const struct cli_command *cmd = cli_find_command(command);
     va_list ap;
 
-    fprintf(stderr, "dfota %s: ", command);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(command, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     if (cmd != NULL)
         fprintf(stderr, "usage: %s\n", cmd->usage);
     fprintf(stderr, "Try 'dfota help %s' for more information.\n", command);
@@ -289,18 +292,6 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds)
     }
     *seconds = v;
     return true;
-}
-
-void cli_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 void cli_json_string(FILE *out, const char *s)

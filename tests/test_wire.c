@@ -37,11 +37,26 @@ static void wire_helpers_are_little_endian(void **state)
     assert_int_equal(dfota_get_le16(b), 0x0708);
 }
 
+static void hex_is_lower_case_and_terminated(void **state)
+{
+    static const uint8_t bytes[] = {0x00, 0x9f, 0xa0, 0xff};
+    char out[2 * sizeof(bytes) + 2];
+
+    (void)state;
+    memset(out, 'x', sizeof(out));
+    dfota_hex(bytes, sizeof(bytes), out);
+    assert_string_equal(out, "009fa0ff");
+    assert_int_equal(out[sizeof(out) - 1], 'x');
+    dfota_hex(bytes, 0, out);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc32_matches_the_standard_check_value),
         cmocka_unit_test(wire_helpers_are_little_endian),
+        cmocka_unit_test(hex_is_lower_case_and_terminated),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  */
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_estimateDStreamSize_fromFrame */
 #include "dfota/packer.h"
+#include "dfota/wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -143,18 +144,6 @@ out:
     return st;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static enum dfota_status compare_info(const char *what, const struct dfota_image_info *expected,
                                       const struct dfota_image_info *actual,
                                       enum dfota_status mismatch, struct dfota_error *err)
@@ -165,14 +154,14 @@ static enum dfota_status compare_info(const char *what, const struct dfota_image
         return dfota_error_set(err, mismatch, "%s size mismatch: expected %lu, got %lu", what,
                                (unsigned long)expected->size, (unsigned long)actual->size);
     if (memcmp(expected->md5, actual->md5, DFOTA_MD5_SIZE) != 0) {
-        hex(expected->md5, DFOTA_MD5_SIZE, want);
-        hex(actual->md5, DFOTA_MD5_SIZE, got);
+        dfota_hex(expected->md5, DFOTA_MD5_SIZE, want);
+        dfota_hex(actual->md5, DFOTA_MD5_SIZE, got);
         return dfota_error_set(err, mismatch, "%s MD5 mismatch: expected %s, got %s", what, want,
                                got);
     }
     if (memcmp(expected->sha256, actual->sha256, DFOTA_SHA256_SIZE) != 0) {
-        hex(expected->sha256, DFOTA_SHA256_SIZE, want);
-        hex(actual->sha256, DFOTA_SHA256_SIZE, got);
+        dfota_hex(expected->sha256, DFOTA_SHA256_SIZE, want);
+        dfota_hex(actual->sha256, DFOTA_SHA256_SIZE, got);
         return dfota_error_set(err, mismatch, "%s SHA-256 mismatch: expected %s, got %s", what,
                                want, got);
     }

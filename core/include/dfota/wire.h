@@ -1,7 +1,7 @@
 /*
- * dfota/wire.h - explicit little-endian load/store helpers and CRC-32 for
- * every dfota wire format. Portable C99, no allocation, header-only apart
- * from dfota_crc32().
+ * dfota/wire.h - explicit little-endian load/store helpers, CRC-32 and hex
+ * for every dfota wire format. Portable C99, no allocation, header-only apart
+ * from dfota_crc32() and dfota_hex().
  */
 #ifndef DFOTA_WIRE_H
 #define DFOTA_WIRE_H
@@ -55,6 +55,9 @@ static inline void dfota_put_le64(uint8_t *p, uint64_t v)
  * result to continue. Bitwise, no table: 0 bytes of RAM, a few words of stack.
  */
 uint32_t dfota_crc32(uint32_t crc, const void *data, size_t size);
+
+/* Lower-case hex of `size` bytes into `out`, which holds 2 * size + 1 bytes. */
+void dfota_hex(const uint8_t *data, size_t size, char *out);
 
 #ifdef __cplusplus
 }
