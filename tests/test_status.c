@@ -27,6 +27,10 @@ static void values_are_stable(void **state)
     assert_int_equal(DFOTA_E_PAYLOAD_CORRUPT, 29);
     assert_int_equal(DFOTA_E_SOURCE_MISMATCH, 40);
     assert_int_equal(DFOTA_E_TARGET_MISMATCH, 41);
+    assert_int_equal(DFOTA_E_CORRUPT_PATCH, 42);
+    assert_int_equal(DFOTA_E_WORKSPACE, 43);
+    assert_int_equal(DFOTA_E_FLASH, 50);
+    assert_int_equal(DFOTA_E_POWER_CUT, 51);
 }
 
 static void every_status_has_a_distinct_name(void **state)
@@ -46,7 +50,7 @@ static void every_status_has_a_distinct_name(void **state)
         assert_string_not_equal(dfota_status_str((enum dfota_status)v), "unknown status");
         names[count++] = name;
     }
-    assert_int_equal(count, 18);
+    assert_int_equal(count, 22);
     for (i = 0; i < count; i++)
         for (j = i + 1; j < count; j++)
             assert_string_not_equal(names[i], names[j]);

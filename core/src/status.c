@@ -42,6 +42,10 @@ static const struct status_entry status_table[] = {
     {DFOTA_E_PAYLOAD_CORRUPT, "PAYLOAD_CORRUPT", "payload corrupt", {6507, 506, 5}},
     {DFOTA_E_SOURCE_MISMATCH, "SOURCE_MISMATCH", "source image mismatch", {6507, 504, 8}},
     {DFOTA_E_TARGET_MISMATCH, "TARGET_MISMATCH", "target image mismatch", {6508, 506, 8}},
+    {DFOTA_E_CORRUPT_PATCH, "CORRUPT_PATCH", "corrupt patch", {6507, 506, 5}},
+    {DFOTA_E_WORKSPACE, "WORKSPACE", "applier workspace too small", {6509, 504, 2}},
+    {DFOTA_E_FLASH, "FLASH", "flash operation failed", {6508, 504, 8}},
+    {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {6508, 504, 8}},
 };
 
 static const unsigned short unknown_codes[DFOTA_MODULE_FAMILY_COUNT] = {6500, 504, 8};

@@ -38,9 +38,15 @@ enum dfota_status {
     DFOTA_E_PAYLOAD_DIGEST = 28,    /* payload MD5 or SHA-256 does not match the header */
     DFOTA_E_PAYLOAD_CORRUPT = 29,   /* payload does not decode */
 
-    /* 40..59: images */
+    /* 40..49: images and patches */
     DFOTA_E_SOURCE_MISMATCH = 40,   /* old image is not the one the package was made for */
-    DFOTA_E_TARGET_MISMATCH = 41    /* result does not match the target size or digests */
+    DFOTA_E_TARGET_MISMATCH = 41,   /* result does not match the target size or digests */
+    DFOTA_E_CORRUPT_PATCH = 42,     /* patch data is invalid (bad record, range, stream) */
+    DFOTA_E_WORKSPACE = 43,         /* the applier workspace is smaller than the patch needs */
+
+    /* 50..59: device flash */
+    DFOTA_E_FLASH = 50,             /* a flash read, write or erase failed */
+    DFOTA_E_POWER_CUT = 51          /* simulated power cut (flash simulator only) */
 };
 
 /* One past the largest status value; for tables and loops. */
