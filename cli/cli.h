@@ -8,6 +8,7 @@
 #ifndef DFOTA_CLI_H
 #define DFOTA_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,45 @@ const struct cli_command *cli_find_command(const char *name);
 
 int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+
+struct dfota_diff_options;
+
+/* The patch options shared by `diff` and `pack` (--predict, --window-log,
+ * --segment-size, --level), terminated by a zero entry; their getopt values. */
+enum cli_diff_option {
+    CLI_OPT_PREDICT = 256,
+    CLI_OPT_WINDOW_LOG,
+    CLI_OPT_SEGMENT_SIZE,
+    CLI_OPT_LEVEL
+};
+extern const struct option cli_diff_options[];
+
+/* Apply one of cli_diff_options to `opts`: CLI_EXIT_OK, a usage error's exit
+ * code, or -1 if `opt` is not a patch option. */
+int cli_parse_diff_option(const char *command, int opt, const char *arg,
+                          struct dfota_diff_options *opts);
+
+/* Run the diff with a progress bar (on a terminal, for large images). */
+int cli_make_patch(const char *command, const uint8_t *old, size_t old_size, const uint8_t *new_,
+                   size_t new_size, struct dfota_diff_options *opts, bool quiet, uint8_t **patch,
+                   size_t *patch_size);
+
+/* `dst` = the `nbase` entries of `base`, then `extra` up to its zero entry, then a zero entry. */
+void cli_merge_options(struct option *dst, const struct option *base, size_t nbase,
+                       const struct option *extra);
+
+/* Progress bar on standard error, drawn only when it is a terminal. */
+#define CLI_PROGRESS_MIN_BYTES (256u * 1024u)
+struct cli_progress_bar {
+    const char *label;
+    bool enabled;
+    int last_percent;
+};
+void cli_progress_init(struct cli_progress_bar *bar, const char *label, bool wanted);
+void cli_progress(void *bar, uint64_t done, uint64_t total);
+void cli_progress_done(struct cli_progress_bar *bar);
 
 /* Full help of `cmd` on `out`. */
 void cli_print_command_help(const struct cli_command *cmd, FILE *out);

@@ -6,22 +6,32 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
 #include "dfota/wire.h"
 
-enum { OPT_FULL = 256, OPT_TO_VERSION, OPT_LEVEL, OPT_WINDOW_LOG };
+/* Values above the patch options of cli_diff_options (256..). */
+enum { OPT_FULL = 512, OPT_TO_VERSION, OPT_FROM_VERSION, OPT_OLD, OPT_NEW };
 
-static const struct option pack_options[] = {
+static const struct option pack_base_options[] = {
     {"full", required_argument, NULL, OPT_FULL},
+    {"old", required_argument, NULL, OPT_OLD},
+    {"new", required_argument, NULL, OPT_NEW},
+    {"from-version", required_argument, NULL, OPT_FROM_VERSION},
     {"to-version", required_argument, NULL, OPT_TO_VERSION},
     {"output", required_argument, NULL, 'o'},
-    {"level", required_argument, NULL, OPT_LEVEL},
-    {"window-log", required_argument, NULL, OPT_WINDOW_LOG},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+};
+
+struct pack_args {
+    const char *full, *old, *new_, *from, *to, *output;
+    struct dfota_diff_options diff;
+    bool level_set, window_set, force, quiet, verbose;
+    unsigned long level, window_log;
 };
 
 static void print_summary(const char *output, const struct dfota_package_header *hdr,
@@ -30,11 +40,20 @@ static void print_summary(const char *output, const struct dfota_package_header 
     char md5[2 * DFOTA_MD5_SIZE + 1], sha[2 * DFOTA_SHA256_SIZE + 1];
     double ratio = hdr->target.size ? 100.0 * (double)package_size / hdr->target.size : 0.0;
 
-    fprintf(stderr, "%s: %s package for %s, %lu -> %zu bytes (%.1f%%), device workspace %lu bytes\n",
-            strcmp(output, "-") == 0 ? "<stdout>" : output,
-            dfota_package_type_name(hdr->package_type), hdr->target_version,
-            (unsigned long)hdr->target.size, package_size, ratio,
-            (unsigned long)hdr->workspace_size);
+    if (hdr->package_type == DFOTA_PACKAGE_DELTA)
+        fprintf(stderr,
+                "%s: delta package %s -> %s, %lu -> %zu bytes (%.2f%% of the new image), device "
+                "workspace %lu bytes\n",
+                strcmp(output, "-") == 0 ? "<stdout>" : output, hdr->source_version,
+                hdr->target_version, (unsigned long)hdr->target.size, package_size, ratio,
+                (unsigned long)hdr->workspace_size);
+    else
+        fprintf(stderr,
+                "%s: full package for %s, %lu -> %zu bytes (%.1f%%), device workspace %lu "
+                "bytes\n",
+                strcmp(output, "-") == 0 ? "<stdout>" : output, hdr->target_version,
+                (unsigned long)hdr->target.size, package_size, ratio,
+                (unsigned long)hdr->workspace_size);
     if (!verbose)
         return;
     dfota_hex(hdr->target.md5, DFOTA_MD5_SIZE, md5);
@@ -47,93 +66,190 @@ static void print_summary(const char *output, const struct dfota_package_header 
             (unsigned long long)hdr->created);
 }
 
-int cmd_pack(int argc, char **argv)
+static int parse_args(int argc, char **argv, struct pack_args *a)
 {
-    struct dfota_full_options opts;
-    struct dfota_package_header hdr;
-    struct dfota_error err;
-    const char *full = NULL, *output = NULL;
-    const uint8_t *payload;
-    uint8_t *image = NULL, *package = NULL;
-    size_t image_size = 0, package_size = 0;
-    bool force = false, quiet = false, verbose = false;
-    unsigned long value;
+    struct option options[24];
     int c, rc;
 
-    dfota_full_options_init(&opts);
-    dfota_error_clear(&err);
+    memset(a, 0, sizeof(*a));
+    dfota_diff_options_init(&a->diff);
+    cli_merge_options(options, pack_base_options,
+                      sizeof(pack_base_options) / sizeof(pack_base_options[0]),
+                      cli_diff_options);
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqvh", pack_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:fqvh", options, NULL)) != -1) {
         switch (c) {
         case OPT_FULL:
-            full = optarg;
+            a->full = optarg;
+            break;
+        case OPT_OLD:
+            a->old = optarg;
+            break;
+        case OPT_NEW:
+            a->new_ = optarg;
+            break;
+        case OPT_FROM_VERSION:
+            a->from = optarg;
             break;
         case OPT_TO_VERSION:
-            opts.target_version = optarg;
+            a->to = optarg;
             break;
         case 'o':
-            output = optarg;
-            break;
-        case OPT_LEVEL:
-            if (!cli_parse_uint(optarg, 1, 22, &value))
-                return cli_usage_error("pack", "--level '%s' is not a number in 1..22", optarg);
-            opts.level = (int)value;
-            break;
-        case OPT_WINDOW_LOG:
-            if (!cli_parse_uint(optarg, DFOTA_FULL_WINDOW_LOG_MIN, DFOTA_FULL_WINDOW_LOG_MAX,
-                                &value))
-                return cli_usage_error("pack", "--window-log '%s' is not a number in %u..%u",
-                                       optarg, DFOTA_FULL_WINDOW_LOG_MIN,
-                                       DFOTA_FULL_WINDOW_LOG_MAX);
-            opts.window_log = (unsigned)value;
+            a->output = optarg;
             break;
         case 'f':
-            force = true;
+            a->force = true;
             break;
         case 'q':
-            quiet = true;
+            a->quiet = true;
             break;
         case 'v':
-            verbose = true;
+            a->verbose = true;
             break;
         case 'h':
             cli_print_command_help(cli_find_command("pack"), stdout);
-            return CLI_EXIT_OK;
+            return -1;
         case ':':
             return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
-        default:
+        case '?':
             return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
+        case CLI_OPT_LEVEL:
+            if (!cli_parse_uint(optarg, 1, 22, &a->level))
+                return cli_usage_error("pack", "--level '%s' is not a number in 1..22", optarg);
+            a->level_set = true;
+            a->diff.level = (int)a->level;
+            break;
+        case CLI_OPT_WINDOW_LOG:
+            /* Up to 27 for a full image; a delta allows less (checked below). */
+            if (!cli_parse_uint(optarg, DFOTA_FULL_WINDOW_LOG_MIN, DFOTA_FULL_WINDOW_LOG_MAX,
+                                &a->window_log))
+                return cli_usage_error("pack", "--window-log '%s' is not a number in %u..%u",
+                                       optarg, DFOTA_FULL_WINDOW_LOG_MIN,
+                                       DFOTA_FULL_WINDOW_LOG_MAX);
+            a->window_set = true;
+            break;
+        default:
+            rc = cli_parse_diff_option("pack", c, optarg, &a->diff);
+            if (rc != CLI_EXIT_OK)
+                return rc;
         }
+    }
+    if (a->full == NULL && a->window_set) {
+        if (a->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
+            return cli_usage_error("pack", "--window-log %lu: a delta allows %u..%u",
+                                   a->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
+                                   DFOTA_PATCH_WINDOW_LOG_MAX);
+        a->diff.window_log = (unsigned)a->window_log;
     }
     if (optind < argc)
         return cli_usage_error("pack", "unexpected argument '%s'", argv[optind]);
-    if (full == NULL)
-        return cli_usage_error("pack", "missing --full NEW (the image to package)");
-    if (opts.target_version == NULL)
+    if (a->full != NULL && (a->old != NULL || a->new_ != NULL || a->from != NULL))
+        return cli_usage_error("pack", "--full cannot be combined with --old, --new or "
+                                       "--from-version");
+    if (a->full == NULL && a->old == NULL && a->new_ == NULL)
+        return cli_usage_error("pack", "missing --full NEW, or --old OLD --new NEW");
+    if (a->full == NULL && (a->old == NULL || a->new_ == NULL))
+        return cli_usage_error("pack", "a delta package needs both --old OLD and --new NEW");
+    if (a->full == NULL && a->from == NULL)
+        return cli_usage_error("pack", "missing --from-version V1 (e.g. BC25R01A03)");
+    if (a->to == NULL)
         return cli_usage_error("pack", "missing --to-version V (e.g. BC25R01A04)");
-    if (output == NULL)
+    if (a->output == NULL)
         return cli_usage_error("pack", "missing -o OUT.bin");
-    if (dfota_version_check(opts.target_version, "target version", &err) != DFOTA_OK)
-        return cli_usage_error("pack", "--to-version: %s", err.message);
-    if (!cli_source_date_epoch("pack", &opts.created))
-        return CLI_EXIT_USAGE;
+    return CLI_EXIT_OK;
+}
 
-    if (cli_read_file(full, DFOTA_HOST_SIZE_MAX, &image, &image_size, &err) != DFOTA_OK)
-        return cli_report("pack", full, &err);
-    if (dfota_pack_full(image, image_size, &opts, &package, &package_size, &err) != DFOTA_OK) {
-        free(image);
-        return cli_report("pack", full, &err);
-    }
+static int pack_full(const struct pack_args *a, uint64_t created, uint8_t **package,
+                     size_t *package_size)
+{
+    struct dfota_full_options opts;
+    struct dfota_error err;
+    uint8_t *image = NULL;
+    size_t image_size = 0;
+    enum dfota_status st;
+
+    dfota_full_options_init(&opts);
+    opts.target_version = a->to;
+    opts.created = created;
+    if (a->level_set)
+        opts.level = (int)a->level;
+    if (a->window_set)
+        opts.window_log = (unsigned)a->window_log;
+    if (cli_read_file(a->full, DFOTA_HOST_SIZE_MAX, &image, &image_size, &err) != DFOTA_OK)
+        return cli_report("pack", a->full, &err);
+    st = dfota_pack_full(image, image_size, &opts, package, package_size, &err);
     free(image);
+    if (st != DFOTA_OK)
+        return cli_report("pack", a->full, &err);
+    return CLI_EXIT_OK;
+}
+
+static int pack_delta(struct pack_args *a, uint64_t created, uint8_t **package,
+                      size_t *package_size)
+{
+    struct dfota_delta_options opts;
+    struct dfota_error err;
+    uint8_t *old = NULL, *new_ = NULL, *patch = NULL;
+    size_t old_size = 0, new_size = 0, patch_size = 0;
+    enum dfota_status st;
+    int rc;
+
+    opts.source_version = a->from;
+    opts.target_version = a->to;
+    opts.created = created;
+    if (cli_read_file(a->old, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err) != DFOTA_OK)
+        return cli_report("pack", a->old, &err);
+    if (cli_read_file(a->new_, DFOTA_HOST_SIZE_MAX, &new_, &new_size, &err) != DFOTA_OK) {
+        free(old);
+        return cli_report("pack", a->new_, &err);
+    }
+    rc = cli_make_patch("pack", old, old_size, new_, new_size, &a->diff, a->quiet, &patch,
+                        &patch_size);
+    if (rc == CLI_EXIT_OK) {
+        st = dfota_pack_delta(old, old_size, new_, new_size, patch, patch_size, &opts, package,
+                              package_size, &err);
+        if (st != DFOTA_OK)
+            rc = cli_report("pack", NULL, &err);
+    }
+    free(old);
+    free(new_);
+    free(patch);
+    return rc;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    struct pack_args a;
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *package = NULL;
+    size_t package_size = 0;
+    uint64_t created;
+    int rc;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (dfota_version_check(a.to, "target version", &err) != DFOTA_OK)
+        return cli_usage_error("pack", "--to-version: %s", err.message);
+    if (a.from != NULL && dfota_version_check(a.from, "source version", &err) != DFOTA_OK)
+        return cli_usage_error("pack", "--from-version: %s", err.message);
+    if (!cli_source_date_epoch("pack", &created))
+        return CLI_EXIT_USAGE;
+    rc = a.full != NULL ? pack_full(&a, created, &package, &package_size)
+                        : pack_delta(&a, created, &package, &package_size);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     /* Read back what we are about to write: never ship a package our own reader refuses. */
     if (dfota_package_open(package, package_size, &hdr, &payload, &err) != DFOTA_OK) {
         free(package);
-        return cli_report("pack", output, &err);
+        return cli_report("pack", a.output, &err);
     }
-    rc = cli_write_file("pack", output, package, package_size, force);
-    if (rc == CLI_EXIT_OK && !quiet)
-        print_summary(output, &hdr, package_size, verbose);
+    rc = cli_write_file("pack", a.output, package, package_size, a.force);
+    if (rc == CLI_EXIT_OK && !a.quiet)
+        print_summary(a.output, &hdr, package_size, a.verbose);
     free(package);
     return rc;
 }

@@ -326,3 +326,44 @@ void cli_json_error(FILE *out, const char *subject, const struct dfota_error *er
             dfota_status_module_code(err->status, DFOTA_MODULE_EC200),
             dfota_status_module_code(err->status, DFOTA_MODULE_LWM2M));
 }
+
+void cli_merge_options(struct option *dst, const struct option *base, size_t nbase,
+                       const struct option *extra)
+{
+    size_t n = 0;
+
+    while (n < nbase) {
+        dst[n] = base[n];
+        n++;
+    }
+    for (; extra->name != NULL; extra++)
+        dst[n++] = *extra;
+    memset(&dst[n], 0, sizeof(dst[n]));
+}
+
+void cli_progress_init(struct cli_progress_bar *bar, const char *label, bool wanted)
+{
+    bar->label = label;
+    bar->enabled = wanted && isatty(STDERR_FILENO);
+    bar->last_percent = -1;
+}
+
+void cli_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct cli_progress_bar *bar = ctx;
+    int percent = total ? (int)(done * 100 / total) : 100, filled;
+
+    if (!bar->enabled || percent == bar->last_percent)
+        return;
+    bar->last_percent = percent;
+    filled = percent * 30 / 100;
+    fprintf(stderr, "\r%s [%.*s%*s] %3d%%", bar->label, filled,
+            "##############################", 30 - filled, "", percent);
+    fflush(stderr);
+}
+
+void cli_progress_done(struct cli_progress_bar *bar)
+{
+    if (bar->enabled && bar->last_percent >= 0)
+        fprintf(stderr, "\r%*s\r", 40 + (int)strlen(bar->label), "");
+}

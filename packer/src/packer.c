@@ -11,6 +11,8 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 
+#include "dfota/patch.h"
+
 void dfota_full_options_init(struct dfota_full_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -144,6 +146,87 @@ out:
     return st;
 }
 
+/* A delta payload's patch header must describe the same images as the container. */
+static enum dfota_status check_patch(const struct dfota_package_header *hdr,
+                                     const uint8_t *patch, size_t patch_size,
+                                     struct dfota_error *err)
+{
+    struct dfota_patch_header ph;
+    struct dfota_error detail;
+
+    if (dfota_patch_header_decode(patch, patch_size, &ph, &detail) != DFOTA_OK)
+        return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH, "payload: %s", detail.message);
+    if (ph.source_size != hdr->source.size || ph.target_size != hdr->target.size ||
+        memcmp(ph.source_sha256, hdr->source.sha256, DFOTA_SHA256_SIZE) != 0 ||
+        memcmp(ph.target_sha256, hdr->target.sha256, DFOTA_SHA256_SIZE) != 0)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "the patch inside is for other images than the header states "
+                               "(patch: %lu -> %lu bytes)",
+                               (unsigned long)ph.source_size, (unsigned long)ph.target_size);
+    if (ph.workspace_size != hdr->workspace_size)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "the patch needs %lu bytes of applier workspace, the header "
+                               "states %lu",
+                               (unsigned long)ph.workspace_size,
+                               (unsigned long)hdr->workspace_size);
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
+                                   const uint8_t *target, size_t target_size,
+                                   const uint8_t *patch, size_t patch_size,
+                                   const struct dfota_delta_options *opts, uint8_t **package,
+                                   size_t *package_size, struct dfota_error *err)
+{
+    struct dfota_package_header hdr;
+    struct dfota_patch_header ph;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX];
+    size_t header_size = 0;
+    uint8_t *out;
+    enum dfota_status st;
+
+    *package = NULL;
+    *package_size = 0;
+    st = dfota_version_check(opts->source_version, "source version", err);
+    if (st == DFOTA_OK)
+        st = dfota_version_check(opts->target_version, "target version", err);
+    if (st != DFOTA_OK)
+        return st;
+    if (patch_size > DFOTA_HOST_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE, "patch of %zu bytes is over the limit",
+                               patch_size);
+    st = dfota_patch_header_decode(patch, patch_size, &ph, err);
+    if (st != DFOTA_OK)
+        return st;
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.package_type = DFOTA_PACKAGE_DELTA;
+    hdr.payload_encoding = DFOTA_ENCODING_PATCH;
+    hdr.created = opts->created;
+    hdr.workspace_size = ph.workspace_size;
+    memcpy(hdr.source_version, opts->source_version, strlen(opts->source_version) + 1);
+    memcpy(hdr.target_version, opts->target_version, strlen(opts->target_version) + 1);
+    st = dfota_image_info_compute(source, source_size, &hdr.source, err);
+    if (st == DFOTA_OK)
+        st = dfota_image_info_compute(target, target_size, &hdr.target, err);
+    if (st == DFOTA_OK)
+        st = dfota_image_info_compute(patch, patch_size, &hdr.payload, err);
+    if (st == DFOTA_OK)
+        st = check_patch(&hdr, patch, patch_size, err);
+    if (st == DFOTA_OK)
+        st = dfota_container_encode(&hdr, header, sizeof(header), &header_size, err);
+    if (st != DFOTA_OK)
+        return st;
+    out = malloc(header_size + patch_size);
+    if (out == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes",
+                               header_size + patch_size);
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, patch, patch_size);
+    *package = out;
+    *package_size = header_size + patch_size;
+    return DFOTA_OK;
+}
+
 static enum dfota_status compare_info(const char *what, const struct dfota_image_info *expected,
                                       const struct dfota_image_info *actual,
                                       enum dfota_status mismatch, struct dfota_error *err)
@@ -186,6 +269,8 @@ enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
     if (st != DFOTA_OK)
         return st;
     st = compare_info("payload", &hdr->payload, &actual, DFOTA_E_PAYLOAD_DIGEST, err);
+    if (st == DFOTA_OK && hdr->package_type == DFOTA_PACKAGE_DELTA)
+        st = check_patch(hdr, data + hdr->header_size, hdr->payload.size, err);
     if (st != DFOTA_OK)
         return st;
     *payload = data + hdr->header_size;

@@ -78,7 +78,7 @@ check "unknown command" 2 stderr "^dfota: unknown command 'nosuch'" stderr '^usa
 run --bogus
 check "unknown global option" 2 stderr "^dfota: unknown option '--bogus'"
 run help pack
-check "help pack" 0 stdout '^usage: dfota pack --full NEW' stdout '--window-log'
+check "help pack" 0 stdout '^usage: dfota pack --old OLD --new NEW' stdout '--full NEW' stdout '--window-log'
 cp "$work/stdout" "$work/help-pack"
 run pack --help
 check "pack --help" 0 stdout '^usage: dfota pack'

@@ -55,11 +55,31 @@ enum dfota_status dfota_pack_full(const uint8_t *image, size_t image_size,
                                   const struct dfota_full_options *opts, uint8_t **package,
                                   size_t *package_size, struct dfota_error *err);
 
+struct dfota_delta_options {
+    const char *source_version; /* required; see dfota_version_check() */
+    const char *target_version; /* required */
+    uint64_t created;           /* header creation time, seconds since 1970; 0 = unset */
+};
+
+/*
+ * Build a delta package around `patch` (made by dfota_diff() from `source` to
+ * `target`). The patch header must agree with the images (sizes, SHA-256);
+ * MALFORMED otherwise. The container states the patch's workspace size.
+ * `*package` is malloc'd (free()).
+ */
+enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
+                                   const uint8_t *target, size_t target_size,
+                                   const uint8_t *patch, size_t patch_size,
+                                   const struct dfota_delta_options *opts, uint8_t **package,
+                                   size_t *package_size, struct dfota_error *err);
+
 /*
  * Open the package held in `data`: parse and validate the header
  * (dfota_container_parse), check that the size is exactly header plus
- * payload, and check the payload MD5 and SHA-256. On success `*payload`
- * points into `data`. Nothing is allocated.
+ * payload, and check the payload MD5 and SHA-256; for a delta package also
+ * that the patch header agrees with the container (sizes, SHA-256,
+ * workspace). On success `*payload` points into `data`. Nothing is
+ * allocated.
  */
 enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
                                      struct dfota_package_header *hdr, const uint8_t **payload,

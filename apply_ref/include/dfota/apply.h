@@ -1,0 +1,119 @@
+/*
+ * dfota/apply.h - the reference applier: rebuilds the target image from the
+ * source image and a dfota patch, the way a module does.
+ *
+ * Device-side code: portable C99 with no dependency but the C library,
+ * dfota_core and zstd's decompressor. It never allocates (the caller passes a
+ * workspace of dfota_apply_workspace_size() bytes), never recurses, reads the
+ * source image and writes the target through callbacks with explicit
+ * offsets, and takes the patch in pushed chunks of any size.
+ *
+ * Memory: the workspace holds all state: about 1.9 KiB of applier state, a
+ * static zstd decoder context (ZSTD_estimateDCtxSize(), 95,992 bytes with
+ * zstd 1.5.4), one compressed block (2^window_log bytes), zstd's ring buffer
+ * (2 * 2^window_log + 128 bytes) and the relocation map (8 bytes an entry,
+ * at most 512). With the default window log 13 and a full map that is under
+ * 126 KiB; the exact figure is stated in the patch header
+ * (dfota_apply_workspace_size()). Stack: dfota_apply_push() itself uses
+ * under 512 bytes, plus what ZSTD_decompressContinue() needs.
+ *
+ * Sequence: dfota_apply_init(), dfota_apply_push() any number of times with
+ * the patch bytes in order, dfota_apply_finish(). As soon as the patch
+ * header and relocation map are complete (inside the push that delivers
+ * their last byte) the applier checks that the workspace and flash
+ * parameters fit and that the source image has the size and SHA-256 the
+ * patch was made for; nothing is erased or written before that. The target
+ * SHA-256 is checked by finish().
+ */
+#ifndef DFOTA_APPLY_H
+#define DFOTA_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfota/patch.h"
+#include "dfota/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest flash write alignment supported (program page / write unit). */
+#define DFOTA_APPLY_WRITE_ALIGN_MAX 256u
+/* Bytes of the source image read per source callback. */
+#define DFOTA_APPLY_SOURCE_CHUNK 256u
+/* Progress reporting: 0 (off) or DFOTA_APPLY_PROGRESS_MIN..MAX steps. */
+#define DFOTA_APPLY_PROGRESS_MIN 5u
+#define DFOTA_APPLY_PROGRESS_MAX 100u
+
+/* Flash and progress callbacks. Each returns DFOTA_OK or a failure status
+ * (DFOTA_E_FLASH, DFOTA_E_IO, ...), which the applier passes on. */
+struct dfota_apply_io {
+    void *ctx;
+    /* Read `len` bytes of the source image at `offset`; all or error. */
+    enum dfota_status (*read_source)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
+    /* Erase [offset, offset + len) of the target area; both multiples of erase_size. */
+    enum dfota_status (*erase_target)(void *ctx, uint32_t offset, uint32_t len);
+    /* Program `len` bytes at `offset` of the erased target area; both multiples
+     * of write_align. The image's last write is padded with 0xFF. */
+    enum dfota_status (*write_target)(void *ctx, uint32_t offset, const uint8_t *src, size_t len);
+    /* Optional: percent of the target written, called at most progress_steps
+     * times with increasing values, the last one 100. */
+    void (*progress)(void *ctx, unsigned percent);
+};
+
+struct dfota_apply_config {
+    uint32_t erase_size;     /* target erase block: power of two, <= the patch segment size */
+    uint32_t write_align;    /* write unit: power of two, 1..DFOTA_APPLY_WRITE_ALIGN_MAX */
+    uint32_t source_size;    /* bytes available in the source area, 0 = not checked */
+    uint32_t target_capacity; /* bytes of the target area, 0 = not checked */
+    unsigned progress_steps; /* 0 = none, else 5..100 (like <update_URC_max>) */
+};
+
+struct dfota_apply; /* opaque; lives inside the caller's workspace */
+
+/* Workspace bytes needed for a patch with zstd window log `window_log` and
+ * `map_count` relocation map entries (the value its header states as
+ * workspace_size); 0 if either is out of range. */
+size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count);
+
+/*
+ * Prepare an applier in `workspace` (`workspace_size` bytes, any alignment;
+ * it must stay valid until the applier is no longer used). `config` and `io`
+ * are copied. On success `*applier` points into the workspace.
+ * INVALID_ARGUMENT for bad flash parameters or missing callbacks, WORKSPACE
+ * when the workspace cannot even hold the state and the zstd context.
+ */
+enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace,
+                                   size_t workspace_size, const struct dfota_apply_config *config,
+                                   const struct dfota_apply_io *io, struct dfota_error *err);
+
+/*
+ * Feed the next `size` bytes of the patch (any size, including 0 and 1).
+ * Decodes as far as the data allows, writing target bytes as they are
+ * produced. Returns DFOTA_OK or the first failure; a failure is sticky:
+ * later calls return it again. dfota_apply_error() has the detail.
+ */
+enum dfota_status dfota_apply_push(struct dfota_apply *applier, const uint8_t *data, size_t size);
+
+/*
+ * The patch has been fed completely: check that nothing is missing, write
+ * the last (padded) unit, and check the target SHA-256. TRUNCATED if the
+ * patch ended early, TARGET_MISMATCH if the result is wrong.
+ */
+enum dfota_status dfota_apply_finish(struct dfota_apply *applier);
+
+/* The error recorded by the last failure (status DFOTA_OK if none). */
+const struct dfota_error *dfota_apply_error(const struct dfota_apply *applier);
+
+/* The patch header once it has been read and checked, else NULL. */
+const struct dfota_patch_header *dfota_apply_header(const struct dfota_apply *applier);
+
+/* Target bytes produced so far. */
+uint32_t dfota_apply_target_done(const struct dfota_apply *applier);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_APPLY_H */

@@ -1,0 +1,110 @@
+/*
+ * dfota/patch.h - the dfota patch format: header, segment header, records.
+ *
+ * Byte layout in docs/FORMAT.md ("Patch"). In short:
+ *
+ *   header (112 bytes)  magic, version, prediction flags, window log,
+ *                       segment size and count, source and target size and
+ *                       SHA-256, workspace size, pointer base, map count and
+ *                       CRC, header CRC-32
+ *   relocation map      map_count x 8 bytes (dfota/predict.h)
+ *   segment x count     8-byte segment header (frame size, source position)
+ *                       followed by one zstd frame whose content is records
+ *
+ * Each segment produces exactly `segment_size` target bytes (the last one the
+ * rest) and decodes without any state from earlier segments, so an applier
+ * can restart at any segment boundary. A record is
+ *   varint copy_len, varint extra_len, zigzag varint seek,
+ *   copy_len diff bytes, extra_len literal bytes
+ * and produces copy_len bytes (predicted source byte + diff byte, mod 256,
+ * from the current source position) then extra_len literal bytes; the
+ * source position then moves by copy_len + seek.
+ *
+ * Portable C99, part of the device-side applier: no allocation.
+ */
+#ifndef DFOTA_PATCH_H
+#define DFOTA_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfota/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 0x89 'D' 'F' 'P' 'A' 'T' '\r' '\n' */
+#define DFOTA_PATCH_MAGIC "\x89" "DFPAT\r\n"
+#define DFOTA_PATCH_MAGIC_SIZE 8u
+#define DFOTA_PATCH_FORMAT_VERSION 1u
+#define DFOTA_PATCH_HEADER_SIZE 112u
+#define DFOTA_PATCH_MAP_ENTRY_SIZE 8u
+#define DFOTA_PATCH_SEGMENT_HEADER_SIZE 8u
+
+/* zstd window of the segment frames: 2^10..2^13 bytes (docs/FORMAT.md). */
+#define DFOTA_PATCH_WINDOW_LOG_MIN 10u
+#define DFOTA_PATCH_WINDOW_LOG_MAX 13u
+#define DFOTA_PATCH_WINDOW_LOG_DEFAULT 13u
+
+/* Target bytes per segment: a power of two in this range. */
+#define DFOTA_PATCH_SEGMENT_SIZE_MIN 4096u
+#define DFOTA_PATCH_SEGMENT_SIZE_MAX (1u << 20)
+#define DFOTA_PATCH_SEGMENT_SIZE_DEFAULT 65536u
+
+/* Longest encodings of the record fields. */
+#define DFOTA_PATCH_VARINT32_MAX 5u
+#define DFOTA_PATCH_VARINT64_MAX 10u
+
+struct dfota_patch_header {
+    uint8_t format_version;   /* DFOTA_PATCH_FORMAT_VERSION */
+    uint8_t predict;          /* DFOTA_PREDICT_* flags */
+    uint8_t window_log;       /* zstd window log of every segment frame */
+    uint8_t flags;            /* reserved, 0 */
+    uint32_t segment_size;    /* target bytes per segment */
+    uint32_t segment_count;   /* ceil(target_size / segment_size) */
+    uint32_t source_size;
+    uint32_t target_size;
+    uint32_t workspace_size;  /* dfota_apply_workspace_size(window_log, map_count) */
+    uint8_t source_sha256[32];
+    uint8_t target_sha256[32];
+    uint32_t pointer_base;    /* load address of the source image (pointer prediction) */
+    uint32_t map_count;       /* relocation map entries following the header */
+    uint32_t map_crc32;       /* CRC-32 of the map bytes */
+};
+
+/*
+ * Decode and validate a patch header from `data` (at least
+ * DFOTA_PATCH_HEADER_SIZE bytes, else TRUNCATED). Refusals: BAD_MAGIC,
+ * UNSUPPORTED_VERSION, HEADER_CHECKSUM, UNSUPPORTED_FEATURE (prediction
+ * flags, reserved byte, window log), MALFORMED (segment size or count, map
+ * count inconsistent).
+ */
+enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
+                                            struct dfota_patch_header *hdr,
+                                            struct dfota_error *err);
+
+/* Encode `hdr` into DFOTA_PATCH_HEADER_SIZE bytes at `out`, CRC included. */
+void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out);
+
+/*
+ * Decode and validate the relocation map (`count` entries at `data`, whose
+ * CRC-32 the header states) into `map`. MALFORMED unless it starts at 0 and
+ * is strictly increasing; HEADER_CHECKSUM if the CRC differs.
+ */
+struct dfota_map_entry;
+enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
+                                         const uint8_t *data, struct dfota_map_entry *map,
+                                         struct dfota_error *err);
+
+/* Encode `count` map entries (8 bytes each) at `out`. */
+void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out);
+
+/* Number of segments for a target of `target_size` bytes. */
+uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_PATCH_H */

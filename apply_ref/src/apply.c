@@ -1,0 +1,842 @@
+/*
+ * apply.c - the streaming reference applier (docs/FORMAT.md, "Patch").
+ *
+ * Data path for one patch byte: pushed bytes -> patch header, relocation
+ * map, segment header or the zstd frame of the current segment (buffer-less
+ * zstd API, compressed block gathered in `in_buf`, output into the ring
+ * `ring`) -> record parser -> target bytes (predicted source byte + diff, or
+ * literal) -> SHA-256 and write buffer (`wbuf`) -> erase/write callbacks.
+ */
+#define ZSTD_STATIC_LINKING_ONLY /* buffer-less streaming, static context */
+#include "dfota/apply.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "dfota/predict.h"
+#include "dfota/sha256.h"
+#include "dfota/wire.h"
+
+#define WORKSPACE_ALIGN 16u
+#define WRITE_BUFFER_SIZE DFOTA_APPLY_WRITE_ALIGN_MAX
+#define ZSTD_MAGIC_LE 0xFD2FB528u
+
+enum stage {
+    STAGE_HEADER,         /* gathering the patch header */
+    STAGE_MAP,            /* gathering the relocation map */
+    STAGE_SEGMENT_HEADER, /* gathering a segment header */
+    STAGE_FRAME,          /* inside a segment's zstd frame */
+    STAGE_DONE,           /* every segment decoded */
+    STAGE_FINISHED,       /* finish() succeeded */
+    STAGE_FAILED
+};
+
+enum record_field { FIELD_COPY_LEN, FIELD_EXTRA_LEN, FIELD_SEEK, FIELD_DIFF, FIELD_EXTRA };
+
+struct dfota_apply {
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_error error;
+    enum stage stage;
+    size_t workspace_size;
+    uint8_t *arena;               /* after this struct: zstd context, then buffers */
+
+    struct dfota_patch_header header;
+    int header_valid;
+    uint8_t gather[DFOTA_PATCH_HEADER_SIZE]; /* patch or segment header bytes */
+    size_t gather_len;
+    uint8_t *map_bytes;           /* relocation map: raw, then decoded in place */
+    size_t map_len;
+    struct dfota_predict predict;
+
+    /* Current segment. */
+    uint32_t segment;             /* index of the segment being decoded */
+    uint32_t segment_start;       /* target offset of its first byte */
+    uint32_t segment_len;         /* target bytes it produces */
+    uint32_t segment_done;        /* target bytes produced so far in it */
+    uint32_t frame_size;          /* from the segment header */
+    uint32_t frame_consumed;      /* frame bytes given to zstd */
+
+    /* zstd buffer-less decoding. */
+    ZSTD_DCtx *dctx;
+    uint8_t *in_buf;              /* one compressed block (2^window_log) */
+    size_t in_len;
+    uint8_t *ring;                /* decoded data and window */
+    size_t ring_size, ring_pos, block_max;
+    uint8_t frame_head[ZSTD_FRAMEHEADERSIZE_MAX];
+    size_t frame_head_len;
+    int frame_head_checked;
+
+    /* Record parser. */
+    enum record_field field;
+    uint64_t varint;
+    unsigned varint_shift;
+    uint32_t copy_left, extra_left;
+    int64_t source_pos;
+    int64_t copy_shift;           /* target offset - source offset of the current copy */
+
+    /* Predicted view of [cache_start, cache_start + cache_len) for cache_shift. */
+    uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 16];
+    uint8_t cache[DFOTA_APPLY_SOURCE_CHUNK];
+    int64_t cache_start, cache_shift;
+    size_t cache_len;
+
+    uint8_t diff_out[DFOTA_APPLY_SOURCE_CHUNK];
+
+    /* Output. */
+    struct dfota_sha256 target_hash;
+    uint8_t wbuf[WRITE_BUFFER_SIZE];
+    size_t wbuf_len;
+    uint32_t wbuf_pos;            /* target offset of wbuf[0] */
+    uint32_t erased_end;          /* target area erased up to here */
+    uint32_t target_done;         /* target bytes produced */
+    unsigned progress_reported;   /* steps reported */
+};
+
+static size_t align_up(size_t v, size_t a)
+{
+    return (v + a - 1) / a * a;
+}
+
+static int is_power_of_two(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+static size_t state_size(void)
+{
+    return align_up(sizeof(struct dfota_apply), WORKSPACE_ALIGN);
+}
+
+static size_t dctx_size(void)
+{
+    return align_up(ZSTD_estimateDCtxSize(), WORKSPACE_ALIGN);
+}
+
+/*
+ * zstd's ring buffer for the buffer-less API: the window, one block and the
+ * wild-copy margins (2 x 32 bytes). ZSTD_decodingBufferSize_min() of zstd
+ * 1.5 adds 128 KiB for literals it may park in the output buffer, but only
+ * when not streaming: ZSTD_decompressContinue() streams, and keeps the
+ * literals of blocks up to 64 KiB in the context's own buffer. A ring that
+ * is too small could only make zstd fail a frame checksum, never write out
+ * of bounds (it is given the capacity on every call).
+ */
+static size_t ring_size_for(unsigned window_log)
+{
+    return align_up(((size_t)2 << window_log) + 128, WORKSPACE_ALIGN);
+}
+
+size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
+{
+    if (window_log < DFOTA_PATCH_WINDOW_LOG_MIN || window_log > DFOTA_PATCH_WINDOW_LOG_MAX ||
+        map_count > DFOTA_PREDICT_MAP_MAX)
+        return 0;
+    return WORKSPACE_ALIGN + state_size() + dctx_size() +
+           align_up((size_t)1 << window_log, WORKSPACE_ALIGN) + ring_size_for(window_log) +
+           align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+}
+
+static enum dfota_status fail(struct dfota_apply *ap, enum dfota_status status, const char *fmt,
+                              ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static enum dfota_status fail(struct dfota_apply *ap, enum dfota_status status, const char *fmt,
+                              ...)
+{
+    va_list ap_list;
+
+    ap->error.status = status;
+    va_start(ap_list, fmt);
+    (void)vsnprintf(ap->error.message, sizeof(ap->error.message), fmt, ap_list);
+    va_end(ap_list);
+    ap->stage = STAGE_FAILED;
+    return status;
+}
+
+/* A callback failed: keep its status, say what was being done. */
+static enum dfota_status fail_io(struct dfota_apply *ap, enum dfota_status status,
+                                 const char *what, uint32_t offset, size_t len)
+{
+    if (status == DFOTA_OK)
+        status = DFOTA_E_FLASH;
+    return fail(ap, status, "%s of %zu bytes at offset 0x%08lx failed (%s)", what, len,
+                (unsigned long)offset, dfota_status_name(status));
+}
+
+enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace,
+                                   size_t workspace_size, const struct dfota_apply_config *config,
+                                   const struct dfota_apply_io *io, struct dfota_error *err)
+{
+    uintptr_t base = (uintptr_t)workspace;
+    size_t pad = (size_t)(align_up(base, WORKSPACE_ALIGN) - base);
+    struct dfota_apply *ap;
+
+    *applier = NULL;
+    if (workspace == NULL || io == NULL || config == NULL || io->read_source == NULL ||
+        io->erase_target == NULL || io->write_target == NULL)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "workspace, configuration and the read, erase and write "
+                               "callbacks are required");
+    if (!is_power_of_two(config->erase_size) || !is_power_of_two(config->write_align) ||
+        config->write_align > DFOTA_APPLY_WRITE_ALIGN_MAX ||
+        config->write_align > config->erase_size)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "erase size %lu and write alignment %lu must be powers of two "
+                               "with 1 <= alignment <= %u and alignment <= erase size",
+                               (unsigned long)config->erase_size,
+                               (unsigned long)config->write_align, DFOTA_APPLY_WRITE_ALIGN_MAX);
+    if (config->progress_steps != 0 && (config->progress_steps < DFOTA_APPLY_PROGRESS_MIN ||
+                                        config->progress_steps > DFOTA_APPLY_PROGRESS_MAX))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "progress steps %u is neither 0 nor in %u..%u",
+                               config->progress_steps, DFOTA_APPLY_PROGRESS_MIN,
+                               DFOTA_APPLY_PROGRESS_MAX);
+    if (workspace_size < pad + state_size() + dctx_size())
+        return dfota_error_set(err, DFOTA_E_WORKSPACE,
+                               "workspace of %zu bytes cannot hold the applier state and the "
+                               "zstd context (%zu bytes)",
+                               workspace_size, pad + state_size() + dctx_size());
+    ap = (struct dfota_apply *)(void *)((uint8_t *)workspace + pad);
+    memset(ap, 0, sizeof(*ap));
+    ap->config = *config;
+    ap->io = *io;
+    ap->workspace_size = workspace_size - pad;
+    ap->arena = (uint8_t *)ap + state_size();
+    ap->dctx = ZSTD_initStaticDCtx(ap->arena, dctx_size());
+    if (ap->dctx == NULL)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd refused the static context");
+    ap->stage = STAGE_HEADER;
+    ap->cache_start = -1;
+    ap->cache_shift = INT64_MIN;
+    dfota_sha256_init(&ap->target_hash);
+    dfota_error_clear(&ap->error);
+    *applier = ap;
+    return DFOTA_OK;
+}
+
+const struct dfota_error *dfota_apply_error(const struct dfota_apply *applier)
+{
+    return &applier->error;
+}
+
+const struct dfota_patch_header *dfota_apply_header(const struct dfota_apply *applier)
+{
+    return applier->header_valid ? &applier->header : NULL;
+}
+
+uint32_t dfota_apply_target_done(const struct dfota_apply *applier)
+{
+    return applier->target_done;
+}
+
+/* ---- output: progress, write buffer, erase ---- */
+
+static void report_progress(struct dfota_apply *ap)
+{
+    unsigned steps = ap->config.progress_steps, due;
+
+    if (steps == 0 || ap->io.progress == NULL)
+        return;
+    if (ap->header.target_size == 0)
+        due = ap->stage == STAGE_FINISHED ? steps : 0;
+    else
+        due = (unsigned)(((uint64_t)ap->target_done * steps) / ap->header.target_size);
+    while (ap->progress_reported < due) {
+        ap->progress_reported++;
+        ap->io.progress(ap->io.ctx, ap->progress_reported * 100u / steps);
+    }
+}
+
+static enum dfota_status flush_writes(struct dfota_apply *ap, int pad)
+{
+    enum dfota_status st;
+    size_t len = ap->wbuf_len;
+    uint32_t end;
+
+    if (len == 0)
+        return DFOTA_OK;
+    if (pad) {
+        len = align_up(len, ap->config.write_align);
+        memset(ap->wbuf + ap->wbuf_len, 0xFF, len - ap->wbuf_len);
+    }
+    end = ap->wbuf_pos + (uint32_t)len;
+    if (ap->config.target_capacity != 0 && end > ap->config.target_capacity)
+        return fail(ap, DFOTA_E_TOO_LARGE,
+                    "target of %lu bytes does not fit the %lu-byte target area",
+                    (unsigned long)ap->header.target_size,
+                    (unsigned long)ap->config.target_capacity);
+    while (ap->erased_end < end) {
+        st = ap->io.erase_target(ap->io.ctx, ap->erased_end, ap->config.erase_size);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "erase", ap->erased_end, ap->config.erase_size);
+        ap->erased_end += ap->config.erase_size;
+    }
+    st = ap->io.write_target(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len);
+    if (st != DFOTA_OK)
+        return fail_io(ap, st, "write", ap->wbuf_pos, len);
+    ap->wbuf_pos = end;
+    ap->wbuf_len = 0;
+    return DFOTA_OK;
+}
+
+/* Final target bytes, in order. */
+static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+    enum dfota_status st;
+    size_t take;
+
+    dfota_sha256_update(&ap->target_hash, p, n);
+    while (n > 0) {
+        take = WRITE_BUFFER_SIZE - ap->wbuf_len;
+        if (take > n)
+            take = n;
+        memcpy(ap->wbuf + ap->wbuf_len, p, take);
+        ap->wbuf_len += take;
+        p += take;
+        n -= take;
+        if (ap->wbuf_len == WRITE_BUFFER_SIZE) {
+            st = flush_writes(ap, 0);
+            if (st != DFOTA_OK)
+                return st;
+        }
+    }
+    return DFOTA_OK;
+}
+
+/* Target bytes, in order. */
+static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+    enum dfota_status st;
+
+    ap->target_done += (uint32_t)n;
+    ap->segment_done += (uint32_t)n;
+    st = emit_target(ap, p, n);
+    if (st == DFOTA_OK)
+        report_progress(ap);
+    return st;
+}
+
+/* ---- source ---- */
+
+/* Fill the cache with the predicted view starting at ap->source_pos. */
+static enum dfota_status fill_cache(struct dfota_apply *ap)
+{
+    uint32_t source_size = ap->header.source_size;
+    uint32_t pos = (uint32_t)ap->source_pos;
+    uint32_t start = pos >= 8 ? pos - 8 : 0;
+    uint32_t end = (uint64_t)pos + DFOTA_APPLY_SOURCE_CHUNK + 8 < source_size
+                       ? pos + DFOTA_APPLY_SOURCE_CHUNK + 8
+                       : source_size;
+    size_t len = end - pos > DFOTA_APPLY_SOURCE_CHUNK ? DFOTA_APPLY_SOURCE_CHUNK : end - pos;
+    enum dfota_status st;
+
+    st = ap->io.read_source(ap->io.ctx, start, ap->raw, end - start);
+    if (st != DFOTA_OK)
+        return fail_io(ap, st, "source read", start, end - start);
+    dfota_predict_view(&ap->predict, ap->raw, start, end - start, pos, len, ap->copy_shift,
+                       ap->cache);
+    ap->cache_start = ap->source_pos;
+    ap->cache_shift = ap->copy_shift;
+    ap->cache_len = len;
+    return DFOTA_OK;
+}
+
+/* n diff bytes: target = predicted source + diff. */
+static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff, size_t n)
+{
+    enum dfota_status st;
+    size_t take, i, at;
+
+    while (n > 0) {
+        if (ap->cache_start < 0 || ap->cache_shift != ap->copy_shift ||
+            ap->source_pos < ap->cache_start ||
+            ap->source_pos >= ap->cache_start + (int64_t)ap->cache_len) {
+            st = fill_cache(ap);
+            if (st != DFOTA_OK)
+                return st;
+        }
+        at = (size_t)(ap->source_pos - ap->cache_start);
+        take = (size_t)(ap->cache_start + (int64_t)ap->cache_len - ap->source_pos);
+        if (take > n)
+            take = n;
+        for (i = 0; i < take; i++)
+            ap->diff_out[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
+        st = produce(ap, ap->diff_out, take);
+        if (st != DFOTA_OK)
+            return st;
+        ap->source_pos += (int64_t)take;
+        diff += take;
+        n -= take;
+    }
+    return DFOTA_OK;
+}
+
+static enum dfota_status check_source(struct dfota_apply *ap)
+{
+    struct dfota_sha256 hash;
+    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+    char want[65], got[65];
+    uint32_t off = 0, size = ap->header.source_size;
+    size_t len;
+    enum dfota_status st;
+
+    if (ap->config.source_size != 0 && ap->config.source_size != size)
+        return fail(ap, DFOTA_E_SOURCE_MISMATCH,
+                    "source image is %lu bytes, the patch was made for a %lu-byte image",
+                    (unsigned long)ap->config.source_size, (unsigned long)size);
+    dfota_sha256_init(&hash);
+    while (off < size) {
+        len = size - off < DFOTA_APPLY_SOURCE_CHUNK ? size - off : DFOTA_APPLY_SOURCE_CHUNK;
+        st = ap->io.read_source(ap->io.ctx, off, ap->raw, len);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "source read", off, len);
+        dfota_sha256_update(&hash, ap->raw, len);
+        off += (uint32_t)len;
+    }
+    dfota_sha256_final(&hash, digest);
+    ap->cache_start = -1;
+    if (memcmp(digest, ap->header.source_sha256, sizeof(digest)) != 0) {
+        dfota_hex(ap->header.source_sha256, 32, want);
+        dfota_hex(digest, 32, got);
+        return fail(ap, DFOTA_E_SOURCE_MISMATCH,
+                    "source image SHA-256 mismatch: expected %s, got %s", want, got);
+    }
+    return DFOTA_OK;
+}
+
+/* ---- headers ---- */
+
+static enum dfota_status start_patch(struct dfota_apply *ap)
+{
+    struct dfota_patch_header *h = &ap->header;
+    size_t need, block = (size_t)1;
+    enum dfota_status st;
+
+    st = dfota_patch_header_decode(ap->gather, ap->gather_len, h, &ap->error);
+    if (st != DFOTA_OK) {
+        ap->stage = STAGE_FAILED;
+        return st;
+    }
+    need = dfota_apply_workspace_size(h->window_log, h->map_count);
+    if (ap->workspace_size + WORKSPACE_ALIGN < need)
+        return fail(ap, DFOTA_E_WORKSPACE,
+                    "patch needs %zu bytes of workspace (window log %u, %lu map entries), "
+                    "%zu given",
+                    need, (unsigned)h->window_log, (unsigned long)h->map_count,
+                    ap->workspace_size + WORKSPACE_ALIGN);
+    if (ap->config.erase_size > h->segment_size)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT,
+                    "erase size %lu is larger than the patch segment size %lu: a segment "
+                    "could not be rewritten on its own",
+                    (unsigned long)ap->config.erase_size, (unsigned long)h->segment_size);
+    if (ap->config.target_capacity != 0 && h->target_size > ap->config.target_capacity)
+        return fail(ap, DFOTA_E_TOO_LARGE,
+                    "target image of %lu bytes does not fit the %lu-byte target area",
+                    (unsigned long)h->target_size, (unsigned long)ap->config.target_capacity);
+    block <<= h->window_log;
+    ap->block_max = block;
+    ap->in_buf = ap->arena + dctx_size();
+    ap->ring = ap->in_buf + align_up(block, WORKSPACE_ALIGN);
+    ap->ring_size = ring_size_for(h->window_log);
+    ap->map_bytes = ap->ring + ap->ring_size;
+    ap->map_len = (size_t)h->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    ap->gather_len = 0;
+    ap->stage = STAGE_MAP;
+    return DFOTA_OK;
+}
+
+/* The map is complete: check it, then the source image, before any write. */
+static enum dfota_status start_segments(struct dfota_apply *ap)
+{
+    struct dfota_map_entry *map = (struct dfota_map_entry *)(void *)ap->map_bytes;
+    enum dfota_status st;
+
+    st = dfota_patch_map_decode(&ap->header, ap->map_bytes, map, &ap->error);
+    if (st != DFOTA_OK) {
+        ap->stage = STAGE_FAILED;
+        return st;
+    }
+    ap->predict.flags = ap->header.predict;
+    ap->predict.pointer_base = ap->header.pointer_base;
+    ap->predict.source_size = ap->header.source_size;
+    ap->predict.map = map;
+    ap->predict.map_count = ap->header.map_count;
+    st = check_source(ap);
+    if (st != DFOTA_OK)
+        return st;
+    ap->header_valid = 1;
+    ap->gather_len = 0;
+    ap->stage = ap->header.segment_count == 0 ? STAGE_DONE : STAGE_SEGMENT_HEADER;
+    return DFOTA_OK;
+}
+
+static enum dfota_status start_segment(struct dfota_apply *ap)
+{
+    const struct dfota_patch_header *h = &ap->header;
+    uint32_t source_pos = dfota_get_le32(ap->gather + 4);
+    size_t rc;
+
+    ap->frame_size = dfota_get_le32(ap->gather);
+    ap->gather_len = 0;
+    ap->segment_start = ap->segment * h->segment_size;
+    ap->segment_len = h->target_size - ap->segment_start < h->segment_size
+                          ? h->target_size - ap->segment_start
+                          : h->segment_size;
+    ap->segment_done = 0;
+    if (ap->frame_size == 0)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu has an empty frame",
+                    (unsigned long)ap->segment);
+    if (source_pos > h->source_size)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu starts at source offset %lu, past the %lu-byte source",
+                    (unsigned long)ap->segment, (unsigned long)source_pos,
+                    (unsigned long)h->source_size);
+    ap->source_pos = source_pos;
+    ap->frame_consumed = 0;
+    ap->in_len = 0;
+    ap->ring_pos = 0;
+    ap->frame_head_len = 0;
+    ap->frame_head_checked = 0;
+    ap->field = FIELD_COPY_LEN;
+    ap->varint = 0;
+    ap->varint_shift = 0;
+    rc = ZSTD_decompressBegin(ap->dctx);
+    if (ZSTD_isError(rc))
+        return fail(ap, DFOTA_E_INTERNAL, "zstd: %s", ZSTD_getErrorName(rc));
+    ap->stage = STAGE_FRAME;
+    return DFOTA_OK;
+}
+
+static enum dfota_status check_frame_header(struct dfota_apply *ap)
+{
+    ZSTD_frameHeader fh;
+    size_t rc = ZSTD_getFrameHeader(&fh, ap->frame_head, ap->frame_head_len);
+
+    if (ZSTD_isError(rc) || rc != 0)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: bad zstd frame header",
+                    (unsigned long)ap->segment);
+    if (fh.frameType != ZSTD_frame || fh.dictID != 0 || fh.windowSize > ap->block_max)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: zstd frame needs a %llu-byte window, the patch allows %zu",
+                    (unsigned long)ap->segment, fh.windowSize, ap->block_max);
+    ap->frame_head_checked = 1;
+    return DFOTA_OK;
+}
+
+/* ---- records ---- */
+
+static enum dfota_status end_segment(struct dfota_apply *ap)
+{
+    if (ap->segment_done != ap->segment_len || ap->field != FIELD_COPY_LEN ||
+        ap->varint_shift != 0)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu ended after %lu of its %lu target bytes",
+                    (unsigned long)ap->segment, (unsigned long)ap->segment_done,
+                    (unsigned long)ap->segment_len);
+    if (ap->frame_consumed != ap->frame_size)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu frame is %lu bytes, its header says %lu",
+                    (unsigned long)ap->segment, (unsigned long)ap->frame_consumed,
+                    (unsigned long)ap->frame_size);
+    ap->segment++;
+    ap->stage = ap->segment == ap->header.segment_count ? STAGE_DONE : STAGE_SEGMENT_HEADER;
+    return DFOTA_OK;
+}
+
+static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t seek_zigzag)
+{
+    int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
+    uint32_t left = ap->segment_len - ap->segment_done;
+
+    if ((uint64_t)ap->copy_left + ap->extra_left > left)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: record of %lu + %lu bytes runs past the segment end",
+                    (unsigned long)ap->segment, (unsigned long)ap->copy_left,
+                    (unsigned long)ap->extra_left);
+    if (ap->source_pos < 0 || ap->source_pos + (int64_t)ap->copy_left > ap->header.source_size)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: copy of %lu bytes at source offset %lld is outside the "
+                    "source image",
+                    (unsigned long)ap->segment, (unsigned long)ap->copy_left,
+                    (long long)ap->source_pos);
+    /* The seek applies after the copy; keep it until the record is done. */
+    if (seek > (int64_t)UINT32_MAX || seek < -(int64_t)UINT32_MAX)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %lld is out of range",
+                    (unsigned long)ap->segment, (long long)seek);
+    ap->copy_shift = (int64_t)ap->segment_start + ap->segment_done - ap->source_pos;
+    ap->varint = (uint64_t)seek; /* reused as the pending seek */
+    ap->varint_shift = 0;
+    ap->field = ap->copy_left ? FIELD_DIFF : FIELD_EXTRA;
+    return DFOTA_OK;
+}
+
+static void finish_record(struct dfota_apply *ap)
+{
+    ap->source_pos += (int64_t)ap->varint;
+    ap->varint = 0;
+    ap->varint_shift = 0;
+    ap->field = FIELD_COPY_LEN;
+}
+
+/* Decoded bytes of the current segment's frame. */
+static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+    enum dfota_status st;
+    size_t take;
+    uint8_t byte;
+
+    while (n > 0) {
+        switch (ap->field) {
+        case FIELD_COPY_LEN:
+        case FIELD_EXTRA_LEN:
+        case FIELD_SEEK:
+            if (ap->field == FIELD_COPY_LEN && ap->varint_shift == 0 &&
+                ap->segment_done == ap->segment_len)
+                return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                            "segment %lu: data after its last record",
+                            (unsigned long)ap->segment);
+            byte = *p++;
+            n--;
+            if (ap->varint_shift >= (ap->field == FIELD_SEEK ? 63u : 28u) &&
+                (byte >> (ap->field == FIELD_SEEK ? 1 : 4)) != 0)
+                return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: varint too long",
+                            (unsigned long)ap->segment);
+            ap->varint |= (uint64_t)(byte & 0x7F) << ap->varint_shift;
+            if (byte & 0x80) {
+                ap->varint_shift += 7;
+                continue;
+            }
+            if (ap->field == FIELD_COPY_LEN) {
+                ap->copy_left = (uint32_t)ap->varint;
+                ap->field = FIELD_EXTRA_LEN;
+            } else if (ap->field == FIELD_EXTRA_LEN) {
+                ap->extra_left = (uint32_t)ap->varint;
+                ap->field = FIELD_SEEK;
+            } else {
+                st = start_record_fields(ap, ap->varint);
+                if (st != DFOTA_OK)
+                    return st;
+                if (ap->copy_left == 0 && ap->extra_left == 0)
+                    finish_record(ap);
+                continue;
+            }
+            ap->varint = 0;
+            ap->varint_shift = 0;
+            break;
+        case FIELD_DIFF:
+            take = n < ap->copy_left ? n : ap->copy_left;
+            st = apply_diff(ap, p, take);
+            if (st != DFOTA_OK)
+                return st;
+            p += take;
+            n -= take;
+            /* apply_diff advanced source_pos by the copied bytes */
+            ap->copy_left -= (uint32_t)take;
+            if (ap->copy_left == 0) {
+                if (ap->extra_left)
+                    ap->field = FIELD_EXTRA;
+                else
+                    finish_record(ap);
+            }
+            break;
+        case FIELD_EXTRA:
+            take = n < ap->extra_left ? n : ap->extra_left;
+            st = produce(ap, p, take);
+            if (st != DFOTA_OK)
+                return st;
+            p += take;
+            n -= take;
+            ap->extra_left -= (uint32_t)take;
+            if (ap->extra_left == 0)
+                finish_record(ap);
+            break;
+        }
+    }
+    return DFOTA_OK;
+}
+
+/* ---- zstd frame ---- */
+
+/* Run one decompression step on `size` bytes at `src` (exactly what zstd asked for). */
+static enum dfota_status frame_step(struct dfota_apply *ap, const uint8_t *src, size_t size)
+{
+    ZSTD_nextInputType_e kind = ZSTD_nextInputType(ap->dctx);
+    size_t produced, copy;
+    enum dfota_status st;
+
+    if (kind == ZSTDnit_frameHeader) {
+        if (ap->frame_head_len == 0 && (size < 4 || dfota_get_le32(src) != ZSTD_MAGIC_LE))
+            return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: not a zstd frame",
+                        (unsigned long)ap->segment);
+        copy = sizeof(ap->frame_head) - ap->frame_head_len;
+        if (copy > size)
+            copy = size;
+        memcpy(ap->frame_head + ap->frame_head_len, src, copy);
+        ap->frame_head_len += copy;
+    }
+    if (ap->ring_size - ap->ring_pos < ap->block_max)
+        ap->ring_pos = 0;
+    produced = ZSTD_decompressContinue(ap->dctx, ap->ring + ap->ring_pos,
+                                       ap->ring_size - ap->ring_pos, src, size);
+    if (ZSTD_isError(produced))
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: zstd: %s",
+                    (unsigned long)ap->segment, ZSTD_getErrorName(produced));
+    if (!ap->frame_head_checked && ZSTD_nextInputType(ap->dctx) != ZSTDnit_frameHeader) {
+        st = check_frame_header(ap);
+        if (st != DFOTA_OK)
+            return st;
+    }
+    if (produced > 0) {
+        st = parse_records(ap, ap->ring + ap->ring_pos, produced);
+        if (st != DFOTA_OK)
+            return st;
+        ap->ring_pos += produced;
+    }
+    if (ZSTD_nextSrcSizeToDecompress(ap->dctx) == 0)
+        return end_segment(ap);
+    return DFOTA_OK;
+}
+
+/* Consume frame bytes from [*p, *p + *n). */
+static enum dfota_status feed_frame(struct dfota_apply *ap, const uint8_t **p, size_t *n)
+{
+    size_t need, take;
+    enum dfota_status st;
+
+    while (*n > 0 && ap->stage == STAGE_FRAME) {
+        need = ZSTD_nextSrcSizeToDecompress(ap->dctx);
+        if (need > ap->block_max || need == 0)
+            return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                        "segment %lu: zstd block of %zu bytes exceeds the %zu-byte window",
+                        (unsigned long)ap->segment, need, ap->block_max);
+        if ((uint64_t)ap->frame_consumed + need - ap->in_len > ap->frame_size)
+            return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                        "segment %lu: zstd frame runs past its stated %lu bytes",
+                        (unsigned long)ap->segment, (unsigned long)ap->frame_size);
+        if (ap->in_len == 0 && *n >= need) {
+            /* Whole piece available: decode straight from the caller's buffer. */
+            ap->frame_consumed += (uint32_t)need;
+            st = frame_step(ap, *p, need);
+            *p += need;
+            *n -= need;
+        } else {
+            take = need - ap->in_len;
+            if (take > *n)
+                take = *n;
+            memcpy(ap->in_buf + ap->in_len, *p, take);
+            ap->in_len += take;
+            ap->frame_consumed += (uint32_t)take;
+            *p += take;
+            *n -= take;
+            if (ap->in_len < need)
+                return DFOTA_OK;
+            ap->in_len = 0;
+            st = frame_step(ap, ap->in_buf, need);
+        }
+        if (st != DFOTA_OK)
+            return st;
+    }
+    return DFOTA_OK;
+}
+
+static size_t gather(struct dfota_apply *ap, const uint8_t **p, size_t *n, size_t want)
+{
+    size_t take = want - ap->gather_len;
+
+    if (take > *n)
+        take = *n;
+    memcpy(ap->gather + ap->gather_len, *p, take);
+    ap->gather_len += take;
+    *p += take;
+    *n -= take;
+    return ap->gather_len;
+}
+
+enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, size_t size)
+{
+    enum dfota_status st = DFOTA_OK;
+
+    if (ap->stage == STAGE_FAILED)
+        return ap->error.status;
+    if (ap->stage == STAGE_FINISHED)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT, "patch data pushed after finish");
+    while (size > 0 && st == DFOTA_OK) {
+        switch (ap->stage) {
+        case STAGE_HEADER:
+            if (gather(ap, &data, &size, DFOTA_PATCH_HEADER_SIZE) == DFOTA_PATCH_HEADER_SIZE)
+                st = start_patch(ap);
+            break;
+        case STAGE_MAP:
+            if (ap->gather_len < ap->map_len) {
+                size_t take = ap->map_len - ap->gather_len < size ? ap->map_len - ap->gather_len
+                                                                 : size;
+
+                memcpy(ap->map_bytes + ap->gather_len, data, take);
+                ap->gather_len += take;
+                data += take;
+                size -= take;
+            }
+            if (ap->gather_len == ap->map_len)
+                st = start_segments(ap);
+            break;
+        case STAGE_SEGMENT_HEADER:
+            if (gather(ap, &data, &size, DFOTA_PATCH_SEGMENT_HEADER_SIZE) ==
+                DFOTA_PATCH_SEGMENT_HEADER_SIZE)
+                st = start_segment(ap);
+            break;
+        case STAGE_FRAME:
+            st = feed_frame(ap, &data, &size);
+            break;
+        case STAGE_DONE:
+            return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                        "%zu unexpected byte(s) after the last segment", size);
+        default:
+            return ap->error.status;
+        }
+    }
+    return st;
+}
+
+enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
+{
+    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+    char want[65], got[65];
+    enum dfota_status st;
+
+    if (ap->stage == STAGE_FAILED)
+        return ap->error.status;
+    if (ap->stage == STAGE_FINISHED)
+        return DFOTA_OK;
+    if (ap->stage != STAGE_DONE) {
+        if (ap->stage == STAGE_HEADER)
+            return fail(ap, DFOTA_E_TRUNCATED,
+                        "patch ended after %zu bytes, inside its %u-byte header",
+                        ap->gather_len, DFOTA_PATCH_HEADER_SIZE);
+        if (ap->stage == STAGE_MAP)
+            return fail(ap, DFOTA_E_TRUNCATED,
+                        "patch ended inside its relocation map (%zu of %zu bytes)",
+                        ap->gather_len, ap->map_len);
+        return fail(ap, DFOTA_E_TRUNCATED, "patch ended inside segment %lu of %lu",
+                    (unsigned long)ap->segment + 1, (unsigned long)ap->header.segment_count);
+    }
+    st = flush_writes(ap, 1);
+    if (st != DFOTA_OK)
+        return st;
+    dfota_sha256_final(&ap->target_hash, digest);
+    if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0) {
+        dfota_hex(ap->header.target_sha256, 32, want);
+        dfota_hex(digest, 32, got);
+        return fail(ap, DFOTA_E_TARGET_MISMATCH,
+                    "target image SHA-256 mismatch: expected %s, got %s", want, got);
+    }
+    ap->stage = STAGE_FINISHED;
+    report_progress(ap);
+    return DFOTA_OK;
+}

@@ -1,0 +1,162 @@
+/*
+ * patch.c - patch header encoding and validation (docs/FORMAT.md, "Patch").
+ */
+#include "dfota/patch.h"
+
+#include <string.h>
+
+#include "dfota/predict.h"
+#include "dfota/wire.h"
+
+/* Header offsets. */
+#define OFF_VERSION 8u
+#define OFF_PREDICT 9u
+#define OFF_WINDOW_LOG 10u
+#define OFF_FLAGS 11u
+#define OFF_SEGMENT_SIZE 12u
+#define OFF_SEGMENT_COUNT 16u
+#define OFF_SOURCE_SIZE 20u
+#define OFF_TARGET_SIZE 24u
+#define OFF_WORKSPACE 28u
+#define OFF_SOURCE_SHA256 32u
+#define OFF_TARGET_SHA256 64u
+#define OFF_POINTER_BASE 96u
+#define OFF_MAP_COUNT 100u
+#define OFF_MAP_CRC 104u
+#define OFF_CRC 108u
+
+uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size)
+{
+    return target_size / segment_size + (target_size % segment_size != 0);
+}
+
+void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out)
+{
+    memcpy(out, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE);
+    out[OFF_VERSION] = DFOTA_PATCH_FORMAT_VERSION;
+    out[OFF_PREDICT] = hdr->predict;
+    out[OFF_WINDOW_LOG] = hdr->window_log;
+    out[OFF_FLAGS] = hdr->flags;
+    dfota_put_le32(out + OFF_SEGMENT_SIZE, hdr->segment_size);
+    dfota_put_le32(out + OFF_SEGMENT_COUNT, hdr->segment_count);
+    dfota_put_le32(out + OFF_SOURCE_SIZE, hdr->source_size);
+    dfota_put_le32(out + OFF_TARGET_SIZE, hdr->target_size);
+    dfota_put_le32(out + OFF_WORKSPACE, hdr->workspace_size);
+    memcpy(out + OFF_SOURCE_SHA256, hdr->source_sha256, 32);
+    memcpy(out + OFF_TARGET_SHA256, hdr->target_sha256, 32);
+    dfota_put_le32(out + OFF_POINTER_BASE, hdr->pointer_base);
+    dfota_put_le32(out + OFF_MAP_COUNT, hdr->map_count);
+    dfota_put_le32(out + OFF_MAP_CRC, hdr->map_crc32);
+    dfota_put_le32(out + OFF_CRC, dfota_crc32(0, out, OFF_CRC));
+}
+
+static int is_power_of_two(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
+                                            struct dfota_patch_header *hdr,
+                                            struct dfota_error *err)
+{
+    uint32_t stored, computed;
+
+    memset(hdr, 0, sizeof(*hdr));
+    if (size < DFOTA_PATCH_HEADER_SIZE)
+        return dfota_error_set(err, DFOTA_E_TRUNCATED,
+                               "patch is %zu bytes, shorter than its %u-byte header", size,
+                               DFOTA_PATCH_HEADER_SIZE);
+    if (memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) != 0)
+        return dfota_error_set(err, DFOTA_E_BAD_MAGIC, "bad magic: not a dfota patch");
+    if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_VERSION,
+                               "patch format version %u is not supported (this applier "
+                               "knows version %u)",
+                               data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION);
+    stored = dfota_get_le32(data + OFF_CRC);
+    computed = dfota_crc32(0, data, OFF_CRC);
+    if (stored != computed)
+        return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM,
+                               "patch header CRC-32 mismatch: stored 0x%08lx, computed 0x%08lx",
+                               (unsigned long)stored, (unsigned long)computed);
+    hdr->format_version = data[OFF_VERSION];
+    hdr->predict = data[OFF_PREDICT];
+    hdr->window_log = data[OFF_WINDOW_LOG];
+    hdr->flags = data[OFF_FLAGS];
+    hdr->segment_size = dfota_get_le32(data + OFF_SEGMENT_SIZE);
+    hdr->segment_count = dfota_get_le32(data + OFF_SEGMENT_COUNT);
+    hdr->source_size = dfota_get_le32(data + OFF_SOURCE_SIZE);
+    hdr->target_size = dfota_get_le32(data + OFF_TARGET_SIZE);
+    hdr->workspace_size = dfota_get_le32(data + OFF_WORKSPACE);
+    memcpy(hdr->source_sha256, data + OFF_SOURCE_SHA256, 32);
+    memcpy(hdr->target_sha256, data + OFF_TARGET_SHA256, 32);
+    hdr->pointer_base = dfota_get_le32(data + OFF_POINTER_BASE);
+    hdr->map_count = dfota_get_le32(data + OFF_MAP_COUNT);
+    hdr->map_crc32 = dfota_get_le32(data + OFF_MAP_CRC);
+
+    if ((hdr->predict & ~DFOTA_PREDICT_ALL) != 0)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
+                               "patch prediction flags 0x%02x are not supported",
+                               (unsigned)hdr->predict);
+    if (hdr->flags != 0)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
+                               "patch flags 0x%02x are not supported", (unsigned)hdr->flags);
+    if (hdr->predict == 0 ? hdr->map_count != 0
+                          : hdr->map_count == 0 || hdr->map_count > DFOTA_PREDICT_MAP_MAX)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "relocation map of %lu entries (prediction flags 0x%02x, at "
+                               "most %u entries)",
+                               (unsigned long)hdr->map_count, (unsigned)hdr->predict,
+                               DFOTA_PREDICT_MAP_MAX);
+    if (hdr->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
+        hdr->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
+                               "patch window log %u is outside %u..%u",
+                               (unsigned)hdr->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
+                               DFOTA_PATCH_WINDOW_LOG_MAX);
+    if (!is_power_of_two(hdr->segment_size) || hdr->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
+        hdr->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "segment size %lu is not a power of two in %u..%u",
+                               (unsigned long)hdr->segment_size, DFOTA_PATCH_SEGMENT_SIZE_MIN,
+                               DFOTA_PATCH_SEGMENT_SIZE_MAX);
+    if (hdr->segment_count != dfota_patch_segment_count(hdr->target_size, hdr->segment_size))
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "segment count %lu does not match target size %lu",
+                               (unsigned long)hdr->segment_count,
+                               (unsigned long)hdr->target_size);
+    return DFOTA_OK;
+}
+
+void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out)
+{
+    uint32_t i;
+
+    for (i = 0; i < count; i++) {
+        dfota_put_le32(out + 8 * i, map[i].source_start);
+        dfota_put_le32(out + 8 * i + 4, (uint32_t)map[i].shift);
+    }
+}
+
+enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
+                                         const uint8_t *data, struct dfota_map_entry *map,
+                                         struct dfota_error *err)
+{
+    uint32_t i, crc = dfota_crc32(0, data, (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+
+    if (crc != hdr->map_crc32)
+        return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM,
+                               "relocation map CRC-32 mismatch: stated 0x%08lx, computed 0x%08lx",
+                               (unsigned long)hdr->map_crc32, (unsigned long)crc);
+    for (i = 0; i < hdr->map_count; i++) {
+        map[i].source_start = dfota_get_le32(data + 8 * i);
+        map[i].shift = (int32_t)dfota_get_le32(data + 8 * i + 4);
+        if (i == 0 ? map[i].source_start != 0
+                   : map[i].source_start <= map[i - 1].source_start ||
+                         map[i].source_start >= hdr->source_size)
+            return dfota_error_set(err, DFOTA_E_MALFORMED,
+                                   "relocation map entry %lu (offset %lu) is out of order",
+                                   (unsigned long)i, (unsigned long)map[i].source_start);
+    }
+    return DFOTA_OK;
+}

@@ -1,0 +1,177 @@
+/*
+ * cmd_diff.c - `dfota diff`: raw patch from two images.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dfota/diffgen.h"
+#include "dfota/packer.h"
+#include "dfota/patch.h"
+
+const struct option cli_diff_options[] = {
+    {"predict", required_argument, NULL, CLI_OPT_PREDICT},
+    {"window-log", required_argument, NULL, CLI_OPT_WINDOW_LOG},
+    {"segment-size", required_argument, NULL, CLI_OPT_SEGMENT_SIZE},
+    {"level", required_argument, NULL, CLI_OPT_LEVEL},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_parse_diff_option(const char *command, int opt, const char *arg,
+                          struct dfota_diff_options *opts)
+{
+    unsigned long value;
+
+    switch (opt) {
+    case CLI_OPT_PREDICT:
+        if (strcmp(arg, "auto") == 0)
+            opts->predict = DFOTA_DIFF_PREDICT_AUTO;
+        else if (strcmp(arg, "none") == 0)
+            opts->predict = 0;
+        else if (strcmp(arg, "branch") == 0)
+            opts->predict = DFOTA_PREDICT_BRANCH;
+        else if (strcmp(arg, "pointer") == 0)
+            opts->predict = DFOTA_PREDICT_POINTER;
+        else if (strcmp(arg, "all") == 0)
+            opts->predict = DFOTA_PREDICT_ALL;
+        else
+            return cli_usage_error(command,
+                                   "--predict '%s' is not auto, none, branch, pointer or all",
+                                   arg);
+        return CLI_EXIT_OK;
+    case CLI_OPT_WINDOW_LOG:
+        if (!cli_parse_uint(arg, DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX, &value))
+            return cli_usage_error(command, "--window-log '%s' is not a number in %u..%u", arg,
+                                   DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX);
+        opts->window_log = (unsigned)value;
+        return CLI_EXIT_OK;
+    case CLI_OPT_SEGMENT_SIZE:
+        if (!cli_parse_uint(arg, DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX,
+                            &value) ||
+            (value & (value - 1)) != 0)
+            return cli_usage_error(command,
+                                   "--segment-size '%s' is not a power of two in %u..%u", arg,
+                                   DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX);
+        opts->segment_size = (uint32_t)value;
+        return CLI_EXIT_OK;
+    case CLI_OPT_LEVEL:
+        if (!cli_parse_uint(arg, 1, 22, &value))
+            return cli_usage_error(command, "--level '%s' is not a number in 1..22", arg);
+        opts->level = (int)value;
+        return CLI_EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
+static void diff_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    cli_progress(ctx, done, total);
+}
+
+int cli_make_patch(const char *command, const uint8_t *old, size_t old_size, const uint8_t *new_,
+                   size_t new_size, struct dfota_diff_options *opts, bool quiet, uint8_t **patch,
+                   size_t *patch_size)
+{
+    struct cli_progress_bar bar;
+    struct dfota_error err;
+    enum dfota_status st;
+
+    cli_progress_init(&bar, "diff", !quiet && new_size >= CLI_PROGRESS_MIN_BYTES);
+    opts->progress = diff_progress;
+    opts->progress_ctx = &bar;
+    st = dfota_diff(old, old_size, new_, new_size, opts, patch, patch_size, &err);
+    cli_progress_done(&bar);
+    if (st != DFOTA_OK)
+        return cli_report(command, NULL, &err);
+    return CLI_EXIT_OK;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    static const struct option base_options[] = {
+        {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+    };
+    struct option options[16];
+    struct dfota_diff_options opts;
+    struct dfota_patch_header hdr;
+    struct dfota_error err;
+    const char *output = NULL, *old_path, *new_path;
+    uint8_t *old = NULL, *new_ = NULL, *patch = NULL;
+    size_t old_size = 0, new_size = 0, patch_size = 0;
+    bool force = false, quiet = false, verbose = false;
+    int c, rc;
+
+    cli_merge_options(options, base_options, 5, cli_diff_options);
+    dfota_diff_options_init(&opts);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fqvh", options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'f':
+            force = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            cli_print_command_help(cli_find_command("diff"), stdout);
+            return CLI_EXIT_OK;
+        case ':':
+            return cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
+        case '?':
+            return cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+        default:
+            rc = cli_parse_diff_option("diff", c, optarg, &opts);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("diff", argc - optind < 2 ? "missing OLD and NEW images"
+                                                          : "unexpected argument '%s'",
+                               argv[argc - 1]);
+    if (output == NULL)
+        return cli_usage_error("diff", "missing -o PATCH");
+    old_path = argv[optind];
+    new_path = argv[optind + 1];
+    if (cli_read_file(old_path, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err) != DFOTA_OK)
+        return cli_report("diff", old_path, &err);
+    if (cli_read_file(new_path, DFOTA_HOST_SIZE_MAX, &new_, &new_size, &err) != DFOTA_OK) {
+        free(old);
+        return cli_report("diff", new_path, &err);
+    }
+    rc = cli_make_patch("diff", old, old_size, new_, new_size, &opts, quiet, &patch, &patch_size);
+    free(old);
+    free(new_);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    rc = cli_write_file("diff", output, patch, patch_size, force);
+    if (rc == CLI_EXIT_OK && !quiet &&
+        dfota_patch_header_decode(patch, patch_size, &hdr, &err) == DFOTA_OK) {
+        fprintf(stderr, "%s: patch %zu -> %zu bytes, %zu bytes (%.2f%% of the new image)\n",
+                strcmp(output, "-") == 0 ? "<stdout>" : output, old_size, new_size, patch_size,
+                new_size ? 100.0 * (double)patch_size / (double)new_size : 0.0);
+        if (verbose)
+            fprintf(stderr,
+                    "  prediction%s%s%s (pointer base 0x%08lx, %lu map entries), window log "
+                    "%u, %lu segments of %lu bytes, device workspace %lu bytes\n",
+                    hdr.predict == 0 ? " none" : "",
+                    hdr.predict & DFOTA_PREDICT_BRANCH ? " branch" : "",
+                    hdr.predict & DFOTA_PREDICT_POINTER ? " pointer" : "",
+                    (unsigned long)hdr.pointer_base, (unsigned long)hdr.map_count,
+                    (unsigned)hdr.window_log, (unsigned long)hdr.segment_count,
+                    (unsigned long)hdr.segment_size, (unsigned long)hdr.workspace_size);
+    }
+    free(patch);
+    return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * dfota/diffgen.h - patch generation: the smallest patch from a source
+ * image to a target image that the device-side applier can apply in a
+ * fixed workspace.
+ *
+ * Host library (libdivsufsort, zstd). Method: a suffix array of the source
+ * (libdivsufsort), bsdiff-style approximate matches (byte-wise difference
+ * plus literal data), a relocation map derived from the matches so that
+ * moved calls and pointers are predicted (dfota/predict.h), records cut at
+ * segment boundaries, each segment one zstd frame with a small window.
+ *
+ * Deterministic: the same images and options give the same bytes.
+ * Memory: the two transformed copies, a 4-byte suffix array entry per
+ * source byte, the records of one segment and zstd's compressor: about
+ * 5 x source + 2 x target + 4 MiB, stated in docs/FORMAT.md.
+ */
+#ifndef DFOTA_DIFFGEN_H
+#define DFOTA_DIFFGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfota/predict.h"
+#include "dfota/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* predict option: choose the prediction flags by what predicts best. */
+#define DFOTA_DIFF_PREDICT_AUTO 255u
+
+/*
+ * zstd level of the segment frames. 15 (btlazy2) is within 1% of level 19's
+ * patch size on the benchmark corpus at a third of its compression time
+ * (docs/BENCHMARKS.md); --level 19 or 22 squeezes out the rest.
+ */
+#define DFOTA_DIFF_LEVEL_DEFAULT 15
+
+/* Largest image the diff accepts (32-bit offsets in the patch). */
+#define DFOTA_DIFF_IMAGE_MAX (512u * 1024u * 1024u)
+
+struct dfota_diff_options {
+    unsigned predict;         /* DFOTA_DIFF_PREDICT_AUTO or DFOTA_PREDICT_* flags (0: none) */
+    unsigned window_log;      /* zstd window log of the segment frames, 10..13 */
+    uint32_t segment_size;    /* target bytes per segment, power of two, 4 KiB..1 MiB */
+    int level;                /* zstd level, 1..22 */
+    /* Optional progress: `done` of `total` units, called now and then. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *progress_ctx;
+};
+
+/* Defaults: prediction auto, window log 13, segment 64 KiB, level 15. */
+void dfota_diff_options_init(struct dfota_diff_options *opts);
+
+/*
+ * Make a patch from `source` to `target`. On success `*patch` is malloc'd
+ * (free()) and holds `*patch_size` bytes. INVALID_ARGUMENT for bad options,
+ * TOO_LARGE above DFOTA_DIFF_IMAGE_MAX, NO_MEMORY, INTERNAL (zstd or
+ * libdivsufsort failed).
+ */
+enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const uint8_t *target,
+                             size_t target_size, const struct dfota_diff_options *opts,
+                             uint8_t **patch, size_t *patch_size, struct dfota_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_DIFFGEN_H */

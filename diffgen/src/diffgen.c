@@ -1,0 +1,493 @@
+/*
+ * diffgen.c - patch generation (docs/FORMAT.md, "Patch").
+ */
+#include "dfota/diffgen.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "dfota/apply.h"
+#include "dfota/patch.h"
+#include "dfota/predict.h"
+#include "dfota/sha256.h"
+#include "dfota/wire.h"
+#include "match.h"
+#include "relocate.h"
+
+/* Segments are encoded and compressed on this many threads (independent frames). */
+#define SEGMENT_THREADS 2
+
+/* A growable byte buffer. */
+struct bytes {
+    uint8_t *data;
+    size_t len, cap;
+};
+
+static int bytes_reserve(struct bytes *b, size_t more)
+{
+    uint8_t *grown;
+    size_t cap;
+
+    if (b->len + more <= b->cap)
+        return 1;
+    cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + more)
+        cap *= 2;
+    grown = realloc(b->data, cap);
+    if (grown == NULL)
+        return 0;
+    b->data = grown;
+    b->cap = cap;
+    return 1;
+}
+
+static void put_varint(struct bytes *b, uint64_t v)
+{
+    do {
+        uint8_t byte = (uint8_t)(v & 0x7F);
+
+        v >>= 7;
+        b->data[b->len++] = (uint8_t)(byte | (v ? 0x80 : 0));
+    } while (v);
+}
+
+void dfota_diff_options_init(struct dfota_diff_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->predict = DFOTA_DIFF_PREDICT_AUTO;
+    opts->window_log = DFOTA_PATCH_WINDOW_LOG_DEFAULT;
+    opts->segment_size = DFOTA_PATCH_SEGMENT_SIZE_DEFAULT;
+    opts->level = DFOTA_DIFF_LEVEL_DEFAULT;
+}
+
+struct segment_writer {
+    const uint8_t *source, *target;
+    size_t source_size;
+    const struct dfota_predict *predict;
+    uint8_t *view;                  /* predicted source of one record's copy */
+    struct bytes records;           /* current segment, decoded form */
+    int64_t record_source;          /* source position the open record copies from */
+    uint32_t record_target;         /* target offset of the open record */
+    uint32_t copy, extra;           /* open record */
+    int open;
+};
+
+/* Write the open record with the seek that takes the source position to `next_source`. */
+static int close_record(struct segment_writer *w, int64_t next_source)
+{
+    int64_t seek = next_source - (w->record_source + w->copy);
+    uint64_t zigzag = ((uint64_t)seek << 1) ^ (uint64_t)(seek >> 63);
+    uint32_t i;
+    uint8_t *out;
+
+    if (!w->open)
+        return 1;
+    if (!bytes_reserve(&w->records, 3 * DFOTA_PATCH_VARINT64_MAX + (size_t)w->copy + w->extra))
+        return 0;
+    put_varint(&w->records, w->copy);
+    put_varint(&w->records, w->extra);
+    put_varint(&w->records, zigzag);
+    out = w->records.data + w->records.len;
+    dfota_predict_view(w->predict, w->source, 0, w->source_size, (uint32_t)w->record_source,
+                       w->copy, (int64_t)w->record_target - w->record_source, w->view);
+    for (i = 0; i < w->copy; i++)
+        out[i] = (uint8_t)(w->target[w->record_target + i] - w->view[i]);
+    memcpy(out + w->copy, w->target + w->record_target + w->copy, w->extra);
+    w->records.len += (size_t)w->copy + w->extra;
+    w->open = 0;
+    return 1;
+}
+
+static int add_copy(struct segment_writer *w, uint32_t target_pos, uint32_t source_pos,
+                    uint32_t len)
+{
+    if (len == 0)
+        return 1;
+    if (w->open && w->extra == 0 && w->record_source + w->copy == (int64_t)source_pos) {
+        w->copy += len;
+        return 1;
+    }
+    if (!close_record(w, source_pos))
+        return 0;
+    w->open = 1;
+    w->record_source = source_pos;
+    w->record_target = target_pos;
+    w->copy = len;
+    w->extra = 0;
+    return 1;
+}
+
+static void add_extra(struct segment_writer *w, uint32_t target_pos, uint32_t len)
+{
+    if (len == 0)
+        return;
+    if (!w->open) {
+        w->open = 1;
+        w->record_target = target_pos;
+        w->copy = 0;
+        w->extra = 0;
+    }
+    w->extra += len;
+}
+
+/* Source position the first copy of [start, end) reads, or 0 if none. */
+static uint32_t first_copy_source(const struct match_list *list, size_t first_op, uint32_t start,
+                                  uint32_t end)
+{
+    size_t k;
+
+    for (k = first_op; k < list->count && list->ops[k].target_start < end; k++) {
+        const struct match_op *op = &list->ops[k];
+        uint32_t copy_end = op->target_start + op->copy_len;
+
+        if (copy_end > start && op->copy_len > 0)
+            return op->source_start + (op->target_start < start ? start - op->target_start : 0);
+    }
+    return 0;
+}
+
+static enum dfota_status set_zstd_params(ZSTD_CCtx *cctx, const struct dfota_diff_options *opts,
+                                         struct dfota_error *err)
+{
+    size_t rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, opts->level);
+
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)opts->window_log);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
+    if (ZSTD_isError(rc))
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd parameters refused: %s",
+                               ZSTD_getErrorName(rc));
+    return DFOTA_OK;
+}
+
+/* One segment's zstd frame and the source position it starts at. */
+struct segment {
+    struct bytes frame;
+    uint32_t source_pos;
+};
+
+/* What the segment workers share; each worker takes every `step`-th segment. */
+struct segment_plan {
+    const struct match_list *list;
+    const uint8_t *source, *target;
+    size_t source_size;
+    uint32_t target_size;
+    const struct dfota_predict *predict;
+    const struct dfota_diff_options *opts;
+    struct segment *segments;
+    size_t count;
+};
+
+struct segment_job {
+    const struct segment_plan *plan;
+    size_t first, step;
+    enum dfota_status status;
+    struct dfota_error error;
+};
+
+/* Index of the first op that ends after `start` (ops tile the target in order). */
+static size_t first_op_after(const struct match_list *list, uint32_t start)
+{
+    size_t lo = 0, hi = list->count, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if ((uint64_t)list->ops[mid].target_start + list->ops[mid].copy_len +
+                list->ops[mid].extra_len <=
+            start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Records of the segment [start, end) into w->records. */
+static int encode_records(const struct segment_plan *plan, struct segment_writer *w,
+                          uint32_t start, uint32_t end, uint32_t *seg_source)
+{
+    const struct match_list *list = plan->list;
+    size_t k = first_op_after(list, start);
+    uint32_t a, b;
+
+    *seg_source = first_copy_source(list, k, start, end);
+    w->records.len = 0;
+    w->open = 0;
+    w->record_source = *seg_source;
+    w->copy = w->extra = 0;
+    for (; k < list->count && list->ops[k].target_start < end; k++) {
+        const struct match_op *op = &list->ops[k];
+        uint32_t copy_end = op->target_start + op->copy_len;
+        uint32_t op_end = copy_end + op->extra_len;
+
+        a = op->target_start > start ? op->target_start : start;
+        b = copy_end < end ? copy_end : end;
+        if (a < b && !add_copy(w, a, op->source_start + (a - op->target_start), b - a))
+            return 0;
+        a = copy_end > start ? copy_end : start;
+        b = op_end < end ? op_end : end;
+        if (a < b) {
+            if (!w->open)
+                w->record_source = *seg_source;
+            add_extra(w, a, b - a);
+        }
+        if (op_end > end)
+            break; /* the op continues in the next segment */
+    }
+    return close_record(w, w->record_source + w->copy);
+}
+
+/* Encode and compress segments first, first + step, ... */
+static void *segment_worker(void *arg)
+{
+    struct segment_job *job = arg;
+    const struct segment_plan *plan = job->plan;
+    struct segment_writer w;
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    uint32_t start, end;
+    size_t i, rc, bound;
+
+    memset(&w, 0, sizeof(w));
+    w.source = plan->source;
+    w.source_size = plan->source_size;
+    w.target = plan->target;
+    w.predict = plan->predict;
+    w.view = malloc(plan->opts->segment_size);
+    job->status = DFOTA_OK;
+    if (cctx == NULL || w.view == NULL)
+        job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
+                                      "cannot allocate a segment encoder");
+    else
+        job->status = set_zstd_params(cctx, plan->opts, &job->error);
+    for (i = job->first; i < plan->count && job->status == DFOTA_OK; i += job->step) {
+        struct segment *seg = &plan->segments[i];
+
+        start = (uint32_t)(i * plan->opts->segment_size);
+        end = plan->target_size - start < plan->opts->segment_size
+                  ? plan->target_size
+                  : start + plan->opts->segment_size;
+        if (!encode_records(plan, &w, start, end, &seg->source_pos)) {
+            job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
+                                          "cannot grow the record buffer");
+            break;
+        }
+        bound = ZSTD_compressBound(w.records.len);
+        if (!bytes_reserve(&seg->frame, bound)) {
+            job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
+                                          "cannot allocate a segment frame");
+            break;
+        }
+        rc = ZSTD_compress2(cctx, seg->frame.data, bound, w.records.data, w.records.len);
+        if (ZSTD_isError(rc)) {
+            job->status = dfota_error_set(&job->error, DFOTA_E_INTERNAL,
+                                          "zstd compression failed: %s", ZSTD_getErrorName(rc));
+            break;
+        }
+        seg->frame.len = rc;
+    }
+    free(w.records.data);
+    free(w.view);
+    ZSTD_freeCCtx(cctx);
+    return NULL;
+}
+
+/*
+ * Encode and compress every segment on SEGMENT_THREADS threads (segments are
+ * independent, and each is assigned to a fixed thread, so the bytes never
+ * depend on timing), then append them to the patch in order.
+ */
+static enum dfota_status encode_segments(const struct segment_plan *plan, struct bytes *patch,
+                                         struct dfota_error *err)
+{
+    struct segment_job jobs[SEGMENT_THREADS];
+    pthread_t threads[SEGMENT_THREADS];
+    int started[SEGMENT_THREADS];
+    size_t i, n = plan->count > 1 ? SEGMENT_THREADS : 1;
+    enum dfota_status st = DFOTA_OK;
+
+    memset(jobs, 0, sizeof(jobs));
+    memset(started, 0, sizeof(started));
+    for (i = 0; i < n; i++) {
+        jobs[i].plan = plan;
+        jobs[i].first = i;
+        jobs[i].step = n;
+    }
+    for (i = 1; i < n; i++)
+        started[i] = pthread_create(&threads[i], NULL, segment_worker, &jobs[i]) == 0;
+    segment_worker(&jobs[0]);
+    for (i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        else
+            segment_worker(&jobs[i]);
+    }
+    for (i = 0; i < n && st == DFOTA_OK; i++)
+        if (jobs[i].status != DFOTA_OK) {
+            st = jobs[i].status;
+            if (err != NULL)
+                *err = jobs[i].error;
+        }
+    for (i = 0; i < plan->count; i++) {
+        struct segment *seg = &plan->segments[i];
+
+        if (st == DFOTA_OK &&
+            !bytes_reserve(patch, DFOTA_PATCH_SEGMENT_HEADER_SIZE + seg->frame.len))
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot grow the patch buffer");
+        if (st == DFOTA_OK) {
+            dfota_put_le32(patch->data + patch->len, (uint32_t)seg->frame.len);
+            dfota_put_le32(patch->data + patch->len + 4, seg->source_pos);
+            memcpy(patch->data + patch->len + DFOTA_PATCH_SEGMENT_HEADER_SIZE, seg->frame.data,
+                   seg->frame.len);
+            patch->len += DFOTA_PATCH_SEGMENT_HEADER_SIZE + seg->frame.len;
+        }
+        free(seg->frame.data);
+        seg->frame.data = NULL;
+    }
+    return st;
+}
+
+static enum dfota_status check_options(const struct dfota_diff_options *opts,
+                                       struct dfota_error *err)
+{
+    if (opts->predict != DFOTA_DIFF_PREDICT_AUTO && (opts->predict & ~DFOTA_PREDICT_ALL) != 0)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown prediction flags 0x%x",
+                               opts->predict);
+    if (opts->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
+        opts->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "window log %u is outside %u..%u",
+                               opts->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
+                               DFOTA_PATCH_WINDOW_LOG_MAX);
+    if (opts->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
+        opts->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX ||
+        (opts->segment_size & (opts->segment_size - 1)) != 0)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "segment size %lu is not a power of two in %u..%u",
+                               (unsigned long)opts->segment_size, DFOTA_PATCH_SEGMENT_SIZE_MIN,
+                               DFOTA_PATCH_SEGMENT_SIZE_MAX);
+    if (opts->level < 1 || opts->level > ZSTD_maxCLevel())
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "zstd level %d is outside 1..%d",
+                               opts->level, ZSTD_maxCLevel());
+    return DFOTA_OK;
+}
+
+static void sha256(const uint8_t *data, size_t size, uint8_t *out)
+{
+    struct dfota_sha256 ctx;
+
+    dfota_sha256_init(&ctx);
+    dfota_sha256_update(&ctx, data, size);
+    dfota_sha256_final(&ctx, out);
+}
+
+struct digest_job {
+    const uint8_t *source, *target;
+    size_t source_size, target_size;
+    uint8_t source_sha256[32], target_sha256[32];
+};
+
+/* Both image digests; runs beside the suffix sort, which has one thread only. */
+static void *digest_images(void *arg)
+{
+    struct digest_job *job = arg;
+
+    sha256(job->source, job->source_size, job->source_sha256);
+    sha256(job->target, job->target_size, job->target_sha256);
+    return NULL;
+}
+
+enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const uint8_t *target,
+                             size_t target_size, const struct dfota_diff_options *opts,
+                             uint8_t **patch, size_t *patch_size, struct dfota_error *err)
+{
+    struct dfota_patch_header hdr;
+    struct match_list list = {NULL, 0, 0};
+    struct bytes out = {NULL, 0, 0};
+    struct relocation reloc;
+    struct segment_plan plan;
+    struct digest_job digests;
+    pthread_t digester;
+    int digest_thread;
+    enum dfota_status st;
+
+    *patch = NULL;
+    *patch_size = 0;
+    st = check_options(opts, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (source_size > DFOTA_DIFF_IMAGE_MAX || target_size > DFOTA_DIFF_IMAGE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE, "images larger than %u bytes are refused",
+                               DFOTA_DIFF_IMAGE_MAX);
+    memset(&reloc, 0, sizeof(reloc));
+    digests.source = source;
+    digests.target = target;
+    digests.source_size = source_size;
+    digests.target_size = target_size;
+    digest_thread = pthread_create(&digester, NULL, digest_images, &digests) == 0;
+    if (!digest_thread)
+        digest_images(&digests);
+    st = match_images(source, source_size, target, target_size, &list, opts->progress,
+                      opts->progress_ctx, err);
+    if (digest_thread)
+        pthread_join(digester, NULL);
+    if (st != DFOTA_OK)
+        goto out;
+    st = relocation_plan(&list, source, source_size, target, target_size, opts->predict, &reloc,
+                         err);
+    if (st != DFOTA_OK)
+        goto out;
+
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.predict = reloc.predict.flags;
+    hdr.window_log = (uint8_t)opts->window_log;
+    hdr.segment_size = opts->segment_size;
+    hdr.source_size = (uint32_t)source_size;
+    hdr.target_size = (uint32_t)target_size;
+    hdr.segment_count = dfota_patch_segment_count(hdr.target_size, hdr.segment_size);
+    hdr.pointer_base = reloc.predict.pointer_base;
+    hdr.map_count = reloc.predict.map_count;
+    hdr.workspace_size = (uint32_t)dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
+    memcpy(hdr.source_sha256, digests.source_sha256, 32);
+    memcpy(hdr.target_sha256, digests.target_sha256, 32);
+    if (!bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE +
+                                 (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE)) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the patch");
+        goto out;
+    }
+    dfota_patch_map_encode(reloc.map, hdr.map_count, out.data + DFOTA_PATCH_HEADER_SIZE);
+    hdr.map_crc32 = dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE,
+                                (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+    dfota_patch_header_encode(&hdr, out.data);
+    out.len = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    plan.list = &list;
+    plan.source = source;
+    plan.target = target;
+    plan.source_size = source_size;
+    plan.target_size = hdr.target_size;
+    plan.predict = &reloc.predict;
+    plan.opts = opts;
+    plan.count = hdr.segment_count;
+    plan.segments = calloc(plan.count ? plan.count : 1, sizeof(*plan.segments));
+    if (plan.segments == NULL) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table");
+        goto out;
+    }
+    st = encode_segments(&plan, &out, err);
+    free(plan.segments);
+    if (st == DFOTA_OK && opts->progress != NULL)
+        opts->progress(opts->progress_ctx, target_size, target_size);
+out:
+    free(list.ops);
+    if (st != DFOTA_OK) {
+        free(out.data);
+        return st;
+    }
+    *patch = out.data;
+    *patch_size = out.len;
+    return DFOTA_OK;
+}
