@@ -8,6 +8,8 @@
 
 #include "cli.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
+#include "dfota/predict.h"
 #include "dfota/wire.h"
 
 static const struct option inspect_options[] = {
@@ -40,8 +42,21 @@ static void text_info(const char *label, const char *version,
     printf("%-8s sha256    %s\n", label, hex);
 }
 
+static const char *predict_name(unsigned flags)
+{
+    switch (flags & DFOTA_PREDICT_ALL) {
+    case DFOTA_PREDICT_BRANCH:
+        return "branch";
+    case DFOTA_PREDICT_POINTER:
+        return "pointer";
+    case DFOTA_PREDICT_ALL:
+        return "branch+pointer";
+    }
+    return "none";
+}
+
 static void print_text(const char *file, const struct dfota_package_header *hdr,
-                       const char *payload_check)
+                       const struct dfota_patch_header *patch, const char *payload_check)
 {
     char when[32];
 
@@ -56,6 +71,14 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
     text_info("target", hdr->target_version, &hdr->target);
     printf("payload  encoding  %s\n", dfota_payload_encoding_name(hdr->payload_encoding));
     text_info("payload", NULL, &hdr->payload);
+    if (patch != NULL) {
+        printf("patch    segments  %lu x %lu bytes, zstd window log %u\n",
+               (unsigned long)patch->segment_count, (unsigned long)patch->segment_size,
+               (unsigned)patch->window_log);
+        printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
+               predict_name(patch->predict), (unsigned long)patch->pointer_base,
+               (unsigned long)patch->map_count);
+    }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
     printf("created           %llu (%s)\n", (unsigned long long)hdr->created, when);
     if (hdr->skipped_fields)
@@ -83,7 +106,7 @@ static void json_info(const char *key, const char *version, const struct dfota_i
 }
 
 static void print_json(const char *file, const struct dfota_package_header *hdr,
-                       bool payload_decoded)
+                       const struct dfota_patch_header *patch, bool payload_decoded)
 {
     char when[32];
 
@@ -103,6 +126,16 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
     printf("  \"payload_encoding\": \"%s\",\n",
            dfota_payload_encoding_name(hdr->payload_encoding));
     json_info("payload", NULL, &hdr->payload, false);
+    if (patch != NULL)
+        printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
+               "\"segment_count\": %lu, \"window_log\": %u, \"predict\": \"%s\", "
+               "\"pointer_base\": %lu, \"map_count\": %lu},\n",
+               (unsigned)patch->format_version, (unsigned long)patch->segment_size,
+               (unsigned long)patch->segment_count, (unsigned)patch->window_log,
+               predict_name(patch->predict), (unsigned long)patch->pointer_base,
+               (unsigned long)patch->map_count);
+    else
+        printf("  \"patch\": null,\n");
     printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
     printf("  \"created\": %llu,\n", (unsigned long long)hdr->created);
     printf("  \"created_utc\": \"%s\",\n", when);
@@ -115,12 +148,13 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
 int cmd_inspect(int argc, char **argv)
 {
     struct dfota_package_header hdr;
+    struct dfota_patch_header patch;
     struct dfota_error err;
-    const uint8_t *payload;
+    const uint8_t *payload = NULL;
     uint8_t *data = NULL, *image = NULL;
     size_t size = 0, image_size = 0;
     const char *file;
-    bool json = false, decoded = false;
+    bool json = false, decoded = false, have_patch = false;
     int c;
 
     dfota_error_clear(&err);
@@ -150,6 +184,10 @@ int cmd_inspect(int argc, char **argv)
         hdr.package_type == DFOTA_PACKAGE_FULL &&
         dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK)
         decoded = true;
+    /* dfota_package_open() checked that a delta payload starts with a valid patch header. */
+    if (err.status == DFOTA_OK && hdr.package_type == DFOTA_PACKAGE_DELTA)
+        have_patch =
+            dfota_patch_header_decode(payload, hdr.payload.size, &patch, NULL) == DFOTA_OK;
     free(image);
     free(data);
     if (err.status != DFOTA_OK) {
@@ -158,8 +196,9 @@ int cmd_inspect(int argc, char **argv)
         return cli_report("inspect", file, &err);
     }
     if (json)
-        print_json(file, &hdr, decoded);
+        print_json(file, &hdr, have_patch ? &patch : NULL, decoded);
     else
-        print_text(file, &hdr, decoded ? "payload decodes to the target" : NULL);
+        print_text(file, &hdr, have_patch ? &patch : NULL,
+                   decoded ? "payload decodes to the target" : NULL);
     return CLI_EXIT_OK;
 }

@@ -35,6 +35,7 @@ endfunction()
 # What the libraries and the binary link against; also used by the installed
 # dfotaConfig.cmake, so that consumers of dfota::dfota_packer get the same targets.
 macro(dfota_find_runtime_dependencies)
+  find_package(Threads REQUIRED)
   dfota_find_dependency(dfota::zstd zstd zstd::libzstd_shared libzstd libzstd-dev)
   dfota_find_dependency(dfota::divsufsort "" "" libdivsufsort libdivsufsort-dev)
   if(NOT TARGET dfota::openssl)

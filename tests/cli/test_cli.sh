@@ -212,5 +212,90 @@ assert "error JSON names status and module codes" \
 run inspect "$src/README.md"
 check "not a package" 1 stderr 'not a dfota package'
 
+# --- diff, apply, delta packages ---
+old="$src/samples/BC25R01A03.bin"
+patch="$work/a03_a04.patch"
+run diff "$old"
+check "diff with one image" 2 stderr 'missing OLD and NEW images'
+run diff "$old" "$image"
+check "diff without -o" 2 stderr 'missing -o PATCH'
+run diff "$old" "$image" -o "$patch" --predict sometimes
+check "diff bad --predict" 2 stderr "--predict 'sometimes' is not auto, none, branch, pointer or all"
+run diff "$old" "$image" -o "$patch" --window-log 14
+check "diff window log too large" 2 stderr "--window-log '14' is not a number in 10..13"
+run diff "$old" "$image" -o "$patch" --segment-size 3000
+check "diff bad segment size" 2 stderr "--segment-size '3000' is not a power of two"
+run diff "$old" "$work/missing.bin" -o "$patch"
+check "diff missing new image" 3 stderr "'$work/missing.bin': cannot open"
+run diff "$old" "$image" -o "$patch" -v
+check "diff" 0 stderr 'patch 142788 -> 143156 bytes' stderr 'prediction branch pointer' \
+    stderr 'device workspace 12[0-9]{4} bytes'
+assert "patch smaller than bsdiff's 4300 bytes" test "$(stat -c %s "$patch")" -lt 4300
+run diff "$old" "$image" -o "$work/again.patch" -q
+assert "diff is deterministic" cmp -s "$patch" "$work/again.patch"
+for chunk in 1 7 4096 ""; do
+    rm -f "$work/rebuilt.bin"
+    run apply --old "$old" "$patch" -o "$work/rebuilt.bin" ${chunk:+--chunk-size $chunk}
+    check "apply patch (chunk ${chunk:-whole})" 0 stderr 'target size and SHA-256 verified'
+    assert "apply patch bit-exact (chunk ${chunk:-whole})" cmp -s "$work/rebuilt.bin" "$image"
+done
+run apply --old "$old" "$patch" -o "$work/rebuilt.bin"
+check "apply refuses existing output" 4 stderr 'already exists'
+rm -f "$work/rebuilt.bin"
+run apply --old "$old" "$patch" -o "$work/rebuilt.bin" --urc
+check "apply --urc" 0
+printf '+QIND: "FOTA","START"\n' >"$work/urc.want"
+for p in 10 20 30 40 50 60 70 80 90 100; do printf '+QIND: "FOTA","UPDATING",%s\n' $p >>"$work/urc.want"; done
+printf '+QIND: "FOTA","END",0\n' >>"$work/urc.want"
+assert "apply --urc prints the module's URCs" cmp -s "$work/stdout" "$work/urc.want"
+rm -f "$work/rebuilt.bin"
+run apply --old "$image" "$patch" -o "$work/rebuilt.bin" --urc
+check "apply to the wrong old image" 1 stdout '^\+QIND: "FOTA","END",6507$' \
+    stderr "^dfota apply: '$image': source image is 143156 bytes, the patch was made for a 142788-byte image \(SOURCE_MISMATCH; module error BC25 6507, EC200 504"
+assert "failed apply wrote no output" test ! -e "$work/rebuilt.bin"
+cp "$old" "$work/old-changed.bin"
+patch "$work/old-changed.bin" 1000 5a
+run apply --old "$work/old-changed.bin" "$patch" -o "$work/rebuilt.bin" --urc --module ec200
+check "apply to a changed old image" 1 stdout '"END",504$' stderr 'source image SHA-256 mismatch'
+head -c 1500 "$patch" >"$work/short.patch"
+run apply --old "$old" "$work/short.patch" -o "$work/rebuilt.bin"
+check "apply truncated patch" 1 stderr 'patch ended inside segment [0-9] of 3 \(TRUNCATED'
+cp "$patch" "$work/flipped.patch"
+patch "$work/flipped.patch" 700 ff
+run apply --old "$old" "$work/flipped.patch" -o "$work/rebuilt.bin"
+check "apply corrupted patch" 1 stderr 'CORRUPT_PATCH'
+assert "failed applies wrote no output" test ! -e "$work/rebuilt.bin"
+run apply --old "$old" "$old" -o "$work/rebuilt.bin"
+check "apply a non-patch" 1 stderr 'neither a dfota package nor a dfota patch'
+run apply --old "$old" "$patch" -o - --urc
+check "apply --urc to stdout" 2 stderr '--urc prints on standard output'
+run apply "$patch" -o "$work/rebuilt.bin"
+check "apply without --old" 2 stderr 'missing --old OLD'
+
+delta="$work/BC25R01A03_TO_BC25R01A04.bin"
+run pack --old "$old" --new "$image" --to-version BC25R01A04 -o "$delta"
+check "pack delta without --from-version" 2 stderr 'missing --from-version'
+run pack --old "$old" --full "$image" --to-version BC25R01A04 -o "$delta"
+check "pack --full with --old" 2 stderr '--full cannot be combined'
+run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$delta" --window-log 16
+check "pack delta window log too large" 2 stderr 'a delta allows 10..13'
+run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$delta"
+check "pack delta" 0 stderr 'delta package BC25R01A03 -> BC25R01A04'
+run inspect --json "$delta"
+check "inspect delta" 0
+assert "inspect delta shows both images and the patch" \
+    jq -e --arg sha "$sha" '.package_type == "delta" and .source.version == "BC25R01A03"
+     and .source.size == 142788 and .target.sha256 == $sha and .payload_encoding == "patch"
+     and .patch.segment_count == 3 and .patch.window_log == 13
+     and .workspace_size <= 131072' "$work/stdout"
+rm -f "$work/rebuilt.bin"
+run apply --old "$old" "$delta" -o "$work/rebuilt.bin" --chunk-size 512
+check "apply delta package" 0
+assert "apply delta package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
+rm -f "$work/rebuilt.bin"
+run apply "$work/first.bin" -o "$work/rebuilt.bin"
+check "apply full package" 0
+assert "apply full package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,7 +1,9 @@
 /* A program built against an installed dfota: reads a package header. */
 #include <stdio.h>
 
+#include <dfota/apply.h>
 #include <dfota/container.h>
+#include <dfota/diffgen.h>
 #include <dfota/packer.h>
 #include <dfota/version.h>
 
@@ -24,5 +26,19 @@ int main(void)
     }
     printf("dfota %s: %s package for %s, %zu bytes\n", DFOTA_VERSION_STRING,
            dfota_package_type_name(hdr.package_type), hdr.target_version, size);
+    {
+        struct dfota_diff_options diff;
+        unsigned char *patch;
+        size_t patch_size;
+
+        dfota_diff_options_init(&diff);
+        if (dfota_diff(image, sizeof(image) - 1, image, sizeof(image), &diff, &patch,
+                       &patch_size, &err) != DFOTA_OK) {
+            fprintf(stderr, "consumer: %s\n", err.message);
+            return 1;
+        }
+        printf("patch %zu bytes, applier workspace %zu bytes\n", patch_size,
+               dfota_apply_workspace_size(13, 0));
+    }
     return 0;
 }
