@@ -145,6 +145,49 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
            payload_decoded ? "true" : "null");
 }
 
+static void print_patch(const char *file, const struct dfota_patch_header *p, size_t size,
+                        bool json)
+{
+    char src[65], tgt[65];
+
+    dfota_hex(p->source_sha256, 32, src);
+    dfota_hex(p->target_sha256, 32, tgt);
+    if (json) {
+        printf("{\n  \"file\": ");
+        cli_json_string(stdout, strcmp(file, "-") == 0 ? "<stdin>" : file);
+        printf(",\n  \"ok\": true,\n  \"kind\": \"patch\",\n  \"size\": %zu,\n", size);
+        printf("  \"source\": {\"size\": %lu, \"sha256\": \"%s\"},\n",
+               (unsigned long)p->source_size, src);
+        printf("  \"target\": {\"size\": %lu, \"sha256\": \"%s\"},\n",
+               (unsigned long)p->target_size, tgt);
+        printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
+               "\"segment_count\": %lu, \"window_log\": %u, \"predict\": \"%s\", "
+               "\"pointer_base\": %lu, \"map_count\": %lu},\n",
+               (unsigned)p->format_version, (unsigned long)p->segment_size,
+               (unsigned long)p->segment_count, (unsigned)p->window_log,
+               predict_name(p->predict), (unsigned long)p->pointer_base,
+               (unsigned long)p->map_count);
+        printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
+        printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
+        return;
+    }
+    printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
+    printf("kind              raw patch, format version %u, %zu bytes\n",
+           (unsigned)p->format_version, size);
+    printf("source   size      %lu\nsource   sha256    %s\n", (unsigned long)p->source_size,
+           src);
+    printf("target   size      %lu\ntarget   sha256    %s\n", (unsigned long)p->target_size,
+           tgt);
+    printf("patch    segments  %lu x %lu bytes, zstd window log %u\n",
+           (unsigned long)p->segment_count, (unsigned long)p->segment_size,
+           (unsigned)p->window_log);
+    printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
+           predict_name(p->predict), (unsigned long)p->pointer_base,
+           (unsigned long)p->map_count);
+    printf("workspace         %lu bytes\n", (unsigned long)p->workspace_size);
+    printf("checks            header ok, relocation map ok, segment layout ok\n");
+}
+
 int cmd_inspect(int argc, char **argv)
 {
     struct dfota_package_header hdr;
@@ -173,13 +216,26 @@ int cmd_inspect(int argc, char **argv)
         }
     }
     if (optind >= argc)
-        return cli_usage_error("inspect", "missing PKG");
+        return cli_usage_error("inspect", "missing PKG_OR_PATCH");
     if (optind + 1 < argc)
         return cli_usage_error("inspect", "unexpected argument '%s'", argv[optind + 1]);
     file = argv[optind];
 
     if (cli_read_file(file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
                       &err) == DFOTA_OK &&
+        size >= DFOTA_PATCH_MAGIC_SIZE &&
+        memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0) {
+        /* A raw patch (dfota diff): its own header and layout. */
+        if (dfota_patch_check_layout(data, size, &patch, &err) == DFOTA_OK)
+            print_patch(file, &patch, size, json);
+        free(data);
+        if (err.status == DFOTA_OK)
+            return CLI_EXIT_OK;
+        if (json)
+            cli_json_error(stdout, file, &err);
+        return cli_report("inspect", file, &err);
+    }
+    if (err.status == DFOTA_OK &&
         dfota_package_open(data, size, &hdr, &payload, &err) == DFOTA_OK &&
         hdr.package_type == DFOTA_PACKAGE_FULL &&
         dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK)

@@ -47,15 +47,16 @@ const struct cli_command cli_commands[] = {
      "\n"
      "The creation time is SOURCE_DATE_EPOCH when set, else 0, so the same\n"
      "inputs always give the same bytes.\n"},
-    {"inspect", cmd_inspect, "show and check every header field of a package",
-     "dfota inspect PKG [--json]",
-     "  PKG                 package file ('-' for standard input)\n"
+    {"inspect", cmd_inspect, "show and check every header field of a package or patch",
+     "dfota inspect PKG_OR_PATCH [--json]",
+     "  PKG_OR_PATCH        package or raw patch file ('-' for standard input)\n"
      "  --json              print one JSON object instead of text\n"
      "\n"
      "Checks the header (magic, version, CRC-32, every field), the package\n"
      "size and the payload MD5 and SHA-256; for a full-image package also that\n"
-     "the payload decodes to the target size and digests. Exit status 1 and a\n"
-     "message naming the problem when any check fails.\n"},
+     "the payload decodes to the target size and digests; for a delta package\n"
+     "or a raw patch, the patch header, relocation map and segment layout.\n"
+     "Exit status 1 and a message naming the problem when any check fails.\n"},
     {"apply", cmd_apply, "rebuild the new image from the old one and a package or patch",
      "dfota apply --old OLD PKG_OR_PATCH -o NEW [options]",
      "  --old OLD           the old image (not needed for a full-image package)\n"

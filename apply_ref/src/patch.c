@@ -138,6 +138,12 @@ void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, u
     }
 }
 
+/* Map entries start at 0, increase strictly and stay inside the source. */
+static int map_entry_ok(uint32_t index, uint32_t start, uint32_t previous, uint32_t source_size)
+{
+    return index == 0 ? start == 0 : start > previous && start < source_size;
+}
+
 enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
                                          const uint8_t *data, struct dfota_map_entry *map,
                                          struct dfota_error *err)
@@ -151,12 +157,62 @@ enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
     for (i = 0; i < hdr->map_count; i++) {
         map[i].source_start = dfota_get_le32(data + 8 * i);
         map[i].shift = (int32_t)dfota_get_le32(data + 8 * i + 4);
-        if (i == 0 ? map[i].source_start != 0
-                   : map[i].source_start <= map[i - 1].source_start ||
-                         map[i].source_start >= hdr->source_size)
+        if (!map_entry_ok(i, map[i].source_start, i ? map[i - 1].source_start : 0,
+                          hdr->source_size))
             return dfota_error_set(err, DFOTA_E_MALFORMED,
                                    "relocation map entry %lu (offset %lu) is out of order",
                                    (unsigned long)i, (unsigned long)map[i].source_start);
     }
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
+                                           struct dfota_patch_header *hdr,
+                                           struct dfota_error *err)
+{
+    size_t pos, map_bytes;
+    uint32_t i, frame_size, source_pos, start, previous = 0;
+    enum dfota_status st;
+
+    st = dfota_patch_header_decode(data, size, hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    map_bytes = (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    if (size - DFOTA_PATCH_HEADER_SIZE < map_bytes)
+        return dfota_error_set(err, DFOTA_E_TRUNCATED,
+                               "patch ends inside its %zu-byte relocation map", map_bytes);
+    if (dfota_crc32(0, data + DFOTA_PATCH_HEADER_SIZE, map_bytes) != hdr->map_crc32)
+        return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM, "relocation map CRC-32 mismatch");
+    for (i = 0; i < hdr->map_count; i++) {
+        start = dfota_get_le32(data + DFOTA_PATCH_HEADER_SIZE + (size_t)i * 8);
+        if (!map_entry_ok(i, start, previous, hdr->source_size))
+            return dfota_error_set(err, DFOTA_E_MALFORMED,
+                                   "relocation map entry %lu (offset %lu) is out of order",
+                                   (unsigned long)i, (unsigned long)start);
+        previous = start;
+    }
+    pos = DFOTA_PATCH_HEADER_SIZE + map_bytes;
+    for (i = 0; i < hdr->segment_count; i++) {
+        if (size - pos < DFOTA_PATCH_SEGMENT_HEADER_SIZE)
+            return dfota_error_set(err, DFOTA_E_TRUNCATED,
+                                   "patch ends before segment %lu of %lu", (unsigned long)i + 1,
+                                   (unsigned long)hdr->segment_count);
+        frame_size = dfota_get_le32(data + pos);
+        source_pos = dfota_get_le32(data + pos + 4);
+        pos += DFOTA_PATCH_SEGMENT_HEADER_SIZE;
+        if (frame_size == 0 || source_pos > hdr->source_size)
+            return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH,
+                                   "segment %lu: frame size %lu, source position %lu",
+                                   (unsigned long)i, (unsigned long)frame_size,
+                                   (unsigned long)source_pos);
+        if (size - pos < frame_size)
+            return dfota_error_set(err, DFOTA_E_TRUNCATED,
+                                   "patch ends inside segment %lu of %lu", (unsigned long)i + 1,
+                                   (unsigned long)hdr->segment_count);
+        pos += frame_size;
+    }
+    if (pos != size)
+        return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH,
+                               "%zu unexpected byte(s) after the last segment", size - pos);
     return DFOTA_OK;
 }

@@ -154,7 +154,7 @@ static enum dfota_status check_patch(const struct dfota_package_header *hdr,
     struct dfota_patch_header ph;
     struct dfota_error detail;
 
-    if (dfota_patch_header_decode(patch, patch_size, &ph, &detail) != DFOTA_OK)
+    if (dfota_patch_check_layout(patch, patch_size, &ph, &detail) != DFOTA_OK)
         return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH, "payload: %s", detail.message);
     if (ph.source_size != hdr->source.size || ph.target_size != hdr->target.size ||
         memcmp(ph.source_sha256, hdr->source.sha256, DFOTA_SHA256_SIZE) != 0 ||

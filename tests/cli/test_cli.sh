@@ -84,7 +84,7 @@ run pack --help
 check "pack --help" 0 stdout '^usage: dfota pack'
 assert "pack --help equals help pack" cmp -s "$work/stdout" "$work/help-pack"
 run help inspect
-check "help inspect" 0 stdout '^usage: dfota inspect PKG \[--json\]'
+check "help inspect" 0 stdout '^usage: dfota inspect PKG_OR_PATCH \[--json\]'
 run inspect -h
 check "inspect -h" 0 stdout '^usage: dfota inspect'
 run help nosuch
@@ -231,6 +231,13 @@ run diff "$old" "$image" -o "$patch" -v
 check "diff" 0 stderr 'patch 142788 -> 143156 bytes' stderr 'prediction branch pointer' \
     stderr 'device workspace 12[0-9]{4} bytes'
 assert "patch smaller than bsdiff's 4300 bytes" test "$(stat -c %s "$patch")" -lt 4300
+run inspect "$patch"
+check "inspect raw patch" 0 stdout '^kind +raw patch, format version 1' \
+    stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$"
+head -c 1000 "$patch" >"$work/cut.patch"
+run inspect --json "$work/cut.patch"
+check "inspect truncated raw patch" 1 stderr 'patch ends inside segment'
+assert "inspect truncated raw patch JSON" jq -e '.error.status == "TRUNCATED"' "$work/stdout"
 run diff "$old" "$image" -o "$work/again.patch" -q
 assert "diff is deterministic" cmp -s "$patch" "$work/again.patch"
 for chunk in 1 7 4096 ""; do

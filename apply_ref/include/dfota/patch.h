@@ -100,6 +100,19 @@ enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
 /* Encode `count` map entries (8 bytes each) at `out`. */
 void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out);
 
+/*
+ * Check the layout of a whole patch held in memory without decoding any
+ * frame: header, relocation map (CRC and order), and the chain of segment
+ * headers (each frame inside the patch, source positions in range, exactly
+ * segment_count segments, nothing after the last). Fills `*hdr`. TRUNCATED
+ * if the patch ends early, CORRUPT_PATCH for a bad segment chain or trailing
+ * bytes, plus everything dfota_patch_header_decode() and
+ * dfota_patch_map_decode() refuse. No allocation.
+ */
+enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
+                                           struct dfota_patch_header *hdr,
+                                           struct dfota_error *err);
+
 /* Number of segments for a target of `target_size` bytes. */
 uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size);
 
