@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Compile the device-side code (apply_ref/ and the parts of core/ it uses) for
+# a Cortex-M4 with arm-none-eabi-gcc and newlib, warnings as errors: proof
+# that it depends on nothing host-only. Prints code size and the stack frame
+# of every function (-fstack-usage). Needs gcc-arm-none-eabi and
+# libnewlib-arm-none-eabi (CI installs them); zstd.h comes from libzstd-dev.
+# usage: scripts/device-check.sh [BUILD_DIR]   (BUILD_DIR holds generated/dfota/version.h)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+if ! command -v arm-none-eabi-gcc >/dev/null 2>&1; then
+    echo "device-check: arm-none-eabi-gcc not found (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)" >&2
+    exit 1
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/include"
+# Only zstd's own header, not the host's include directory.
+cp /usr/include/zstd.h "$work/include/"
+
+sources=(apply_ref/src/apply.c apply_ref/src/patch.c apply_ref/src/predict.c
+         apply_ref/src/sha256.c core/src/status.c core/src/wire.c)
+cd "$work"
+for src in "${sources[@]}"; do
+    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Wpedantic -Werror \
+        -Wconversion -Wno-sign-conversion -ffunction-sections -fstack-usage \
+        -I"$root/apply_ref/include" -I"$root/core/include" -I"$build/generated" -I"$work/include" \
+        -c "$root/$src" -o "$(basename "$src" .c).o"
+done
+echo "Cortex-M4, arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), -Os:"
+arm-none-eabi-size -t ./*.o
+echo
+echo "largest stack frames (bytes, function):"
+cat ./*.su | awk -F'\t' '{ n = split($1, part, ":"); print $2, part[n] }' | sort -n -r | head -8
