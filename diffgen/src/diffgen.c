@@ -156,6 +156,15 @@ static enum dfota_status set_zstd_params(ZSTD_CCtx *cctx, const struct dfota_dif
 
     if (!ZSTD_isError(rc))
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)opts->window_log);
+    /*
+     * Match-finder tables sized for the small window instead of the level's
+     * defaults: a chain or hash table larger than twice the window only
+     * costs memory (2^17 entries per table at level 15, 2 x 1 MiB per thread).
+     */
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)opts->window_log + 1);
+    if (!ZSTD_isError(rc))
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)opts->window_log + 1);
     if (!ZSTD_isError(rc))
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     if (!ZSTD_isError(rc))

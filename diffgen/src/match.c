@@ -36,11 +36,14 @@ static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_
  */
 #define BUCKETS (256u * 257u)
 
+/* Below this source size the bucket index (1 KiB per 4 entries, 257 KiB) is not built. */
+#define BUCKET_INDEX_MIN (256u * 1024u)
+
 struct suffix_index {
     const saidx_t *sa;
     const uint8_t *source;
     size_t source_size;
-    uint32_t bucket[BUCKETS + 1]; /* bucket[k]: first SA index with key >= k */
+    uint32_t *bucket; /* bucket[k]: first SA index with key >= k; NULL: search the whole SA */
 };
 
 static unsigned suffix_key(const uint8_t *p, size_t n)
@@ -76,7 +79,7 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
     size_t lo, hi, mid, off, skip, n, l, lcp_lo, lcp_hi;
     unsigned key;
 
-    if (tn >= 2) {
+    if (tn >= 2 && ix->bucket != NULL) {
         key = suffix_key(t, tn);
         lo = ix->bucket[key];
         hi = ix->bucket[key + 1];
@@ -267,7 +270,7 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
                                void *progress_ctx, struct dfota_error *err)
 {
     struct scan_job jobs[MATCH_THREADS];
-    struct suffix_index *index;
+    struct suffix_index index;
     pthread_t thread;
     size_t parts, i, total = 0;
     saidx_t *sa;
@@ -280,23 +283,25 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
     if (source_size == 0)
         return push_op(list, 0, 0, 0, (int64_t)target_size, err);
     sa = malloc(source_size * sizeof(*sa));
-    index = malloc(sizeof(*index));
-    if (sa == NULL || index == NULL) {
+    index.bucket = source_size >= BUCKET_INDEX_MIN ? malloc((BUCKETS + 1) * sizeof(uint32_t))
+                                                    : NULL;
+    if (sa == NULL || (source_size >= BUCKET_INDEX_MIN && index.bucket == NULL)) {
         free(sa);
-        free(index);
+        free(index.bucket);
         return dfota_error_set(err, DFOTA_E_NO_MEMORY,
                                "cannot allocate the suffix array (%zu bytes)",
                                source_size * sizeof(*sa));
     }
     if (divsufsort(source, sa, (saidx_t)source_size) != 0) {
         free(sa);
-        free(index);
+        free(index.bucket);
         return dfota_error_set(err, DFOTA_E_INTERNAL, "libdivsufsort failed");
     }
-    index->sa = sa;
-    index->source = source;
-    index->source_size = source_size;
-    index_build(index);
+    index.sa = sa;
+    index.source = source;
+    index.source_size = source_size;
+    if (index.bucket != NULL)
+        index_build(&index);
     /*
      * Large targets are scanned as two independent halves on two threads.
      * The split point is fixed, so the result does not depend on timing;
@@ -306,7 +311,7 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
     parts = target_size >= MATCH_SPLIT_MIN ? MATCH_THREADS : 1;
     memset(jobs, 0, sizeof(jobs));
     for (i = 0; i < parts; i++) {
-        jobs[i].index = index;
+        jobs[i].index = &index;
         jobs[i].source = source;
         jobs[i].target = target;
         jobs[i].source_size = source_size;
@@ -325,7 +330,7 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
         for (i = 1; i < parts; i++)
             scan_part(&jobs[i]);
     free(sa);
-    free(index);
+    free(index.bucket);
     for (i = 0; i < parts; i++) {
         if (jobs[i].status != DFOTA_OK && st == DFOTA_OK) {
             st = jobs[i].status;

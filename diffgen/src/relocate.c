@@ -182,44 +182,79 @@ struct pointer_word {
 };
 
 /*
- * The pointer base: find the 64 KiB bins where aligned source words cluster
- * (pointers into an image lie within one image size of its base), then try
- * every 4 KiB-aligned base in the first two bins of the densest window and
- * keep the one whose predictions are right most often.
+ * Start of the `width` consecutive bins of `bins[0..count)` holding the most
+ * words (the first such window on ties).
+ */
+static size_t densest_window(const uint32_t *bins, size_t count, size_t width, uint64_t *total)
+{
+    uint64_t window = 0, best = 0;
+    size_t i, best_start = 0;
+
+    for (i = 0; i < count; i++) {
+        window += bins[i];
+        if (i >= width)
+            window -= bins[i - width];
+        if (window > best) {
+            best = window;
+            best_start = i + 1 > width ? i + 1 - width : 0;
+        }
+    }
+    *total = best;
+    return best_start;
+}
+
+/* Aligned source words that could be addresses: not small or negative numbers. */
+static int address_like(uint32_t w)
+{
+    return w >= 0x10000u && w < 0xFFFF0000u;
+}
+
+/*
+ * The pointer base. Pointers into an image lie within one image size of its
+ * base, so aligned source words that are addresses cluster: find the densest
+ * window of 1 MiB bins, then inside it the densest window of 64 KiB bins
+ * (two small histograms instead of one of 65536 bins), then try every
+ * 4 KiB-aligned base in the first two 64 KiB bins of that window and keep
+ * the one whose predictions are right most often.
  */
 static uint32_t pick_pointer_base(const struct match_list *list, const uint8_t *source,
                                   size_t source_size, const uint8_t *target,
                                   const struct dfota_predict *p, int64_t *best_score)
 {
-    uint32_t *bins = calloc(65536, sizeof(*bins));
+    size_t coarse_width = (source_size >> 20) + 2, fine_width = (source_size >> 16) + 2;
+    size_t fine_count = coarse_width * 16, q, k, count = 0, cap = 0, coarse, fine;
+    uint32_t *coarse_bins = calloc(4096, sizeof(*coarse_bins));
+    uint32_t *fine_bins = calloc(fine_count, sizeof(*fine_bins));
     struct pointer_word *words = NULL;
-    size_t q, k, count = 0, cap = 0, width = (source_size >> 16) + 2, h, best_h = 1;
-    uint64_t window = 0, best_window = 0;
     uint32_t base, best_base = 0, lo, hi, w;
+    uint64_t total;
     size_t stride;
     int64_t score;
     unsigned cand;
 
     *best_score = 0;
-    if (bins == NULL || source_size < 1024)
+    if (coarse_bins == NULL || fine_bins == NULL || source_size < 1024)
         goto out;
-    for (q = 0; q + 4 <= source_size; q += 4)
-        bins[dfota_get_le32(source + q) >> 16]++;
-    /* Bins 0 and 0xFFFF hold small and negative numbers, not addresses. */
-    bins[0] = bins[0xFFFF] = 0;
-    for (h = 1; h < 65535; h++) {
-        window += bins[h];
-        if (h >= 1 + width)
-            window -= bins[h - width];
-        if (window > best_window) {
-            best_window = window;
-            best_h = h + 1 > width ? h + 1 - width : 1;
-        }
+    for (q = 0; q + 4 <= source_size; q += 4) {
+        w = dfota_get_le32(source + q);
+        if (address_like(w))
+            coarse_bins[w >> 20]++;
     }
-    if (best_window < 64)
+    coarse = densest_window(coarse_bins, 4096, coarse_width, &total);
+    for (q = 0; q + 4 <= source_size; q += 4) {
+        w = dfota_get_le32(source + q);
+        if (address_like(w) && (w >> 20) >= coarse && (w >> 20) < coarse + coarse_width)
+            fine_bins[(w >> 16) - (coarse << 4)]++;
+    }
+    fine = densest_window(fine_bins, fine_count, fine_width, &total);
+    if (total < 64)
         goto out;
-    lo = (uint32_t)best_h << 16;
-    hi = (uint32_t)((best_h + width) << 16);
+    lo = (uint32_t)(((coarse << 4) + fine) << 16);
+    {
+        uint64_t end = ((uint64_t)((coarse << 4) + fine + fine_width) << 16) - 1u;
+
+        hi = end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+    }
     /* The aligned words of copies whose value could be a pointer. */
     for (k = 0; k < list->count; k++) {
         const struct match_op *op = &list->ops[k];
@@ -227,7 +262,7 @@ static uint32_t pick_pointer_base(const struct match_list *list, const uint8_t *
         for (q = (op->source_start + 3u) & ~3u; q + 4 <= (size_t)op->source_start + op->copy_len;
              q += 4) {
             w = dfota_get_le32(source + q);
-            if (w < lo || w >= hi)
+            if (w < lo || w > hi)
                 continue;
             if (count == cap) {
                 struct pointer_word *grown;
@@ -264,7 +299,8 @@ static uint32_t pick_pointer_base(const struct match_list *list, const uint8_t *
     }
     /* The sampled score of the winner stands in for its full score: only its sign is used. */
 out:
-    free(bins);
+    free(coarse_bins);
+    free(fine_bins);
     free(words);
     return best_base;
 }
