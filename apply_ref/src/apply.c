@@ -41,7 +41,7 @@ struct dfota_apply {
     struct dfota_apply_io io;
     struct dfota_error error;
     enum stage stage;
-    size_t workspace_size;
+    size_t workspace_size;        /* as given to init, before aligning the start */
     uint8_t *arena;               /* after this struct: zstd context, then buffers */
 
     struct dfota_patch_header header;
@@ -207,7 +207,7 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
     memset(ap, 0, sizeof(*ap));
     ap->config = *config;
     ap->io = *io;
-    ap->workspace_size = workspace_size - pad;
+    ap->workspace_size = workspace_size;
     ap->arena = (uint8_t *)ap + state_size();
     ap->dctx = ZSTD_initStaticDCtx(ap->arena, dctx_size());
     if (ap->dctx == NULL)
@@ -425,12 +425,14 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
         return st;
     }
     need = dfota_apply_workspace_size(h->window_log, h->map_count);
-    if (ap->workspace_size + WORKSPACE_ALIGN < need)
+    /* `need` includes the alignment slack, so the check does not depend on
+     * where the caller's workspace happens to start. */
+    if (ap->workspace_size < need)
         return fail(ap, DFOTA_E_WORKSPACE,
                     "patch needs %zu bytes of workspace (window log %u, %lu map entries), "
                     "%zu given",
                     need, (unsigned)h->window_log, (unsigned long)h->map_count,
-                    ap->workspace_size + WORKSPACE_ALIGN);
+                    ap->workspace_size);
     if (ap->config.erase_size > h->segment_size)
         return fail(ap, DFOTA_E_INVALID_ARGUMENT,
                     "erase size %lu is larger than the patch segment size %lu: a segment "
@@ -770,8 +772,13 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
     while (size > 0 && st == DFOTA_OK) {
         switch (ap->stage) {
         case STAGE_HEADER:
-            if (gather(ap, &data, &size, DFOTA_PATCH_HEADER_SIZE) == DFOTA_PATCH_HEADER_SIZE)
+            if (gather(ap, &data, &size, DFOTA_PATCH_HEADER_SIZE) == DFOTA_PATCH_HEADER_SIZE) {
                 st = start_patch(ap);
+                /* No map: the header's last byte completes the map too (and a patch
+                 * for an empty target may end here). */
+                if (st == DFOTA_OK && ap->map_len == 0)
+                    st = start_segments(ap);
+            }
             break;
         case STAGE_MAP:
             if (ap->gather_len < ap->map_len) {

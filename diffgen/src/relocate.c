@@ -209,6 +209,14 @@ static int address_like(uint32_t w)
     return w >= 0x10000u && w < 0xFFFF0000u;
 }
 
+/* Does a branch site share a byte with the aligned word at q (never a pointer then)? */
+static int overlaps_branch(const uint8_t *source, size_t source_size, size_t q)
+{
+    return (q >= 2 && dfota_predict_is_branch(source + q - 2)) ||
+           dfota_predict_is_branch(source + q) ||
+           (q + 6 <= source_size && dfota_predict_is_branch(source + q + 2));
+}
+
 /*
  * The pointer base. Pointers into an image lie within one image size of its
  * base, so aligned source words that are addresses cluster: find the densest
@@ -237,13 +245,14 @@ static uint32_t pick_pointer_base(const struct match_list *list, const uint8_t *
         goto out;
     for (q = 0; q + 4 <= source_size; q += 4) {
         w = dfota_get_le32(source + q);
-        if (address_like(w))
+        if (address_like(w) && !overlaps_branch(source, source_size, q))
             coarse_bins[w >> 20]++;
     }
     coarse = densest_window(coarse_bins, 4096, coarse_width, &total);
     for (q = 0; q + 4 <= source_size; q += 4) {
         w = dfota_get_le32(source + q);
-        if (address_like(w) && (w >> 20) >= coarse && (w >> 20) < coarse + coarse_width)
+        if (address_like(w) && (w >> 20) >= coarse && (w >> 20) < coarse + coarse_width &&
+            !overlaps_branch(source, source_size, q))
             fine_bins[(w >> 16) - (coarse << 4)]++;
     }
     fine = densest_window(fine_bins, fine_count, fine_width, &total);

@@ -1,0 +1,236 @@
+/*
+ * make_corpus.c - writes the real seeds of the fuzz corpora: patches of the
+ * fixed apply source (apply_source.h) for tests/fuzz/corpus/apply, and small
+ * delta packages of the same images for tests/fuzz/corpus/package. Run it
+ * again when the patch or container format changes:
+ *
+ *   cmake --build build --target make_fuzz_corpus
+ *   build/tests/make_fuzz_corpus tests/fuzz/corpus
+ *
+ * tests/test_fuzz_corpus.c checks that the committed seeds still apply.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "apply_source.h"
+#include "dfota/diffgen.h"
+#include "dfota/packer.h"
+#include "dfota/wire.h"
+
+#define IMAGE_CAP (64u * 1024u)
+
+static int write_file(const char *dir, const char *name, const uint8_t *prefix,
+                      size_t prefix_size, const uint8_t *data, size_t size)
+{
+    char path[4096];
+    FILE *f;
+    int ok;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "make_corpus: cannot create '%s'\n", path);
+        return 0;
+    }
+    ok = fwrite(prefix, 1, prefix_size, f) == prefix_size && fwrite(data, 1, size, f) == size;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "make_corpus: cannot write '%s'\n", path);
+    else
+        printf("%s: %zu bytes\n", path, prefix_size + size);
+    return ok;
+}
+
+static uint8_t *diff(const uint8_t *source, size_t source_size, const uint8_t *target,
+                     size_t target_size, unsigned predict, unsigned window_log,
+                     size_t *patch_size)
+{
+    struct dfota_diff_options opts;
+    struct dfota_error err;
+    uint8_t *patch = NULL;
+
+    dfota_diff_options_init(&opts);
+    opts.predict = predict;
+    opts.window_log = window_log;
+    opts.segment_size = 4096;
+    opts.level = 19;
+    if (dfota_diff(source, source_size, target, target_size, &opts, &patch, patch_size, &err) !=
+        DFOTA_OK) {
+        fprintf(stderr, "make_corpus: diff: %s\n", err.message);
+        exit(1);
+    }
+    return patch;
+}
+
+/*
+ * Rewrite every segment frame of `patch` as zstd raw blocks without a
+ * checksum (a valid frame, RFC 8878): the records then sit in the seed as
+ * they are, and a mutation reaches the record parser instead of failing the
+ * frame checksum. Needs records of at most 2^window_log bytes a segment.
+ */
+static uint8_t *raw_frames(const uint8_t *patch, size_t patch_size, size_t *out_size)
+{
+    uint32_t map_count = dfota_get_le32(patch + 100), segments = dfota_get_le32(patch + 16);
+    uint32_t block_max = 1u << patch[10], i;
+    size_t pos = 112 + (size_t)map_count * 8, out_pos = pos, frame_size, content, at, block;
+    uint8_t *out = malloc(2 * patch_size + 4096), *records;
+
+    if (out == NULL)
+        exit(1);
+    memcpy(out, patch, pos);
+    for (i = 0; i < segments; i++) {
+        size_t segment_header = out_pos;
+
+        frame_size = dfota_get_le32(patch + pos);
+        memcpy(out + out_pos, patch + pos, 8);
+        pos += 8;
+        out_pos += 8;
+        content = (size_t)ZSTD_getFrameContentSize(patch + pos, frame_size);
+        records = malloc(content + 1);
+        if (records == NULL || content > block_max ||
+            ZSTD_decompress(records, content, patch + pos, frame_size) != content) {
+            fprintf(stderr, "make_corpus: cannot rewrite segment %u\n", (unsigned)i);
+            exit(1);
+        }
+        pos += frame_size;
+        /* Magic; single segment, 4-byte content size, no checksum, no dictionary. */
+        dfota_put_le32(out + out_pos, 0xFD2FB528u);
+        out[out_pos + 4] = 0xA0;
+        dfota_put_le32(out + out_pos + 5, (uint32_t)content);
+        out_pos += 9;
+        for (at = 0; at < content || at == 0; at += block) {
+            block = content - at < block_max ? content - at : block_max;
+            /* Block header: last-block bit, type 0 (raw), size. */
+            out[out_pos] = (uint8_t)((at + block == content) | (block << 3));
+            out[out_pos + 1] = (uint8_t)(block >> 5);
+            out[out_pos + 2] = (uint8_t)(block >> 13);
+            memcpy(out + out_pos + 3, records + at, block);
+            out_pos += 3 + block;
+            if (content == 0)
+                break;
+        }
+        dfota_put_le32(out + segment_header, (uint32_t)(out_pos - segment_header - 8));
+        free(records);
+    }
+    *out_size = out_pos;
+    return out;
+}
+
+/* One apply seed: option byte + patch of the fixed source to `target`. */
+static int apply_seed(const char *dir, const char *name, uint8_t options, const uint8_t *target,
+                      size_t target_size, unsigned predict, unsigned window_log, int raw)
+{
+    uint8_t source[FUZZ_APPLY_SOURCE_CAP], *patch, *rewritten;
+    size_t source_size = fuzz_apply_source(source), patch_size;
+    int ok;
+
+    patch = diff(source, source_size, target, target_size, predict, window_log, &patch_size);
+    if (raw) {
+        rewritten = raw_frames(patch, patch_size, &patch_size);
+        free(patch);
+        patch = rewritten;
+    }
+    ok = write_file(dir, name, &options, 1, patch, patch_size);
+    free(patch);
+    return ok;
+}
+
+/* A delta package of the fixed source to `target`; with an unknown optional TLV if asked. */
+static int package_seed(const char *dir, const char *name, const uint8_t *target,
+                        size_t target_size, int optional_field)
+{
+    static const uint8_t optional_tlv[12] = {0x40, 0x00, 0x08, 0x00, 'o', 'p',
+                                             't',  'i',  'o',  'n',  'a', 'l'};
+    uint8_t source[FUZZ_APPLY_SOURCE_CAP], *patch, *package, *out;
+    size_t source_size = fuzz_apply_source(source), patch_size, package_size;
+    struct dfota_delta_options opts;
+    struct dfota_error err;
+    uint32_t header_size;
+    int ok;
+
+    patch = diff(source, source_size, target, target_size, DFOTA_DIFF_PREDICT_AUTO, 13,
+                 &patch_size);
+    memset(&opts, 0, sizeof(opts));
+    opts.source_version = "FUZZR01A01";
+    opts.target_version = "FUZZR01A02";
+    if (dfota_pack_delta(source, source_size, target, target_size, patch, patch_size, &opts,
+                         &package, &package_size, &err) != DFOTA_OK) {
+        fprintf(stderr, "make_corpus: pack: %s\n", err.message);
+        exit(1);
+    }
+    free(patch);
+    if (!optional_field) {
+        ok = write_file(dir, name, NULL, 0, package, package_size);
+        free(package);
+        return ok;
+    }
+    /* The TLV goes last (ascending type order), before the header CRC. */
+    header_size = dfota_get_le32(package + 12);
+    out = malloc(package_size + sizeof(optional_tlv));
+    if (out == NULL)
+        exit(1);
+    memcpy(out, package, header_size - 4);
+    memcpy(out + header_size - 4, optional_tlv, sizeof(optional_tlv));
+    header_size += (uint32_t)sizeof(optional_tlv);
+    dfota_put_le32(out + 12, header_size);
+    dfota_put_le32(out + header_size - 4, dfota_crc32(0, out, header_size - 4));
+    memcpy(out + header_size, package + header_size - sizeof(optional_tlv),
+           package_size - (header_size - sizeof(optional_tlv)));
+    ok = write_file(dir, name, NULL, 0, out, package_size + sizeof(optional_tlv));
+    free(out);
+    free(package);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    static uint8_t source[FUZZ_APPLY_SOURCE_CAP], target[IMAGE_CAP];
+    struct test_rng r = {2024};
+    size_t source_size, target_size, i;
+    char dir[4096];
+    int ok = 1;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_corpus CORPUS_DIR  (tests/fuzz/corpus)\n");
+        return 2;
+    }
+    source_size = fuzz_apply_source(source);
+
+    snprintf(dir, sizeof(dir), "%s/apply", argv[1]);
+    /* A function inserted: calls and pointers move (prediction on, small window). */
+    target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 3);
+    ok &= apply_seed(dir, "insert-predicted.bin", fuzz_apply_options(0, 1, 2), target,
+                     target_size, DFOTA_DIFF_PREDICT_AUTO, 10, 0);
+    /* The same without prediction, pushed 7 bytes at a time. */
+    ok &= apply_seed(dir, "insert-plain.bin", fuzz_apply_options(5, 0, 0), target, target_size,
+                     0, 13, 0);
+    /* Its first 3000 bytes, records in raw blocks: mutations reach the records. */
+    ok &= apply_seed(dir, "raw-records-predicted.bin", fuzz_apply_options(0, 1, 1), target,
+                     3000, DFOTA_DIFF_PREDICT_AUTO, 13, 1);
+    /* Two copies of the image, rewritten here and there: three segments. */
+    memcpy(target + target_size, target, target_size);
+    target_size *= 2;
+    for (i = 0; i < target_size / 50; i++)
+        target[test_rng_next(&r) % target_size] = (uint8_t)test_rng_next(&r);
+    ok &= apply_seed(dir, "rewrites-three-segments.bin", fuzz_apply_options(1, 2, 3), target,
+                     target_size, DFOTA_PREDICT_ALL, 13, 0);
+    /* Nothing left: an empty target. */
+    ok &= apply_seed(dir, "empty-target.bin", fuzz_apply_options(10, 3, 1), target, 0, 0, 13, 0);
+    /* Only new bytes, in raw blocks. */
+    test_rng_fill(&r, target, 300);
+    ok &= apply_seed(dir, "literals-only.bin", fuzz_apply_options(3, 1, 2), target, 300, 0, 11,
+                     0);
+    ok &= apply_seed(dir, "raw-records-literals.bin", fuzz_apply_options(4, 0, 0), target, 300,
+                     0, 10, 1);
+
+    snprintf(dir, sizeof(dir), "%s/package", argv[1]);
+    target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 9);
+    ok &= package_seed(dir, "delta-with-optional-field.bin", target, target_size, 1);
+    memcpy(target, source, source_size);
+    target[100] ^= 0xFF;
+    ok &= package_seed(dir, "delta-small.bin", target, source_size, 0);
+    return ok ? 0 : 1;
+}
