@@ -41,6 +41,21 @@ int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_zip(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+
+struct dfota_passphrase;
+
+/*
+ * The passphrase for `command` (passphrase.c): read from `source` (the value
+ * of `option`, --passin or --passout: pass:, env:, file:, fd:, stdin) when
+ * given; else asked on the terminal without echo, twice when `confirm`, if
+ * standard input is one; else a usage error. Returns an exit code; the
+ * caller wipes `pass` with dfota_passphrase_wipe().
+ */
+int cli_passphrase(const char *command, const char *option, const char *source,
+                   const char *prompt, bool confirm, struct dfota_passphrase *pass);
 
 struct dfota_diff_options;
 

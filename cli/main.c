@@ -12,6 +12,22 @@
 #include "dfota/version.h"
 
 const struct cli_command cli_commands[] = {
+    {"keygen", cmd_keygen, "generate a signing key pair (private.pem, public.pem)",
+     "dfota keygen --alg rsa2048|ecdsa-secp256k1 -o DIR [--passout SRC] [options]",
+     "  --alg ALG           rsa2048 (the signtool's RSA2048+SHA256: RSA 2048 bits,\n"
+     "                      e 65537) or ecdsa-secp256k1 (ECDSA_256K1+SHA256)\n"
+     "  -o, --output DIR    directory for private.pem and public.pem (created if\n"
+     "                      missing)\n"
+     "  --passout SRC       passphrase for private.pem: pass:TEXT, env:VAR,\n"
+     "                      file:PATH, fd:N or stdin (first line); without it the\n"
+     "                      passphrase is asked twice on the terminal\n"
+     "  -f, --force         replace an existing key pair\n"
+     "  -q, --quiet         print nothing on success\n"
+     "\n"
+     "The passphrase needs at least 6 characters from at least 2 of: lower case,\n"
+     "upper case, digits, others. private.pem is PKCS#8 encrypted with AES-256-CBC\n"
+     "(PBES2, PBKDF2-HMAC-SHA256), mode 0600; public.pem is SubjectPublicKeyInfo.\n"
+     "Both are written, or neither.\n"},
     {"diff", cmd_diff, "make a raw patch from an old and a new image",
      "dfota diff OLD NEW -o PATCH [options]",
      "  OLD, NEW            the image in the field and the new image\n"
@@ -47,6 +63,34 @@ const struct cli_command cli_commands[] = {
      "\n"
      "The creation time is SOURCE_DATE_EPOCH when set, else 0, so the same\n"
      "inputs always give the same bytes.\n"},
+    {"zip", cmd_zip, "put a package into a zip for the platform (X.bin -> X.zip)",
+     "dfota zip X.bin [-o X.zip] [options]",
+     "  X.bin               the package; the zip holds one entry of that name\n"
+     "  -o, --output X.zip  zip to write (default: X.zip next to X.bin; '-' for\n"
+     "                      standard output)\n"
+     "  -f, --force         overwrite X.zip if it exists\n"
+     "  -q, --quiet         print nothing on success\n"
+     "\n"
+     "Deflate, mode 0644, owner 0, dated SOURCE_DATE_EPOCH when set (dates before\n"
+     "1980 become 1980-01-01), else 1980-01-01T00:00:00Z: the same X.bin always\n"
+     "gives the same bytes, in any time zone.\n"},
+    {"sign", cmd_sign, "sign a zip like the platform's signtool (X.zip -> X_signed.zip)",
+     "dfota sign --key KEY --passin SRC X.zip [-o X_signed.zip] [options]",
+     "  --key KEY           private key: a path (private.pem), a file: URI, or any\n"
+     "                      OpenSSL store URI a configured provider reads (pkcs11:...)\n"
+     "  --passin SRC        its passphrase (or PIN): pass:TEXT, env:VAR, file:PATH,\n"
+     "                      fd:N or stdin; asked on the terminal when omitted\n"
+     "  X.zip               a zip holding exactly one file, <name>.bin\n"
+     "  -o, --output OUT    signed zip to write (default: X_signed.zip next to X.zip;\n"
+     "                      '-' for standard output)\n"
+     "  -f, --force         overwrite OUT if it exists\n"
+     "  -q, --quiet         print nothing on success\n"
+     "\n"
+     "OUT holds <name>.bin exactly as in X.zip and <name>.bin.sig, the signature of\n"
+     "its bytes (RSA: PKCS#1 v1.5 over SHA-256; ECDSA: DER over SHA-256). Check it\n"
+     "with stock tools:\n"
+     "  unzip -o X_signed.zip -d out\n"
+     "  openssl dgst -sha256 -verify public.pem -signature out/X.bin.sig out/X.bin\n"},
     {"inspect", cmd_inspect, "show and check every header field of a package or patch",
      "dfota inspect PKG_OR_PATCH [--json]",
      "  PKG_OR_PATCH        package or raw patch file ('-' for standard input)\n"

@@ -31,6 +31,17 @@ static void values_are_stable(void **state)
     assert_int_equal(DFOTA_E_WORKSPACE, 43);
     assert_int_equal(DFOTA_E_FLASH, 50);
     assert_int_equal(DFOTA_E_POWER_CUT, 51);
+    assert_int_equal(DFOTA_E_WEAK_PASSPHRASE, 60);
+    assert_int_equal(DFOTA_E_BAD_PASSPHRASE, 61);
+    assert_int_equal(DFOTA_E_KEY, 62);
+    assert_int_equal(DFOTA_E_UNSUPPORTED_ALGORITHM, 63);
+    assert_int_equal(DFOTA_E_BAD_SIGNATURE, 64);
+    assert_int_equal(DFOTA_E_NOT_SIGNED, 65);
+    assert_int_equal(DFOTA_E_ALREADY_SIGNED, 66);
+    assert_int_equal(DFOTA_E_BAD_ZIP, 67);
+    assert_int_equal(DFOTA_E_UNSAFE_ZIP, 68);
+    assert_int_equal(DFOTA_E_ZIP_CONTENT, 69);
+    assert_int_equal(DFOTA_STATUS_LIMIT, 80);
 }
 
 static void every_status_has_a_distinct_name(void **state)
@@ -50,7 +61,7 @@ static void every_status_has_a_distinct_name(void **state)
         assert_string_not_equal(dfota_status_str((enum dfota_status)v), "unknown status");
         names[count++] = name;
     }
-    assert_int_equal(count, 22);
+    assert_int_equal(count, 32);
     for (i = 0; i < count; i++)
         for (j = i + 1; j < count; j++)
             assert_string_not_equal(names[i], names[j]);
@@ -77,8 +88,15 @@ static void module_codes_follow_the_vendor_guides(void **state)
     assert_int_equal(dfota_status_module_code(DFOTA_E_SOURCE_MISMATCH, DFOTA_MODULE_EC200), 504);
     assert_int_equal(dfota_status_module_code(DFOTA_E_NO_MEMORY, DFOTA_MODULE_BC25), 6509);
     assert_int_equal(dfota_status_module_code(DFOTA_E_NO_MEMORY, DFOTA_MODULE_LWM2M), 2);
+    /* A signed zip that fails its signature or zip checks: integrity failure. */
+    assert_int_equal(dfota_status_module_code(DFOTA_E_BAD_SIGNATURE, DFOTA_MODULE_BC25), 6507);
+    assert_int_equal(dfota_status_module_code(DFOTA_E_BAD_SIGNATURE, DFOTA_MODULE_EC200), 506);
+    assert_int_equal(dfota_status_module_code(DFOTA_E_BAD_SIGNATURE, DFOTA_MODULE_LWM2M), 5);
+    assert_int_equal(dfota_status_module_code(DFOTA_E_UNSAFE_ZIP, DFOTA_MODULE_LWM2M), 5);
+    /* A key or passphrase problem on the host: "invalid parameter". */
+    assert_int_equal(dfota_status_module_code(DFOTA_E_BAD_PASSPHRASE, DFOTA_MODULE_BC25), 6501);
     /* Unknown statuses map to each family's "unknown" code; bad families to 0. */
-    assert_int_equal(dfota_status_module_code((enum dfota_status)59, DFOTA_MODULE_BC25), 6500);
+    assert_int_equal(dfota_status_module_code((enum dfota_status)79, DFOTA_MODULE_BC25), 6500);
     assert_int_equal(dfota_status_module_code(DFOTA_E_IO, (enum dfota_module_family)7), 0);
     assert_string_equal(dfota_module_family_name(DFOTA_MODULE_EC200), "EC200");
 }

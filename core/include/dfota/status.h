@@ -46,11 +46,23 @@ enum dfota_status {
 
     /* 50..59: device flash */
     DFOTA_E_FLASH = 50,             /* a flash read, write or erase failed */
-    DFOTA_E_POWER_CUT = 51          /* simulated power cut (flash simulator only) */
+    DFOTA_E_POWER_CUT = 51,         /* simulated power cut (flash simulator only) */
+
+    /* 60..79: keys, signatures and zips (signer) */
+    DFOTA_E_WEAK_PASSPHRASE = 60,   /* under 6 bytes, or from fewer than 2 character classes */
+    DFOTA_E_BAD_PASSPHRASE = 61,    /* the private key cannot be decrypted with this passphrase */
+    DFOTA_E_KEY = 62,               /* no usable key at the given path or URI */
+    DFOTA_E_UNSUPPORTED_ALGORITHM = 63, /* key is not RSA (2048+ bits) or ECDSA on secp256k1 */
+    DFOTA_E_BAD_SIGNATURE = 64,     /* signature does not verify with the public key */
+    DFOTA_E_NOT_SIGNED = 65,        /* zip holds no signature entry */
+    DFOTA_E_ALREADY_SIGNED = 66,    /* zip to be signed already holds a signature entry */
+    DFOTA_E_BAD_ZIP = 67,           /* malformed zip: structure, CRC, sizes, layout */
+    DFOTA_E_UNSAFE_ZIP = 68,        /* refused name or feature: traversal, zip64, encryption, bomb */
+    DFOTA_E_ZIP_CONTENT = 69        /* zip holds other than one .bin file (and its signature) */
 };
 
 /* One past the largest status value; for tables and loops. */
-#define DFOTA_STATUS_LIMIT 60
+#define DFOTA_STATUS_LIMIT 80
 
 /* Module families whose error codes dfota reports (vendor-guides.md). */
 enum dfota_module_family {

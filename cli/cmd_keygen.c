@@ -1,0 +1,251 @@
+/*
+ * cmd_keygen.c - `dfota keygen`: private.pem and public.pem, like the
+ * platform's signtool.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dfota/keys.h"
+
+enum { OPT_ALG = 256, OPT_PASSOUT };
+
+static const struct option keygen_options[] = {
+    {"alg", required_argument, NULL, OPT_ALG},
+    {"passout", required_argument, NULL, OPT_PASSOUT},
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct keygen_args {
+    const char *alg_name, *passout, *dir;
+    enum dfota_key_algorithm alg;
+    bool force, quiet;
+};
+
+static int parse_args(int argc, char **argv, struct keygen_args *a)
+{
+    struct dfota_error err;
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fqh", keygen_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_ALG:
+            a->alg_name = optarg;
+            break;
+        case OPT_PASSOUT:
+            a->passout = optarg;
+            break;
+        case 'o':
+            a->dir = optarg;
+            break;
+        case 'f':
+            a->force = true;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            cli_print_command_help(cli_find_command("keygen"), stdout);
+            return -1;
+        case ':':
+            return cli_usage_error("keygen", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("keygen", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+    if (a->alg_name == NULL)
+        return cli_usage_error("keygen", "missing --alg rsa2048|ecdsa-secp256k1");
+    if (dfota_key_algorithm_parse(a->alg_name, &a->alg, &err) != DFOTA_OK)
+        return cli_usage_error("keygen", "--alg: %s", err.message);
+    if (a->dir == NULL)
+        return cli_usage_error("keygen", "missing -o DIR (where private.pem and public.pem go)");
+    return CLI_EXIT_OK;
+}
+
+/* One key file: written to a temporary name in DIR, then linked into place. */
+struct key_file {
+    const char *name;
+    const char *pem;
+    size_t pem_size;
+    mode_t mode;
+    char path[PATH_MAX];
+    char tmp[PATH_MAX];
+    bool tmp_exists, installed;
+};
+
+static bool write_all(int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t n = write(fd, data, size);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        data += n;
+        size -= (size_t)n;
+    }
+    return true;
+}
+
+static int write_temporary(const char *dir, struct key_file *f)
+{
+    int fd, saved;
+
+    if (snprintf(f->path, sizeof(f->path), "%s/%s", dir, f->name) >= (int)sizeof(f->path) ||
+        snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, f->name) >=
+            (int)sizeof(f->tmp))
+        return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", dir);
+    /* mkstemp: O_CREAT | O_EXCL, mode 0600; the private key is never readable by others. */
+    fd = mkstemp(f->tmp);
+    if (fd < 0)
+        return cli_fail(CLI_EXIT_IO, "keygen", "cannot create a file in '%s': %s", dir,
+                        strerror(errno));
+    f->tmp_exists = true;
+    if (fchmod(fd, f->mode) != 0 || !write_all(fd, f->pem, f->pem_size) || fsync(fd) != 0) {
+        saved = errno;
+        close(fd);
+        return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
+                        strerror(saved));
+    }
+    if (close(fd) != 0)
+        return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
+                        strerror(errno));
+    return CLI_EXIT_OK;
+}
+
+static int install(struct key_file *f, bool force)
+{
+    struct stat st;
+    int saved;
+
+    if (force) {
+        if (rename(f->tmp, f->path) != 0)
+            return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
+                            strerror(errno));
+        f->tmp_exists = false;
+        f->installed = true;
+        return CLI_EXIT_OK;
+    }
+    /* link() refuses an existing file atomically, where rename() would replace it. */
+    if (link(f->tmp, f->path) == 0) {
+        f->installed = true;
+        return CLI_EXIT_OK;
+    }
+    saved = errno;
+    if (saved == EEXIST)
+        return cli_fail(CLI_EXIT_EXISTS, "keygen",
+                        "'%s' already exists; use --force to replace the key pair", f->path);
+    /* File systems without hard links. */
+    if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && lstat(f->path, &st) != 0 &&
+        rename(f->tmp, f->path) == 0) {
+        f->tmp_exists = false;
+        f->installed = true;
+        return CLI_EXIT_OK;
+    }
+    return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path, strerror(saved));
+}
+
+/* Both files or neither: undo what was installed when the other one failed. */
+static int write_pair(const char *dir, struct key_file *files, bool force)
+{
+    int rc = CLI_EXIT_OK, fd;
+    size_t i;
+
+    for (i = 0; i < 2 && rc == CLI_EXIT_OK; i++)
+        rc = write_temporary(dir, &files[i]);
+    for (i = 0; i < 2 && rc == CLI_EXIT_OK; i++)
+        rc = install(&files[i], force);
+    for (i = 0; i < 2; i++) {
+        if (files[i].tmp_exists)
+            (void)unlink(files[i].tmp);
+        if (rc != CLI_EXIT_OK && files[i].installed)
+            (void)unlink(files[i].path);
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    return rc;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    struct keygen_args a;
+    struct dfota_passphrase pass;
+    struct dfota_key_pair pair;
+    struct dfota_error err;
+    struct key_file files[2];
+    struct stat st;
+    char prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
+    mode_t mask;
+    size_t i;
+    int rc;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    memset(files, 0, sizeof(files));
+    mask = umask(0);
+    umask(mask);
+    files[0].name = "private.pem";
+    files[0].mode = 0600;
+    files[1].name = "public.pem";
+    files[1].mode = 0644 & ~mask;
+    if (stat(a.dir, &st) != 0) {
+        if (errno != ENOENT || mkdir(a.dir, 0777) != 0)
+            return cli_fail(CLI_EXIT_IO, "keygen", "cannot create directory '%s': %s", a.dir,
+                            strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s' is not a directory", a.dir);
+    }
+    /* Refuse before asking for a passphrase; link() checks again atomically. */
+    for (i = 0; i < 2 && !a.force; i++) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", a.dir, files[i].name);
+        if (lstat(path, &st) == 0)
+            return cli_fail(CLI_EXIT_EXISTS, "keygen",
+                            "'%s' already exists; use --force to replace the key pair", path);
+    }
+    snprintf(prompt, sizeof(prompt), "Enter a passphrase for %s/private.pem: ", a.dir);
+    rc = cli_passphrase("keygen", "--passout", a.passout, prompt, true, &pass);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (dfota_keygen(a.alg, &pass, &pair, &err) != DFOTA_OK) {
+        dfota_passphrase_wipe(&pass);
+        return cli_report("keygen", NULL, &err);
+    }
+    dfota_passphrase_wipe(&pass);
+    files[0].pem = pair.private_pem;
+    files[0].pem_size = pair.private_pem_size;
+    files[1].pem = pair.public_pem;
+    files[1].pem_size = pair.public_pem_size;
+    rc = write_pair(a.dir, files, a.force);
+    dfota_key_pair_release(&pair);
+    if (rc == CLI_EXIT_OK && !a.quiet) {
+        dfota_key_describe(a.alg, a.alg == DFOTA_KEY_RSA ? 2048 : 256, description);
+        fprintf(stderr,
+                "%s: %s private key, PKCS#8 encrypted with AES-256-CBC (PBKDF2-HMAC-SHA256), "
+                "mode 0600\n%s: public key (SubjectPublicKeyInfo)\n",
+                files[0].path, description, files[1].path);
+    }
+    return rc;
+}

@@ -1,0 +1,158 @@
+/*
+ * cmd_sign.c - `dfota sign`: X.zip into X_signed.zip.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+#include "dfota/keys.h"
+#include "dfota/signer.h"
+
+enum { OPT_KEY = 256, OPT_PASSIN };
+
+static const struct option sign_options[] = {
+    {"key", required_argument, NULL, OPT_KEY},
+    {"passin", required_argument, NULL, OPT_PASSIN},
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct sign_args {
+    const char *key, *passin, *input, *output;
+    bool force, quiet;
+};
+
+static int parse_args(int argc, char **argv, struct sign_args *a)
+{
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fqh", sign_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_KEY:
+            a->key = optarg;
+            break;
+        case OPT_PASSIN:
+            a->passin = optarg;
+            break;
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'f':
+            a->force = true;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            cli_print_command_help(cli_find_command("sign"), stdout);
+            return -1;
+        case ':':
+            return cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind == argc)
+        return cli_usage_error("sign", "missing X.zip");
+    a->input = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("sign", "unexpected argument '%s'", argv[optind]);
+    if (a->key == NULL)
+        return cli_usage_error("sign", "missing --key KEY (private.pem, or a store URI)");
+    if (strcmp(a->input, "-") == 0 && a->output == NULL)
+        return cli_usage_error("sign", "reading standard input needs -o X_signed.zip");
+    if (strcmp(a->input, "-") == 0 && a->passin != NULL && strcmp(a->passin, "stdin") == 0)
+        return cli_usage_error("sign", "the zip and the passphrase cannot both come from "
+                                       "standard input");
+    return CLI_EXIT_OK;
+}
+
+/* X.zip -> X_signed.zip next to it; other names get "_signed.zip" appended. */
+static char *default_output(const char *input)
+{
+    size_t n = strlen(input);
+    char *out = malloc(n + 12);
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, input, n + 1);
+    if (n > 4 && strcasecmp(out + n - 4, ".zip") == 0)
+        out[n - 4] = '\0';
+    strcat(out, "_signed.zip");
+    return out;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+    struct sign_args a;
+    struct dfota_passphrase pass;
+    struct dfota_signing_key *key = NULL;
+    struct dfota_zip_payload payload;
+    struct dfota_error err;
+    enum dfota_key_algorithm alg;
+    unsigned bits;
+    char *output = NULL, prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
+    char entry[DFOTA_ZIP_NAME_MAX + 1];
+    const char *target;
+    uint8_t *zip = NULL, *signed_zip = NULL;
+    size_t zip_size = 0, signed_size = 0;
+    int rc;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (a.output == NULL) {
+        output = default_output(a.input);
+        if (output == NULL)
+            return cli_fail(CLI_EXIT_IO, "sign", "out of memory");
+    }
+    target = a.output ? a.output : output;
+    /* Read and check the zip first: no passphrase is asked for a zip that cannot be signed. */
+    if (cli_read_file(a.input, DFOTA_ZIP_FILE_MAX, &zip, &zip_size, &err) != DFOTA_OK) {
+        rc = cli_report("sign", a.input, &err);
+        goto out;
+    }
+    if (dfota_zip_open(zip, zip_size, &payload, &err) != DFOTA_OK) {
+        dfota_zip_payload_release(&payload);
+        rc = cli_report("sign", a.input, &err);
+        goto out;
+    }
+    memcpy(entry, payload.name, sizeof(entry));
+    dfota_zip_payload_release(&payload);
+    snprintf(prompt, sizeof(prompt), "Enter the passphrase for %s: ", a.key);
+    rc = cli_passphrase("sign", "--passin", a.passin, prompt, false, &pass);
+    if (rc != CLI_EXIT_OK)
+        goto out;
+    if (dfota_signing_key_load(a.key, &pass, &key, &err) != DFOTA_OK) {
+        dfota_passphrase_wipe(&pass);
+        rc = cli_report("sign", NULL, &err); /* the message names the key */
+        goto out;
+    }
+    dfota_passphrase_wipe(&pass);
+    if (dfota_zip_sign(zip, zip_size, key, &signed_zip, &signed_size, &err) != DFOTA_OK) {
+        rc = cli_report("sign", a.input, &err);
+        goto out;
+    }
+    rc = cli_write_file("sign", target, signed_zip, signed_size, a.force);
+    if (rc == CLI_EXIT_OK && !a.quiet) {
+        alg = dfota_signing_key_algorithm(key, &bits);
+        dfota_key_describe(alg, bits, description);
+        fprintf(stderr, "%s: '%s' signed with %s, %zu bytes\n",
+                strcmp(target, "-") == 0 ? "<stdout>" : target, entry, description, signed_size);
+    }
+out:
+    dfota_signing_key_free(key);
+    free(zip);
+    free(signed_zip);
+    free(output);
+    return rc;
+}

@@ -1,0 +1,150 @@
+/*
+ * cmd_zip.c - `dfota zip`: X.bin into X.zip, the same bytes every time.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dfota/zip.h"
+
+static const struct option zip_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct zip_args {
+    const char *input, *output;
+    bool force, quiet;
+};
+
+static int parse_args(int argc, char **argv, struct zip_args *a)
+{
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fqh", zip_options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            a->output = optarg;
+            break;
+        case 'f':
+            a->force = true;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'h':
+            cli_print_command_help(cli_find_command("zip"), stdout);
+            return -1;
+        case ':':
+            return cli_usage_error("zip", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error("zip", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind == argc)
+        return cli_usage_error("zip", "missing X.bin");
+    a->input = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error("zip", "unexpected argument '%s'", argv[optind]);
+    if (strcmp(a->input, "-") == 0)
+        return cli_usage_error("zip", "the entry is named after X.bin; give a file, not '-'");
+    return CLI_EXIT_OK;
+}
+
+/* Entry time: SOURCE_DATE_EPOCH when set, else 1980-01-01T00:00:00Z. */
+static bool entry_time(uint64_t *mtime)
+{
+    const char *text = getenv("SOURCE_DATE_EPOCH");
+
+    *mtime = DFOTA_ZIP_DEFAULT_MTIME;
+    if (text == NULL || text[0] == '\0')
+        return true;
+    if (!cli_source_date_epoch("zip", mtime))
+        return false;
+    if (*mtime > DFOTA_ZIP_MTIME_MAX) {
+        cli_fail(CLI_EXIT_USAGE, "zip",
+                 "SOURCE_DATE_EPOCH=%s is after 2099-12-31T23:59:59Z, which a zip cannot hold",
+                 text);
+        return false;
+    }
+    if (*mtime < DFOTA_ZIP_DEFAULT_MTIME)
+        *mtime = DFOTA_ZIP_DEFAULT_MTIME; /* zip dates start in 1980 */
+    return true;
+}
+
+/* X.bin -> X.zip next to it; other names get ".zip" appended. */
+static char *default_output(const char *input)
+{
+    size_t n = strlen(input);
+    char *out = malloc(n + 5);
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, input, n + 1);
+    if (n > 4 && strcasecmp(out + n - 4, ".bin") == 0)
+        out[n - 4] = '\0';
+    strcat(out, ".zip");
+    return out;
+}
+
+int cmd_zip(int argc, char **argv)
+{
+    struct zip_args a;
+    struct dfota_error err;
+    const char *name;
+    char *output = NULL, when[32];
+    uint8_t *content = NULL, *zip = NULL;
+    size_t content_size = 0, zip_size = 0;
+    uint64_t mtime;
+    time_t t;
+    struct tm tm;
+    int rc;
+
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    name = strrchr(a.input, '/') ? strrchr(a.input, '/') + 1 : a.input;
+    if (dfota_zip_payload_name_check(name, &err) != DFOTA_OK)
+        return cli_usage_error("zip", "%s", err.message);
+    if (!entry_time(&mtime))
+        return CLI_EXIT_USAGE;
+    if (a.output == NULL) {
+        output = default_output(a.input);
+        if (output == NULL)
+            return cli_fail(CLI_EXIT_IO, "zip", "out of memory");
+    }
+    if (cli_read_file(a.input, DFOTA_ZIP_CONTENT_MAX, &content, &content_size, &err) !=
+        DFOTA_OK) {
+        free(output);
+        return cli_report("zip", a.input, &err);
+    }
+    if (dfota_zip_create(name, content, content_size, mtime, &zip, &zip_size, &err) !=
+        DFOTA_OK) {
+        free(content);
+        free(output);
+        return cli_report("zip", a.input, &err);
+    }
+    free(content);
+    rc = cli_write_file("zip", a.output ? a.output : output, zip, zip_size, a.force);
+    if (rc == CLI_EXIT_OK && !a.quiet) {
+        t = (time_t)mtime;
+        if (gmtime_r(&t, &tm) == NULL ||
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            snprintf(when, sizeof(when), "%llu", (unsigned long long)mtime);
+        fprintf(stderr, "%s: '%s', %zu -> %zu bytes (deflate), dated %s\n",
+                a.output ? (strcmp(a.output, "-") == 0 ? "<stdout>" : a.output) : output, name,
+                content_size, zip_size, when);
+    }
+    free(zip);
+    free(output);
+    return rc;
+}

@@ -1,0 +1,570 @@
+/*
+ * keys.c - key generation, loading through OSSL_STORE, raw signatures.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/store.h>
+#include <openssl/ui.h>
+#include <openssl/x509.h>
+
+#include "keys_internal.h"
+
+/* Most objects read from one store before giving up (a PEM bundle, a token). */
+#define STORE_OBJECTS_MAX 256
+
+/* OpenSSL's reason for the last failure, for a message; clears the queue. */
+static const char *openssl_reason(char *buf, size_t cap)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+
+    if (reason != NULL)
+        snprintf(buf, cap, "%s", reason);
+    else if (e != 0)
+        ERR_error_string_n(e, buf, cap);
+    else
+        snprintf(buf, cap, "no detail from OpenSSL");
+    ERR_clear_error();
+    return buf;
+}
+
+/* ---- algorithms ------------------------------------------------------- */
+
+enum dfota_status dfota_key_algorithm_parse(const char *name, enum dfota_key_algorithm *alg,
+                                            struct dfota_error *err)
+{
+    if (strcasecmp(name, "rsa2048") == 0 || strcasecmp(name, "RSA2048+SHA256") == 0) {
+        *alg = DFOTA_KEY_RSA;
+        return DFOTA_OK;
+    }
+    if (strcasecmp(name, "ecdsa-secp256k1") == 0 || strcasecmp(name, "ECDSA_256K1+SHA256") == 0) {
+        *alg = DFOTA_KEY_ECDSA_SECP256K1;
+        return DFOTA_OK;
+    }
+    return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                           "unknown algorithm '%.40s'; use rsa2048 or ecdsa-secp256k1", name);
+}
+
+void dfota_key_describe(enum dfota_key_algorithm alg, unsigned bits,
+                        char out[DFOTA_KEY_DESCRIPTION_MAX])
+{
+    if (alg == DFOTA_KEY_RSA)
+        snprintf(out, DFOTA_KEY_DESCRIPTION_MAX, "RSA%u+SHA256", bits);
+    else if (alg == DFOTA_KEY_ECDSA_SECP256K1)
+        snprintf(out, DFOTA_KEY_DESCRIPTION_MAX, "ECDSA_256K1+SHA256");
+    else
+        snprintf(out, DFOTA_KEY_DESCRIPTION_MAX, "unknown");
+}
+
+/* Is `pkey` one of the two schemes, with an accepted size? */
+static enum dfota_status classify(EVP_PKEY *pkey, const char *subject,
+                                  enum dfota_key_algorithm *alg, unsigned *bits,
+                                  struct dfota_error *err)
+{
+    if (EVP_PKEY_is_a(pkey, "RSA")) {
+        int b = EVP_PKEY_get_bits(pkey);
+
+        if (b < (int)DFOTA_RSA_BITS_MIN || b > (int)DFOTA_RSA_BITS_MAX)
+            return dfota_error_set(err, DFOTA_E_UNSUPPORTED_ALGORITHM,
+                                   "'%s' is an RSA key of %d bits; %u to %u bits are accepted",
+                                   subject, b, DFOTA_RSA_BITS_MIN, DFOTA_RSA_BITS_MAX);
+        *alg = DFOTA_KEY_RSA;
+        *bits = (unsigned)b;
+        return DFOTA_OK;
+    }
+    if (EVP_PKEY_is_a(pkey, "EC")) {
+        char group[80];
+        size_t group_len = 0;
+
+        if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &group_len) != 1) {
+            ERR_clear_error();
+            return dfota_error_set(err, DFOTA_E_UNSUPPORTED_ALGORITHM,
+                                   "'%s' is an EC key on an unnamed curve; the signtool uses "
+                                   "secp256k1",
+                                   subject);
+        }
+        if (strcmp(group, "secp256k1") != 0)
+            return dfota_error_set(err, DFOTA_E_UNSUPPORTED_ALGORITHM,
+                                   "'%s' is an EC key on %s; the signtool uses secp256k1",
+                                   subject, group);
+        *alg = DFOTA_KEY_ECDSA_SECP256K1;
+        *bits = 256;
+        return DFOTA_OK;
+    }
+    {
+        const char *type = EVP_PKEY_get0_type_name(pkey);
+
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_ALGORITHM,
+                               "'%s' holds a key of type %s; RSA (RSA2048+SHA256) or EC on "
+                               "secp256k1 (ECDSA_256K1+SHA256) is needed",
+                               subject, type ? type : "unknown");
+    }
+}
+
+/* ---- key generation --------------------------------------------------- */
+
+/* Encode `pkey` with `selection` into a NUL-terminated malloc'd PEM. */
+static enum dfota_status encode_pem(EVP_PKEY *pkey, int selection, const char *structure,
+                                    const struct dfota_passphrase *pass, char **pem,
+                                    size_t *pem_size, struct dfota_error *err)
+{
+    OSSL_ENCODER_CTX *ctx;
+    unsigned char *data = NULL;
+    size_t size = 0;
+    char reason[160];
+    enum dfota_status st = DFOTA_OK;
+
+    ctx = OSSL_ENCODER_CTX_new_for_pkey(pkey, selection, "PEM", structure, NULL);
+    if (ctx == NULL || OSSL_ENCODER_CTX_get_num_encoders(ctx) == 0) {
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "no OpenSSL encoder for %s: %s", structure,
+                             openssl_reason(reason, sizeof(reason)));
+        goto out;
+    }
+    if (pass != NULL &&
+        (OSSL_ENCODER_CTX_set_cipher(ctx, "AES-256-CBC", NULL) != 1 ||
+         OSSL_ENCODER_CTX_set_passphrase(ctx, (const unsigned char *)pass->text, pass->length) !=
+             1)) {
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "cannot set up AES-256-CBC encryption: %s",
+                             openssl_reason(reason, sizeof(reason)));
+        goto out;
+    }
+    if (OSSL_ENCODER_to_data(ctx, &data, &size) != 1 || data == NULL) {
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "cannot encode the %s: %s", structure,
+                             openssl_reason(reason, sizeof(reason)));
+        goto out;
+    }
+    *pem = malloc(size + 1);
+    if (*pem == NULL) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", size + 1);
+        goto out;
+    }
+    memcpy(*pem, data, size);
+    (*pem)[size] = '\0';
+    *pem_size = size;
+out:
+    OPENSSL_clear_free(data, size);
+    OSSL_ENCODER_CTX_free(ctx);
+    return st;
+}
+
+enum dfota_status dfota_keygen(enum dfota_key_algorithm alg, const struct dfota_passphrase *pass,
+                               struct dfota_key_pair *pair, struct dfota_error *err)
+{
+    EVP_PKEY *pkey;
+    char reason[160];
+    enum dfota_status st;
+
+    memset(pair, 0, sizeof(*pair));
+    st = dfota_passphrase_check(pass, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (alg == DFOTA_KEY_RSA)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    else if (alg == DFOTA_KEY_ECDSA_SECP256K1)
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1");
+    else
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown key algorithm %d",
+                               (int)alg);
+    if (pkey == NULL)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "key generation failed: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    /* "PrivateKeyInfo" with a cipher is written as EncryptedPrivateKeyInfo
+     * (PBES2: PBKDF2 with OpenSSL's default PRF hmacWithSHA256). */
+    st = encode_pem(pkey, EVP_PKEY_KEYPAIR, "PrivateKeyInfo", pass, &pair->private_pem,
+                    &pair->private_pem_size, err);
+    if (st == DFOTA_OK)
+        st = encode_pem(pkey, EVP_PKEY_PUBLIC_KEY, "SubjectPublicKeyInfo", NULL,
+                        &pair->public_pem, &pair->public_pem_size, err);
+    EVP_PKEY_free(pkey);
+    if (st != DFOTA_OK)
+        dfota_key_pair_release(pair);
+    return st;
+}
+
+void dfota_key_pair_release(struct dfota_key_pair *pair)
+{
+    if (pair == NULL)
+        return;
+    if (pair->private_pem != NULL) {
+        OPENSSL_cleanse(pair->private_pem, pair->private_pem_size);
+        free(pair->private_pem);
+    }
+    free(pair->public_pem);
+    memset(pair, 0, sizeof(*pair));
+}
+
+/* ---- loading through OSSL_STORE --------------------------------------- */
+
+struct store_passphrase {
+    const struct dfota_passphrase *pass;
+    unsigned asked;
+};
+
+/* The store asks for a passphrase (or a PIN): hand over ours, or refuse. */
+static int store_passphrase_cb(char *buf, int size, int rwflag, void *userdata)
+{
+    struct store_passphrase *sp = userdata;
+
+    (void)rwflag;
+    if (sp == NULL)
+        return -1;
+    sp->asked++;
+    if (sp->pass == NULL || size < 0 || sp->pass->length > (size_t)size)
+        return -1;
+    memcpy(buf, sp->pass->text, sp->pass->length);
+    return (int)sp->pass->length;
+}
+
+/* "scheme:" as in RFC 3986, or a plain path. */
+static bool has_scheme(const char *uri)
+{
+    const char *p = uri;
+
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+        return false;
+    for (p++; *p != '\0' && *p != ':'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))
+            return false;
+    return *p == ':' && p - uri > 1; /* "C:" is a drive letter, not a scheme */
+}
+
+/*
+ * For a path or a file: URI, check the file first, so that a missing file
+ * is an I/O error with the system's reason rather than a store failure.
+ */
+static enum dfota_status check_key_file(const char *uri, struct dfota_error *err)
+{
+    const char *path = uri;
+    struct stat st;
+
+    if (has_scheme(uri)) {
+        if (strncasecmp(uri, "file:", 5) != 0)
+            return DFOTA_OK; /* a provider's URI: the store decides */
+        path = uri + 5;
+        if (strncmp(path, "//", 2) == 0) {
+            path += 2;
+            if (strncasecmp(path, "localhost/", 10) == 0)
+                path += 9;
+            if (path[0] != '/')
+                return DFOTA_OK; /* file://host/...: let the store refuse it */
+        }
+    }
+    if (stat(path, &st) != 0)
+        return dfota_error_set(err, DFOTA_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return dfota_error_set(err, DFOTA_E_KEY, "'%s' is a directory, not a key", path);
+    return DFOTA_OK;
+}
+
+enum store_want { WANT_PRIVATE, WANT_PUBLIC };
+
+/* Load the first key of the kind wanted from the store at `uri`. */
+static enum dfota_status store_load(const char *uri, enum store_want want,
+                                    const struct dfota_passphrase *pass, EVP_PKEY **pkey,
+                                    struct dfota_error *err)
+{
+    struct store_passphrase sp = {pass, 0};
+    OSSL_STORE_CTX *store;
+    UI_METHOD *ui;
+    char reason[160];
+    unsigned objects = 0, i;
+    bool saw_public = false, saw_private = false, failed = false;
+    enum dfota_status st;
+
+    *pkey = NULL;
+    st = check_key_file(uri, err);
+    if (st != DFOTA_OK)
+        return st;
+    ui = UI_UTIL_wrap_read_pem_callback(store_passphrase_cb, 0);
+    if (ui == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create an OpenSSL UI method");
+    ERR_clear_error();
+    store = OSSL_STORE_open_ex(uri, NULL, NULL, ui, &sp, NULL, NULL, NULL);
+    if (store == NULL) {
+        st = dfota_error_set(err, DFOTA_E_KEY, "cannot open key store '%s': %s", uri,
+                             openssl_reason(reason, sizeof(reason)));
+        UI_destroy_method(ui);
+        return st;
+    }
+    for (i = 0; i < STORE_OBJECTS_MAX && *pkey == NULL && !OSSL_STORE_eof(store); i++) {
+        OSSL_STORE_INFO *info = OSSL_STORE_load(store);
+
+        if (info == NULL) {
+            if (OSSL_STORE_error(store))
+                failed = true;
+            continue;
+        }
+        objects++;
+        switch (OSSL_STORE_INFO_get_type(info)) {
+        case OSSL_STORE_INFO_PKEY:
+            saw_private = true;
+            *pkey = OSSL_STORE_INFO_get1_PKEY(info);
+            break;
+        case OSSL_STORE_INFO_PUBKEY:
+            saw_public = true;
+            if (want == WANT_PUBLIC)
+                *pkey = OSSL_STORE_INFO_get1_PUBKEY(info);
+            break;
+        case OSSL_STORE_INFO_CERT:
+            saw_public = true;
+            if (want == WANT_PUBLIC) {
+                EVP_PKEY *cert_key = X509_get_pubkey(OSSL_STORE_INFO_get0_CERT(info));
+
+                *pkey = cert_key;
+            }
+            break;
+        default:
+            break; /* parameters, CRLs, names: not keys */
+        }
+        OSSL_STORE_INFO_free(info);
+    }
+    OSSL_STORE_close(store);
+    UI_destroy_method(ui);
+    if (*pkey != NULL) {
+        ERR_clear_error();
+        return DFOTA_OK;
+    }
+    if (want == WANT_PRIVATE && sp.asked > 0 && !saw_private) {
+        ERR_clear_error();
+        if (pass == NULL)
+            return dfota_error_set(err, DFOTA_E_BAD_PASSPHRASE,
+                                   "the private key in '%s' is encrypted and no passphrase was "
+                                   "given",
+                                   uri);
+        return dfota_error_set(err, DFOTA_E_BAD_PASSPHRASE,
+                               "cannot decrypt the private key in '%s': wrong passphrase", uri);
+    }
+    if (want == WANT_PRIVATE && saw_public) {
+        ERR_clear_error();
+        return dfota_error_set(err, DFOTA_E_KEY,
+                               "'%s' holds a public key or certificate, not a private key", uri);
+    }
+    if (want == WANT_PUBLIC && sp.asked > 0) {
+        ERR_clear_error();
+        return dfota_error_set(err, DFOTA_E_KEY,
+                               "'%s' holds an encrypted private key; give the public key "
+                               "(public.pem)",
+                               uri);
+    }
+    if (failed)
+        return dfota_error_set(err, DFOTA_E_KEY, "no %s key found in '%s' (OpenSSL: %s)",
+                               want == WANT_PRIVATE ? "private" : "public", uri,
+                               openssl_reason(reason, sizeof(reason)));
+    ERR_clear_error();
+    return dfota_error_set(err, DFOTA_E_KEY, "no %s key found in '%s'%s",
+                           want == WANT_PRIVATE ? "private" : "public", uri,
+                           objects == 0 ? ": nothing OpenSSL can read" : "");
+}
+
+enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_passphrase *pass,
+                                         struct dfota_signing_key **key,
+                                         struct dfota_error *err)
+{
+    EVP_PKEY *pkey;
+    enum dfota_key_algorithm alg;
+    unsigned bits;
+    enum dfota_status st;
+
+    *key = NULL;
+    st = store_load(uri, WANT_PRIVATE, pass, &pkey, err);
+    if (st != DFOTA_OK)
+        return st;
+    st = classify(pkey, uri, &alg, &bits, err);
+    if (st == DFOTA_OK) {
+        *key = malloc(sizeof(**key));
+        if (*key == NULL)
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate a key");
+    }
+    if (st != DFOTA_OK) {
+        EVP_PKEY_free(pkey);
+        return st;
+    }
+    (*key)->pkey = pkey;
+    (*key)->algorithm = alg;
+    (*key)->bits = bits;
+    return DFOTA_OK;
+}
+
+void dfota_signing_key_free(struct dfota_signing_key *key)
+{
+    if (key == NULL)
+        return;
+    EVP_PKEY_free(key->pkey);
+    free(key);
+}
+
+static enum dfota_status wrap_public(EVP_PKEY *pkey, const char *subject,
+                                     struct dfota_public_key **key, struct dfota_error *err)
+{
+    enum dfota_key_algorithm alg;
+    unsigned bits;
+    enum dfota_status st;
+
+    st = classify(pkey, subject, &alg, &bits, err);
+    if (st == DFOTA_OK) {
+        *key = malloc(sizeof(**key));
+        if (*key == NULL)
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate a key");
+    }
+    if (st != DFOTA_OK) {
+        EVP_PKEY_free(pkey);
+        return st;
+    }
+    (*key)->pkey = pkey;
+    (*key)->algorithm = alg;
+    (*key)->bits = bits;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_public_key_load(const char *uri, struct dfota_public_key **key,
+                                        struct dfota_error *err)
+{
+    EVP_PKEY *pkey;
+    enum dfota_status st;
+
+    *key = NULL;
+    st = store_load(uri, WANT_PUBLIC, NULL, &pkey, err);
+    if (st != DFOTA_OK)
+        return st;
+    return wrap_public(pkey, uri, key, err);
+}
+
+enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
+                                         struct dfota_public_key **key,
+                                         struct dfota_error *err)
+{
+    OSSL_DECODER_CTX *ctx;
+    EVP_PKEY *pkey = NULL;
+    const unsigned char *p = data;
+    size_t left = size;
+    char reason[160];
+
+    *key = NULL;
+    ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, NULL, "SubjectPublicKeyInfo", NULL,
+                                        EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+    if (ctx == NULL)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "no OpenSSL decoder for public keys: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    if (OSSL_DECODER_from_data(ctx, &p, &left) != 1 || pkey == NULL) {
+        OSSL_DECODER_CTX_free(ctx);
+        EVP_PKEY_free(pkey);
+        ERR_clear_error();
+        return dfota_error_set(err, DFOTA_E_KEY,
+                               "not a public key (PEM or DER SubjectPublicKeyInfo)");
+    }
+    OSSL_DECODER_CTX_free(ctx);
+    ERR_clear_error();
+    return wrap_public(pkey, "public key", key, err);
+}
+
+void dfota_public_key_free(struct dfota_public_key *key)
+{
+    if (key == NULL)
+        return;
+    EVP_PKEY_free(key->pkey);
+    free(key);
+}
+
+enum dfota_key_algorithm dfota_signing_key_algorithm(const struct dfota_signing_key *key,
+                                                     unsigned *bits)
+{
+    if (bits != NULL)
+        *bits = key->bits;
+    return key->algorithm;
+}
+
+enum dfota_key_algorithm dfota_public_key_algorithm(const struct dfota_public_key *key,
+                                                    unsigned *bits)
+{
+    if (bits != NULL)
+        *bits = key->bits;
+    return key->algorithm;
+}
+
+/* ---- raw signatures --------------------------------------------------- */
+
+/* SHA-256 digest context for `pkey`, with PKCS#1 v1.5 padding for RSA. */
+static EVP_MD_CTX *digest_context(EVP_PKEY *pkey, enum dfota_key_algorithm alg, bool sign)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok;
+
+    if (md == NULL)
+        return NULL;
+    ok = sign ? EVP_DigestSignInit_ex(md, &pctx, "SHA256", NULL, NULL, pkey, NULL)
+              : EVP_DigestVerifyInit_ex(md, &pctx, "SHA256", NULL, NULL, pkey, NULL);
+    if (ok == 1 && alg == DFOTA_KEY_RSA)
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING);
+    if (ok != 1) {
+        EVP_MD_CTX_free(md);
+        return NULL;
+    }
+    return md;
+}
+
+enum dfota_status dfota_sign_data(const struct dfota_signing_key *key, const uint8_t *data,
+                                  size_t size, uint8_t signature[DFOTA_SIGNATURE_MAX],
+                                  size_t *signature_size, struct dfota_error *err)
+{
+    EVP_MD_CTX *md;
+    size_t length = DFOTA_SIGNATURE_MAX;
+    char reason[160];
+    int max = EVP_PKEY_get_size(key->pkey);
+
+    *signature_size = 0;
+    if (max <= 0 || (size_t)max > DFOTA_SIGNATURE_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_ALGORITHM,
+                               "signatures of this key take %d bytes; at most %u are supported",
+                               max, DFOTA_SIGNATURE_MAX);
+    md = digest_context(key->pkey, key->algorithm, true);
+    if (md == NULL)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot set up SHA-256 signing: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    if (EVP_DigestSign(md, signature, &length, data, size) != 1) {
+        EVP_MD_CTX_free(md);
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "signing failed: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    }
+    EVP_MD_CTX_free(md);
+    *signature_size = length;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_verify_data(const struct dfota_public_key *key, const uint8_t *data,
+                                    size_t size, const uint8_t *signature,
+                                    size_t signature_size, struct dfota_error *err)
+{
+    EVP_MD_CTX *md;
+    char reason[160], description[DFOTA_KEY_DESCRIPTION_MAX];
+    int ok;
+
+    md = digest_context(key->pkey, key->algorithm, false);
+    if (md == NULL)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot set up SHA-256 verification: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    ok = EVP_DigestVerify(md, signature, signature_size, data, size);
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    if (ok != 1) {
+        dfota_key_describe(key->algorithm, key->bits, description);
+        return dfota_error_set(err, DFOTA_E_BAD_SIGNATURE,
+                               "signature does not match the public key (%s): wrong key, or "
+                               "the signed content was changed",
+                               description);
+    }
+    return DFOTA_OK;
+}

@@ -1,0 +1,604 @@
+/*
+ * zip_read.c - parse and check a zip held in memory, and extract its entry.
+ *
+ * The structure (end record, central directory, local headers, data
+ * descriptors) is read here with explicit little-endian loads, each after a
+ * bounds check: libarchive's own zip reader is lenient where a signature
+ * check must not be. libarchive inflates the entry, from a local header
+ * rebuilt here, and checks the compressed size, size and CRC-32 on the way.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dfota/wire.h"
+#include "zip_internal.h"
+
+/* Unix file types in the high half of the external attributes. */
+#define UNIX_TYPE_MASK 0170000u
+#define UNIX_TYPE_DIRECTORY 0040000u
+#define UNIX_TYPE_REGULAR 0100000u
+#define HOST_UNIX 3u
+#define DOS_ATTRIBUTE_DIRECTORY 0x10u
+
+/* Extra field IDs that mean a feature we refuse. */
+#define EXTRA_ZIP64 0x0001u
+#define EXTRA_AES 0x9901u
+
+/* A name for messages: printable ASCII, '?' for anything else, shortened. */
+static const char *shown_name(const uint8_t *name, size_t size, char out[72])
+{
+    size_t i, n = size > 64 ? 61 : size;
+
+    for (i = 0; i < n; i++)
+        out[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? (char)name[i] : '?';
+    if (n < size) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+static bool ends_with(const char *s, size_t size, const char *suffix)
+{
+    size_t n = strlen(suffix);
+
+    return size >= n && strncasecmp(s + size - n, suffix, n) == 0;
+}
+
+/* Names that could escape the extraction directory or confuse a reader. */
+static enum dfota_status check_name(const uint8_t *name, size_t size, struct dfota_error *err)
+{
+    char shown[72];
+    size_t i, start = 0;
+
+    if (size == 0)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "an entry has an empty name");
+    shown_name(name, size, shown);
+    if (size > DFOTA_ZIP_NAME_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "entry name '%s' is %zu bytes long; at most %u are accepted",
+                               shown, size, DFOTA_ZIP_NAME_MAX);
+    for (i = 0; i < size; i++) {
+        if (name[i] < 0x20 || name[i] == 0x7f)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "entry name '%s' contains control character 0x%02x", shown,
+                                   name[i]);
+        if (name[i] == '\\')
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "entry name '%s' contains a backslash", shown);
+        if (name[i] == ':')
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "entry name '%s' contains a colon (drive or stream name)",
+                                   shown);
+    }
+    if (name[0] == '/')
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "entry name '%s' is an absolute path",
+                               shown);
+    /* Components between slashes; a trailing slash marks a directory. */
+    for (i = 0; i <= size; i++) {
+        if (i < size && name[i] != '/')
+            continue;
+        if (i == size && start == size && size > 0 && name[size - 1] == '/')
+            break;
+        if (i - start == 0 || (i - start == 1 && name[start] == '.') ||
+            (i - start == 2 && name[start] == '.' && name[start + 1] == '.'))
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "entry name '%s' has a '%.*s' component (path traversal)",
+                                   shown, (int)(i - start), (const char *)name + start);
+        start = i + 1;
+    }
+    return DFOTA_OK;
+}
+
+/* Walk an extra field: refuse zip64 and AES records, and records that overrun. */
+static enum dfota_status check_extra(const uint8_t *extra, size_t size, const char *shown,
+                                     struct dfota_error *err)
+{
+    size_t pos = 0;
+
+    /* Fewer than 4 bytes left is padding (zipalign), not a record. */
+    while (size - pos >= 4) {
+        uint16_t id = dfota_get_le16(extra + pos);
+        uint16_t length = dfota_get_le16(extra + pos + 2);
+
+        if (length > size - pos - 4)
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "extra field 0x%04x of '%s' runs past its end", id, shown);
+        if (id == EXTRA_ZIP64)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "'%s' uses zip64 extensions, which are refused", shown);
+        if (id == EXTRA_AES)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "'%s' is AES-encrypted", shown);
+        pos += 4u + length;
+    }
+    return DFOTA_OK;
+}
+
+/* Find the end record: the last signature whose comment ends exactly at the end of the file. */
+static enum dfota_status find_end_record(const uint8_t *zip, size_t zip_size, size_t *offset,
+                                         struct dfota_error *err)
+{
+    size_t pos, lowest;
+
+    if (zip_size < ZIP_END_SIZE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "not a zip file: %zu bytes, fewer than an end record", zip_size);
+    lowest = zip_size - ZIP_END_SIZE > ZIP_COMMENT_MAX ? zip_size - ZIP_END_SIZE - ZIP_COMMENT_MAX
+                                                       : 0;
+    for (pos = zip_size - ZIP_END_SIZE;; pos--) {
+        if (dfota_get_le32(zip + pos) == ZIP_END_SIGNATURE &&
+            dfota_get_le16(zip + pos + 20) == zip_size - pos - ZIP_END_SIZE) {
+            *offset = pos;
+            return DFOTA_OK;
+        }
+        if (pos == lowest)
+            break;
+    }
+    return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                           "not a zip file (no end of central directory record)");
+}
+
+/* One central directory header at `pos`; `*next` is the position after it. */
+static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, size_t end,
+                                             size_t index, struct zip_archive *archive,
+                                             size_t *next, struct dfota_error *err)
+{
+    const uint8_t *p = zip + pos, *name;
+    uint16_t made_by, flags, method, name_size, extra_size, comment_size, disk;
+    uint32_t compressed, uncompressed, external, local_offset, unix_type;
+    char shown[72];
+    bool is_directory, is_link;
+    size_t i;
+    enum dfota_status st;
+
+    if (end - pos < ZIP_CENTRAL_HEADER_SIZE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "central directory ends inside entry %zu of %zu", index + 1,
+                               archive->entry_count);
+    if (dfota_get_le32(p) != ZIP_CENTRAL_SIGNATURE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "central directory entry %zu has a bad signature 0x%08x",
+                               index + 1, (unsigned)dfota_get_le32(p));
+    made_by = dfota_get_le16(p + 4);
+    flags = dfota_get_le16(p + 8);
+    method = dfota_get_le16(p + 10);
+    compressed = dfota_get_le32(p + 20);
+    uncompressed = dfota_get_le32(p + 24);
+    name_size = dfota_get_le16(p + 28);
+    extra_size = dfota_get_le16(p + 30);
+    comment_size = dfota_get_le16(p + 32);
+    disk = dfota_get_le16(p + 34);
+    external = dfota_get_le32(p + 38);
+    local_offset = dfota_get_le32(p + 42);
+    if (end - pos - ZIP_CENTRAL_HEADER_SIZE < (size_t)name_size + extra_size + comment_size)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "central directory entry %zu runs past the directory's end",
+                               index + 1);
+    name = p + ZIP_CENTRAL_HEADER_SIZE;
+    st = check_name(name, name_size, err);
+    if (st != DFOTA_OK)
+        return st;
+    shown_name(name, name_size, shown);
+    if (flags & (ZIP_FLAG_ENCRYPTED | 0x0040u | 0x2000u))
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' is encrypted (flags 0x%04x); encrypted zips are refused",
+                               shown, flags);
+    if (flags & ~ZIP_FLAGS_ALLOWED)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' uses unsupported general purpose flags 0x%04x", shown,
+                               flags & ~ZIP_FLAGS_ALLOWED);
+    if (compressed == 0xffffffffu || uncompressed == 0xffffffffu ||
+        local_offset == 0xffffffffu || disk == 0xffffu)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' uses zip64 extensions, which are refused", shown);
+    st = check_extra(name + name_size, extra_size, shown, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (disk != 0)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' starts on disk %u; multi-disk zips are refused", shown,
+                               disk);
+    if (method != ZIP_METHOD_STORED && method != ZIP_METHOD_DEFLATE)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' uses compression method %u; only stored (0) and deflate "
+                               "(8) are accepted",
+                               shown, method);
+    if (method == ZIP_METHOD_STORED && compressed != uncompressed)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "'%s' is stored but its sizes differ (%lu and %lu bytes)", shown,
+                               (unsigned long)compressed, (unsigned long)uncompressed);
+    if (uncompressed > DFOTA_ZIP_CONTENT_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' declares %lu bytes uncompressed, more than the %u-byte "
+                               "limit",
+                               shown, (unsigned long)uncompressed, DFOTA_ZIP_CONTENT_MAX);
+    if ((uint64_t)uncompressed > (uint64_t)DFOTA_ZIP_RATIO_MAX * compressed)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' declares %lu bytes from %lu compressed, a ratio above "
+                               "%u:1 (zip bomb)",
+                               shown, (unsigned long)uncompressed, (unsigned long)compressed,
+                               DFOTA_ZIP_RATIO_MAX);
+    unix_type = (made_by >> 8) == HOST_UNIX ? (external >> 16) & UNIX_TYPE_MASK : 0;
+    is_directory = name[name_size - 1] == '/' || (external & DOS_ATTRIBUTE_DIRECTORY) != 0 ||
+                   unix_type == UNIX_TYPE_DIRECTORY;
+    is_link = !is_directory && unix_type != 0 && unix_type != UNIX_TYPE_REGULAR;
+    for (i = 0; i < index && i < ZIP_ENTRIES_KEPT; i++)
+        if (archive->entries[i].name_size == name_size &&
+            memcmp(archive->entries[i].name, name, name_size) == 0)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "two entries are named '%s'", shown);
+    if (ends_with((const char *)name, name_size, DFOTA_ZIP_SIGNATURE_SUFFIX) &&
+        !archive->has_signature_entry) {
+        archive->has_signature_entry = true;
+        memcpy(archive->signature_name, name, name_size);
+        archive->signature_name[name_size] = '\0';
+    }
+    if (index < ZIP_ENTRIES_KEPT) {
+        struct zip_entry *e = &archive->entries[index];
+
+        memcpy(e->name, name, name_size);
+        e->name[name_size] = '\0';
+        e->name_size = name_size;
+        e->is_directory = is_directory;
+        e->is_link = is_link;
+        e->version_needed = dfota_get_le16(p + 6);
+        e->flags = flags;
+        e->method = method;
+        e->crc32 = dfota_get_le32(p + 16);
+        e->compressed_size = compressed;
+        e->uncompressed_size = uncompressed;
+        e->local_offset = local_offset;
+    }
+    *next = pos + ZIP_CENTRAL_HEADER_SIZE + name_size + extra_size + comment_size;
+    return DFOTA_OK;
+}
+
+/* The local header, data and descriptor of `e`, against its central directory header. */
+static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
+                                           struct zip_entry *e, struct dfota_error *err)
+{
+    const uint8_t *p, *d;
+    uint16_t name_size, extra_size;
+    uint32_t crc, compressed, uncompressed;
+    size_t data_end, available;
+    char shown[72];
+    enum dfota_status st;
+
+    shown_name((const uint8_t *)e->name, e->name_size, shown);
+    if (e->local_offset > limit || limit - e->local_offset < ZIP_LOCAL_HEADER_SIZE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "local header of '%s' (offset %zu) is not before the central "
+                               "directory",
+                               shown, e->local_offset);
+    p = zip + e->local_offset;
+    if (dfota_get_le32(p) != ZIP_LOCAL_SIGNATURE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "no local header for '%s' at offset %zu (signature 0x%08x)", shown,
+                               e->local_offset, (unsigned)dfota_get_le32(p));
+    if (dfota_get_le16(p + 6) != e->flags || dfota_get_le16(p + 8) != e->method)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "local header of '%s' disagrees with the central directory "
+                               "(flags 0x%04x/0x%04x, method %u/%u)",
+                               shown, dfota_get_le16(p + 6), e->flags, dfota_get_le16(p + 8),
+                               e->method);
+    name_size = dfota_get_le16(p + 26);
+    extra_size = dfota_get_le16(p + 28);
+    if (limit - e->local_offset - ZIP_LOCAL_HEADER_SIZE < (size_t)name_size + extra_size)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "local header of '%s' runs into the central directory", shown);
+    if (name_size != e->name_size || memcmp(p + ZIP_LOCAL_HEADER_SIZE, e->name, name_size) != 0)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "local header at offset %zu names another entry than '%s'",
+                               e->local_offset, shown);
+    st = check_extra(p + ZIP_LOCAL_HEADER_SIZE + name_size, extra_size, shown, err);
+    if (st != DFOTA_OK)
+        return st;
+    e->local_extra_size = extra_size;
+    e->data_offset = e->local_offset + ZIP_LOCAL_HEADER_SIZE + name_size + extra_size;
+    if (limit - e->data_offset < e->compressed_size)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "data of '%s' (%lu bytes) runs into the central directory", shown,
+                               (unsigned long)e->compressed_size);
+    crc = dfota_get_le32(p + 14);
+    compressed = dfota_get_le32(p + 18);
+    uncompressed = dfota_get_le32(p + 22);
+    data_end = e->data_offset + e->compressed_size;
+    if (!(e->flags & ZIP_FLAG_DESCRIPTOR)) {
+        if (crc != e->crc32 || compressed != e->compressed_size ||
+            uncompressed != e->uncompressed_size)
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "local header of '%s' disagrees with the central directory "
+                                   "(CRC-32 or sizes)",
+                                   shown);
+        e->descriptor_size = 0;
+        e->end = data_end;
+        return DFOTA_OK;
+    }
+    /* Bit 3: the values follow the data; the header holds 0 or the same value. */
+    if ((crc != 0 && crc != e->crc32) || (compressed != 0 && compressed != e->compressed_size) ||
+        (uncompressed != 0 && uncompressed != e->uncompressed_size))
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "local header of '%s' disagrees with the central directory "
+                               "(CRC-32 or sizes)",
+                               shown);
+    d = zip + data_end;
+    available = limit - data_end;
+    if (available >= 16 && dfota_get_le32(d) == ZIP_DESCRIPTOR_SIGNATURE &&
+        dfota_get_le32(d + 4) == e->crc32 && dfota_get_le32(d + 8) == e->compressed_size &&
+        dfota_get_le32(d + 12) == e->uncompressed_size)
+        e->descriptor_size = 16;
+    else if (available >= 12 && dfota_get_le32(d) == e->crc32 &&
+             dfota_get_le32(d + 4) == e->compressed_size &&
+             dfota_get_le32(d + 8) == e->uncompressed_size)
+        e->descriptor_size = 12;
+    else
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "data descriptor of '%s' is missing or disagrees with the "
+                               "central directory",
+                               shown);
+    e->end = data_end + e->descriptor_size;
+    return DFOTA_OK;
+}
+
+enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_archive *archive,
+                            struct dfota_error *err)
+{
+    const uint8_t *end;
+    size_t end_offset = 0, pos, i, kept;
+    uint16_t disk, central_disk, disk_entries, total_entries;
+    uint32_t central_size, central_offset;
+    enum dfota_status st;
+
+    memset(archive, 0, sizeof(*archive));
+    if (zip_size > DFOTA_ZIP_FILE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                               "zip is %zu bytes, more than the %u-byte limit", zip_size,
+                               DFOTA_ZIP_FILE_MAX);
+    st = find_end_record(zip, zip_size, &end_offset, err);
+    if (st != DFOTA_OK)
+        return st;
+    end = zip + end_offset;
+    disk = dfota_get_le16(end + 4);
+    central_disk = dfota_get_le16(end + 6);
+    disk_entries = dfota_get_le16(end + 8);
+    total_entries = dfota_get_le16(end + 10);
+    central_size = dfota_get_le32(end + 12);
+    central_offset = dfota_get_le32(end + 16);
+    if (disk == 0xffffu || central_disk == 0xffffu || disk_entries == 0xffffu ||
+        total_entries == 0xffffu || central_size == 0xffffffffu || central_offset == 0xffffffffu)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "zip64 end record; zip64 archives are refused");
+    if (disk != 0 || central_disk != 0 || disk_entries != total_entries)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "multi-disk zip (disk %u, directory on disk %u, %u of %u "
+                               "entries); split archives are refused",
+                               disk, central_disk, disk_entries, total_entries);
+    if (central_offset > end_offset || end_offset - central_offset != central_size)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "central directory (offset %lu, %lu bytes) does not end at the "
+                               "end record (offset %zu)",
+                               (unsigned long)central_offset, (unsigned long)central_size,
+                               end_offset);
+    archive->entry_count = total_entries;
+    archive->central_offset = central_offset;
+    archive->central_size = central_size;
+    archive->end_offset = end_offset;
+    archive->comment_size = zip_size - end_offset - ZIP_END_SIZE;
+    if (total_entries == 0)
+        return dfota_error_set(err, central_size ? DFOTA_E_BAD_ZIP : DFOTA_E_ZIP_CONTENT,
+                               "zip holds no entries");
+    pos = central_offset;
+    for (i = 0; i < total_entries; i++) {
+        st = parse_central_entry(zip, pos, end_offset, i, archive, &pos, err);
+        if (st != DFOTA_OK)
+            return st;
+    }
+    if (pos != end_offset)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "central directory holds %zu bytes more than its %u entries",
+                               end_offset - pos, total_entries);
+    kept = total_entries < ZIP_ENTRIES_KEPT ? total_entries : ZIP_ENTRIES_KEPT;
+    for (i = 0; i < kept; i++) {
+        st = parse_local_entry(zip, central_offset, &archive->entries[i], err);
+        if (st != DFOTA_OK)
+            return st;
+    }
+    if (kept == 2 && !(archive->entries[0].end <= archive->entries[1].local_offset ||
+                       archive->entries[1].end <= archive->entries[0].local_offset))
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP, "entries '%.64s' and '%.64s' overlap",
+                               archive->entries[0].name, archive->entries[1].name);
+    return DFOTA_OK;
+}
+
+enum dfota_status zip_check_payload_entry(const struct zip_entry *entry,
+                                          struct dfota_error *err)
+{
+    char shown[72];
+    enum dfota_status st;
+
+    shown_name((const uint8_t *)entry->name, entry->name_size, shown);
+    if (entry->is_directory)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "'%s' is a directory; the zip must hold one .bin file", shown);
+    if (entry->is_link)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "'%s' is not a regular file (link or device)", shown);
+    st = dfota_zip_payload_name_check(entry->name, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (entry->uncompressed_size == 0)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT, "'%s' is empty", shown);
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_zip_payload_name_check(const char *name, struct dfota_error *err)
+{
+    size_t size = strlen(name), i;
+    char shown[72];
+
+    shown_name((const uint8_t *)name, size, shown);
+    for (i = 0; i < size; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f || name[i] == '/' ||
+            name[i] == '\\' || name[i] == ':')
+            return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                                   "'%s': the payload name must be a plain file name (no "
+                                   "directory, '\\', ':' or control characters)",
+                                   shown);
+    if (size <= 4 || !ends_with(name, size, ".bin"))
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "'%s': the payload must be a file named <name>.bin", shown);
+    if (size > DFOTA_ZIP_PAYLOAD_NAME_MAX)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "payload name '%s' is %zu bytes long; at most %u are accepted, "
+                               "so that '<name>.sig' fits",
+                               shown, size, DFOTA_ZIP_PAYLOAD_NAME_MAX);
+    return DFOTA_OK;
+}
+
+/* A stored, descriptor-less local header for the entry's data: what libarchive inflates. */
+static void rebuild_local_header(const struct zip_entry *e, uint8_t header[31])
+{
+    memset(header, 0, 31);
+    dfota_put_le32(header, ZIP_LOCAL_SIGNATURE);
+    dfota_put_le16(header + 4, 20);
+    dfota_put_le16(header + 8, ZIP_METHOD_DEFLATE);
+    dfota_put_le32(header + 14, e->crc32);
+    dfota_put_le32(header + 18, e->compressed_size);
+    dfota_put_le32(header + 22, e->uncompressed_size);
+    dfota_put_le16(header + 26, 1);
+    header[30] = 'x';
+}
+
+static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entry *e,
+                                       uint8_t *content, const char *shown,
+                                       struct dfota_error *err)
+{
+    struct archive *a;
+    struct archive_entry *ae;
+    uint8_t *input;
+    size_t input_size = 31 + (size_t)e->compressed_size, total = 0;
+    enum dfota_status st = DFOTA_OK;
+
+    input = malloc(input_size);
+    if (input == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", input_size);
+    rebuild_local_header(e, input);
+    memcpy(input + 31, zip + e->data_offset, e->compressed_size);
+    a = archive_read_new();
+    if (a == NULL) {
+        free(input);
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create a libarchive reader");
+    }
+    if (archive_read_support_format_zip_streamable(a) != ARCHIVE_OK ||
+        archive_read_open_memory(a, input, input_size) != ARCHIVE_OK ||
+        archive_read_next_header(a, &ae) != ARCHIVE_OK) {
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "libarchive cannot read '%s': %s", shown,
+                             archive_error_string(a) ? archive_error_string(a) : "no detail");
+        goto out;
+    }
+    /* One byte more than declared, to catch data that inflates to more. */
+    for (;;) {
+        la_ssize_t n = archive_read_data(a, content + total, e->uncompressed_size + 1 - total);
+
+        if (n < 0) {
+            st = dfota_error_set(err, DFOTA_E_BAD_ZIP, "cannot inflate '%s': %s", shown,
+                                 archive_error_string(a) ? archive_error_string(a)
+                                                         : "corrupt data");
+            goto out;
+        }
+        if (n == 0)
+            break;
+        total += (size_t)n;
+        if (total > e->uncompressed_size) {
+            st = dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                 "'%s' inflates to more than the %lu bytes declared", shown,
+                                 (unsigned long)e->uncompressed_size);
+            goto out;
+        }
+    }
+    if (total != e->uncompressed_size)
+        st = dfota_error_set(err, DFOTA_E_BAD_ZIP, "'%s' inflates to %zu bytes, not %lu", shown,
+                             total, (unsigned long)e->uncompressed_size);
+out:
+    archive_read_free(a);
+    free(input);
+    return st;
+}
+
+enum dfota_status zip_extract(const uint8_t *zip, const struct zip_entry *entry,
+                              struct dfota_zip_payload *payload, struct dfota_error *err)
+{
+    uint8_t *content;
+    uint32_t crc;
+    char shown[72];
+    enum dfota_status st;
+
+    memset(payload, 0, sizeof(*payload));
+    shown_name((const uint8_t *)entry->name, entry->name_size, shown);
+    /* One spare byte for inflate_entry's overrun check. */
+    content = malloc((size_t)entry->uncompressed_size + 1);
+    if (content == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %lu bytes",
+                               (unsigned long)entry->uncompressed_size + 1);
+    if (entry->method == ZIP_METHOD_STORED) {
+        memcpy(content, zip + entry->data_offset, entry->uncompressed_size);
+    } else {
+        st = inflate_entry(zip, entry, content, shown, err);
+        if (st != DFOTA_OK) {
+            free(content);
+            return st;
+        }
+    }
+    crc = dfota_crc32(0, content, entry->uncompressed_size);
+    if (crc != entry->crc32) {
+        free(content);
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "CRC-32 mismatch in '%s': stored 0x%08lx, computed 0x%08lx", shown,
+                               (unsigned long)entry->crc32, (unsigned long)crc);
+    }
+    memcpy(payload->name, entry->name, entry->name_size + 1);
+    payload->content = content;
+    payload->content_size = entry->uncompressed_size;
+    payload->compressed_size = entry->compressed_size;
+    payload->method = entry->method;
+    payload->crc32 = entry->crc32;
+    payload->dos_time = dfota_get_le16(zip + entry->local_offset + 10);
+    payload->dos_date = dfota_get_le16(zip + entry->local_offset + 12);
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_zip_open(const uint8_t *zip, size_t zip_size,
+                                 struct dfota_zip_payload *payload, struct dfota_error *err)
+{
+    struct zip_archive archive;
+    enum dfota_status st;
+
+    memset(payload, 0, sizeof(*payload));
+    st = zip_parse(zip, zip_size, &archive, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (archive.has_signature_entry)
+        return dfota_error_set(err, DFOTA_E_ALREADY_SIGNED,
+                               "zip is already signed: it holds '%.64s'",
+                               archive.signature_name);
+    if (archive.entry_count != 1)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "zip holds %zu entries; the signtool takes exactly one .bin file",
+                               archive.entry_count);
+    st = zip_check_payload_entry(&archive.entries[0], err);
+    if (st != DFOTA_OK)
+        return st;
+    return zip_extract(zip, &archive.entries[0], payload, err);
+}
+
+void dfota_zip_payload_release(struct dfota_zip_payload *payload)
+{
+    if (payload == NULL)
+        return;
+    free(payload->content);
+    memset(payload, 0, sizeof(*payload));
+}

@@ -1,0 +1,28 @@
+# Signer tests (keys, passphrases, zips, signed zips): included from
+# tests/CMakeLists.txt, after dfota_add_unit_test() is defined.
+foreach(test test_signer_passphrase test_signer_keys test_zip test_signed_zip)
+  dfota_add_unit_test(${test})
+  target_link_libraries(${test} PRIVATE dfota_signer)
+endforeach()
+# test_zip builds a real zip bomb with libarchive, bypassing dfota's own writer.
+target_link_libraries(test_zip PRIVATE dfota::libarchive)
+
+# The CLI: keygen, zip, sign, and the stock unzip + openssl check of the result.
+add_test(NAME cli_signer COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli/test_signer_cli.sh
+                                 $<TARGET_FILE:dfota> ${PROJECT_SOURCE_DIR})
+
+# Fuzz target for the zip reader and the signed-zip check: replayed over the
+# corpus plus deterministic mutants in every build; a libFuzzer binary with
+# -DDFOTA_FUZZ=ON and clang.
+add_executable(replay_zip ${CMAKE_CURRENT_LIST_DIR}/fuzz/replay.c
+                          ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_zip.c)
+target_link_libraries(replay_zip PRIVATE dfota_signer dfota_core)
+dfota_target_flags(replay_zip)
+add_test(NAME fuzz_replay_zip
+         COMMAND replay_zip --mutate 20000 --seed 1 ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus/zip)
+if(DFOTA_FUZZ)
+  add_executable(fuzz_zip ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_zip.c)
+  target_link_libraries(fuzz_zip PRIVATE dfota_signer dfota_core)
+  target_compile_options(fuzz_zip PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz_zip PRIVATE -fsanitize=fuzzer,address,undefined)
+endif()
