@@ -8,58 +8,9 @@ src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfota-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 unset SOURCE_DATE_EPOCH
-passed=0
-failed=0
 
-# run ARGS...: run dfota, keep exit code in $rc, output in $work/stdout, $work/stderr.
-run() {
-    "$dfota" "$@" >"$work/stdout" 2>"$work/stderr"
-    rc=$?
-}
-
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    echo "  exit code: $rc"
-    echo "  stdout: $(head -c 600 "$work/stdout")"
-    echo "  stderr: $(head -c 600 "$work/stderr")"
-}
-
-# check NAME EXPECTED_RC [stdout|stderr PATTERN]...: exit code and grep -E patterns.
-check() {
-    local name=$1 want=$2
-    shift 2
-    if [ "$rc" -ne "$want" ]; then
-        fail "$name (expected exit $want)"
-        return
-    fi
-    while [ $# -gt 0 ]; do
-        if ! grep -qE -- "$2" "$work/$1"; then
-            fail "$name ($1 lacks /$2/)"
-            return
-        fi
-        shift 2
-    done
-    ok
-}
-
-# check_empty NAME stdout|stderr
-check_empty() {
-    if [ -s "$work/$2" ]; then fail "$1 ($2 not empty)"; else ok; fi
-}
-
-# assert NAME COMMAND...: a shell condition.
-assert() {
-    local name=$1
-    shift
-    if "$@" >/dev/null; then ok; else fail "$name"; fi
-}
-
-# patch FILE OFFSET HEXBYTE: overwrite one byte in place.
-patch() {
-    printf "\\x$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 image="$src/samples/BC25R01A04.bin"
 pkg="$work/BC25R01A04.bin"
@@ -304,5 +255,4 @@ run apply "$work/first.bin" -o "$work/rebuilt.bin"
 check "apply full package" 0
 assert "apply full package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

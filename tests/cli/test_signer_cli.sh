@@ -10,59 +10,9 @@ src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/dfota-signer-cli.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 unset SOURCE_DATE_EPOCH DFOTA_PASS
-passed=0
-failed=0
 
-# run ARGS...: run dfota with standard input from /dev/null (never a
-# terminal); exit code in $rc, output in $work/stdout, $work/stderr.
-run() {
-    "$dfota" "$@" </dev/null >"$work/stdout" 2>"$work/stderr"
-    rc=$?
-}
-
-ok() { passed=$((passed + 1)); }
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL: $1"
-    echo "  exit code: $rc"
-    echo "  stdout: $(head -c 600 "$work/stdout")"
-    echo "  stderr: $(head -c 600 "$work/stderr")"
-}
-
-# check NAME EXPECTED_RC [stdout|stderr PATTERN]...: exit code and grep -E patterns.
-check() {
-    local name=$1 want=$2
-    shift 2
-    if [ "$rc" -ne "$want" ]; then
-        fail "$name (expected exit $want)"
-        return
-    fi
-    while [ $# -gt 0 ]; do
-        if ! grep -qE -- "$2" "$work/$1"; then
-            fail "$name ($1 lacks /$2/)"
-            return
-        fi
-        shift 2
-    done
-    ok
-}
-
-# check_empty NAME stdout|stderr
-check_empty() {
-    if [ -s "$work/$2" ]; then fail "$1 ($2 not empty)"; else ok; fi
-}
-
-# assert NAME COMMAND...: a shell condition.
-assert() {
-    local name=$1
-    shift
-    if "$@" >/dev/null 2>&1; then ok; else fail "$name"; fi
-}
-
-# patch FILE OFFSET HEXBYTE: overwrite one byte in place.
-patch() {
-    printf "\\x$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # stock_verify SIGNED_ZIP PUBLIC_PEM NAME: what the README tells a user to run.
 stock_verify() {
@@ -321,5 +271,4 @@ openssl dgst -sha256 -verify "$rsa/public.pem" -signature "$work/out/$name.bin.s
 rc=$?
 check "stock check of a changed X.bin" 1 stdout 'Verification failure'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
