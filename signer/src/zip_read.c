@@ -7,14 +7,13 @@
  * check must not be. libarchive inflates the entry, from a local header
  * rebuilt here, and checks the compressed size, size and CRC-32 on the way.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dfota/wire.h"
+#include "archive_api.h"
 #include "zip_internal.h"
 
 /* Unix file types in the high half of the external attributes. */
@@ -477,36 +476,39 @@ static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entr
                                        uint8_t *content, const char *shown,
                                        struct dfota_error *err)
 {
+    const struct dfota_archive_api *ar = dfota_archive_api(err);
     struct archive *a;
     struct archive_entry *ae;
     uint8_t *input;
     size_t input_size = 31 + (size_t)e->compressed_size, total = 0;
     enum dfota_status st = DFOTA_OK;
 
+    if (ar == NULL)
+        return err != NULL ? err->status : DFOTA_E_INTERNAL;
     input = malloc(input_size);
     if (input == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", input_size);
     rebuild_local_header(e, input);
     memcpy(input + 31, zip + e->data_offset, e->compressed_size);
-    a = archive_read_new();
+    a = ar->read_new();
     if (a == NULL) {
         free(input);
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create a libarchive reader");
     }
-    if (archive_read_support_format_zip_streamable(a) != ARCHIVE_OK ||
-        archive_read_open_memory(a, input, input_size) != ARCHIVE_OK ||
-        archive_read_next_header(a, &ae) != ARCHIVE_OK) {
+    if (ar->read_support_format_zip_streamable(a) != ARCHIVE_OK ||
+        ar->read_open_memory(a, input, input_size) != ARCHIVE_OK ||
+        ar->read_next_header(a, &ae) != ARCHIVE_OK) {
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "libarchive cannot read '%s': %s", shown,
-                             archive_error_string(a) ? archive_error_string(a) : "no detail");
+                             ar->error_string(a) ? ar->error_string(a) : "no detail");
         goto out;
     }
     /* One byte more than declared, to catch data that inflates to more. */
     for (;;) {
-        la_ssize_t n = archive_read_data(a, content + total, e->uncompressed_size + 1 - total);
+        la_ssize_t n = ar->read_data(a, content + total, e->uncompressed_size + 1 - total);
 
         if (n < 0) {
             st = dfota_error_set(err, DFOTA_E_BAD_ZIP, "cannot inflate '%s': %s", shown,
-                                 archive_error_string(a) ? archive_error_string(a)
+                                 ar->error_string(a) ? ar->error_string(a)
                                                          : "corrupt data");
             goto out;
         }
@@ -524,7 +526,7 @@ static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entr
         st = dfota_error_set(err, DFOTA_E_BAD_ZIP, "'%s' inflates to %zu bytes, not %lu", shown,
                              total, (unsigned long)e->uncompressed_size);
 out:
-    archive_read_free(a);
+    ar->read_free(a);
     free(input);
     return st;
 }

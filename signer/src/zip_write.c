@@ -2,13 +2,12 @@
  * zip_write.c - X.zip holding X.bin, written by libarchive, the same bytes
  * for the same inputs on every machine.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "archive_api.h"
 #include "zip_internal.h"
 
 struct zip_output {
@@ -96,40 +95,43 @@ static enum dfota_status write_archive(const char *name, const uint8_t *content,
                                        time_t mtime, struct zip_output *out,
                                        struct dfota_error *err)
 {
+    const struct dfota_archive_api *ar = dfota_archive_api(err);
     struct archive *a;
     struct archive_entry *entry;
     size_t written = 0;
     enum dfota_status st = DFOTA_OK;
 
-    a = archive_write_new();
-    entry = archive_entry_new();
+    if (ar == NULL)
+        return err != NULL ? err->status : DFOTA_E_INTERNAL;
+    a = ar->write_new();
+    entry = ar->entry_new();
     if (a == NULL || entry == NULL) {
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create a libarchive writer");
         goto out;
     }
     /* Unblocked output: no padding after the end record. */
-    if (archive_write_set_format_zip(a) != ARCHIVE_OK ||
-        archive_write_set_options(a, "zip:compression=deflate") != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
-        archive_write_open2(a, out, NULL, write_output, NULL, NULL) != ARCHIVE_OK)
+    if (ar->write_set_format_zip(a) != ARCHIVE_OK ||
+        ar->write_set_options(a, "zip:compression=deflate") != ARCHIVE_OK ||
+        ar->write_set_bytes_per_block(a, 0) != ARCHIVE_OK ||
+        ar->write_open2(a, out, NULL, write_output, NULL, NULL) != ARCHIVE_OK)
         goto failed;
-    archive_entry_set_pathname(entry, name);
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_perm(entry, 0644);
-    archive_entry_set_uid(entry, 0);
-    archive_entry_set_gid(entry, 0);
-    archive_entry_set_size(entry, (la_int64_t)size);
-    archive_entry_set_mtime(entry, mtime, 0);
-    if (archive_write_header(a, entry) != ARCHIVE_OK)
+    ar->entry_set_pathname(entry, name);
+    ar->entry_set_filetype(entry, AE_IFREG);
+    ar->entry_set_perm(entry, 0644);
+    ar->entry_set_uid(entry, 0);
+    ar->entry_set_gid(entry, 0);
+    ar->entry_set_size(entry, (la_int64_t)size);
+    ar->entry_set_mtime(entry, mtime, 0);
+    if (ar->write_header(a, entry) != ARCHIVE_OK)
         goto failed;
     while (written < size) {
-        la_ssize_t n = archive_write_data(a, content + written, size - written);
+        la_ssize_t n = ar->write_data(a, content + written, size - written);
 
         if (n <= 0)
             goto failed;
         written += (size_t)n;
     }
-    if (archive_write_finish_entry(a) != ARCHIVE_OK || archive_write_close(a) != ARCHIVE_OK)
+    if (ar->write_finish_entry(a) != ARCHIVE_OK || ar->write_close(a) != ARCHIVE_OK)
         goto failed;
     goto out;
 failed:
@@ -137,10 +139,10 @@ failed:
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "out of memory while writing the zip");
     else
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "libarchive cannot write the zip: %s",
-                             archive_error_string(a) ? archive_error_string(a) : "no detail");
+                             ar->error_string(a) ? ar->error_string(a) : "no detail");
 out:
-    archive_entry_free(entry);
-    archive_write_free(a);
+    ar->entry_free(entry);
+    ar->write_free(a);
     return st;
 }
 
