@@ -59,6 +59,7 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
         if (!cli_parse_uint(arg, 1, 22, &value))
             return cli_usage_error(command, "--level '%s' is not a number in 1..22", arg);
         opts->level = (int)value;
+        opts->search_log = 0; /* an explicit level means zstd's own parameters */
         return CLI_EXIT_OK;
     default:
         return -1;

@@ -119,6 +119,7 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
                 return cli_usage_error("pack", "--level '%s' is not a number in 1..22", optarg);
             a->level_set = true;
             a->diff.level = (int)a->level;
+            a->diff.search_log = 0;
             break;
         case CLI_OPT_WINDOW_LOG:
             /* Up to 27 for a full image; a delta allows less (checked below). */

@@ -61,6 +61,7 @@ void dfota_diff_options_init(struct dfota_diff_options *opts)
     opts->window_log = DFOTA_PATCH_WINDOW_LOG_DEFAULT;
     opts->segment_size = DFOTA_PATCH_SEGMENT_SIZE_DEFAULT;
     opts->level = DFOTA_DIFF_LEVEL_DEFAULT;
+    opts->search_log = DFOTA_DIFF_SEARCH_LOG_DEFAULT;
 }
 
 struct segment_writer {
@@ -165,6 +166,8 @@ static enum dfota_status set_zstd_params(ZSTD_CCtx *cctx, const struct dfota_dif
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)opts->window_log + 1);
     if (!ZSTD_isError(rc))
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)opts->window_log + 1);
+    if (!ZSTD_isError(rc) && opts->search_log != 0)
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, (int)opts->search_log);
     if (!ZSTD_isError(rc))
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
     if (!ZSTD_isError(rc))
@@ -379,6 +382,9 @@ static enum dfota_status check_options(const struct dfota_diff_options *opts,
                                "segment size %lu is not a power of two in %u..%u",
                                (unsigned long)opts->segment_size, DFOTA_PATCH_SEGMENT_SIZE_MIN,
                                DFOTA_PATCH_SEGMENT_SIZE_MAX);
+    if (opts->search_log > 30)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "search log %u is over 30",
+                               opts->search_log);
     if (opts->level < 1 || opts->level > ZSTD_maxCLevel())
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "zstd level %d is outside 1..%d",
                                opts->level, ZSTD_maxCLevel());
