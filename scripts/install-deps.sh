@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(cmake make gcc pkg-config
           libzstd-dev libssl-dev libarchive-dev libcmocka-dev libdivsufsort-dev
-          zstd openssl jq)
+          zstd openssl jq zip unzip)
 # Extra packages for one-off jobs, e.g. DFOTA_EXTRA_PACKAGES="gcc-arm-none-eabi".
 read -r -a extra <<< "${DFOTA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
