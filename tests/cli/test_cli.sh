@@ -255,4 +255,19 @@ run apply "$work/first.bin" -o "$work/rebuilt.bin"
 check "apply full package" 0
 assert "apply full package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
 
+# --- progress bar: on a terminal only, for images of 256 KiB or more ---
+cat "$old" "$old" "$old" >"$work/big-old.bin"
+cat "$image" "$image" "$image" >"$work/big-new.bin"
+run diff "$work/big-old.bin" "$work/big-new.bin" -o "$work/big.patch"
+check "no progress bar without a terminal" 0
+assert "no progress bar in captured stderr" sh -c "! grep -q 'diff \[' '$work/stderr'"
+if command -v script >/dev/null 2>&1; then
+    rm -f "$work/big.patch"
+    script -qec "'$dfota' diff '$work/big-old.bin' '$work/big-new.bin' -o '$work/big.patch'" \
+        "$work/tty.log" >/dev/null 2>&1
+    rc=$?
+    cp "$work/tty.log" "$work/stderr"
+    check "progress bar on a terminal" 0 stderr 'diff \[#+ *\] +[0-9]+%'
+fi
+
 summary
