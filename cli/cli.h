@@ -41,6 +41,8 @@ int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_zip(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

@@ -9,9 +9,9 @@
 
 #include "cli.h"
 #include "dfota/apply.h"
-#include "dfota/flashsim.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
+#include "dfota/verifier.h"
 
 enum {
     OPT_OLD = 256,
@@ -37,37 +37,6 @@ static const struct option apply_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-struct apply_job {
-    const uint8_t *old;
-    size_t old_size;
-    struct dfota_flashsim flash;
-    bool urc;
-};
-
-static enum dfota_status read_source(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
-{
-    struct apply_job *job = ctx;
-
-    if ((uint64_t)offset + len > job->old_size)
-        return DFOTA_E_IO;
-    memcpy(dst, job->old + offset, len);
-    return DFOTA_OK;
-}
-
-static enum dfota_status erase_target(void *ctx, uint32_t offset, uint32_t len)
-{
-    struct apply_job *job = ctx;
-
-    return dfota_flashsim_erase(&job->flash, offset, len, NULL);
-}
-
-static enum dfota_status write_target(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
-{
-    struct apply_job *job = ctx;
-
-    return dfota_flashsim_write(&job->flash, offset, src, len, NULL);
-}
 
 static void urc_progress(void *ctx, unsigned percent)
 {
@@ -179,73 +148,6 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     return CLI_EXIT_OK;
 }
 
-/* Run the applier over `patch`; on success `*image` (malloc'd) holds the target. */
-static enum dfota_status run_applier(const struct apply_args *a, struct apply_job *job,
-                                     const uint8_t *patch, size_t patch_size, uint8_t **image,
-                                     size_t *image_size, struct dfota_error *err)
-{
-    struct dfota_patch_header hdr;
-    struct dfota_apply_config config;
-    struct dfota_apply_io io;
-    struct dfota_apply *applier;
-    void *workspace = NULL;
-    size_t ws_size, pos, n, flash_size;
-    enum dfota_status st;
-
-    st = dfota_patch_header_decode(patch, patch_size, &hdr, err);
-    if (st != DFOTA_OK)
-        return st;
-    flash_size = ((size_t)hdr.target_size + a->erase_size - 1) / a->erase_size * a->erase_size;
-    if (flash_size == 0)
-        flash_size = a->erase_size;
-    st = dfota_flashsim_create(&job->flash, (uint32_t)flash_size, a->erase_size, a->write_align,
-                               err);
-    if (st != DFOTA_OK)
-        return st;
-    ws_size = dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
-    workspace = malloc(ws_size);
-    if (workspace == NULL) {
-        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);
-        goto out;
-    }
-    memset(&config, 0, sizeof(config));
-    config.erase_size = a->erase_size;
-    config.write_align = a->write_align;
-    config.source_size = (uint32_t)job->old_size;
-    config.target_capacity = (uint32_t)flash_size;
-    config.progress_steps = a->urc ? a->urc_max : 0;
-    memset(&io, 0, sizeof(io));
-    io.ctx = job;
-    io.read_source = read_source;
-    io.erase_target = erase_target;
-    io.write_target = write_target;
-    io.progress = a->urc ? urc_progress : NULL;
-    st = dfota_apply_init(&applier, workspace, ws_size, &config, &io, err);
-    if (st != DFOTA_OK)
-        goto out;
-    for (pos = 0; pos < patch_size && st == DFOTA_OK; pos += n) {
-        n = a->chunk_size && a->chunk_size < patch_size - pos ? a->chunk_size : patch_size - pos;
-        st = dfota_apply_push(applier, patch + pos, n);
-    }
-    if (st == DFOTA_OK)
-        st = dfota_apply_finish(applier);
-    if (st != DFOTA_OK) {
-        *err = *dfota_apply_error(applier);
-        goto out;
-    }
-    *image = malloc(hdr.target_size ? hdr.target_size : 1);
-    if (*image == NULL) {
-        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the target image");
-        goto out;
-    }
-    memcpy(*image, job->flash.mem, hdr.target_size);
-    *image_size = hdr.target_size;
-out:
-    free(workspace);
-    dfota_flashsim_free(&job->flash);
-    return st;
-}
-
 /* The patch inside `data`: a raw patch, or the payload of a delta package. */
 static enum dfota_status locate_patch(const uint8_t *data, size_t size, const uint8_t **patch,
                                       size_t *patch_size, struct dfota_package_header *pkg,
@@ -276,7 +178,7 @@ static enum dfota_status locate_patch(const uint8_t *data, size_t size, const ui
 int cmd_apply(int argc, char **argv)
 {
     struct apply_args a;
-    struct apply_job job;
+    struct dfota_trial_options trial;
     struct dfota_package_header pkg;
     struct dfota_error err;
     const uint8_t *patch = NULL;
@@ -290,7 +192,6 @@ int cmd_apply(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    memset(&job, 0, sizeof(job));
     dfota_error_clear(&err);
     if (a.urc) {
         printf("+QIND: \"FOTA\",\"START\"\n");
@@ -312,10 +213,14 @@ int cmd_apply(int argc, char **argv)
         if (st != DFOTA_OK) {
             subject = a.old_path;
         } else {
-            job.old = old;
-            job.old_size = old_size;
-            job.urc = a.urc;
-            st = run_applier(&a, &job, patch, patch_size, &image, &image_size, &err);
+            memset(&trial, 0, sizeof(trial));
+            trial.erase_size = a.erase_size;
+            trial.write_align = a.write_align;
+            trial.chunk_size = a.chunk_size;
+            trial.progress_steps = a.urc ? a.urc_max : 0;
+            trial.progress = a.urc ? urc_progress : NULL;
+            st = dfota_trial_apply(patch, patch_size, old, old_size, &trial, &image, &image_size,
+                                   &err);
             if (st == DFOTA_E_SOURCE_MISMATCH)
                 subject = a.old_path;
         }

@@ -91,6 +91,43 @@ const struct cli_command cli_commands[] = {
      "with stock tools:\n"
      "  unzip -o X_signed.zip -d out\n"
      "  openssl dgst -sha256 -verify public.pem -signature out/X.bin.sig out/X.bin\n"},
+    {"verify", cmd_verify, "check a package, zip or signed zip, and that it rebuilds the new image",
+     "dfota verify [--pubkey public.pem] [--old OLD] [--new NEW] [--json] FILE",
+     "  FILE                a package (.bin), X.zip or X_signed.zip\n"
+     "  --pubkey KEY        public key (path or OpenSSL store URI): the signature must\n"
+     "                      verify with it; an unsigned FILE is then refused\n"
+     "  --old OLD           the old image: checked against the package, then a trial\n"
+     "                      apply through the device-side applier must reproduce the\n"
+     "                      target size and digests\n"
+     "  --new NEW           the new image: the trial apply must give exactly this\n"
+     "  --json              print one JSON object instead of text\n"
+     "\n"
+     "Checks, in order: signature, zip safety, container and digests, patch layout,\n"
+     "source image, trial apply, target digests, equality with NEW; stops at the first\n"
+     "failure and names the module error code a device would report for it.\n"
+     "Exit status 0 all checks passed, 1 a check failed, 2 usage, 3 I/O.\n"},
+    {"release", cmd_release, "two images in: .bin, .zip, _signed.zip and a report, all verified",
+     "dfota release --old OLD --new NEW [--from-version V1 --to-version V2] --key KEY\n"
+     "       --passin SRC -o DIR [--pubkey PUB] [--json] [--force]",
+     "  --old OLD, --new NEW  the image in the field and the new image\n"
+     "  --from-version V1, --to-version V2  versions; without them, read from OLD and NEW:\n"
+     "                      each must hold one revision string like BC25R01A03\n"
+     "  --key KEY           signing key: a path or an OpenSSL store URI\n"
+     "  --passin SRC        its passphrase: pass:, env:, file:, fd: or stdin\n"
+     "  --pubkey PUB        also check the signature with PUB (default: the public half\n"
+     "                      of KEY)\n"
+     "  -o, --output DIR    created if missing; gets V1_TO_V2.bin, .zip, _signed.zip and\n"
+     "                      .report.json\n"
+     "  --json              print the report (JSON) instead of a summary\n"
+     "  -f, --force         replace existing outputs\n"
+     "  -q, --quiet         print nothing on success\n"
+     "  --predict, --window-log, --segment-size, --level  patch options, as for 'dfota diff'\n"
+     "\n"
+     "The files are built in DIR/.release.XXXXXX, read back and verified (container,\n"
+     "trial apply to the bit-exact new image, signature), then moved into DIR with the\n"
+     "report last; on any failure nothing is left behind. SOURCE_DATE_EPOCH makes the\n"
+     "same inputs give the same bytes. Exit status 0 ok, 1 a check failed, 2 usage,\n"
+     "3 I/O, 4 an output exists.\n"},
     {"inspect", cmd_inspect, "show and check every header field of a package or patch",
      "dfota inspect PKG_OR_PATCH [--json]",
      "  PKG_OR_PATCH        package or raw patch file ('-' for standard input)\n"

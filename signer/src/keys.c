@@ -470,6 +470,30 @@ enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
     return wrap_public(pkey, "public key", key, err);
 }
 
+enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signing,
+                                           struct dfota_public_key **key,
+                                           struct dfota_error *err)
+{
+    EVP_PKEY *pub = NULL;
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    int len;
+
+    *key = NULL;
+    /* Round trip through SubjectPublicKeyInfo: a key object with no private part. */
+    len = i2d_PUBKEY(signing->pkey, &der);
+    if (len > 0) {
+        p = der;
+        pub = d2i_PUBKEY(NULL, &p, len);
+    }
+    OPENSSL_free(der);
+    if (pub == NULL) {
+        ERR_clear_error();
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot derive the public key");
+    }
+    return wrap_public(pub, "public key", key, err);
+}
+
 void dfota_public_key_free(struct dfota_public_key *key)
 {
     if (key == NULL)

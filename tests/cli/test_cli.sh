@@ -255,6 +255,30 @@ run apply "$work/first.bin" -o "$work/rebuilt.bin"
 check "apply full package" 0
 assert "apply full package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
 
+# --- verify ---
+run verify --old "$old" --new "$image" "$delta"
+check "verify delta package" 0 stdout '^source +passed ' stdout '^apply +passed ' \
+    stdout '^new +passed ' stdout '^result +ok$'
+run verify --json --old "$old" --new "$image" "$delta"
+check "verify --json" 0
+assert "verify JSON lists every check" \
+    jq -e '.ok == true and .kind == "package" and (.checks | length) == 8
+           and ([.checks[] | select(.result == "failed")] | length) == 0
+           and .package.source_version == "BC25R01A03"' "$work/stdout"
+run verify --old "$image" "$delta"
+check "verify with the wrong old image" 1 stdout '^source +FAILED ' \
+    stderr "source check: old image is 143156 bytes, the package states 142788 \(SOURCE_MISMATCH; module error BC25 6507"
+run verify --json --old "$image" "$delta"
+assert "verify failure as JSON" \
+    jq -e '.ok == false and .first_failure.check == "source"
+           and .first_failure.module_error.BC25 == 6507' "$work/stdout"
+run verify "$work/missing.bin"
+check "verify a missing file" 3 stderr "cannot open"
+run verify "$work/first.bin"
+check "verify a full package" 0 stdout '^apply +passed +the zstd payload decodes'
+run verify
+check "verify without a file" 2 stderr 'missing FILE'
+
 # --- progress bar: on a terminal only, for images of 256 KiB or more ---
 cat "$old" "$old" "$old" >"$work/big-old.bin"
 cat "$image" "$image" "$image" >"$work/big-new.bin"

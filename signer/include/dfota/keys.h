@@ -162,6 +162,11 @@ enum dfota_status dfota_public_key_load(const char *uri, struct dfota_public_key
 enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
                                          struct dfota_public_key **key,
                                          struct dfota_error *err);
+/* The public half of a signing key (e.g. to verify what was just signed). */
+enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signing,
+                                           struct dfota_public_key **key,
+                                           struct dfota_error *err);
+
 /* Free a key from dfota_public_key_load() or _parse(); NULL is fine. */
 void dfota_public_key_free(struct dfota_public_key *key);
 

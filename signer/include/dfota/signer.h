@@ -57,7 +57,8 @@ struct dfota_signed_zip_info {
  * canonical form rebuilt from them (BAD_ZIP: a changed central directory,
  * end record or signature header); and the signature over the payload's
  * uncompressed bytes (BAD_SIGNATURE: signature does not match the key, or a
- * changed payload). On success `info` holds the payload; release it with
+ * changed payload). With `key` NULL everything but the signature itself is
+ * checked. On success `info` holds the payload; release it with
  * dfota_signed_zip_info_release(), also after a failure.
  * Memory: the payload, plus the rebuilt zip for the comparison.
  */

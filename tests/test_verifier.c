@@ -1,0 +1,328 @@
+/*
+ * test_verifier.c - dfota_verify(): every check passes on good packages,
+ * zips and signed zips, and each kind of bad input fails at its own check
+ * with its own status. Also dfota_trial_apply().
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test_helpers.h"
+
+#include "dfota/diffgen.h"
+#include "dfota/keys.h"
+#include "dfota/packer.h"
+#include "dfota/signer.h"
+#include "dfota/verifier.h"
+#include "dfota/zip.h"
+
+#define IMAGE_SIZE (64u * 1024u)
+
+struct fixture {
+    uint8_t *old, *new_, *package, *zip, *signed_zip;
+    size_t package_size, zip_size, signed_size;
+    char key_dir[64], public_pem[96], other_pem[96];
+};
+
+static void write_file(const char *path, const char *text, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, size, f), size);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void make_key(const char *pem_path, struct dfota_signing_key **signing)
+{
+    struct dfota_passphrase pass;
+    struct dfota_key_pair pair;
+    struct dfota_error err;
+    char private_path[128];
+
+    assert_int_equal(dfota_passphrase_set(&pass, "Demo-1234", 9, &err), DFOTA_OK);
+    assert_int_equal(dfota_keygen(DFOTA_KEY_RSA, &pass, &pair, &err), DFOTA_OK);
+    write_file(pem_path, pair.public_pem, pair.public_pem_size);
+    if (signing != NULL) {
+        (void)snprintf(private_path, sizeof(private_path), "%s.private", pem_path);
+        write_file(private_path, pair.private_pem, pair.private_pem_size);
+        assert_int_equal(dfota_signing_key_load(private_path, &pass, signing, &err), DFOTA_OK);
+        unlink(private_path);
+    }
+    dfota_key_pair_release(&pair);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct dfota_diff_options diff;
+    struct dfota_delta_options delta;
+    struct dfota_signing_key *key = NULL;
+    struct dfota_error err;
+    uint8_t *patch;
+    size_t patch_size;
+
+    assert_non_null(f);
+    f->old = malloc(IMAGE_SIZE);
+    f->new_ = malloc(IMAGE_SIZE + 100);
+    assert_non_null(f->old);
+    assert_non_null(f->new_);
+    test_fill_image(f->old, IMAGE_SIZE, 7);
+    memcpy(f->new_, f->old, 1000);
+    memset(f->new_ + 1000, 0x5A, 100);                      /* an insertion */
+    memcpy(f->new_ + 1100, f->old + 1000, IMAGE_SIZE - 1000);
+    dfota_diff_options_init(&diff);
+    assert_int_equal(dfota_diff(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, &diff, &patch,
+                                &patch_size, &err),
+                     DFOTA_OK);
+    delta.source_version = "BC25R01A03";
+    delta.target_version = "BC25R01A04";
+    delta.created = 0;
+    assert_int_equal(dfota_pack_delta(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, patch,
+                                      patch_size, &delta, &f->package, &f->package_size, &err),
+                     DFOTA_OK);
+    free(patch);
+    assert_int_equal(dfota_zip_create("P.bin", f->package, f->package_size, 315532800, &f->zip,
+                                      &f->zip_size, &err),
+                     DFOTA_OK);
+    (void)snprintf(f->key_dir, sizeof(f->key_dir), "/tmp/dfota-verifier-XXXXXX");
+    assert_non_null(mkdtemp(f->key_dir));
+    (void)snprintf(f->public_pem, sizeof(f->public_pem), "%s/public.pem", f->key_dir);
+    (void)snprintf(f->other_pem, sizeof(f->other_pem), "%s/other.pem", f->key_dir);
+    make_key(f->public_pem, &key);
+    make_key(f->other_pem, NULL);
+    assert_int_equal(dfota_zip_sign(f->zip, f->zip_size, key, &f->signed_zip, &f->signed_size,
+                                    &err),
+                     DFOTA_OK);
+    dfota_signing_key_free(key);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    unlink(f->public_pem);
+    unlink(f->other_pem);
+    rmdir(f->key_dir);
+    free(f->old);
+    free(f->new_);
+    free(f->package);
+    free(f->zip);
+    free(f->signed_zip);
+    free(f);
+    return 0;
+}
+
+static void options(struct dfota_verify_options *o, const struct fixture *f, int with_images)
+{
+    dfota_verify_options_init(o);
+    if (with_images) {
+        o->old_image = f->old;
+        o->old_size = IMAGE_SIZE;
+        o->new_image = f->new_;
+        o->new_size = IMAGE_SIZE + 100;
+    }
+}
+
+static void assert_all_passed_from(const struct dfota_verify_report *r, enum dfota_check_id from)
+{
+    unsigned i;
+
+    for (i = from; i < DFOTA_CHECK_COUNT; i++)
+        assert_int_equal(r->checks[i].result, DFOTA_CHECK_PASSED);
+}
+
+static void package_with_images_passes_every_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+
+    options(&o, f, 1);
+    assert_int_equal(dfota_verify(f->package, f->package_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.kind, DFOTA_FILE_PACKAGE);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_ZIP].result, DFOTA_CHECK_SKIPPED);
+    assert_all_passed_from(&r, DFOTA_CHECK_CONTAINER);
+    assert_true(r.header_valid);
+    assert_string_equal(r.header.target_version, "BC25R01A04");
+}
+
+static void signed_zip_with_key_passes_every_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+
+    options(&o, f, 1);
+    o.public_key = f->public_pem;
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.kind, DFOTA_FILE_SIGNED_ZIP);
+    assert_string_equal(r.entry_name, "P.bin");
+    assert_all_passed_from(&r, DFOTA_CHECK_SIGNATURE);
+    assert_non_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "RSA2048+SHA256"));
+}
+
+static void without_images_the_apply_is_skipped(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+
+    options(&o, f, 0);
+    assert_int_equal(dfota_verify(f->zip, f->zip_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.kind, DFOTA_FILE_ZIP);
+    assert_int_equal(r.checks[DFOTA_CHECK_ZIP].result, DFOTA_CHECK_PASSED);
+    assert_int_equal(r.checks[DFOTA_CHECK_CONTAINER].result, DFOTA_CHECK_PASSED);
+    assert_int_equal(r.checks[DFOTA_CHECK_SOURCE].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_APPLY].result, DFOTA_CHECK_SKIPPED);
+    /* A signed zip without a key: everything but the signature is checked. */
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_ZIP].result, DFOTA_CHECK_PASSED);
+}
+
+static void expect_failure(const uint8_t *file, size_t size, const struct dfota_verify_options *o,
+                           enum dfota_check_id check, enum dfota_status status)
+{
+    struct dfota_verify_report r;
+    unsigned i;
+
+    assert_int_equal(dfota_verify(file, size, o, &r), status);
+    assert_int_equal(r.first_failure, status);
+    assert_int_equal(r.first_failed_check, check);
+    assert_int_equal(r.checks[check].result, DFOTA_CHECK_FAILED);
+    assert_int_equal(r.checks[check].status, status);
+    assert_true(r.checks[check].detail[0] != '\0');
+    /* Nothing after the failure ran (a signed zip's layout is checked before its signature). */
+    for (i = check + 1; i < DFOTA_CHECK_COUNT; i++)
+        if (!(check == DFOTA_CHECK_SIGNATURE && i == DFOTA_CHECK_ZIP))
+            assert_int_not_equal(r.checks[i].result, DFOTA_CHECK_PASSED);
+}
+
+static void wrong_old_image_fails_the_source_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+
+    options(&o, f, 1);
+    o.old_image = f->new_;
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SOURCE, DFOTA_E_SOURCE_MISMATCH);
+    o.old_image = f->old;
+    o.old_size = IMAGE_SIZE - 1;
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SOURCE, DFOTA_E_SOURCE_MISMATCH);
+}
+
+static void other_new_image_fails_the_new_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    uint8_t *other = malloc(IMAGE_SIZE + 100);
+
+    assert_non_null(other);
+    memcpy(other, f->new_, IMAGE_SIZE + 100);
+    other[5000] ^= 1;
+    options(&o, f, 1);
+    o.new_image = other;
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_NEW, DFOTA_E_TARGET_MISMATCH);
+    /* Without the old image the new one is compared with the stated digests. */
+    o.old_image = NULL;
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_NEW, DFOTA_E_TARGET_MISMATCH);
+    free(other);
+}
+
+static void tampered_files_fail_their_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    uint8_t *copy = malloc(f->signed_size);
+
+    assert_non_null(copy);
+    options(&o, f, 1);
+    memcpy(copy, f->package, f->package_size);
+    copy[f->package_size - 10] ^= 0x40;
+    expect_failure(copy, f->package_size, &o, DFOTA_CHECK_CONTAINER, DFOTA_E_PAYLOAD_DIGEST);
+    expect_failure(f->package, f->package_size - 1, &o, DFOTA_CHECK_CONTAINER,
+                   DFOTA_E_TRUNCATED);
+    expect_failure((const uint8_t *)"neither a package nor a zip", 27, &o,
+                   DFOTA_CHECK_CONTAINER, DFOTA_E_BAD_MAGIC);
+    /* A changed byte in the signed payload: the signature no longer verifies. */
+    o.public_key = f->public_pem;
+    memcpy(copy, f->signed_zip, f->signed_size);
+    copy[60] ^= 0x01;
+    {
+        struct dfota_verify_report r;
+
+        assert_int_not_equal(dfota_verify(copy, f->signed_size, &o, &r), DFOTA_OK);
+        assert_true(r.first_failed_check == DFOTA_CHECK_SIGNATURE ||
+                    r.first_failed_check == DFOTA_CHECK_ZIP);
+    }
+    free(copy);
+}
+
+static void key_and_signature_mismatches_fail_the_signature_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+
+    options(&o, f, 0);
+    o.public_key = f->other_pem;
+    expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE,
+                   DFOTA_E_BAD_SIGNATURE);
+    o.public_key = f->public_pem;
+    expect_failure(f->zip, f->zip_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    o.public_key = "/nonexistent/public.pem";
+    expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_IO);
+}
+
+static void full_package_decodes_without_old_image(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_full_options full;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_error err;
+    uint8_t *package;
+    size_t size;
+
+    dfota_full_options_init(&full);
+    full.target_version = "BC25R01A04";
+    assert_int_equal(dfota_pack_full(f->new_, IMAGE_SIZE + 100, &full, &package, &size, &err),
+                     DFOTA_OK);
+    options(&o, f, 1);
+    assert_int_equal(dfota_verify(package, size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_SOURCE].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_APPLY].result, DFOTA_CHECK_PASSED);
+    assert_int_equal(r.checks[DFOTA_CHECK_NEW].result, DFOTA_CHECK_PASSED);
+    free(package);
+}
+
+static void check_names_are_stable(void **state)
+{
+    (void)state;
+    assert_string_equal(dfota_check_name(DFOTA_CHECK_SIGNATURE), "signature");
+    assert_string_equal(dfota_check_name(DFOTA_CHECK_NEW), "new");
+    assert_string_equal(dfota_check_name(DFOTA_CHECK_COUNT), "unknown");
+    assert_string_equal(dfota_file_kind_name(DFOTA_FILE_SIGNED_ZIP), "signed zip");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(package_with_images_passes_every_check),
+        cmocka_unit_test(signed_zip_with_key_passes_every_check),
+        cmocka_unit_test(without_images_the_apply_is_skipped),
+        cmocka_unit_test(wrong_old_image_fails_the_source_check),
+        cmocka_unit_test(other_new_image_fails_the_new_check),
+        cmocka_unit_test(tampered_files_fail_their_check),
+        cmocka_unit_test(key_and_signature_mismatches_fail_the_signature_check),
+        cmocka_unit_test(full_package_decodes_without_old_image),
+        cmocka_unit_test(check_names_are_stable),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

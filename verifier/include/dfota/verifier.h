@@ -1,0 +1,122 @@
+/*
+ * dfota/verifier.h - check everything that can be checked about a package,
+ * a zip or a signed zip: signature, zip safety, container and digests, and,
+ * given the old image, a trial apply through the device-side applier that
+ * must reproduce the target (and equal the new image when given).
+ *
+ * Host library (OpenSSL through the signer, zstd). Never prints.
+ */
+#ifndef DFOTA_VERIFIER_H
+#define DFOTA_VERIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfota/container.h"
+#include "dfota/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The checks, in the order they run. */
+enum dfota_check_id {
+    DFOTA_CHECK_SIGNATURE = 0, /* signed zip: the signature verifies with the public key */
+    DFOTA_CHECK_ZIP,           /* zip: one safe .bin entry (names, sizes, ratio, CRC) */
+    DFOTA_CHECK_CONTAINER,     /* package header, size, payload MD5 and SHA-256 */
+    DFOTA_CHECK_PAYLOAD,       /* delta: patch header, map and segments agree with the header */
+    DFOTA_CHECK_SOURCE,        /* old image: size, MD5 and SHA-256 as the header states */
+    DFOTA_CHECK_APPLY,         /* trial apply through apply_ref (or full-image decode) */
+    DFOTA_CHECK_TARGET,        /* result: size, MD5 and SHA-256 as the header states */
+    DFOTA_CHECK_NEW,           /* result equals the given new image */
+    DFOTA_CHECK_COUNT
+};
+
+enum dfota_check_result {
+    DFOTA_CHECK_SKIPPED = 0,   /* not applicable, not asked for, or after a failure */
+    DFOTA_CHECK_PASSED,
+    DFOTA_CHECK_FAILED
+};
+
+struct dfota_check {
+    enum dfota_check_result result;
+    enum dfota_status status;  /* the failure's status (DFOTA_OK otherwise) */
+    char detail[DFOTA_ERROR_MESSAGE_MAX]; /* what passed, why skipped, or what failed */
+};
+
+enum dfota_file_kind {
+    DFOTA_FILE_PACKAGE = 0,    /* .bin / fota.pack */
+    DFOTA_FILE_ZIP,            /* X.zip holding X.bin */
+    DFOTA_FILE_SIGNED_ZIP      /* X_signed.zip */
+};
+
+struct dfota_verify_options {
+    const char *public_key;    /* path or OpenSSL store URI of public.pem, or NULL */
+    const uint8_t *old_image;  /* NULL: no source check, no trial apply of a delta */
+    size_t old_size;
+    const uint8_t *new_image;  /* NULL: the result is not compared */
+    size_t new_size;
+    uint32_t erase_size;       /* trial apply flash geometry; 0 = 4096 */
+    uint32_t write_align;      /* 0 = 4 */
+};
+
+struct dfota_verify_report {
+    enum dfota_file_kind kind;
+    struct dfota_check checks[DFOTA_CHECK_COUNT];
+    enum dfota_status first_failure;        /* DFOTA_OK when nothing failed */
+    enum dfota_check_id first_failed_check; /* valid when first_failure != DFOTA_OK */
+    int header_valid;                       /* `header` was read */
+    struct dfota_package_header header;
+    char entry_name[256];                   /* the .bin entry of a zip, "" for a package */
+    uint64_t package_size;                  /* bytes of the package (.bin) itself */
+};
+
+/* How a trial apply runs the device-side applier on the host. */
+struct dfota_trial_options {
+    uint32_t erase_size;       /* simulated flash erase block; 0 = 4096 */
+    uint32_t write_align;      /* simulated flash write unit; 0 = 4 */
+    size_t chunk_size;         /* feed the patch in pieces of this size; 0 = all at once */
+    unsigned progress_steps;   /* 0 or 5..100, as dfota_apply_config */
+    void (*progress)(void *ctx, unsigned percent);
+    void *progress_ctx;
+};
+
+/*
+ * Rebuild the target of the raw patch `patch` from `old` through apply_ref
+ * into a simulated NOR flash (dfota_flashsim), with the exact workspace the
+ * patch states. On success `*image` (malloc'd, free()) holds the target,
+ * whose size and SHA-256 the applier checked. Statuses as apply_ref's.
+ */
+enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, const uint8_t *old,
+                                    size_t old_size, const struct dfota_trial_options *opts,
+                                    uint8_t **image, size_t *image_size,
+                                    struct dfota_error *err);
+
+/* Defaults: no key, no images, erase 4096, alignment 4. */
+void dfota_verify_options_init(struct dfota_verify_options *opts);
+
+/* "signature", "zip", "container", "payload", "source", "apply", "target", "new". */
+const char *dfota_check_name(enum dfota_check_id id);
+
+/* "package", "zip", "signed zip". */
+const char *dfota_file_kind_name(enum dfota_file_kind kind);
+
+/*
+ * Verify the `size` bytes at `file` (a package, a zip or a signed zip,
+ * recognised by their contents). Fills `report` with every check. Runs the
+ * checks in order and skips the rest after the first failure. Returns
+ * DFOTA_OK when nothing failed, else the first failure's status (also in
+ * report->first_failure); a public key given for an unsigned file is a
+ * failure (NOT_SIGNED), a signed file without a key skips the signature
+ * check. Memory: the file stays the caller's; a trial apply allocates the
+ * applier workspace and a simulated flash of the target's size.
+ */
+enum dfota_status dfota_verify(const uint8_t *file, size_t size,
+                               const struct dfota_verify_options *opts,
+                               struct dfota_verify_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_VERIFIER_H */

@@ -1,0 +1,481 @@
+/*
+ * verifier.c - every check that can be made on a package, a zip or a
+ * signed zip, and the trial apply that proves a delta rebuilds its target.
+ */
+#include "dfota/verifier.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfota/apply.h"
+#include "dfota/flashsim.h"
+#include "dfota/keys.h"
+#include "dfota/packer.h"
+#include "dfota/patch.h"
+#include "dfota/signer.h"
+#include "dfota/wire.h"
+#include "dfota/zip.h"
+
+static const char *const check_names[DFOTA_CHECK_COUNT] = {
+    "signature", "zip", "container", "payload", "source", "apply", "target", "new",
+};
+
+const char *dfota_check_name(enum dfota_check_id id)
+{
+    return (unsigned)id < DFOTA_CHECK_COUNT ? check_names[id] : "unknown";
+}
+
+const char *dfota_file_kind_name(enum dfota_file_kind kind)
+{
+    switch (kind) {
+    case DFOTA_FILE_PACKAGE:
+        return "package";
+    case DFOTA_FILE_ZIP:
+        return "zip";
+    case DFOTA_FILE_SIGNED_ZIP:
+        return "signed zip";
+    }
+    return "unknown";
+}
+
+void dfota_verify_options_init(struct dfota_verify_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+}
+
+/* ---- trial apply ---- */
+
+struct trial {
+    const uint8_t *old;
+    size_t old_size;
+    struct dfota_flashsim flash;
+    void (*progress)(void *ctx, unsigned percent);
+    void *progress_ctx;
+};
+
+static void trial_progress(void *ctx, unsigned percent)
+{
+    struct trial *t = ctx;
+
+    t->progress(t->progress_ctx, percent);
+}
+
+static enum dfota_status trial_read(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
+{
+    struct trial *t = ctx;
+
+    if ((uint64_t)offset + len > t->old_size)
+        return DFOTA_E_IO;
+    memcpy(dst, t->old + offset, len);
+    return DFOTA_OK;
+}
+
+static enum dfota_status trial_erase(void *ctx, uint32_t offset, uint32_t len)
+{
+    return dfota_flashsim_erase(&((struct trial *)ctx)->flash, offset, len, NULL);
+}
+
+static enum dfota_status trial_write(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
+{
+    return dfota_flashsim_write(&((struct trial *)ctx)->flash, offset, src, len, NULL);
+}
+
+enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, const uint8_t *old,
+                                    size_t old_size, const struct dfota_trial_options *opts,
+                                    uint8_t **image, size_t *image_size,
+                                    struct dfota_error *err)
+{
+    struct dfota_patch_header hdr;
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_apply *applier;
+    struct trial t;
+    uint32_t erase = opts && opts->erase_size ? opts->erase_size : 4096;
+    uint32_t align = opts && opts->write_align ? opts->write_align : 4;
+    size_t ws_size, flash_size, pos, n, chunk = opts ? opts->chunk_size : 0;
+    void *workspace = NULL;
+    enum dfota_status st;
+
+    *image = NULL;
+    *image_size = 0;
+    st = dfota_patch_header_decode(patch, patch_size, &hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    memset(&t, 0, sizeof(t));
+    t.old = old;
+    t.old_size = old_size;
+    flash_size = ((size_t)hdr.target_size + erase - 1) / erase * erase;
+    st = dfota_flashsim_create(&t.flash, (uint32_t)(flash_size ? flash_size : erase), erase,
+                               align, err);
+    if (st != DFOTA_OK)
+        return st;
+    ws_size = dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
+    workspace = malloc(ws_size ? ws_size : 1);
+    if (workspace == NULL) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);
+        goto out;
+    }
+    memset(&config, 0, sizeof(config));
+    config.erase_size = erase;
+    config.write_align = align;
+    config.source_size = (uint32_t)old_size;
+    config.target_capacity = t.flash.size;
+    config.progress_steps = opts ? opts->progress_steps : 0;
+    memset(&io, 0, sizeof(io));
+    io.ctx = &t;
+    io.read_source = trial_read;
+    io.erase_target = trial_erase;
+    io.write_target = trial_write;
+    if (opts != NULL && opts->progress != NULL) {
+        t.progress = opts->progress;
+        t.progress_ctx = opts->progress_ctx;
+        io.progress = trial_progress;
+    }
+    st = dfota_apply_init(&applier, workspace, ws_size, &config, &io, err);
+    if (st != DFOTA_OK)
+        goto out;
+    for (pos = 0; pos < patch_size && st == DFOTA_OK; pos += n) {
+        n = chunk && chunk < patch_size - pos ? chunk : patch_size - pos;
+        st = dfota_apply_push(applier, patch + pos, n);
+    }
+    if (st == DFOTA_OK)
+        st = dfota_apply_finish(applier);
+    if (st != DFOTA_OK) {
+        if (err != NULL)
+            *err = *dfota_apply_error(applier);
+        goto out;
+    }
+    *image = malloc(hdr.target_size ? hdr.target_size : 1);
+    if (*image == NULL) {
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the target image");
+        goto out;
+    }
+    memcpy(*image, t.flash.mem, hdr.target_size);
+    *image_size = hdr.target_size;
+out:
+    free(workspace);
+    dfota_flashsim_free(&t.flash);
+    return st;
+}
+
+/* ---- verification ---- */
+
+struct run {
+    struct dfota_verify_report *report;
+    int stopped; /* a check failed: the rest are skipped */
+};
+
+static void pass(struct run *r, enum dfota_check_id id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void skip(struct run *r, enum dfota_check_id id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_check(struct run *r, enum dfota_check_id id, enum dfota_check_result result,
+                      enum dfota_status status, const char *fmt, va_list ap)
+{
+    struct dfota_check *c = &r->report->checks[id];
+
+    c->result = result;
+    c->status = status;
+    (void)vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+}
+
+static void pass(struct run *r, enum dfota_check_id id, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    set_check(r, id, DFOTA_CHECK_PASSED, DFOTA_OK, fmt, ap);
+    va_end(ap);
+}
+
+static void skip(struct run *r, enum dfota_check_id id, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    set_check(r, id, DFOTA_CHECK_SKIPPED, DFOTA_OK, fmt, ap);
+    va_end(ap);
+}
+
+static enum dfota_status fail(struct run *r, enum dfota_check_id id,
+                              const struct dfota_error *err)
+{
+    struct dfota_check *c = &r->report->checks[id];
+
+    c->result = DFOTA_CHECK_FAILED;
+    c->status = err->status != DFOTA_OK ? err->status : DFOTA_E_INTERNAL;
+    (void)snprintf(c->detail, sizeof(c->detail), "%s",
+                   err->message[0] ? err->message : dfota_status_str(c->status));
+    if (!r->stopped) {
+        r->report->first_failure = c->status;
+        r->report->first_failed_check = id;
+    }
+    r->stopped = 1;
+    return c->status;
+}
+
+/* Size, MD5 and SHA-256 of `data` against `want`; mismatch gives `status`. */
+static enum dfota_status compare_image(const char *what, const uint8_t *data, size_t size,
+                                       const struct dfota_image_info *want,
+                                       enum dfota_status status, struct dfota_error *err)
+{
+    struct dfota_image_info got;
+    char a[65], b[65];
+    enum dfota_status st = dfota_image_info_compute(data, size, &got, err);
+
+    if (st != DFOTA_OK)
+        return st;
+    if (got.size != want->size)
+        return dfota_error_set(err, status, "%s is %lu bytes, the package states %lu", what,
+                               (unsigned long)got.size, (unsigned long)want->size);
+    if (memcmp(got.md5, want->md5, DFOTA_MD5_SIZE) != 0) {
+        dfota_hex(want->md5, DFOTA_MD5_SIZE, a);
+        dfota_hex(got.md5, DFOTA_MD5_SIZE, b);
+        return dfota_error_set(err, status, "%s MD5 mismatch: the package states %s, got %s",
+                               what, a, b);
+    }
+    if (memcmp(got.sha256, want->sha256, DFOTA_SHA256_SIZE) != 0) {
+        dfota_hex(want->sha256, DFOTA_SHA256_SIZE, a);
+        dfota_hex(got.sha256, DFOTA_SHA256_SIZE, b);
+        return dfota_error_set(err, status,
+                               "%s SHA-256 mismatch: the package states %s, got %s", what, a, b);
+    }
+    return DFOTA_OK;
+}
+
+static int starts_with(const uint8_t *file, size_t size, const char *magic, size_t n)
+{
+    return size >= n && memcmp(file, magic, n) == 0;
+}
+
+/* Signature and zip checks; on success *package points at the .bin inside. */
+static void check_zip(struct run *r, const uint8_t *file, size_t size,
+                      const struct dfota_verify_options *opts, struct dfota_zip_payload *plain,
+                      struct dfota_signed_zip_info *info, const uint8_t **package,
+                      size_t *package_size)
+{
+    struct dfota_verify_report *report = r->report;
+    struct dfota_public_key *key = NULL;
+    struct dfota_signed_zip_info keyed;
+    struct dfota_error err;
+    enum dfota_status st;
+
+    dfota_error_clear(&err);
+    st = dfota_signed_zip_verify(file, size, NULL, info, &err);
+    if (st == DFOTA_E_NOT_SIGNED) {
+        report->kind = DFOTA_FILE_ZIP;
+        dfota_signed_zip_info_release(info);
+        if (opts->public_key != NULL) {
+            dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
+                            "a public key was given but the zip is not signed");
+            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+            return;
+        }
+        skip(r, DFOTA_CHECK_SIGNATURE, "the zip is not signed");
+        if (dfota_zip_open(file, size, plain, &err) != DFOTA_OK) {
+            fail(r, DFOTA_CHECK_ZIP, &err);
+            return;
+        }
+        pass(r, DFOTA_CHECK_ZIP, "one entry '%s', %zu bytes (%zu compressed), CRC-32 ok",
+             plain->name, plain->content_size, plain->compressed_size);
+        (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", plain->name);
+        *package = plain->content;
+        *package_size = plain->content_size;
+        return;
+    }
+    report->kind = DFOTA_FILE_SIGNED_ZIP;
+    if (st != DFOTA_OK) {
+        if (st == DFOTA_E_BAD_SIGNATURE)
+            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+        else
+            fail(r, DFOTA_CHECK_ZIP, &err);
+        return;
+    }
+    (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", info->payload.name);
+    pass(r, DFOTA_CHECK_ZIP,
+         "signed-zip layout: '%s' (%zu bytes) and its %zu-byte signature, every byte canonical",
+         info->payload.name, info->payload.content_size, info->signature_size);
+    if (opts->public_key == NULL) {
+        skip(r, DFOTA_CHECK_SIGNATURE, "no public key given: the signature was not checked");
+    } else if (dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
+        fail(r, DFOTA_CHECK_SIGNATURE, &err);
+        return;
+    } else {
+        st = dfota_signed_zip_verify(file, size, key, &keyed, &err);
+        if (st == DFOTA_OK) {
+            char algorithm[DFOTA_KEY_DESCRIPTION_MAX];
+
+            dfota_key_describe(keyed.algorithm, keyed.key_bits, algorithm);
+            pass(r, DFOTA_CHECK_SIGNATURE, "%s signature of '%s' verifies with '%s'", algorithm,
+                 info->payload.name, opts->public_key);
+        }
+        dfota_signed_zip_info_release(&keyed);
+        dfota_public_key_free(key);
+        if (st != DFOTA_OK) {
+            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+            return;
+        }
+    }
+    *package = info->payload.content;
+    *package_size = info->payload.content_size;
+}
+
+enum dfota_status dfota_verify(const uint8_t *file, size_t size,
+                               const struct dfota_verify_options *opts,
+                               struct dfota_verify_report *report)
+{
+    struct dfota_verify_options defaults;
+    struct dfota_zip_payload plain;
+    struct dfota_signed_zip_info info;
+    struct dfota_trial_options trial;
+    struct dfota_package_header *hdr = &report->header;
+    struct dfota_patch_header patch;
+    struct dfota_error err;
+    struct run r;
+    const uint8_t *package = file, *payload = NULL;
+    size_t package_size = size, image_size = 0, i;
+    uint8_t *image = NULL;
+    enum dfota_status st;
+
+    memset(report, 0, sizeof(*report));
+    memset(&plain, 0, sizeof(plain));
+    memset(&info, 0, sizeof(info));
+    dfota_error_clear(&err);
+    if (opts == NULL) {
+        dfota_verify_options_init(&defaults);
+        opts = &defaults;
+    }
+    r.report = report;
+    r.stopped = 0;
+
+    if (starts_with(file, size, "PK\x03\x04", 4) || starts_with(file, size, "PK\x05\x06", 4)) {
+        check_zip(&r, file, size, opts, &plain, &info, &package, &package_size);
+    } else {
+        report->kind = DFOTA_FILE_PACKAGE;
+        if (opts->public_key != NULL) {
+            dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
+                            "a public key was given but the file is a bare package, not a "
+                            "signed zip");
+            fail(&r, DFOTA_CHECK_SIGNATURE, &err);
+        } else {
+            skip(&r, DFOTA_CHECK_SIGNATURE, "a bare package carries no signature");
+        }
+        if (!r.stopped)
+            skip(&r, DFOTA_CHECK_ZIP, "not a zip");
+    }
+    report->package_size = package_size;
+
+    if (!r.stopped) {
+        if (dfota_package_open(package, package_size, hdr, &payload, &err) != DFOTA_OK) {
+            fail(&r, DFOTA_CHECK_CONTAINER, &err);
+        } else {
+            report->header_valid = 1;
+            pass(&r, DFOTA_CHECK_CONTAINER,
+                 "format %u, %s package %s%s%s, %zu bytes, header CRC-32, size and payload MD5 "
+                 "and SHA-256 ok",
+                 hdr->format_version, dfota_package_type_name(hdr->package_type),
+                 hdr->source_version, hdr->source_version[0] ? " -> " : "", hdr->target_version,
+                 package_size);
+        }
+    }
+    if (!r.stopped && hdr->package_type == DFOTA_PACKAGE_DELTA) {
+        /* dfota_package_open() checked the layout; say what it is. */
+        (void)dfota_patch_header_decode(payload, hdr->payload.size, &patch, NULL);
+        pass(&r, DFOTA_CHECK_PAYLOAD,
+             "patch: %lu segments of %lu bytes, window log %u, %lu relocation entries, "
+             "workspace %lu bytes; agrees with the container",
+             (unsigned long)patch.segment_count, (unsigned long)patch.segment_size,
+             (unsigned)patch.window_log, (unsigned long)patch.map_count,
+             (unsigned long)patch.workspace_size);
+    } else if (!r.stopped) {
+        skip(&r, DFOTA_CHECK_PAYLOAD, "full image: decoded by the apply check");
+    }
+
+    if (!r.stopped && hdr->package_type == DFOTA_PACKAGE_DELTA) {
+        if (opts->old_image == NULL) {
+            skip(&r, DFOTA_CHECK_SOURCE, "no old image given");
+        } else if (compare_image("old image", opts->old_image, opts->old_size, &hdr->source,
+                                 DFOTA_E_SOURCE_MISMATCH, &err) != DFOTA_OK) {
+            fail(&r, DFOTA_CHECK_SOURCE, &err);
+        } else {
+            pass(&r, DFOTA_CHECK_SOURCE, "old image is %s: %zu bytes, MD5 and SHA-256 match",
+                 hdr->source_version, opts->old_size);
+        }
+    } else if (!r.stopped) {
+        skip(&r, DFOTA_CHECK_SOURCE, "a full-image package needs no old image");
+    }
+
+    if (!r.stopped) {
+        memset(&trial, 0, sizeof(trial));
+        trial.erase_size = opts->erase_size;
+        trial.write_align = opts->write_align;
+        st = DFOTA_OK;
+        if (hdr->package_type == DFOTA_PACKAGE_FULL)
+            st = dfota_package_unpack_full(hdr, payload, &image, &image_size, &err);
+        else if (opts->old_image != NULL)
+            st = dfota_trial_apply(payload, hdr->payload.size, opts->old_image, opts->old_size,
+                                   &trial, &image, &image_size, &err);
+        if (st != DFOTA_OK)
+            fail(&r, DFOTA_CHECK_APPLY, &err);
+        else if (image == NULL)
+            skip(&r, DFOTA_CHECK_APPLY, "no old image given: no trial apply");
+        else if (hdr->package_type == DFOTA_PACKAGE_FULL)
+            pass(&r, DFOTA_CHECK_APPLY, "the zstd payload decodes to %zu bytes", image_size);
+        else
+            pass(&r, DFOTA_CHECK_APPLY,
+                 "apply_ref rebuilt %zu bytes into a simulated NOR flash (erase %lu, write "
+                 "unit %lu)",
+                 image_size, (unsigned long)(opts->erase_size ? opts->erase_size : 4096),
+                 (unsigned long)(opts->write_align ? opts->write_align : 4));
+    }
+
+    if (!r.stopped && image != NULL) {
+        if (compare_image("rebuilt image", image, image_size, &hdr->target,
+                          DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK)
+            fail(&r, DFOTA_CHECK_TARGET, &err);
+        else
+            pass(&r, DFOTA_CHECK_TARGET, "rebuilt image is %s: size, MD5 and SHA-256 match",
+                 hdr->target_version);
+    } else if (!r.stopped) {
+        skip(&r, DFOTA_CHECK_TARGET, "nothing rebuilt");
+    }
+
+    if (!r.stopped && opts->new_image != NULL) {
+        if (image != NULL) {
+            for (i = 0; i < image_size && i < opts->new_size && image[i] == opts->new_image[i];
+                 i++)
+                ;
+            if (image_size != opts->new_size || i != image_size) {
+                dfota_error_set(&err, DFOTA_E_TARGET_MISMATCH,
+                                "the rebuilt image (%zu bytes) differs from the new image "
+                                "(%zu bytes) at byte %zu",
+                                image_size, opts->new_size, i);
+                fail(&r, DFOTA_CHECK_NEW, &err);
+            } else {
+                pass(&r, DFOTA_CHECK_NEW, "the rebuilt image equals the new image, byte for byte");
+            }
+        } else if (compare_image("new image", opts->new_image, opts->new_size, &hdr->target,
+                                 DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK) {
+            fail(&r, DFOTA_CHECK_NEW, &err);
+        } else {
+            pass(&r, DFOTA_CHECK_NEW, "the new image has the stated size, MD5 and SHA-256");
+        }
+    } else if (!r.stopped) {
+        skip(&r, DFOTA_CHECK_NEW, "no new image given");
+    }
+
+    /* Everything after the first failure was not run. */
+    for (i = 0; i < DFOTA_CHECK_COUNT; i++)
+        if (r.stopped && report->checks[i].result == DFOTA_CHECK_SKIPPED &&
+            report->checks[i].detail[0] == '\0')
+            (void)snprintf(report->checks[i].detail, sizeof(report->checks[i].detail),
+                           "not run after the %s check failed",
+                           dfota_check_name(report->first_failed_check));
+    free(image);
+    dfota_zip_payload_release(&plain);
+    dfota_signed_zip_info_release(&info);
+    return report->first_failure;
+}
