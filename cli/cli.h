@@ -145,6 +145,13 @@ int cli_write_file(const char *command, const char *path, const uint8_t *data, s
  */
 bool cli_source_date_epoch(const char *command, uint64_t *seconds);
 
+/*
+ * Time of a zip entry, as `dfota zip` and `dfota release` write it:
+ * SOURCE_DATE_EPOCH when set (1980-01-01 at the earliest, refused after
+ * 2099), else 1980-01-01T00:00:00Z. False, with a message, when invalid.
+ */
+bool cli_zip_entry_time(const char *command, uint64_t *mtime);
+
 /* Parse an unsigned decimal option value in [min, max]. */
 bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
                     unsigned long *value);

@@ -278,27 +278,6 @@ static int parse_args(int argc, char **argv, struct release_args *a)
     return CLI_EXIT_OK;
 }
 
-/* Zip entry time, as `dfota zip`: SOURCE_DATE_EPOCH when set, else 1980-01-01T00:00:00Z. */
-static bool zip_entry_time(uint64_t *mtime)
-{
-    const char *text = getenv("SOURCE_DATE_EPOCH");
-
-    *mtime = DFOTA_ZIP_DEFAULT_MTIME;
-    if (text == NULL || text[0] == '\0')
-        return true;
-    if (!cli_source_date_epoch(COMMAND, mtime))
-        return false;
-    if (*mtime > DFOTA_ZIP_MTIME_MAX) {
-        cli_fail(CLI_EXIT_USAGE, COMMAND,
-                 "SOURCE_DATE_EPOCH=%s is after 2099-12-31T23:59:59Z, which a zip cannot hold",
-                 text);
-        return false;
-    }
-    if (*mtime < DFOTA_ZIP_DEFAULT_MTIME)
-        *mtime = DFOTA_ZIP_DEFAULT_MTIME;
-    return true;
-}
-
 /* ---- the release job -------------------------------------------------- */
 
 enum release_file { FILE_PACKAGE, FILE_ZIP, FILE_SIGNED, FILE_REPORT, FILE_COUNT };
@@ -1018,7 +997,8 @@ int cmd_release(int argc, char **argv)
         free(job);
         return rc < 0 ? CLI_EXIT_OK : rc;
     }
-    if (!cli_source_date_epoch(COMMAND, &job->created) || !zip_entry_time(&job->zip_mtime)) {
+    if (!cli_source_date_epoch(COMMAND, &job->created) ||
+        !cli_zip_entry_time(COMMAND, &job->zip_mtime)) {
         free(job);
         return CLI_EXIT_USAGE;
     }

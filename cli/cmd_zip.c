@@ -60,27 +60,6 @@ static int parse_args(int argc, char **argv, struct zip_args *a)
     return CLI_EXIT_OK;
 }
 
-/* Entry time: SOURCE_DATE_EPOCH when set, else 1980-01-01T00:00:00Z. */
-static bool entry_time(uint64_t *mtime)
-{
-    const char *text = getenv("SOURCE_DATE_EPOCH");
-
-    *mtime = DFOTA_ZIP_DEFAULT_MTIME;
-    if (text == NULL || text[0] == '\0')
-        return true;
-    if (!cli_source_date_epoch("zip", mtime))
-        return false;
-    if (*mtime > DFOTA_ZIP_MTIME_MAX) {
-        cli_fail(CLI_EXIT_USAGE, "zip",
-                 "SOURCE_DATE_EPOCH=%s is after 2099-12-31T23:59:59Z, which a zip cannot hold",
-                 text);
-        return false;
-    }
-    if (*mtime < DFOTA_ZIP_DEFAULT_MTIME)
-        *mtime = DFOTA_ZIP_DEFAULT_MTIME; /* zip dates start in 1980 */
-    return true;
-}
-
 /* X.bin -> X.zip next to it; other names get ".zip" appended. */
 static char *default_output(const char *input)
 {
@@ -115,7 +94,7 @@ int cmd_zip(int argc, char **argv)
     name = strrchr(a.input, '/') ? strrchr(a.input, '/') + 1 : a.input;
     if (dfota_zip_payload_name_check(name, &err) != DFOTA_OK)
         return cli_usage_error("zip", "%s", err.message);
-    if (!entry_time(&mtime))
+    if (!cli_zip_entry_time("zip", &mtime))
         return CLI_EXIT_USAGE;
     if (a.output == NULL) {
         output = default_output(a.input);

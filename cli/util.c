@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dfota/zip.h"
 
 static void vmessage(const char *command, const char *fmt, va_list ap)
 {
@@ -366,4 +367,24 @@ void cli_progress_done(struct cli_progress_bar *bar)
 {
     if (bar->enabled && bar->last_percent >= 0)
         fprintf(stderr, "\r%*s\r", 40 + (int)strlen(bar->label), "");
+}
+
+bool cli_zip_entry_time(const char *command, uint64_t *mtime)
+{
+    const char *text = getenv("SOURCE_DATE_EPOCH");
+
+    *mtime = DFOTA_ZIP_DEFAULT_MTIME;
+    if (text == NULL || text[0] == '\0')
+        return true;
+    if (!cli_source_date_epoch(command, mtime))
+        return false;
+    if (*mtime > DFOTA_ZIP_MTIME_MAX) {
+        cli_fail(CLI_EXIT_USAGE, command,
+                 "SOURCE_DATE_EPOCH=%s is after 2099-12-31T23:59:59Z, which a zip cannot hold",
+                 text);
+        return false;
+    }
+    if (*mtime < DFOTA_ZIP_DEFAULT_MTIME)
+        *mtime = DFOTA_ZIP_DEFAULT_MTIME; /* zip dates start in 1980 */
+    return true;
 }
