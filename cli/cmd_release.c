@@ -599,8 +599,6 @@ static int verify_output(struct release_job *job, size_t index)
     struct release_output *o = &job->out[index];
     struct dfota_verify_report *report = &job->reports[index];
     struct dfota_verify_options opts;
-    struct dfota_signed_zip_info info;
-    struct dfota_check *signature;
     struct dfota_sha256 sha;
     struct dfota_error err;
     uint8_t *data = NULL;
@@ -618,8 +616,11 @@ static int verify_output(struct release_job *job, size_t index)
     opts.old_size = job->old_size;
     opts.new_image = job->new_;
     opts.new_size = job->new_size;
-    if (index == FILE_SIGNED)
-        opts.public_key = job->args.pubkey; /* NULL: checked below with the derived key */
+    if (index == FILE_SIGNED) {
+        opts.public_key = job->args.pubkey;
+        opts.key = job->public_key; /* when no --pubkey: the public half of --key */
+        opts.key_name = "the public half of the signing key";
+    }
     st = dfota_verify(data, size, &opts, report);
     if (st != DFOTA_OK) {
         rc = verify_failure(job, o, report);
@@ -627,25 +628,6 @@ static int verify_output(struct release_job *job, size_t index)
         dfota_error_set(&err, DFOTA_E_IO, "read back %zu bytes that differ from the %zu written",
                         size, o->size);
         rc = job_report(job, o->path, &err);
-    } else if (index == FILE_SIGNED && job->args.pubkey == NULL) {
-        signature = &report->checks[DFOTA_CHECK_SIGNATURE];
-        memset(&info, 0, sizeof(info));
-        st = dfota_signed_zip_verify(data, size, job->public_key, &info, &err);
-        dfota_signed_zip_info_release(&info);
-        if (st != DFOTA_OK) {
-            signature->result = DFOTA_CHECK_FAILED;
-            signature->status = st;
-            snprintf(signature->detail, sizeof(signature->detail), "%s", err.message);
-            report->first_failure = st;
-            report->first_failed_check = DFOTA_CHECK_SIGNATURE;
-            rc = verify_failure(job, o, report);
-        } else {
-            signature->result = DFOTA_CHECK_PASSED;
-            signature->status = DFOTA_OK;
-            snprintf(signature->detail, sizeof(signature->detail),
-                     "%s signature verifies with the public half of the signing key",
-                     job->scheme);
-        }
     }
     free(data);
     return rc;

@@ -127,6 +127,9 @@ static void options(struct dfota_verify_options *o, const struct fixture *f, int
     }
 }
 
+static void expect_failure(const uint8_t *file, size_t size, const struct dfota_verify_options *o,
+                           enum dfota_check_id check, enum dfota_status status);
+
 static void assert_all_passed_from(const struct dfota_verify_report *r, enum dfota_check_id from)
 {
     unsigned i;
@@ -164,6 +167,30 @@ static void signed_zip_with_key_passes_every_check(void **state)
     assert_string_equal(r.entry_name, "P.bin");
     assert_all_passed_from(&r, DFOTA_CHECK_SIGNATURE);
     assert_non_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "RSA2048+SHA256"));
+}
+
+static void a_loaded_key_object_works_like_a_path(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_public_key *good, *other;
+    struct dfota_error err;
+
+    assert_int_equal(dfota_public_key_load(f->public_pem, &good, &err), DFOTA_OK);
+    assert_int_equal(dfota_public_key_load(f->other_pem, &other, &err), DFOTA_OK);
+    options(&o, f, 0);
+    o.key = good;
+    o.key_name = "the release key";
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_PASSED);
+    assert_non_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "the release key"));
+    o.key = other;
+    expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE,
+                   DFOTA_E_BAD_SIGNATURE);
+    expect_failure(f->zip, f->zip_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    dfota_public_key_free(good);
+    dfota_public_key_free(other);
 }
 
 static void without_images_the_apply_is_skipped(void **state)
@@ -315,6 +342,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(package_with_images_passes_every_check),
         cmocka_unit_test(signed_zip_with_key_passes_every_check),
+        cmocka_unit_test(a_loaded_key_object_works_like_a_path),
         cmocka_unit_test(without_images_the_apply_is_skipped),
         cmocka_unit_test(wrong_old_image_fails_the_source_check),
         cmocka_unit_test(other_new_image_fails_the_new_check),

@@ -268,7 +268,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     if (st == DFOTA_E_NOT_SIGNED) {
         report->kind = DFOTA_FILE_ZIP;
         dfota_signed_zip_info_release(info);
-        if (opts->public_key != NULL) {
+        if (opts->public_key != NULL || opts->key != NULL) {
             dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
                             "a public key was given but the zip is not signed");
             fail(r, DFOTA_CHECK_SIGNATURE, &err);
@@ -298,19 +298,24 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     pass(r, DFOTA_CHECK_ZIP,
          "signed-zip layout: '%s' (%zu bytes) and its %zu-byte signature, every byte canonical",
          info->payload.name, info->payload.content_size, info->signature_size);
-    if (opts->public_key == NULL) {
+    if (opts->public_key == NULL && opts->key == NULL) {
         skip(r, DFOTA_CHECK_SIGNATURE, "no public key given: the signature was not checked");
-    } else if (dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
+    } else if (opts->public_key != NULL &&
+               dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
         fail(r, DFOTA_CHECK_SIGNATURE, &err);
         return;
     } else {
-        st = dfota_signed_zip_verify(file, size, key, &keyed, &err);
+        st = dfota_signed_zip_verify(file, size, key != NULL ? key : opts->key, &keyed, &err);
         if (st == DFOTA_OK) {
             char algorithm[DFOTA_KEY_DESCRIPTION_MAX];
 
             dfota_key_describe(keyed.algorithm, keyed.key_bits, algorithm);
-            pass(r, DFOTA_CHECK_SIGNATURE, "%s signature of '%s' verifies with '%s'", algorithm,
-                 info->payload.name, opts->public_key);
+            if (opts->public_key != NULL)
+                pass(r, DFOTA_CHECK_SIGNATURE, "%s signature of '%s' verifies with '%s'",
+                     algorithm, info->payload.name, opts->public_key);
+            else
+                pass(r, DFOTA_CHECK_SIGNATURE, "%s signature verifies with %s", algorithm,
+                     opts->key_name != NULL ? opts->key_name : "the given key");
         }
         dfota_signed_zip_info_release(&keyed);
         dfota_public_key_free(key);
@@ -355,7 +360,7 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
         check_zip(&r, file, size, opts, &plain, &info, &package, &package_size);
     } else {
         report->kind = DFOTA_FILE_PACKAGE;
-        if (opts->public_key != NULL) {
+        if (opts->public_key != NULL || opts->key != NULL) {
             dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
                             "a public key was given but the file is a bare package, not a "
                             "signed zip");

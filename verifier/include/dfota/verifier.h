@@ -50,8 +50,13 @@ enum dfota_file_kind {
     DFOTA_FILE_SIGNED_ZIP      /* X_signed.zip */
 };
 
+struct dfota_public_key;
+
 struct dfota_verify_options {
     const char *public_key;    /* path or OpenSSL store URI of public.pem, or NULL */
+    const struct dfota_public_key *key; /* a loaded key (dfota/keys.h), used when public_key
+                                         * is NULL; `key_name` names it in the report */
+    const char *key_name;
     const uint8_t *old_image;  /* NULL: no source check, no trial apply of a delta */
     size_t old_size;
     const uint8_t *new_image;  /* NULL: the result is not compared */
