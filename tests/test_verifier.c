@@ -13,6 +13,7 @@
 #include "dfota/diffgen.h"
 #include "dfota/keys.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
 #include "dfota/signer.h"
 #include "dfota/verifier.h"
 #include "dfota/zip.h"
@@ -328,6 +329,33 @@ static void full_package_decodes_without_old_image(void **state)
     free(package);
 }
 
+static void trial_apply_refuses_a_huge_target_before_allocating(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_package_header pkg;
+    struct dfota_patch_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *patch, *image = (uint8_t *)f;
+    size_t image_size = 1;
+
+    assert_int_equal(dfota_package_open(f->package, f->package_size, &pkg, &payload, &err),
+                     DFOTA_OK);
+    patch = malloc(pkg.payload.size);
+    assert_non_null(patch);
+    memcpy(patch, payload, pkg.payload.size);
+    assert_int_equal(dfota_patch_header_decode(patch, pkg.payload.size, &hdr, &err), DFOTA_OK);
+    hdr.target_size = 0xF0000000u;
+    hdr.segment_count = dfota_patch_segment_count(hdr.target_size, hdr.segment_size);
+    dfota_patch_header_encode(&hdr, patch);
+    assert_int_equal(dfota_trial_apply(patch, pkg.payload.size, f->old, IMAGE_SIZE, NULL, &image,
+                                       &image_size, &err),
+                     DFOTA_E_TOO_LARGE);
+    assert_null(image);
+    assert_int_equal(image_size, 0);
+    free(patch);
+}
+
 static void check_names_are_stable(void **state)
 {
     (void)state;
@@ -349,6 +377,7 @@ int main(void)
         cmocka_unit_test(tampered_files_fail_their_check),
         cmocka_unit_test(key_and_signature_mismatches_fail_the_signature_check),
         cmocka_unit_test(full_package_decodes_without_old_image),
+        cmocka_unit_test(trial_apply_refuses_a_huge_target_before_allocating),
         cmocka_unit_test(check_names_are_stable),
     };
 

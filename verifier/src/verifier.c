@@ -103,6 +103,11 @@ enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, con
     st = dfota_patch_header_decode(patch, patch_size, &hdr, err);
     if (st != DFOTA_OK)
         return st;
+    /* The simulated flash holds the whole target: bound it before allocating. */
+    if (hdr.target_size > DFOTA_HOST_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                               "the patch builds a %lu-byte target, over the %u-byte limit",
+                               (unsigned long)hdr.target_size, DFOTA_HOST_SIZE_MAX);
     memset(&t, 0, sizeof(t));
     t.old = old;
     t.old_size = old_size;
