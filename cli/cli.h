@@ -113,6 +113,15 @@ int cli_usage_error(const char *command, const char *fmt, ...)
  */
 int cli_report(const char *command, const char *subject, const struct dfota_error *err);
 
+/*
+ * The getopt cases every command shares: 'h' prints the command's help and
+ * returns CLI_HELP_SHOWN (the command then exits with CLI_EXIT_OK); ':' (an
+ * option without its value) and anything else (an unknown option, named by
+ * `option`) are usage errors, returning CLI_EXIT_USAGE.
+ */
+#define CLI_HELP_SHOWN (-1)
+int cli_option_error(const char *command, int c, const char *option);
+
 /* Exit code for a library status. */
 int cli_exit_code(enum dfota_status status);
 

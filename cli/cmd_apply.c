@@ -125,13 +125,8 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         case 'q':
             a->quiet = true;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("apply"), stdout);
-            return -1;
-        case ':':
-            return cli_usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("apply", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("apply", c, argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
@@ -191,7 +186,7 @@ int cmd_apply(int argc, char **argv)
 
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     dfota_error_clear(&err);
     if (a.urc) {
         printf("+QIND: \"FOTA\",\"START\"\n");

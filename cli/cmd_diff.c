@@ -125,12 +125,10 @@ int cmd_diff(int argc, char **argv)
             verbose = true;
             break;
         case 'h':
-            cli_print_command_help(cli_find_command("diff"), stdout);
-            return CLI_EXIT_OK;
         case ':':
-            return cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
         case '?':
-            return cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+            rc = cli_option_error("diff", c, argv[optind - 1]);
+            return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
         default:
             rc = cli_parse_diff_option("diff", c, optarg, &opts);
             if (rc != CLI_EXIT_OK)

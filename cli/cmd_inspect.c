@@ -198,7 +198,7 @@ int cmd_inspect(int argc, char **argv)
     size_t size = 0, image_size = 0;
     const char *file;
     bool json = false, decoded = false, have_patch = false;
-    int c;
+    int c, rc;
 
     dfota_error_clear(&err);
     optind = 0;
@@ -208,11 +208,9 @@ int cmd_inspect(int argc, char **argv)
         case 'j':
             json = true;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("inspect"), stdout);
-            return CLI_EXIT_OK;
         default:
-            return cli_usage_error("inspect", "unknown option '%s'", argv[optind - 1]);
+            rc = cli_option_error("inspect", c, argv[optind - 1]);
+            return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
         }
     }
     if (optind >= argc)

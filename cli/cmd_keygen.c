@@ -57,13 +57,8 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
         case 'q':
             a->quiet = true;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("keygen"), stdout);
-            return -1;
-        case ':':
-            return cli_usage_error("keygen", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("keygen", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("keygen", c, argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -201,7 +196,7 @@ int cmd_keygen(int argc, char **argv)
 
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     memset(files, 0, sizeof(files));
     mask = umask(0);
     umask(mask);

@@ -108,12 +108,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
             a->verbose = true;
             break;
         case 'h':
-            cli_print_command_help(cli_find_command("pack"), stdout);
-            return -1;
         case ':':
-            return cli_usage_error("pack", "option '%s' needs a value", argv[optind - 1]);
         case '?':
-            return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("pack", c, argv[optind - 1]);
         case CLI_OPT_LEVEL:
             if (!cli_parse_uint(optarg, 1, 22, &a->level))
                 return cli_usage_error("pack", "--level '%s' is not a number in 1..22", optarg);
@@ -232,7 +229,7 @@ int cmd_pack(int argc, char **argv)
 
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     if (dfota_version_check(a.to, "target version", &err) != DFOTA_OK)
         return cli_usage_error("pack", "--to-version: %s", err.message);
     if (a.from != NULL && dfota_version_check(a.from, "source version", &err) != DFOTA_OK)

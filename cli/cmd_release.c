@@ -240,12 +240,9 @@ static int parse_args(int argc, char **argv, struct release_args *a)
             a->quiet = true;
             break;
         case 'h':
-            cli_print_command_help(cli_find_command(COMMAND), stdout);
-            return -1;
         case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         case '?':
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error(COMMAND, c, argv[optind - 1]);
         default:
             rc = cli_parse_diff_option(COMMAND, c, optarg, &a->diff);
             if (rc != CLI_EXIT_OK)
@@ -977,7 +974,7 @@ int cmd_release(int argc, char **argv)
     rc = parse_args(argc, argv, &job->args);
     if (rc != CLI_EXIT_OK) {
         free(job);
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     }
     if (!cli_source_date_epoch(COMMAND, &job->created) ||
         !cli_zip_entry_time(COMMAND, &job->zip_mtime)) {

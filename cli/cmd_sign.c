@@ -52,13 +52,8 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
         case 'q':
             a->quiet = true;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("sign"), stdout);
-            return -1;
-        case ':':
-            return cli_usage_error("sign", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("sign", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("sign", c, argv[optind - 1]);
         }
     }
     if (optind == argc)
@@ -109,7 +104,7 @@ int cmd_sign(int argc, char **argv)
 
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     if (a.output == NULL) {
         output = default_output(a.input);
         if (output == NULL)

@@ -149,13 +149,9 @@ int cmd_verify(int argc, char **argv)
                                                  "1..256", optarg);
             opts.write_align = (uint32_t)value;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("verify"), stdout);
-            return CLI_EXIT_OK;
-        case ':':
-            return cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]);
+            rc = cli_option_error("verify", c, argv[optind - 1]);
+            return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
         }
     }
     if (argc - optind != 1)

@@ -41,13 +41,8 @@ static int parse_args(int argc, char **argv, struct zip_args *a)
         case 'q':
             a->quiet = true;
             break;
-        case 'h':
-            cli_print_command_help(cli_find_command("zip"), stdout);
-            return -1;
-        case ':':
-            return cli_usage_error("zip", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("zip", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("zip", c, argv[optind - 1]);
         }
     }
     if (optind == argc)
@@ -90,7 +85,7 @@ int cmd_zip(int argc, char **argv)
 
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
-        return rc < 0 ? CLI_EXIT_OK : rc;
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     name = strrchr(a.input, '/') ? strrchr(a.input, '/') + 1 : a.input;
     if (dfota_zip_payload_name_check(name, &err) != DFOTA_OK)
         return cli_usage_error("zip", "%s", err.message);

@@ -388,3 +388,14 @@ bool cli_zip_entry_time(const char *command, uint64_t *mtime)
         *mtime = DFOTA_ZIP_DEFAULT_MTIME; /* zip dates start in 1980 */
     return true;
 }
+
+int cli_option_error(const char *command, int c, const char *option)
+{
+    if (c == 'h') {
+        cli_print_command_help(cli_find_command(command), stdout);
+        return CLI_HELP_SHOWN;
+    }
+    if (c == ':')
+        return cli_usage_error(command, "option '%s' needs a value", option);
+    return cli_usage_error(command, "unknown option '%s'", option);
+}
