@@ -161,6 +161,17 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds);
  */
 bool cli_zip_entry_time(const char *command, uint64_t *mtime);
 
+/* write(2) all of `size` bytes, retrying on EINTR; false with errno set on failure. */
+bool cli_write_all(int fd, const void *data, size_t size);
+
+/*
+ * `path` with a trailing `old_suffix` (any case) replaced by `new_suffix`, or
+ * with `new_suffix` appended when it does not end in `old_suffix`:
+ * ("X.bin", ".bin", ".zip") gives "X.zip". malloc'd (free()); NULL when out
+ * of memory.
+ */
+char *cli_replace_suffix(const char *path, const char *old_suffix, const char *new_suffix);
+
 /* Parse an unsigned decimal option value in [min, max]. */
 bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
                     unsigned long *value);

@@ -83,22 +83,6 @@ struct key_file {
     bool tmp_exists, installed;
 };
 
-static bool write_all(int fd, const char *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        data += n;
-        size -= (size_t)n;
-    }
-    return true;
-}
-
 static int write_temporary(const char *dir, struct key_file *f)
 {
     int fd, saved;
@@ -113,7 +97,7 @@ static int write_temporary(const char *dir, struct key_file *f)
         return cli_fail(CLI_EXIT_IO, "keygen", "cannot create a file in '%s': %s", dir,
                         strerror(errno));
     f->tmp_exists = true;
-    if (fchmod(fd, f->mode) != 0 || !write_all(fd, f->pem, f->pem_size) || fsync(fd) != 0) {
+    if (fchmod(fd, f->mode) != 0 || !cli_write_all(fd, f->pem, f->pem_size) || fsync(fd) != 0) {
         saved = errno;
         close(fd);
         return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,

@@ -515,22 +515,6 @@ static int build(struct release_job *job)
     return CLI_EXIT_OK;
 }
 
-static bool write_all(int fd, const uint8_t *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        data += n;
-        size -= (size_t)n;
-    }
-    return true;
-}
-
 static void sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -551,7 +535,7 @@ static int write_temp(struct release_job *job, struct release_output *o)
     if (fd < 0)
         return job_system_error(job, o->path, "cannot write", errno);
     o->temp_exists = true;
-    if (!write_all(fd, o->data, o->size) || fsync(fd) != 0) {
+    if (!cli_write_all(fd, o->data, o->size) || fsync(fd) != 0) {
         saved = errno;
         close(fd);
         return job_system_error(job, o->path, "cannot write", saved);

@@ -71,21 +71,6 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
     return CLI_EXIT_OK;
 }
 
-/* X.zip -> X_signed.zip next to it; other names get "_signed.zip" appended. */
-static char *default_output(const char *input)
-{
-    size_t n = strlen(input);
-    char *out = malloc(n + 12);
-
-    if (out == NULL)
-        return NULL;
-    memcpy(out, input, n + 1);
-    if (n > 4 && strcasecmp(out + n - 4, ".zip") == 0)
-        out[n - 4] = '\0';
-    strcat(out, "_signed.zip");
-    return out;
-}
-
 int cmd_sign(int argc, char **argv)
 {
     struct sign_args a;
@@ -106,7 +91,7 @@ int cmd_sign(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     if (a.output == NULL) {
-        output = default_output(a.input);
+        output = cli_replace_suffix(a.input, ".zip", "_signed.zip");
         if (output == NULL)
             return cli_fail(CLI_EXIT_IO, "sign", "out of memory");
     }

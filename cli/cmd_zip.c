@@ -55,21 +55,6 @@ static int parse_args(int argc, char **argv, struct zip_args *a)
     return CLI_EXIT_OK;
 }
 
-/* X.bin -> X.zip next to it; other names get ".zip" appended. */
-static char *default_output(const char *input)
-{
-    size_t n = strlen(input);
-    char *out = malloc(n + 5);
-
-    if (out == NULL)
-        return NULL;
-    memcpy(out, input, n + 1);
-    if (n > 4 && strcasecmp(out + n - 4, ".bin") == 0)
-        out[n - 4] = '\0';
-    strcat(out, ".zip");
-    return out;
-}
-
 int cmd_zip(int argc, char **argv)
 {
     struct zip_args a;
@@ -92,7 +77,7 @@ int cmd_zip(int argc, char **argv)
     if (!cli_zip_entry_time("zip", &mtime))
         return CLI_EXIT_USAGE;
     if (a.output == NULL) {
-        output = default_output(a.input);
+        output = cli_replace_suffix(a.input, ".bin", ".zip");
         if (output == NULL)
             return cli_fail(CLI_EXIT_IO, "zip", "out of memory");
     }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,17 +146,19 @@ enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, 
     return DFOTA_OK;
 }
 
-static bool write_all(int fd, const uint8_t *data, size_t size)
+bool cli_write_all(int fd, const void *data, size_t size)
 {
+    const uint8_t *p = data;
+
     while (size > 0) {
-        ssize_t n = write(fd, data, size);
+        ssize_t n = write(fd, p, size);
 
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             return false;
         }
-        data += n;
+        p += n;
         size -= (size_t)n;
     }
     return true;
@@ -200,7 +203,7 @@ int cli_write_file(const char *command, const char *path, const uint8_t *data, s
         if (isatty(STDOUT_FILENO))
             return cli_fail(CLI_EXIT_USAGE, command,
                             "refusing to write binary data to a terminal; use -o FILE");
-        if (!write_all(STDOUT_FILENO, data, size))
+        if (!cli_write_all(STDOUT_FILENO, data, size))
             return cli_fail(CLI_EXIT_IO, command, "cannot write to standard output: %s",
                             strerror(errno));
         return CLI_EXIT_OK;
@@ -219,7 +222,7 @@ int cli_write_file(const char *command, const char *path, const uint8_t *data, s
                         strerror(errno));
     mask = umask(0);
     umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !write_all(fd, data, size) || fsync(fd) != 0) {
+    if (fchmod(fd, 0666 & ~mask) != 0 || !cli_write_all(fd, data, size) || fsync(fd) != 0) {
         saved = errno;
         close(fd);
         unlink(tmp);
@@ -398,4 +401,18 @@ int cli_option_error(const char *command, int c, const char *option)
     if (c == ':')
         return cli_usage_error(command, "option '%s' needs a value", option);
     return cli_usage_error(command, "unknown option '%s'", option);
+}
+
+char *cli_replace_suffix(const char *path, const char *old_suffix, const char *new_suffix)
+{
+    size_t n = strlen(path), old_len = strlen(old_suffix), new_len = strlen(new_suffix);
+    char *out = malloc(n + new_len + 1);
+
+    if (out == NULL)
+        return NULL;
+    memcpy(out, path, n + 1);
+    if (n > old_len && strcasecmp(out + n - old_len, old_suffix) == 0)
+        out[n - old_len] = '\0';
+    strcat(out, new_suffix);
+    return out;
 }
