@@ -866,6 +866,14 @@ static void bad_headers_are_refused_before_any_write(void **state)
     patch[8] = 0;
     refresh_header_crc(patch);
     expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_VERSION, 1, "version");
+    /* Version 2 is the in-place format: its flags must say so; version 1 has none. */
+    patch[8] = DFOTA_PATCH_FORMAT_VERSION;
+    refresh_header_crc(patch);
+    expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
+    patch[8] = DFOTA_PATCH_FORMAT_VERSION_TWO_BANK;
+    patch[11] = DFOTA_PATCH_FLAG_IN_PLACE;
+    refresh_header_crc(patch);
+    expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
     free(patch);
 
     tp.frame_window_log = tp.header.window_log; /* whatever the header says below */
@@ -874,8 +882,13 @@ static void bad_headers_are_refused_before_any_write(void **state)
     tp.header.predict = 0x80;
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "prediction flags");
     tp.header.predict = DFOTA_PREDICT_ALL;
-    tp.header.flags = 1;
+    tp.header.flags = 0x04; /* unknown */
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
+    tp.header.flags = DFOTA_PATCH_FLAG_DESCENDING; /* only meaningful in place */
+    expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
+    /* A valid in-place header, offered to a two-bank layout. */
+    tp.header.flags = DFOTA_PATCH_FLAG_IN_PLACE;
+    expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "in-place layout");
     tp.header.flags = 0;
     tp.header.window_log = DFOTA_PATCH_WINDOW_LOG_MIN - 1;
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "window log");
@@ -1126,14 +1139,14 @@ static void flash_failures_are_passed_on(void **state)
         params.fail_read_at = (p.source_size + 255) / 256 + 3;
         expect_status(&p, p.patch, p.patch_size, &params, statuses[k], 0, "source read");
     }
-    /* The write of the final, padded unit (inside finish) failing. */
+    /* The write of the final, padded unit (at the end of the last segment) failing. */
     test_apply_params_init(&params);
     params.fail_status = DFOTA_E_FLASH;
     assert_true(p.target_size % 256 != 0);
     params.fail_write_at = (p.target_size + 255) / 256;
     test_apply(p.source, p.source_size, p.patch, p.patch_size, &params, &res);
     assert_int_equal(res.status, DFOTA_E_FLASH);
-    assert_int_equal(res.finish_status, DFOTA_E_FLASH);
+    assert_true(res.failed_in_push);
     assert_non_null(strstr(res.error.message, "write"));
     test_apply_result_release(&res);
     release_pair(&p);

@@ -29,6 +29,7 @@ enum stage {
     STAGE_MAP,            /* gathering the relocation map */
     STAGE_SEGMENT_HEADER, /* gathering a segment header */
     STAGE_FRAME,          /* inside a segment's zstd frame */
+    STAGE_SKIP,           /* resuming: passing over a frame that is already applied */
     STAGE_DONE,           /* every segment decoded */
     STAGE_FINISHED,       /* finish() succeeded */
     STAGE_FAILED
@@ -52,13 +53,26 @@ struct dfota_apply {
     size_t map_len;
     struct dfota_predict predict;
 
+    /* Resume and progress records. */
+    int resuming;
+    uint8_t resume_phase, resume_flags;
+    uint32_t resume_step, resume_count, resume_offset; /* from the record resumed from */
+    uint8_t patch_id[DFOTA_SHA256_DIGEST_SIZE]; /* SHA-256 of the patch header (resuming:
+                                                 * the record's until the header is read) */
+    uint32_t segment_offset;      /* patch offset of the current segment header */
+    uint32_t skip_left;           /* STAGE_SKIP: frame bytes still to pass over */
+    int in_place;                 /* the patch and layout are in-place */
+    int readback;                 /* finish() hashes the target as read from flash */
+
     /* Current segment. */
-    uint32_t segment;             /* index of the segment being decoded */
+    uint32_t step;                /* segments done, in patch order */
+    uint32_t segment;             /* index (target order) of the segment being decoded */
     uint32_t segment_start;       /* target offset of its first byte */
     uint32_t segment_len;         /* target bytes it produces */
     uint32_t segment_done;        /* target bytes produced so far in it */
     uint32_t frame_size;          /* from the segment header */
     uint32_t frame_consumed;      /* frame bytes given to zstd */
+    uint32_t window_lo, window_hi; /* source bytes the segment may read */
 
     /* zstd buffer-less decoding. */
     ZSTD_DCtx *dctx;
@@ -78,20 +92,20 @@ struct dfota_apply {
     int64_t source_pos;
     int64_t copy_shift;           /* target offset - source offset of the current copy */
 
-    /* Predicted view of [cache_start, cache_start + cache_len) for cache_shift. */
+    /* Predicted view of [cache_start, cache_start + cache_len) for cache_shift.
+     * `raw` holds the source bytes the view is made from, then (once the
+     * view is made) the target bytes of a copy. */
     uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 16];
     uint8_t cache[DFOTA_APPLY_SOURCE_CHUNK];
     int64_t cache_start, cache_shift;
     size_t cache_len;
 
-    uint8_t diff_out[DFOTA_APPLY_SOURCE_CHUNK];
-
     /* Output. */
     struct dfota_sha256 target_hash;
     uint8_t wbuf[WRITE_BUFFER_SIZE];
     size_t wbuf_len;
-    uint32_t wbuf_pos;            /* target offset of wbuf[0] */
-    uint32_t erased_end;          /* target area erased up to here */
+    uint32_t wbuf_pos;            /* output offset of wbuf[0]: target, or scratch in place */
+    uint32_t erased_end;          /* output area erased up to here */
     uint32_t target_done;         /* target bytes produced */
     unsigned progress_reported;   /* steps reported */
 };
@@ -192,6 +206,13 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
                                "with 1 <= alignment <= %u and alignment <= erase size",
                                (unsigned long)config->erase_size,
                                (unsigned long)config->write_align, DFOTA_APPLY_WRITE_ALIGN_MAX);
+    if (config->layout != DFOTA_APPLY_TWO_BANK &&
+        (config->layout != DFOTA_APPLY_IN_PLACE || io->read_scratch == NULL ||
+         io->erase_scratch == NULL || io->write_scratch == NULL))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "layout %d is not two-bank, or in place without the scratch "
+                               "callbacks",
+                               (int)config->layout);
     if (config->progress_steps != 0 && (config->progress_steps < DFOTA_APPLY_PROGRESS_MIN ||
                                         config->progress_steps > DFOTA_APPLY_PROGRESS_MAX))
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
@@ -213,11 +234,31 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
     if (ap->dctx == NULL)
         return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd refused the static context");
     ap->stage = STAGE_HEADER;
+    ap->in_place = config->layout == DFOTA_APPLY_IN_PLACE;
+    ap->readback = ap->in_place || io->read_target != NULL;
     ap->cache_start = -1;
     ap->cache_shift = INT64_MIN;
     dfota_sha256_init(&ap->target_hash);
     dfota_error_clear(&ap->error);
     *applier = ap;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_apply_resume(struct dfota_apply *ap, const struct dfota_progress *rec)
+{
+    if (ap->stage != STAGE_HEADER || ap->gather_len != 0 || ap->resuming)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT,
+                    "resume must come right after init, before any patch byte");
+    if (!ap->readback)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT,
+                    "resuming a two-bank apply needs the read_target callback");
+    memcpy(ap->patch_id, rec->patch_id, sizeof(ap->patch_id));
+    ap->resume_phase = rec->phase;
+    ap->resume_flags = rec->flags;
+    ap->resume_step = rec->step;
+    ap->resume_count = rec->segment_count;
+    ap->resume_offset = rec->patch_offset;
+    ap->resuming = 1;
     return DFOTA_OK;
 }
 
@@ -254,11 +295,28 @@ static void report_progress(struct dfota_apply *ap)
     }
 }
 
+/* Erase the output area (target, or scratch in place) up to `end`. */
+static enum dfota_status erase_output(struct dfota_apply *ap, uint32_t end)
+{
+    enum dfota_status st;
+
+    while (ap->erased_end < end) {
+        st = ap->in_place
+                 ? ap->io.erase_scratch(ap->io.ctx, ap->erased_end, ap->config.erase_size)
+                 : ap->io.erase_target(ap->io.ctx, ap->erased_end, ap->config.erase_size);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, ap->in_place ? "scratch erase" : "erase", ap->erased_end,
+                           ap->config.erase_size);
+        ap->erased_end += ap->config.erase_size;
+    }
+    return DFOTA_OK;
+}
+
 static enum dfota_status flush_writes(struct dfota_apply *ap, int pad)
 {
     enum dfota_status st;
     size_t len = ap->wbuf_len;
-    uint32_t end;
+    uint32_t end, capacity = ap->in_place ? ap->config.scratch_size : ap->config.target_capacity;
 
     if (len == 0)
         return DFOTA_OK;
@@ -267,20 +325,18 @@ static enum dfota_status flush_writes(struct dfota_apply *ap, int pad)
         memset(ap->wbuf + ap->wbuf_len, 0xFF, len - ap->wbuf_len);
     }
     end = ap->wbuf_pos + (uint32_t)len;
-    if (ap->config.target_capacity != 0 && end > ap->config.target_capacity)
+    if (capacity != 0 && end > capacity)
         return fail(ap, DFOTA_E_TOO_LARGE,
-                    "target of %lu bytes does not fit the %lu-byte target area",
-                    (unsigned long)ap->header.target_size,
-                    (unsigned long)ap->config.target_capacity);
-    while (ap->erased_end < end) {
-        st = ap->io.erase_target(ap->io.ctx, ap->erased_end, ap->config.erase_size);
-        if (st != DFOTA_OK)
-            return fail_io(ap, st, "erase", ap->erased_end, ap->config.erase_size);
-        ap->erased_end += ap->config.erase_size;
-    }
-    st = ap->io.write_target(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len);
+                    "target of %lu bytes does not fit the %lu-byte %s area",
+                    (unsigned long)ap->header.target_size, (unsigned long)capacity,
+                    ap->in_place ? "scratch" : "target");
+    st = erase_output(ap, end);
     if (st != DFOTA_OK)
-        return fail_io(ap, st, "write", ap->wbuf_pos, len);
+        return st;
+    st = ap->in_place ? ap->io.write_scratch(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len)
+                      : ap->io.write_target(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len);
+    if (st != DFOTA_OK)
+        return fail_io(ap, st, ap->in_place ? "scratch write" : "write", ap->wbuf_pos, len);
     ap->wbuf_pos = end;
     ap->wbuf_len = 0;
     return DFOTA_OK;
@@ -292,7 +348,8 @@ static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, s
     enum dfota_status st;
     size_t take;
 
-    dfota_sha256_update(&ap->target_hash, p, n);
+    if (!ap->readback)
+        dfota_sha256_update(&ap->target_hash, p, n);
     while (n > 0) {
         take = WRITE_BUFFER_SIZE - ap->wbuf_len;
         if (take > n)
@@ -328,12 +385,12 @@ static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_
 /* Fill the cache with the predicted view starting at ap->source_pos. */
 static enum dfota_status fill_cache(struct dfota_apply *ap)
 {
-    uint32_t source_size = ap->header.source_size;
+    uint32_t lo = ap->window_lo, hi = ap->window_hi;
     uint32_t pos = (uint32_t)ap->source_pos;
-    uint32_t start = pos >= 8 ? pos - 8 : 0;
-    uint32_t end = (uint64_t)pos + DFOTA_APPLY_SOURCE_CHUNK + 8 < source_size
+    uint32_t start = (uint64_t)pos >= (uint64_t)lo + 8 ? pos - 8 : lo;
+    uint32_t end = (uint64_t)pos + DFOTA_APPLY_SOURCE_CHUNK + 8 < hi
                        ? pos + DFOTA_APPLY_SOURCE_CHUNK + 8
-                       : source_size;
+                       : hi;
     size_t len = end - pos > DFOTA_APPLY_SOURCE_CHUNK ? DFOTA_APPLY_SOURCE_CHUNK : end - pos;
     enum dfota_status st;
 
@@ -367,8 +424,8 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
         if (take > n)
             take = n;
         for (i = 0; i < take; i++)
-            ap->diff_out[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
-        st = produce(ap, ap->diff_out, take);
+            ap->raw[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
+        st = produce(ap, ap->raw, take);
         if (st != DFOTA_OK)
             return st;
         ap->source_pos += (int64_t)take;
@@ -411,6 +468,148 @@ static enum dfota_status check_source(struct dfota_apply *ap)
     return DFOTA_OK;
 }
 
+/* ---- segments, steps and progress records ---- */
+
+/* Target bytes of segment `segment`. */
+static uint32_t segment_length(const struct dfota_patch_header *h, uint32_t segment)
+{
+    uint32_t start = segment * h->segment_size;
+
+    return h->target_size - start < h->segment_size ? h->target_size - start : h->segment_size;
+}
+
+/* Target bytes produced by the first `steps` steps. */
+static uint32_t steps_bytes(const struct dfota_patch_header *h, uint32_t steps)
+{
+    uint64_t full = (uint64_t)steps * h->segment_size;
+
+    if (steps == 0)
+        return 0;
+    /* Descending: the last (possibly short) segment comes first. */
+    if (h->flags & DFOTA_PATCH_FLAG_DESCENDING)
+        return (uint32_t)(full - h->segment_size + segment_length(h, h->segment_count - 1));
+    return full > h->target_size ? h->target_size : (uint32_t)full;
+}
+
+/* Resuming: where the record says the apply stands. */
+static void resume_position(struct dfota_apply *ap)
+{
+    const struct dfota_patch_header *h = &ap->header;
+    unsigned steps = ap->config.progress_steps;
+
+    ap->target_done = steps_bytes(h, ap->resume_step);
+    if (ap->resume_phase == DFOTA_PROGRESS_SCRATCH)
+        ap->target_done += segment_length(h, dfota_patch_segment_at(h, ap->resume_step));
+    if (!ap->in_place) {
+        /* Two-bank segments are in target order; rewrite from this one's start,
+         * erase blocks included (segments are erase-block aligned). */
+        ap->wbuf_pos = ap->resume_step * h->segment_size;
+        ap->erased_end = ap->wbuf_pos;
+    }
+    if (steps != 0 && h->target_size != 0) {
+        ap->progress_reported =
+            (unsigned)(((uint64_t)ap->target_done * steps) / h->target_size);
+        if (ap->progress_reported > 0 && ap->io.progress != NULL)
+            ap->io.progress(ap->io.ctx, ap->progress_reported * 100u / steps);
+    }
+}
+
+static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
+{
+    struct dfota_progress rec;
+    enum dfota_status st;
+
+    if (ap->io.save_progress == NULL)
+        return DFOTA_OK;
+    memset(&rec, 0, sizeof(rec));
+    rec.phase = (uint8_t)phase;
+    rec.percent = (uint8_t)(ap->header.target_size
+                                ? ((uint64_t)ap->target_done * 100u) / ap->header.target_size
+                                : 100u);
+    rec.flags = ap->header.flags;
+    rec.step = ap->step;
+    rec.segment_count = ap->header.segment_count;
+    rec.patch_offset = ap->segment_offset;
+    memcpy(rec.patch_id, ap->patch_id, sizeof(rec.patch_id));
+    st = ap->io.save_progress(ap->io.ctx, &rec);
+    if (st != DFOTA_OK)
+        return fail(ap, st == DFOTA_OK ? DFOTA_E_FLASH : st,
+                    "saving the progress record after %lu of %lu segments failed (%s)",
+                    (unsigned long)ap->step, (unsigned long)ap->header.segment_count,
+                    dfota_status_name(st));
+    return DFOTA_OK;
+}
+
+/* Stage for the next step; a resumed apply checks it reached the recorded offset. */
+static enum dfota_status next_step(struct dfota_apply *ap)
+{
+    if (ap->resuming && ap->step == ap->resume_step &&
+        ap->segment_offset != ap->resume_offset)
+        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
+                    "the progress record puts segment %lu at patch offset %lu, the patch has "
+                    "it at %lu: it belongs to another patch",
+                    (unsigned long)ap->step, (unsigned long)ap->resume_offset,
+                    (unsigned long)ap->segment_offset);
+    ap->stage = ap->step == ap->header.segment_count ? STAGE_DONE : STAGE_SEGMENT_HEADER;
+    return DFOTA_OK;
+}
+
+/* In place: the segment is complete in scratch; move it to its place. */
+static enum dfota_status copy_scratch(struct dfota_apply *ap)
+{
+    uint32_t len = (uint32_t)align_up(ap->segment_len, ap->config.write_align);
+    uint32_t erase_end = (uint32_t)align_up((size_t)ap->segment_start + len,
+                                            ap->config.erase_size);
+    uint32_t off, n, at;
+    enum dfota_status st;
+
+    if (ap->config.target_capacity != 0 && erase_end > ap->config.target_capacity)
+        return fail(ap, DFOTA_E_TOO_LARGE,
+                    "segment %lu does not fit the %lu-byte area", (unsigned long)ap->segment,
+                    (unsigned long)ap->config.target_capacity);
+    for (at = ap->segment_start; at < erase_end; at += ap->config.erase_size) {
+        st = ap->io.erase_target(ap->io.ctx, at, ap->config.erase_size);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "erase", at, ap->config.erase_size);
+    }
+    for (off = 0; off < len; off += n) {
+        n = len - off < WRITE_BUFFER_SIZE ? len - off : WRITE_BUFFER_SIZE;
+        st = ap->io.read_scratch(ap->io.ctx, off, ap->wbuf, n);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "scratch read", off, n);
+        st = ap->io.write_target(ap->io.ctx, ap->segment_start + off, ap->wbuf, n);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "write", ap->segment_start + off, n);
+    }
+    return DFOTA_OK;
+}
+
+/* The current step's segment is decoded (`decoded`) or was already, and is
+ * in scratch (in place); finish the step and record it. */
+static enum dfota_status complete_step(struct dfota_apply *ap, int decoded)
+{
+    enum dfota_status st;
+
+    if (decoded) {
+        st = flush_writes(ap, 1);
+        if (st == DFOTA_OK && ap->in_place)
+            st = save_progress(ap, DFOTA_PROGRESS_SCRATCH);
+        if (st != DFOTA_OK)
+            return st;
+    }
+    if (ap->in_place) {
+        st = copy_scratch(ap);
+        if (st != DFOTA_OK)
+            return st;
+    }
+    ap->step++;
+    ap->segment_offset += DFOTA_PATCH_SEGMENT_HEADER_SIZE + ap->frame_size;
+    st = save_progress(ap, DFOTA_PROGRESS_PENDING);
+    if (st != DFOTA_OK)
+        return st;
+    return next_step(ap);
+}
+
 /* ---- headers ---- */
 
 static enum dfota_status start_patch(struct dfota_apply *ap)
@@ -442,6 +641,29 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
         return fail(ap, DFOTA_E_TOO_LARGE,
                     "target image of %lu bytes does not fit the %lu-byte target area",
                     (unsigned long)h->target_size, (unsigned long)ap->config.target_capacity);
+    if (ap->in_place != ((h->flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0))
+        return fail(ap, DFOTA_E_UNSUPPORTED_FEATURE,
+                    ap->in_place ? "a two-bank patch cannot be applied in place (it reads "
+                                   "source bytes that the target overwrites)"
+                                 : "an in-place patch needs the in-place layout (scratch area)");
+    if (ap->in_place && ap->config.scratch_size < h->segment_size)
+        return fail(ap, DFOTA_E_TOO_LARGE,
+                    "scratch area of %lu bytes is smaller than the %lu-byte segment",
+                    (unsigned long)ap->config.scratch_size, (unsigned long)h->segment_size);
+    dfota_sha256_init(&ap->target_hash);
+    dfota_sha256_update(&ap->target_hash, ap->gather, DFOTA_PATCH_HEADER_SIZE);
+    dfota_sha256_final(&ap->target_hash, ap->gather); /* the header is decoded: reuse */
+    dfota_sha256_init(&ap->target_hash);
+    if (ap->resuming &&
+        (memcmp(ap->patch_id, ap->gather, sizeof(ap->patch_id)) != 0 ||
+         ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
+         ap->resume_step > h->segment_count ||
+         (ap->resume_phase == DFOTA_PROGRESS_SCRATCH &&
+          (!ap->in_place || ap->resume_step == h->segment_count))))
+        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
+                    "the progress record belongs to another patch (or does not fit this one): "
+                    "finish or clear that update first");
+    memcpy(ap->patch_id, ap->gather, sizeof(ap->patch_id));
     block <<= h->window_log;
     ap->block_max = block;
     ap->in_buf = ap->arena + dctx_size();
@@ -470,13 +692,19 @@ static enum dfota_status start_segments(struct dfota_apply *ap)
     ap->predict.source_size = ap->header.source_size;
     ap->predict.map = map;
     ap->predict.map_count = ap->header.map_count;
-    st = check_source(ap);
-    if (st != DFOTA_OK)
-        return st;
+    /* In place, a resumed apply has already overwritten part of the source
+     * (which passed this check before the first write). */
+    if (!(ap->resuming && ap->in_place)) {
+        st = check_source(ap);
+        if (st != DFOTA_OK)
+            return st;
+    }
     ap->header_valid = 1;
     ap->gather_len = 0;
-    ap->stage = ap->header.segment_count == 0 ? STAGE_DONE : STAGE_SEGMENT_HEADER;
-    return DFOTA_OK;
+    ap->segment_offset = DFOTA_PATCH_HEADER_SIZE + (uint32_t)ap->map_len;
+    if (ap->resuming)
+        resume_position(ap);
+    return next_step(ap);
 }
 
 static enum dfota_status start_segment(struct dfota_apply *ap)
@@ -487,14 +715,28 @@ static enum dfota_status start_segment(struct dfota_apply *ap)
 
     ap->frame_size = dfota_get_le32(ap->gather);
     ap->gather_len = 0;
+    ap->segment = dfota_patch_segment_at(h, ap->step);
     ap->segment_start = ap->segment * h->segment_size;
-    ap->segment_len = h->target_size - ap->segment_start < h->segment_size
-                          ? h->target_size - ap->segment_start
-                          : h->segment_size;
+    ap->segment_len = segment_length(h, ap->segment);
     ap->segment_done = 0;
     if (ap->frame_size == 0)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu has an empty frame",
                     (unsigned long)ap->segment);
+    if (ap->resuming && (ap->step < ap->resume_step ||
+                         (ap->step == ap->resume_step &&
+                          ap->resume_phase == DFOTA_PROGRESS_SCRATCH))) {
+        /* Already applied (or complete in scratch): pass over its frame. */
+        ap->skip_left = ap->frame_size;
+        ap->stage = STAGE_SKIP;
+        return DFOTA_OK;
+    }
+    dfota_patch_source_window(h, ap->segment, &ap->window_lo, &ap->window_hi);
+    ap->cache_start = -1;
+    if (ap->in_place) {
+        /* Each segment is built at the start of the scratch area. */
+        ap->wbuf_pos = 0;
+        ap->erased_end = 0;
+    }
     if (source_pos > h->source_size)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu starts at source offset %lu, past the %lu-byte source",
@@ -547,9 +789,26 @@ static enum dfota_status end_segment(struct dfota_apply *ap)
                     "segment %lu frame is %lu bytes, its header says %lu",
                     (unsigned long)ap->segment, (unsigned long)ap->frame_consumed,
                     (unsigned long)ap->frame_size);
-    ap->segment++;
-    ap->stage = ap->segment == ap->header.segment_count ? STAGE_DONE : STAGE_SEGMENT_HEADER;
-    return DFOTA_OK;
+    return complete_step(ap, 1);
+}
+
+/* Resuming: pass over frame bytes of a segment that is already applied. */
+static enum dfota_status skip_frame(struct dfota_apply *ap, const uint8_t **p, size_t *n)
+{
+    size_t take = *n < ap->skip_left ? *n : ap->skip_left;
+
+    *p += take;
+    *n -= take;
+    ap->skip_left -= (uint32_t)take;
+    if (ap->skip_left > 0)
+        return DFOTA_OK;
+    if (ap->step < ap->resume_step) {
+        ap->step++;
+        ap->segment_offset += DFOTA_PATCH_SEGMENT_HEADER_SIZE + ap->frame_size;
+        return next_step(ap);
+    }
+    /* In place, complete in scratch: only the move is left. */
+    return complete_step(ap, 0);
 }
 
 static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t seek_zigzag)
@@ -562,12 +821,15 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
                     "segment %lu: record of %lu + %lu bytes runs past the segment end",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
                     (unsigned long)ap->extra_left);
-    if (ap->source_pos < 0 || ap->source_pos + (int64_t)ap->copy_left > ap->header.source_size)
+    if (ap->source_pos < (int64_t)ap->window_lo ||
+        ap->source_pos + (int64_t)ap->copy_left > ap->window_hi)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu: copy of %lu bytes at source offset %lld is outside the "
-                    "source image",
+                    "%s [%lu, %lu)",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
-                    (long long)ap->source_pos);
+                    (long long)ap->source_pos,
+                    ap->in_place ? "bytes an in-place segment may read" : "source image",
+                    (unsigned long)ap->window_lo, (unsigned long)ap->window_hi);
     /* The seek applies after the copy; keep it until the record is done. */
     if (seek > (int64_t)UINT32_MAX || seek < -(int64_t)UINT32_MAX)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %lld is out of range",
@@ -801,6 +1063,9 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
         case STAGE_FRAME:
             st = feed_frame(ap, &data, &size);
             break;
+        case STAGE_SKIP:
+            st = skip_frame(ap, &data, &size);
+            break;
         case STAGE_DONE:
             return fail(ap, DFOTA_E_CORRUPT_PATCH,
                         "%zu unexpected byte(s) after the last segment", size);
@@ -809,6 +1074,25 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
         }
     }
     return st;
+}
+
+/* Hash the target as the flash holds it. */
+static enum dfota_status hash_target(struct dfota_apply *ap)
+{
+    uint32_t off, size = ap->header.target_size;
+    size_t len;
+    enum dfota_status st;
+
+    dfota_sha256_init(&ap->target_hash);
+    for (off = 0; off < size; off += (uint32_t)len) {
+        len = size - off < DFOTA_APPLY_SOURCE_CHUNK ? size - off : DFOTA_APPLY_SOURCE_CHUNK;
+        st = ap->in_place ? ap->io.read_source(ap->io.ctx, off, ap->raw, len)
+                          : ap->io.read_target(ap->io.ctx, off, ap->raw, len);
+        if (st != DFOTA_OK)
+            return fail_io(ap, st, "target read-back", off, len);
+        dfota_sha256_update(&ap->target_hash, ap->raw, len);
+    }
+    return DFOTA_OK;
 }
 
 enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
@@ -831,11 +1115,16 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
                         "patch ended inside its relocation map (%zu of %zu bytes)",
                         ap->gather_len, ap->map_len);
         return fail(ap, DFOTA_E_TRUNCATED, "patch ended inside segment %lu of %lu",
-                    (unsigned long)ap->segment + 1, (unsigned long)ap->header.segment_count);
+                    (unsigned long)ap->step + 1, (unsigned long)ap->header.segment_count);
     }
     st = flush_writes(ap, 1);
     if (st != DFOTA_OK)
         return st;
+    if (ap->readback) {
+        st = hash_target(ap);
+        if (st != DFOTA_OK)
+            return st;
+    }
     dfota_sha256_final(&ap->target_hash, digest);
     if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0) {
         dfota_hex(ap->header.target_sha256, 32, want);

@@ -33,7 +33,8 @@ uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size)
 void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out)
 {
     memcpy(out, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE);
-    out[OFF_VERSION] = DFOTA_PATCH_FORMAT_VERSION;
+    out[OFF_VERSION] =
+        hdr->flags ? DFOTA_PATCH_FORMAT_VERSION : DFOTA_PATCH_FORMAT_VERSION_TWO_BANK;
     out[OFF_PREDICT] = hdr->predict;
     out[OFF_WINDOW_LOG] = hdr->window_log;
     out[OFF_FLAGS] = hdr->flags;
@@ -68,11 +69,13 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                DFOTA_PATCH_HEADER_SIZE);
     if (memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) != 0)
         return dfota_error_set(err, DFOTA_E_BAD_MAGIC, "bad magic: not a dfota patch");
-    if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION)
+    if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION &&
+        data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION_TWO_BANK)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_VERSION,
                                "patch format version %u is not supported (this applier "
-                               "knows version %u)",
-                               data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION);
+                               "knows versions %u and %u)",
+                               data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION_TWO_BANK,
+                               DFOTA_PATCH_FORMAT_VERSION);
     stored = dfota_get_le32(data + OFF_CRC);
     computed = dfota_crc32(0, data, OFF_CRC);
     if (stored != computed)
@@ -98,9 +101,13 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch prediction flags 0x%02x are not supported",
                                (unsigned)hdr->predict);
-    if (hdr->flags != 0)
+    /* Version 1 has no flags; version 2 is exactly the in-place patches. */
+    if ((hdr->flags & ~DFOTA_PATCH_FLAGS_KNOWN) != 0 ||
+        (hdr->format_version == DFOTA_PATCH_FORMAT_VERSION_TWO_BANK) != (hdr->flags == 0) ||
+        (hdr->flags != 0 && !(hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE)))
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
-                               "patch flags 0x%02x are not supported", (unsigned)hdr->flags);
+                               "patch flags 0x%02x are not supported in format version %u",
+                               (unsigned)hdr->flags, (unsigned)hdr->format_version);
     if (hdr->predict == 0 ? hdr->map_count != 0
                           : hdr->map_count == 0 || hdr->map_count > DFOTA_PREDICT_MAP_MAX)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
@@ -126,6 +133,29 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                (unsigned long)hdr->segment_count,
                                (unsigned long)hdr->target_size);
     return DFOTA_OK;
+}
+
+uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t step)
+{
+    return (hdr->flags & DFOTA_PATCH_FLAG_DESCENDING) ? hdr->segment_count - 1 - step : step;
+}
+
+void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t segment,
+                               uint32_t *lo, uint32_t *hi)
+{
+    uint64_t start = (uint64_t)segment * hdr->segment_size;
+    uint64_t end = start + hdr->segment_size;
+
+    *lo = 0;
+    *hi = hdr->source_size;
+    if (!(hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE))
+        return;
+    if (hdr->flags & DFOTA_PATCH_FLAG_DESCENDING) {
+        if (end < *hi)
+            *hi = (uint32_t)end;
+    } else {
+        *lo = start < *hi ? (uint32_t)start : *hi;
+    }
 }
 
 void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out)

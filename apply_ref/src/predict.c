@@ -87,6 +87,9 @@ void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint3
     first = ((int64_t)base - 3) & ~(int64_t)1;
     if (first < 0)
         first = 0;
+    /* A site must lie inside `raw` (an in-place window may clip it). */
+    if (first < (int64_t)raw_base)
+        first = ((int64_t)raw_base + 1) & ~(int64_t)1;
     for (q = first; q < end; q += 2) {
         if (q + 4 > (int64_t)raw_base + (int64_t)raw_len)
             break;

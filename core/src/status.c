@@ -44,6 +44,9 @@ static const struct status_entry status_table[] = {
     {DFOTA_E_TARGET_MISMATCH, "TARGET_MISMATCH", "target image mismatch", {6508, 506, 8}},
     {DFOTA_E_CORRUPT_PATCH, "CORRUPT_PATCH", "corrupt patch", {6507, 506, 5}},
     {DFOTA_E_WORKSPACE, "WORKSPACE", "applier workspace too small", {6509, 504, 2}},
+    /* Another package's update is half done: this one cannot start. */
+    {DFOTA_E_UPDATE_IN_PROGRESS, "UPDATE_IN_PROGRESS", "another update is in progress",
+     {6508, 504, 8}},
     {DFOTA_E_FLASH, "FLASH", "flash operation failed", {6508, 504, 8}},
     {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {6508, 504, 8}},
     /* Key and passphrase problems arise on the host: "invalid parameter". */

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "dfota/patch.h"
+#include "dfota/progress.h"
 #include "dfota/status.h"
 
 #ifdef __cplusplus
@@ -49,11 +50,24 @@ extern "C" {
 #define DFOTA_APPLY_PROGRESS_MIN 5u
 #define DFOTA_APPLY_PROGRESS_MAX 100u
 
+/* Flash layouts (struct dfota_apply_config.layout). */
+enum dfota_apply_layout {
+    /* Two banks: the source image is read from its own area and never
+     * written; the target area is separate. */
+    DFOTA_APPLY_TWO_BANK = 0,
+    /* One bank: read_source, erase_target and write_target all address the
+     * same area, which holds the source image at first and the target image
+     * at the end; segments are built in the scratch area first. Only
+     * in-place patches (DFOTA_PATCH_FLAG_IN_PLACE) are accepted. */
+    DFOTA_APPLY_IN_PLACE = 1
+};
+
 /* Flash and progress callbacks. Each returns DFOTA_OK or a failure status
  * (DFOTA_E_FLASH, DFOTA_E_IO, ...), which the applier passes on. */
 struct dfota_apply_io {
     void *ctx;
-    /* Read `len` bytes of the source image at `offset`; all or error. */
+    /* Read `len` bytes of the source image at `offset`; all or error. In
+     * place, this reads the one area (source, target or a mix). */
     enum dfota_status (*read_source)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
     /* Erase [offset, offset + len) of the target area; both multiples of erase_size. */
     enum dfota_status (*erase_target)(void *ctx, uint32_t offset, uint32_t len);
@@ -61,8 +75,26 @@ struct dfota_apply_io {
      * of write_align. The image's last write is padded with 0xFF. */
     enum dfota_status (*write_target)(void *ctx, uint32_t offset, const uint8_t *src, size_t len);
     /* Optional: percent of the target written, called at most progress_steps
-     * times with increasing values, the last one 100. */
+     * times with increasing values, the last one 100. After a resume, the
+     * first call repeats the percent reached at the progress record. */
     void (*progress)(void *ctx, unsigned percent);
+
+    /* Two-bank, optional: read back target bytes. With it, finish() checks
+     * the SHA-256 of what the flash holds instead of what was sent to it;
+     * it is required to resume. (In place, read_source serves.) */
+    enum dfota_status (*read_target)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
+    /* In place, required: the scratch area (offsets from its start; at least
+     * one segment of the patch, a multiple of erase_size). */
+    enum dfota_status (*erase_scratch)(void *ctx, uint32_t offset, uint32_t len);
+    enum dfota_status (*write_scratch)(void *ctx, uint32_t offset, const uint8_t *src,
+                                       size_t len);
+    enum dfota_status (*read_scratch)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
+    /* Optional: persist `rec` (dfota_progress_save() on the device's record
+     * area). Called at every segment boundary after the segment's data is
+     * written, and in place also when a segment is complete in scratch. A
+     * failure stops the apply with that status; the previous record stays
+     * valid, so resuming from it is safe. */
+    enum dfota_status (*save_progress)(void *ctx, const struct dfota_progress *rec);
 };
 
 struct dfota_apply_config {
@@ -71,6 +103,8 @@ struct dfota_apply_config {
     uint32_t source_size;    /* bytes available in the source area, 0 = not checked */
     uint32_t target_capacity; /* bytes of the target area, 0 = not checked */
     unsigned progress_steps; /* 0 = none, else 5..100 (like <update_URC_max>) */
+    enum dfota_apply_layout layout; /* DFOTA_APPLY_TWO_BANK or DFOTA_APPLY_IN_PLACE */
+    uint32_t scratch_size;   /* in place: bytes of the scratch area */
 };
 
 struct dfota_apply; /* opaque; lives inside the caller's workspace */
@@ -92,6 +126,20 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
                                    const struct dfota_apply_io *io, struct dfota_error *err);
 
 /*
+ * Resume from progress record `rec` (the newest valid one the device holds):
+ * call after dfota_apply_init() and before the first push, then push the
+ * same patch again from its first byte. The applier checks that the record
+ * belongs to this patch (SHA-256 of its header, segment count, flags:
+ * UPDATE_IN_PROGRESS if not), skips the segments it says are done without
+ * decoding them, and goes on from there. Two-bank, the source image is
+ * checked again and read_target is required; in place, the source check is
+ * skipped (part of it is already overwritten; it passed before the first
+ * write). INVALID_ARGUMENT if called too late or without the callbacks.
+ */
+enum dfota_status dfota_apply_resume(struct dfota_apply *applier,
+                                     const struct dfota_progress *rec);
+
+/*
  * Feed the next `size` bytes of the patch (any size, including 0 and 1).
  * Decodes as far as the data allows, writing target bytes as they are
  * produced. Returns DFOTA_OK or the first failure; a failure is sticky:
@@ -101,7 +149,8 @@ enum dfota_status dfota_apply_push(struct dfota_apply *applier, const uint8_t *d
 
 /*
  * The patch has been fed completely: check that nothing is missing, write
- * the last (padded) unit, and check the target SHA-256. TRUNCATED if the
+ * the last (padded) unit, and check the target SHA-256 (read back from the
+ * flash when read_target is given, and always in place). TRUNCATED if the
  * patch ended early, TARGET_MISMATCH if the result is wrong.
  */
 enum dfota_status dfota_apply_finish(struct dfota_apply *applier);

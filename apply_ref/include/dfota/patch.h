@@ -37,7 +37,11 @@ extern "C" {
 /* 0x89 'D' 'F' 'P' 'A' 'T' '\r' '\n' */
 #define DFOTA_PATCH_MAGIC "\x89" "DFPAT\r\n"
 #define DFOTA_PATCH_MAGIC_SIZE 8u
-#define DFOTA_PATCH_FORMAT_VERSION 1u
+/* Version 1: two-bank patches (flags 0). Version 2 adds in-place patches
+ * (flags DFOTA_PATCH_FLAG_IN_PLACE); the encoder writes version 1 whenever
+ * the flags are 0, so two-bank patches stay readable by version-1 appliers. */
+#define DFOTA_PATCH_FORMAT_VERSION 2u
+#define DFOTA_PATCH_FORMAT_VERSION_TWO_BANK 1u
 #define DFOTA_PATCH_HEADER_SIZE 112u
 #define DFOTA_PATCH_MAP_ENTRY_SIZE 8u
 #define DFOTA_PATCH_SEGMENT_HEADER_SIZE 8u
@@ -46,6 +50,17 @@ extern "C" {
 #define DFOTA_PATCH_WINDOW_LOG_MIN 10u
 #define DFOTA_PATCH_WINDOW_LOG_MAX 13u
 #define DFOTA_PATCH_WINDOW_LOG_DEFAULT 13u
+
+/*
+ * Patch flags (header byte 11). IN_PLACE: the target overwrites the source
+ * in one flash area, segment by segment through a scratch area, and every
+ * copy of a segment reads only source bytes that are still intact when it
+ * is applied (docs/FORMAT.md, "In-place patches"). DESCENDING (only with
+ * IN_PLACE): the segments are stored and applied from the last to the first.
+ */
+#define DFOTA_PATCH_FLAG_IN_PLACE 0x01u
+#define DFOTA_PATCH_FLAG_DESCENDING 0x02u
+#define DFOTA_PATCH_FLAGS_KNOWN (DFOTA_PATCH_FLAG_IN_PLACE | DFOTA_PATCH_FLAG_DESCENDING)
 
 /* Target bytes per segment: a power of two in this range. */
 #define DFOTA_PATCH_SEGMENT_SIZE_MIN 4096u
@@ -60,7 +75,7 @@ struct dfota_patch_header {
     uint8_t format_version;   /* DFOTA_PATCH_FORMAT_VERSION */
     uint8_t predict;          /* DFOTA_PREDICT_* flags */
     uint8_t window_log;       /* zstd window log of every segment frame */
-    uint8_t flags;            /* reserved, 0 */
+    uint8_t flags;            /* DFOTA_PATCH_FLAG_* */
     uint32_t segment_size;    /* target bytes per segment */
     uint32_t segment_count;   /* ceil(target_size / segment_size) */
     uint32_t source_size;
@@ -115,6 +130,19 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
 
 /* Number of segments for a target of `target_size` bytes. */
 uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size);
+
+/* Index of the segment applied at step `step` (0-based, in patch order). */
+uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t step);
+
+/*
+ * The source bytes segment `segment` of an in-place patch may read: the
+ * range [*lo, *hi) of the source that is still intact when it is applied
+ * (ascending: from the segment's own start to the end of the source;
+ * descending: from 0 to the segment's end). For a two-bank patch, the whole
+ * source.
+ */
+void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t segment,
+                               uint32_t *lo, uint32_t *hi);
 
 #ifdef __cplusplus
 }

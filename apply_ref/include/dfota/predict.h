@@ -66,7 +66,9 @@ int32_t dfota_predict_shift(const struct dfota_predict *p, uint32_t x);
 /*
  * Write the predicted view of `len` source bytes to `out`. `raw` holds the
  * source bytes of [raw_base, raw_base + raw_len) and must cover
- * [base - 8, base + len + 8) clipped to the source; `out` receives the view
+ * [base - 8, base + len + 8) clipped to the source, or to the window of
+ * source bytes an in-place segment may read: only sites lying wholly inside
+ * `raw` are predicted (docs/FORMAT.md, "In-place patches"); `out` receives the view
  * of [base, base + len) for a copy of shift `copy_shift`. `raw` and `out`
  * must not overlap.
  */

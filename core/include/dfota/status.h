@@ -43,6 +43,7 @@ enum dfota_status {
     DFOTA_E_TARGET_MISMATCH = 41,   /* result does not match the target size or digests */
     DFOTA_E_CORRUPT_PATCH = 42,     /* patch data is invalid (bad record, range, stream) */
     DFOTA_E_WORKSPACE = 43,         /* the applier workspace is smaller than the patch needs */
+    DFOTA_E_UPDATE_IN_PROGRESS = 44, /* a progress record of another patch exists (resume refused) */
 
     /* 50..59: device flash */
     DFOTA_E_FLASH = 50,             /* a flash read, write or erase failed */

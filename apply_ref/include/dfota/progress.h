@@ -1,0 +1,97 @@
+/*
+ * dfota/progress.h - the progress record that makes an apply resumable, and
+ * a two-slot store that keeps it in its own flash area.
+ *
+ * The applier hands a record to its save_progress callback at every segment
+ * boundary (dfota/apply.h). After a power cut the device loads the newest
+ * valid record and gives it to dfota_apply_resume() before pushing the same
+ * patch again from its first byte; the applier skips the segments the record
+ * says are done. Byte layout in docs/FORMAT.md ("Progress record").
+ *
+ * The store: two slots of one erase block each, at [0, slot_size) and
+ * [slot_size, 2 * slot_size) of the record area. A save erases the slot that
+ * does not hold the newest valid record and writes the new record there with
+ * the next sequence number; a load takes the valid record (magic, version,
+ * CRC-32) with the highest sequence number. A power cut during a save can
+ * only damage the slot being written, so afterwards either the old or the
+ * new record is the newest valid one. Clearing erases the older slot first,
+ * so a cut while clearing never brings back an older record.
+ *
+ * Portable C99, part of the device-side applier: no allocation; stack under
+ * 200 bytes (two encoded records and a write unit of padding).
+ */
+#ifndef DFOTA_PROGRESS_H
+#define DFOTA_PROGRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dfota/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 'D' 'F' 'P' 'R' */
+#define DFOTA_PROGRESS_MAGIC "DFPR"
+#define DFOTA_PROGRESS_VERSION 1u
+#define DFOTA_PROGRESS_RECORD_SIZE 64u
+
+/* Phase of the step the record points at. */
+#define DFOTA_PROGRESS_PENDING 0u   /* nothing of step `step` is known to be done */
+#define DFOTA_PROGRESS_SCRATCH 1u   /* in-place: step `step` is complete in the scratch area */
+
+struct dfota_progress {
+    uint32_t sequence;      /* assigned by dfota_progress_save() */
+    uint8_t phase;          /* DFOTA_PROGRESS_PENDING or _SCRATCH */
+    uint8_t percent;        /* target bytes done when saved, 0..100 (floor) */
+    uint8_t flags;          /* the patch's DFOTA_PATCH_FLAG_* */
+    uint32_t step;          /* segments completed, in patch order (0..segment_count) */
+    uint32_t segment_count; /* of the patch */
+    uint32_t patch_offset;  /* patch byte offset of segment `step`'s header (or the end) */
+    uint8_t patch_id[32];   /* SHA-256 of the patch's 112-byte header */
+};
+
+/* Encode `rec` into DFOTA_PROGRESS_RECORD_SIZE bytes at `out`, CRC included. */
+void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out);
+
+/* Decode DFOTA_PROGRESS_RECORD_SIZE bytes: 1 if they hold a valid record
+ * (magic, version, known phase, reserved bytes 0, CRC-32), else 0. */
+int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec);
+
+/* The record area: two erase blocks of `slot_size` bytes, accessed through
+ * callbacks with offsets relative to the area's start. */
+struct dfota_progress_store {
+    void *ctx;
+    enum dfota_status (*read)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
+    enum dfota_status (*erase)(void *ctx, uint32_t offset, uint32_t len);
+    enum dfota_status (*write)(void *ctx, uint32_t offset, const uint8_t *src, size_t len);
+    uint32_t slot_size;   /* one erase block, >= the record rounded up to write_align */
+    uint32_t write_align; /* power of two, 1..256 */
+};
+
+/*
+ * Load the newest valid record into `*rec`; `*found` is 1 if there is one,
+ * else 0 (a fresh device, or a cleared area). Fails only if a read fails or
+ * the store's parameters are invalid (INVALID_ARGUMENT).
+ */
+enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
+                                      struct dfota_progress *rec, int *found);
+
+/*
+ * Save `rec` as the newest record: its sequence becomes the newest valid
+ * one's plus one (1 on an empty area), then the other slot is erased and
+ * written. The flash status of a failed erase or write is returned; the
+ * previous record stays the newest valid one.
+ */
+enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
+                                      struct dfota_progress *rec);
+
+/* Erase both slots, the older one first. */
+enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_PROGRESS_H */

@@ -1,0 +1,159 @@
+/*
+ * progress.c - the progress record and its two-slot store (docs/FORMAT.md,
+ * "Progress record").
+ */
+#include "dfota/progress.h"
+
+#include <string.h>
+
+#include "dfota/wire.h"
+
+#define OFF_VERSION 4u
+#define OFF_PHASE 5u
+#define OFF_PERCENT 6u
+#define OFF_FLAGS 7u
+#define OFF_SEQUENCE 8u
+#define OFF_STEP 12u
+#define OFF_SEGMENT_COUNT 16u
+#define OFF_PATCH_OFFSET 20u
+#define OFF_PATCH_ID 24u
+#define OFF_RESERVED 56u
+#define OFF_CRC 60u
+
+/* Largest write unit the store pads a record to. */
+#define STORE_ALIGN_MAX 256u
+
+void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out)
+{
+    memcpy(out, DFOTA_PROGRESS_MAGIC, 4);
+    out[OFF_VERSION] = DFOTA_PROGRESS_VERSION;
+    out[OFF_PHASE] = rec->phase;
+    out[OFF_PERCENT] = rec->percent;
+    out[OFF_FLAGS] = rec->flags;
+    dfota_put_le32(out + OFF_SEQUENCE, rec->sequence);
+    dfota_put_le32(out + OFF_STEP, rec->step);
+    dfota_put_le32(out + OFF_SEGMENT_COUNT, rec->segment_count);
+    dfota_put_le32(out + OFF_PATCH_OFFSET, rec->patch_offset);
+    memcpy(out + OFF_PATCH_ID, rec->patch_id, 32);
+    dfota_put_le32(out + OFF_RESERVED, 0);
+    dfota_put_le32(out + OFF_CRC, dfota_crc32(0, out, OFF_CRC));
+}
+
+int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec)
+{
+    if (memcmp(in, DFOTA_PROGRESS_MAGIC, 4) != 0 || in[OFF_VERSION] != DFOTA_PROGRESS_VERSION ||
+        dfota_get_le32(in + OFF_CRC) != dfota_crc32(0, in, OFF_CRC) ||
+        in[OFF_PHASE] > DFOTA_PROGRESS_SCRATCH || in[OFF_PERCENT] > 100 ||
+        dfota_get_le32(in + OFF_RESERVED) != 0 ||
+        dfota_get_le32(in + OFF_STEP) > dfota_get_le32(in + OFF_SEGMENT_COUNT))
+        return 0;
+    rec->phase = in[OFF_PHASE];
+    rec->percent = in[OFF_PERCENT];
+    rec->flags = in[OFF_FLAGS];
+    rec->sequence = dfota_get_le32(in + OFF_SEQUENCE);
+    rec->step = dfota_get_le32(in + OFF_STEP);
+    rec->segment_count = dfota_get_le32(in + OFF_SEGMENT_COUNT);
+    rec->patch_offset = dfota_get_le32(in + OFF_PATCH_OFFSET);
+    memcpy(rec->patch_id, in + OFF_PATCH_ID, 32);
+    return 1;
+}
+
+static int store_ok(const struct dfota_progress_store *s)
+{
+    uint32_t unit = s->write_align;
+
+    return s->read != NULL && s->erase != NULL && s->write != NULL && unit != 0 &&
+           (unit & (unit - 1)) == 0 && unit <= STORE_ALIGN_MAX &&
+           s->slot_size >= (DFOTA_PROGRESS_RECORD_SIZE + unit - 1) / unit * unit &&
+           s->slot_size <= UINT32_MAX / 2;
+}
+
+/* Serial-number order: is sequence a newer than b? */
+static int newer(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+
+/* Read both slots: valid[i], rec[i]; *newest = index of the newest valid or -1. */
+static enum dfota_status read_slots(const struct dfota_progress_store *s,
+                                    struct dfota_progress rec[2], int valid[2], int *newest)
+{
+    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+    enum dfota_status st;
+    int i;
+
+    *newest = -1;
+    for (i = 0; i < 2; i++) {
+        st = s->read(s->ctx, (uint32_t)i * s->slot_size, buf, sizeof(buf));
+        if (st != DFOTA_OK)
+            return st;
+        valid[i] = dfota_progress_decode(buf, &rec[i]);
+        if (valid[i] && (*newest < 0 || newer(rec[i].sequence, rec[*newest].sequence)))
+            *newest = i;
+    }
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
+                                      struct dfota_progress *rec, int *found)
+{
+    struct dfota_progress slot[2];
+    int valid[2], newest;
+    enum dfota_status st;
+
+    *found = 0;
+    if (!store_ok(store))
+        return DFOTA_E_INVALID_ARGUMENT;
+    st = read_slots(store, slot, valid, &newest);
+    if (st != DFOTA_OK)
+        return st;
+    if (newest >= 0) {
+        *rec = slot[newest];
+        *found = 1;
+    }
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
+                                      struct dfota_progress *rec)
+{
+    struct dfota_progress slot[2];
+    uint8_t buf[STORE_ALIGN_MAX];
+    int valid[2], newest, target;
+    size_t len;
+    enum dfota_status st;
+
+    if (!store_ok(store))
+        return DFOTA_E_INVALID_ARGUMENT;
+    st = read_slots(store, slot, valid, &newest);
+    if (st != DFOTA_OK)
+        return st;
+    rec->sequence = newest >= 0 ? slot[newest].sequence + 1 : 1;
+    target = newest == 0 ? 1 : 0;
+    len = (DFOTA_PROGRESS_RECORD_SIZE + store->write_align - 1) / store->write_align *
+          store->write_align;
+    memset(buf, 0xFF, len);
+    dfota_progress_encode(rec, buf);
+    st = store->erase(store->ctx, (uint32_t)target * store->slot_size, store->slot_size);
+    if (st != DFOTA_OK)
+        return st;
+    return store->write(store->ctx, (uint32_t)target * store->slot_size, buf, len);
+}
+
+enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store)
+{
+    struct dfota_progress slot[2];
+    int valid[2], newest, first;
+    enum dfota_status st;
+
+    if (!store_ok(store))
+        return DFOTA_E_INVALID_ARGUMENT;
+    st = read_slots(store, slot, valid, &newest);
+    if (st != DFOTA_OK)
+        return st;
+    first = newest == 0 ? 1 : 0;
+    st = store->erase(store->ctx, (uint32_t)first * store->slot_size, store->slot_size);
+    if (st != DFOTA_OK)
+        return st;
+    return store->erase(store->ctx, (uint32_t)(1 - first) * store->slot_size, store->slot_size);
+}
