@@ -22,7 +22,9 @@ enum cli_exit {
     CLI_EXIT_CHECK = 1,  /* an input was read and failed a check */
     CLI_EXIT_USAGE = 2,  /* bad command line */
     CLI_EXIT_IO = 3,     /* cannot read or write a file, out of memory, system error */
-    CLI_EXIT_EXISTS = 4  /* the output exists and --force was not given */
+    CLI_EXIT_EXISTS = 4, /* the output exists and --force was not given */
+    CLI_EXIT_POWER_CUT = 5, /* apply --cut-after: simulated power cut, state saved */
+    CLI_EXIT_IN_PROGRESS = 6 /* apply --state: another package's update is in progress */
 };
 
 struct cli_command {
@@ -61,13 +63,15 @@ int cli_passphrase(const char *command, const char *option, const char *source,
 
 struct dfota_diff_options;
 
-/* The patch options shared by `diff` and `pack` (--predict, --window-log,
- * --segment-size, --level), terminated by a zero entry; their getopt values. */
+/* The patch options shared by `diff`, `pack` and `release` (--predict,
+ * --window-log, --segment-size, --level, --in-place), terminated by a zero
+ * entry; their getopt values. */
 enum cli_diff_option {
     CLI_OPT_PREDICT = 256,
     CLI_OPT_WINDOW_LOG,
     CLI_OPT_SEGMENT_SIZE,
-    CLI_OPT_LEVEL
+    CLI_OPT_LEVEL,
+    CLI_OPT_IN_PLACE
 };
 extern const struct option cli_diff_options[];
 

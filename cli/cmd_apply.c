@@ -3,12 +3,16 @@
  * through the reference applier, a simulated NOR flash and a patch fed in
  * chunks.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "dfota/apply.h"
+#include "dfota/devsim.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
 #include "dfota/verifier.h"
@@ -20,7 +24,11 @@ enum {
     OPT_URC_MAX,
     OPT_MODULE,
     OPT_ERASE_SIZE,
-    OPT_WRITE_ALIGN
+    OPT_WRITE_ALIGN,
+    OPT_STATE,
+    OPT_CUT_AFTER,
+    OPT_CUT_MODE,
+    OPT_CUT_SEED
 };
 
 static const struct option apply_options[] = {
@@ -32,6 +40,10 @@ static const struct option apply_options[] = {
     {"module", required_argument, NULL, OPT_MODULE},
     {"erase-size", required_argument, NULL, OPT_ERASE_SIZE},
     {"write-align", required_argument, NULL, OPT_WRITE_ALIGN},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"cut-after", required_argument, NULL, OPT_CUT_AFTER},
+    {"cut-mode", required_argument, NULL, OPT_CUT_MODE},
+    {"cut-seed", required_argument, NULL, OPT_CUT_SEED},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -53,7 +65,9 @@ static bool parse_pow2(const char *text, unsigned long min, unsigned long max,
 }
 
 struct apply_args {
-    const char *old_path, *input, *output;
+    const char *old_path, *input, *output, *state;
+    bool cut, cut_torn;
+    unsigned long cut_after, cut_seed;
     size_t chunk_size;
     unsigned urc_max;
     enum dfota_module_family module;
@@ -71,6 +85,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     a->module = DFOTA_MODULE_BC25;
     a->erase_size = 4096;
     a->write_align = 4;
+    a->cut_seed = 1;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fqh", apply_options, NULL)) != -1) {
@@ -119,6 +134,23 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
                                        optarg, DFOTA_APPLY_WRITE_ALIGN_MAX);
             a->write_align = (uint32_t)v;
             break;
+        case OPT_STATE:
+            a->state = optarg;
+            break;
+        case OPT_CUT_AFTER:
+            if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_after))
+                return cli_usage_error("apply", "--cut-after '%s' is not a number", optarg);
+            a->cut = true;
+            break;
+        case OPT_CUT_MODE:
+            if (strcmp(optarg, "clean") != 0 && strcmp(optarg, "torn") != 0)
+                return cli_usage_error("apply", "--cut-mode '%s' is not clean or torn", optarg);
+            a->cut_torn = strcmp(optarg, "torn") == 0;
+            break;
+        case OPT_CUT_SEED:
+            if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_seed))
+                return cli_usage_error("apply", "--cut-seed '%s' is not a number", optarg);
+            break;
         case 'f':
             a->force = true;
             break;
@@ -140,6 +172,11 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         return cli_usage_error("apply", "--urc prints on standard output; give -o NEW a file");
     if (a->write_align > a->erase_size)
         return cli_usage_error("apply", "--write-align is larger than --erase-size");
+    if (a->cut && a->state == NULL)
+        return cli_usage_error("apply", "--cut-after needs --state FILE (where the cut "
+                                        "device's flash is kept)");
+    if (a->state != NULL && strcmp(a->output, "-") == 0)
+        return cli_usage_error("apply", "--state needs -o NEW to be a file");
     return CLI_EXIT_OK;
 }
 
@@ -170,6 +207,100 @@ static enum dfota_status locate_patch(const uint8_t *data, size_t size, const ui
     return DFOTA_OK;
 }
 
+/*
+ * --state: one boot of a simulated device whose flash lives in a.state.
+ * Returns a status; *cut_ops tells how many operations ran when cut.
+ */
+static enum dfota_status run_with_state(const struct apply_args *a, const uint8_t *patch,
+                                        size_t patch_size, const uint8_t *old, size_t old_size,
+                                        uint8_t **image, size_t *image_size, bool *resumed,
+                                        struct dfota_error *err)
+{
+    struct dfota_patch_header hdr;
+    struct dfota_devsim sim;
+    struct dfota_devsim_run_options run;
+    struct dfota_devsim_outcome outcome;
+    struct stat sb;
+    bool existed;
+    enum dfota_status st, saved;
+    int rc;
+
+    *resumed = false;
+    st = dfota_patch_check_layout(patch, patch_size, &hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    existed = stat(a->state, &sb) == 0;
+    if (!existed && errno != ENOENT)
+        return dfota_error_set(err, DFOTA_E_IO, "state file '%s': %s", a->state,
+                               strerror(errno));
+    if (existed) {
+        st = dfota_devsim_layout(&sim, &hdr, old_size, a->erase_size, a->write_align,
+                                 DFOTA_HOST_SIZE_MAX, err);
+        if (st == DFOTA_OK)
+            st = dfota_flashsim_create(&sim.flash, sim.target_offset + sim.target_capacity,
+                                       a->erase_size, a->write_align, err);
+        if (st == DFOTA_OK && (uint64_t)sb.st_size != sim.flash.size) {
+            st = dfota_error_set(err, DFOTA_E_MALFORMED,
+                                 "state file '%s' is %lld bytes; this package, OLD and the "
+                                 "flash geometry make a %lu-byte device flash (was it made "
+                                 "with other options?)",
+                                 a->state, (long long)sb.st_size,
+                                 (unsigned long)sim.flash.size);
+        }
+        if (st == DFOTA_OK)
+            st = dfota_flashsim_load_file(&sim.flash, a->state, err);
+    } else {
+        st = dfota_devsim_create(&sim, &hdr, old, old_size, a->erase_size, a->write_align,
+                                 DFOTA_HOST_SIZE_MAX, err);
+    }
+    if (st != DFOTA_OK) {
+        dfota_devsim_free(&sim);
+        return st;
+    }
+    if (a->cut)
+        dfota_flashsim_cut_after(&sim.flash, a->cut_after,
+                                 a->cut_torn ? DFOTA_FLASHSIM_CUT_TORN : DFOTA_FLASHSIM_CUT_CLEAN,
+                                 a->cut_seed);
+    memset(&run, 0, sizeof(run));
+    run.chunk_size = a->chunk_size;
+    run.progress_steps = a->urc ? a->urc_max : 0;
+    run.progress = a->urc ? urc_progress : NULL;
+    st = dfota_devsim_run(&sim, patch, patch_size, &run, &outcome, err);
+    *resumed = outcome.resumed != 0;
+    if (st == DFOTA_E_POWER_CUT || sim.flash.cut_at != 0) {
+        st = DFOTA_E_POWER_CUT;
+        dfota_error_set(err, DFOTA_E_POWER_CUT,
+                        "power cut at flash operation %llu of this run (%s); the device "
+                        "flash is saved in '%s': run again without --cut-after to resume",
+                        (unsigned long long)sim.flash.cut_at, a->cut_torn ? "torn" : "clean",
+                        a->state);
+    } else if (a->cut && st == DFOTA_OK && !a->quiet) {
+        fprintf(stderr,
+                "dfota apply: --cut-after %lu did not cut: this run took %llu flash "
+                "operations\n",
+                a->cut_after, (unsigned long long)sim.flash.ops);
+    }
+    if (st == DFOTA_OK) {
+        *image = malloc(hdr.target_size ? hdr.target_size : 1);
+        if (*image == NULL)
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the new image");
+        else
+            memcpy(*image, dfota_devsim_target(&sim), hdr.target_size);
+        *image_size = hdr.target_size;
+    } else if (existed || sim.flash.ops > 0) {
+        /* Keep what the device flash holds now, atomically. */
+        rc = cli_write_file("apply", a->state, sim.flash.mem, sim.flash.size, true);
+        if (rc != CLI_EXIT_OK) {
+            saved = dfota_error_set(err, DFOTA_E_IO, "the device flash could not be saved in "
+                                                     "'%s'",
+                                    a->state);
+            st = saved;
+        }
+    }
+    dfota_devsim_free(&sim);
+    return st;
+}
+
 int cmd_apply(int argc, char **argv)
 {
     struct apply_args a;
@@ -180,7 +311,7 @@ int cmd_apply(int argc, char **argv)
     uint8_t *input = NULL, *old = NULL, *image = NULL;
     size_t input_size = 0, old_size = 0, patch_size = 0, image_size = 0;
     const char *subject;
-    bool is_package = false;
+    bool is_package = false, resumed = false;
     enum dfota_status st;
     int rc;
 
@@ -188,6 +319,10 @@ int cmd_apply(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     dfota_error_clear(&err);
+    /* A completed update removes its state: NEW must be writable at the end. */
+    if (a.state != NULL && !a.force && access(a.output, F_OK) == 0)
+        return cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
+                        a.output);
     if (a.urc) {
         printf("+QIND: \"FOTA\",\"START\"\n");
         fflush(stdout);
@@ -214,23 +349,36 @@ int cmd_apply(int argc, char **argv)
             trial.chunk_size = a.chunk_size;
             trial.progress_steps = a.urc ? a.urc_max : 0;
             trial.progress = a.urc ? urc_progress : NULL;
-            st = dfota_trial_apply(patch, patch_size, old, old_size, &trial, &image, &image_size,
-                                   &err);
+            if (a.state != NULL)
+                st = run_with_state(&a, patch, patch_size, old, old_size, &image, &image_size,
+                                    &resumed, &err);
+            else
+                st = dfota_trial_apply(patch, patch_size, old, old_size, &trial, &image,
+                                       &image_size, &err);
             if (st == DFOTA_E_SOURCE_MISMATCH)
                 subject = a.old_path;
         }
     }
     free(input);
     free(old);
-    if (a.urc) {
+    /* A device that lost power reports nothing more. */
+    if (a.urc && st != DFOTA_E_POWER_CUT) {
         printf("+QIND: \"FOTA\",\"END\",%u\n", dfota_status_module_code(st, a.module));
         fflush(stdout);
     }
+    if (st == DFOTA_E_UPDATE_IN_PROGRESS || st == DFOTA_E_POWER_CUT)
+        subject = a.state;
     if (st != DFOTA_OK) {
         free(image);
         return cli_report("apply", subject, &err);
     }
     rc = cli_write_file("apply", a.output, image, image_size, a.force);
+    /* The update is complete and NEW is written: the device flash is done with. */
+    if (rc == CLI_EXIT_OK && a.state != NULL && unlink(a.state) != 0 && errno != ENOENT)
+        rc = cli_fail(CLI_EXIT_IO, "apply", "'%s': cannot remove the state file: %s", a.state,
+                      strerror(errno));
+    if (rc == CLI_EXIT_OK && resumed && !a.quiet && !a.urc)
+        fprintf(stderr, "%s: resumed from the progress record in '%s'\n", a.output, a.state);
     if (rc == CLI_EXIT_OK && !a.quiet && !a.urc)
         fprintf(stderr, "%s: %zu bytes rebuilt, target size and SHA-256 verified\n",
                 strcmp(a.output, "-") == 0 ? "<stdout>" : a.output, image_size);

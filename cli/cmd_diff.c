@@ -15,6 +15,7 @@ const struct option cli_diff_options[] = {
     {"window-log", required_argument, NULL, CLI_OPT_WINDOW_LOG},
     {"segment-size", required_argument, NULL, CLI_OPT_SEGMENT_SIZE},
     {"level", required_argument, NULL, CLI_OPT_LEVEL},
+    {"in-place", no_argument, NULL, CLI_OPT_IN_PLACE},
     {NULL, 0, NULL, 0},
 };
 
@@ -60,6 +61,9 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
             return cli_usage_error(command, "--level '%s' is not a number in 1..22", arg);
         opts->level = (int)value;
         opts->search_log = 0; /* an explicit level means zstd's own parameters */
+        return CLI_EXIT_OK;
+    case CLI_OPT_IN_PLACE:
+        opts->in_place = 1;
         return CLI_EXIT_OK;
     default:
         return -1;

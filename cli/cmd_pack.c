@@ -145,6 +145,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
     if (a->full != NULL && (a->old != NULL || a->new_ != NULL || a->from != NULL))
         return cli_usage_error("pack", "--full cannot be combined with --old, --new or "
                                        "--from-version");
+    if (a->full != NULL && a->diff.in_place)
+        return cli_usage_error("pack", "--in-place is for a delta package (--old, --new); a "
+                                       "full image is always written whole");
     if (a->full == NULL && a->old == NULL && a->new_ == NULL)
         return cli_usage_error("pack", "missing --full NEW, or --old OLD --new NEW");
     if (a->full == NULL && (a->old == NULL || a->new_ == NULL))

@@ -151,12 +151,25 @@ const struct cli_command cli_commands[] = {
      "  --module M          error codes for END: bc25 (default) or ec200\n"
      "  --erase-size N      simulated flash erase block (default 4096)\n"
      "  --write-align N     simulated flash write unit, 1..256 (default 4)\n"
+     "  --state FILE        keep the simulated device flash in FILE (progress record,\n"
+     "                      old bank or scratch, new bank or the in-place area):\n"
+     "                      created from OLD on the first run, resumed from on the\n"
+     "                      next, removed once NEW is written\n"
+     "  --cut-after N       with --state: cut power after N flash writes and erases\n"
+     "                      of this run; the state is saved and the exit status is 5\n"
+     "  --cut-mode M        clean (default: the cut operation does nothing) or torn\n"
+     "                      (it is half done, bits of a write set at random)\n"
+     "  --cut-seed S        random seed of a torn operation (default 1)\n"
      "  -f, --force         overwrite NEW if it exists\n"
      "  -q, --quiet         print nothing on success\n"
      "\n"
      "The patch runs through the device-side applier (apply_ref) into a simulated\n"
      "NOR flash: the old image is checked (size and SHA-256) before the first\n"
-     "write, the new one (SHA-256) at the end. NEW is written only on success.\n"},
+     "write, the new one (SHA-256, read back from flash) at the end. NEW is written\n"
+     "only on success. An in-place patch (diff --in-place) is applied in one area\n"
+     "through a scratch segment; a two-bank one never writes the old bank.\n"
+     "Exit status 5: power cut (run again without --cut-after to resume); 6: the\n"
+     "state holds another package's update.\n"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -188,7 +201,8 @@ static void print_main_help(FILE *out)
         fprintf(out, "  %-10s %s\n", cmd->name, cmd->summary);
     fputs("\nRun 'dfota help <command>' or 'dfota <command> --help' for its options.\n"
           "Exit status: 0 ok, 1 a check failed, 2 usage, 3 I/O or system error,\n"
-          "4 output exists (use --force).\n",
+          "4 output exists (use --force), 5 simulated power cut (apply --cut-after),\n"
+          "6 another update is in progress (apply --state).\n",
           out);
 }
 

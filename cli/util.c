@@ -52,6 +52,10 @@ int cli_exit_code(enum dfota_status status)
         return CLI_EXIT_OK;
     case DFOTA_E_INVALID_ARGUMENT:
         return CLI_EXIT_USAGE;
+    case DFOTA_E_POWER_CUT:
+        return CLI_EXIT_POWER_CUT;
+    case DFOTA_E_UPDATE_IN_PROGRESS:
+        return CLI_EXIT_IN_PROGRESS;
     case DFOTA_E_IO:
     case DFOTA_E_NO_MEMORY:
     case DFOTA_E_INTERNAL:

@@ -68,6 +68,7 @@ struct segment_writer {
     const uint8_t *source, *target;
     size_t source_size;
     const struct dfota_predict *predict;
+    uint32_t win_lo, win_hi;        /* source bytes the segment may read */
     uint8_t *view;                  /* predicted source of one record's copy */
     struct bytes records;           /* current segment, decoded form */
     int64_t record_source;          /* source position the open record copies from */
@@ -92,8 +93,9 @@ static int close_record(struct segment_writer *w, int64_t next_source)
     put_varint(&w->records, w->extra);
     put_varint(&w->records, zigzag);
     out = w->records.data + w->records.len;
-    dfota_predict_view(w->predict, w->source, 0, w->source_size, (uint32_t)w->record_source,
-                       w->copy, (int64_t)w->record_target - w->record_source, w->view);
+    dfota_predict_view(w->predict, w->source + w->win_lo, w->win_lo, w->win_hi - w->win_lo,
+                       (uint32_t)w->record_source, w->copy,
+                       (int64_t)w->record_target - w->record_source, w->view);
     for (i = 0; i < w->copy; i++)
         out[i] = (uint8_t)(w->target[w->record_target + i] - w->view[i]);
     memcpy(out + w->copy, w->target + w->record_target + w->copy, w->extra);
@@ -134,20 +136,48 @@ static void add_extra(struct segment_writer *w, uint32_t target_pos, uint32_t le
     w->extra += len;
 }
 
-/* Source position the first copy of [start, end) reads, or 0 if none. */
+/* Source position the first copy of [start, end) reads inside [lo, hi), or lo if none. */
 static uint32_t first_copy_source(const struct match_list *list, size_t first_op, uint32_t start,
-                                  uint32_t end)
+                                  uint32_t end, uint32_t lo, uint32_t hi)
 {
     size_t k;
 
     for (k = first_op; k < list->count && list->ops[k].target_start < end; k++) {
         const struct match_op *op = &list->ops[k];
         uint32_t copy_end = op->target_start + op->copy_len;
+        uint32_t a = op->target_start > start ? op->target_start : start;
+        uint32_t b = copy_end < end ? copy_end : end;
+        uint64_t src = (uint64_t)op->source_start + (a - op->target_start);
 
-        if (copy_end > start && op->copy_len > 0)
-            return op->source_start + (op->target_start < start ? start - op->target_start : 0);
+        if (a < b && src + (b - a) > lo && src < hi)
+            return src < lo ? lo : (uint32_t)src;
     }
-    return 0;
+    return lo;
+}
+
+/* A copy of `len` bytes from `source_pos` to `target_pos`; the parts outside
+ * the window become literal bytes. */
+static int add_copy_in_window(struct segment_writer *w, uint32_t target_pos, uint32_t source_pos,
+                              uint32_t len)
+{
+    uint32_t n;
+
+    if (source_pos < w->win_lo) {
+        n = w->win_lo - source_pos < len ? w->win_lo - source_pos : len;
+        add_extra(w, target_pos, n);
+        target_pos += n;
+        source_pos += n;
+        len -= n;
+    }
+    if (len > 0 && source_pos < w->win_hi) {
+        n = w->win_hi - source_pos < len ? w->win_hi - source_pos : len;
+        if (!add_copy(w, target_pos, source_pos, n))
+            return 0;
+        target_pos += n;
+        len -= n;
+    }
+    add_extra(w, target_pos, len);
+    return 1;
 }
 
 static enum dfota_status set_zstd_params(ZSTD_CCtx *cctx, const struct dfota_diff_options *opts,
@@ -192,6 +222,7 @@ struct segment_plan {
     uint32_t target_size;
     const struct dfota_predict *predict;
     const struct dfota_diff_options *opts;
+    const struct dfota_patch_header *hdr; /* flags, sizes: the source windows */
     struct segment *segments;
     size_t count;
 };
@@ -228,7 +259,7 @@ static int encode_records(const struct segment_plan *plan, struct segment_writer
     size_t k = first_op_after(list, start);
     uint32_t a, b;
 
-    *seg_source = first_copy_source(list, k, start, end);
+    *seg_source = first_copy_source(list, k, start, end, w->win_lo, w->win_hi);
     w->records.len = 0;
     w->open = 0;
     w->record_source = *seg_source;
@@ -240,7 +271,8 @@ static int encode_records(const struct segment_plan *plan, struct segment_writer
 
         a = op->target_start > start ? op->target_start : start;
         b = copy_end < end ? copy_end : end;
-        if (a < b && !add_copy(w, a, op->source_start + (a - op->target_start), b - a))
+        if (a < b &&
+            !add_copy_in_window(w, a, op->source_start + (a - op->target_start), b - a))
             return 0;
         a = copy_end > start ? copy_end : start;
         b = op_end < end ? op_end : end;
@@ -284,6 +316,7 @@ static void *segment_worker(void *arg)
         end = plan->target_size - start < plan->opts->segment_size
                   ? plan->target_size
                   : start + plan->opts->segment_size;
+        dfota_patch_source_window(plan->hdr, (uint32_t)i, &w.win_lo, &w.win_hi);
         if (!encode_records(plan, &w, start, end, &seg->source_pos)) {
             job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
                                           "cannot grow the record buffer");
@@ -310,11 +343,11 @@ static void *segment_worker(void *arg)
 }
 
 /*
- * Encode and compress every segment on SEGMENT_THREADS threads (segments are
- * independent, and each is assigned to a fixed thread, so the bytes never
- * depend on timing), then append them to the patch in order.
+ * Encode and compress every segment into plan->segments on SEGMENT_THREADS
+ * threads (segments are independent, and each is assigned to a fixed thread,
+ * so the bytes never depend on timing).
  */
-static enum dfota_status encode_segments(const struct segment_plan *plan, struct bytes *patch,
+static enum dfota_status encode_segments(const struct segment_plan *plan,
                                          struct dfota_error *err)
 {
     struct segment_job jobs[SEGMENT_THREADS];
@@ -345,8 +378,38 @@ static enum dfota_status encode_segments(const struct segment_plan *plan, struct
             if (err != NULL)
                 *err = jobs[i].error;
         }
-    for (i = 0; i < plan->count; i++) {
-        struct segment *seg = &plan->segments[i];
+    return st;
+}
+
+static size_t segments_size(const struct segment *segments, size_t count)
+{
+    size_t i, total = 0;
+
+    for (i = 0; i < count; i++)
+        total += DFOTA_PATCH_SEGMENT_HEADER_SIZE + segments[i].frame.len;
+    return total;
+}
+
+static void free_segments(struct segment *segments, size_t count)
+{
+    size_t i;
+
+    if (segments == NULL)
+        return;
+    for (i = 0; i < count; i++)
+        free(segments[i].frame.data);
+    free(segments);
+}
+
+/* Append the segments to the patch in application order (`descending`: last first). */
+static enum dfota_status append_segments(struct segment *segments, size_t count, int descending,
+                                         struct bytes *patch, struct dfota_error *err)
+{
+    enum dfota_status st = DFOTA_OK;
+    size_t k;
+
+    for (k = 0; k < count; k++) {
+        struct segment *seg = &segments[descending ? count - 1 - k : k];
 
         if (st == DFOTA_OK &&
             !bytes_reserve(patch, DFOTA_PATCH_SEGMENT_HEADER_SIZE + seg->frame.len))
@@ -358,8 +421,6 @@ static enum dfota_status encode_segments(const struct segment_plan *plan, struct
                    seg->frame.len);
             patch->len += DFOTA_PATCH_SEGMENT_HEADER_SIZE + seg->frame.len;
         }
-        free(seg->frame.data);
-        seg->frame.data = NULL;
     }
     return st;
 }
@@ -459,6 +520,7 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
 
     memset(&hdr, 0, sizeof(hdr));
     hdr.predict = reloc.predict.flags;
+    hdr.flags = opts->in_place ? DFOTA_PATCH_FLAG_IN_PLACE : 0;
     hdr.window_log = (uint8_t)opts->window_log;
     hdr.segment_size = opts->segment_size;
     hdr.source_size = (uint32_t)source_size;
@@ -469,16 +531,6 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     hdr.workspace_size = (uint32_t)dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
     memcpy(hdr.source_sha256, digests.source_sha256, 32);
     memcpy(hdr.target_sha256, digests.target_sha256, 32);
-    if (!bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE +
-                                 (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE)) {
-        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the patch");
-        goto out;
-    }
-    dfota_patch_map_encode(reloc.map, hdr.map_count, out.data + DFOTA_PATCH_HEADER_SIZE);
-    hdr.map_crc32 = dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE,
-                                (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
-    dfota_patch_header_encode(&hdr, out.data);
-    out.len = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
     plan.list = &list;
     plan.source = source;
     plan.target = target;
@@ -486,14 +538,47 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     plan.target_size = hdr.target_size;
     plan.predict = &reloc.predict;
     plan.opts = opts;
+    plan.hdr = &hdr;
     plan.count = hdr.segment_count;
     plan.segments = calloc(plan.count ? plan.count : 1, sizeof(*plan.segments));
     if (plan.segments == NULL) {
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table");
         goto out;
     }
-    st = encode_segments(&plan, &out, err);
-    free(plan.segments);
+    st = encode_segments(&plan, err);
+    if (st == DFOTA_OK && opts->in_place && plan.count > 1) {
+        /* In place, the order decides which source bytes each segment may
+         * read: try descending too and keep the smaller. */
+        struct segment *ascending = plan.segments;
+
+        hdr.flags |= DFOTA_PATCH_FLAG_DESCENDING;
+        plan.segments = calloc(plan.count, sizeof(*plan.segments));
+        st = plan.segments == NULL
+                 ? dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table")
+                 : encode_segments(&plan, err);
+        if (st == DFOTA_OK && segments_size(ascending, plan.count) <=
+                                  segments_size(plan.segments, plan.count)) {
+            hdr.flags &= (uint8_t)~DFOTA_PATCH_FLAG_DESCENDING;
+            free_segments(plan.segments, plan.count);
+            plan.segments = ascending;
+        } else {
+            free_segments(ascending, plan.count);
+        }
+    }
+    if (st == DFOTA_OK &&
+        !bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE +
+                                 (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE))
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the patch");
+    if (st == DFOTA_OK) {
+        dfota_patch_map_encode(reloc.map, hdr.map_count, out.data + DFOTA_PATCH_HEADER_SIZE);
+        hdr.map_crc32 = dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE,
+                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+        dfota_patch_header_encode(&hdr, out.data);
+        out.len = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+        st = append_segments(plan.segments, plan.count,
+                             (hdr.flags & DFOTA_PATCH_FLAG_DESCENDING) != 0, &out, err);
+    }
+    free_segments(plan.segments, plan.count);
     if (st == DFOTA_OK && opts->progress != NULL)
         opts->progress(opts->progress_ctx, target_size, target_size);
 out:

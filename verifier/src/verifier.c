@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dfota/apply.h"
-#include "dfota/flashsim.h"
+#include "dfota/devsim.h"
 #include "dfota/keys.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
@@ -47,55 +47,17 @@ void dfota_verify_options_init(struct dfota_verify_options *opts)
 
 /* ---- trial apply ---- */
 
-struct trial {
-    const uint8_t *old;
-    size_t old_size;
-    struct dfota_flashsim flash;
-    void (*progress)(void *ctx, unsigned percent);
-    void *progress_ctx;
-};
-
-static void trial_progress(void *ctx, unsigned percent)
-{
-    struct trial *t = ctx;
-
-    t->progress(t->progress_ctx, percent);
-}
-
-static enum dfota_status trial_read(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
-{
-    struct trial *t = ctx;
-
-    if ((uint64_t)offset + len > t->old_size)
-        return DFOTA_E_IO;
-    memcpy(dst, t->old + offset, len);
-    return DFOTA_OK;
-}
-
-static enum dfota_status trial_erase(void *ctx, uint32_t offset, uint32_t len)
-{
-    return dfota_flashsim_erase(&((struct trial *)ctx)->flash, offset, len, NULL);
-}
-
-static enum dfota_status trial_write(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
-{
-    return dfota_flashsim_write(&((struct trial *)ctx)->flash, offset, src, len, NULL);
-}
-
 enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, const uint8_t *old,
                                     size_t old_size, const struct dfota_trial_options *opts,
                                     uint8_t **image, size_t *image_size,
                                     struct dfota_error *err)
 {
     struct dfota_patch_header hdr;
-    struct dfota_apply_config config;
-    struct dfota_apply_io io;
-    struct dfota_apply *applier;
-    struct trial t;
+    struct dfota_devsim sim;
+    struct dfota_devsim_run_options run;
+    struct dfota_devsim_outcome outcome;
     uint32_t erase = opts && opts->erase_size ? opts->erase_size : 4096;
     uint32_t align = opts && opts->write_align ? opts->write_align : 4;
-    size_t ws_size, flash_size, pos, n, chunk = opts ? opts->chunk_size : 0;
-    void *workspace = NULL;
     enum dfota_status st;
 
     *image = NULL;
@@ -104,64 +66,32 @@ enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, con
     if (st != DFOTA_OK)
         return st;
     /* The simulated flash holds the whole target: bound it before allocating. */
-    if (hdr.target_size > DFOTA_HOST_SIZE_MAX)
+    if (hdr.target_size > DFOTA_HOST_SIZE_MAX || old_size > DFOTA_HOST_SIZE_MAX)
         return dfota_error_set(err, DFOTA_E_TOO_LARGE,
-                               "the patch builds a %lu-byte target, over the %u-byte limit",
-                               (unsigned long)hdr.target_size, DFOTA_HOST_SIZE_MAX);
-    memset(&t, 0, sizeof(t));
-    t.old = old;
-    t.old_size = old_size;
-    flash_size = ((size_t)hdr.target_size + erase - 1) / erase * erase;
-    st = dfota_flashsim_create(&t.flash, (uint32_t)(flash_size ? flash_size : erase), erase,
-                               align, err);
+                               "the patch builds a %lu-byte target from a %zu-byte image, over "
+                               "the %u-byte limit",
+                               (unsigned long)hdr.target_size, old_size, DFOTA_HOST_SIZE_MAX);
+    /* A device whose layout fits the patch: two banks, or one area and scratch. */
+    st = dfota_devsim_create(&sim, &hdr, old, old_size, erase, align, UINT32_MAX, err);
     if (st != DFOTA_OK)
         return st;
-    ws_size = dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
-    workspace = malloc(ws_size ? ws_size : 1);
-    if (workspace == NULL) {
-        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);
-        goto out;
+    memset(&run, 0, sizeof(run));
+    if (opts != NULL) {
+        run.chunk_size = opts->chunk_size;
+        run.progress_steps = opts->progress_steps;
+        run.progress = opts->progress;
+        run.progress_ctx = opts->progress_ctx;
     }
-    memset(&config, 0, sizeof(config));
-    config.erase_size = erase;
-    config.write_align = align;
-    config.source_size = (uint32_t)old_size;
-    config.target_capacity = t.flash.size;
-    config.progress_steps = opts ? opts->progress_steps : 0;
-    memset(&io, 0, sizeof(io));
-    io.ctx = &t;
-    io.read_source = trial_read;
-    io.erase_target = trial_erase;
-    io.write_target = trial_write;
-    if (opts != NULL && opts->progress != NULL) {
-        t.progress = opts->progress;
-        t.progress_ctx = opts->progress_ctx;
-        io.progress = trial_progress;
+    st = dfota_devsim_run(&sim, patch, patch_size, &run, &outcome, err);
+    if (st == DFOTA_OK) {
+        *image = malloc(hdr.target_size ? hdr.target_size : 1);
+        if (*image == NULL)
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the target image");
+        else
+            memcpy(*image, dfota_devsim_target(&sim), hdr.target_size);
+        *image_size = *image != NULL ? hdr.target_size : 0;
     }
-    st = dfota_apply_init(&applier, workspace, ws_size, &config, &io, err);
-    if (st != DFOTA_OK)
-        goto out;
-    for (pos = 0; pos < patch_size && st == DFOTA_OK; pos += n) {
-        n = chunk && chunk < patch_size - pos ? chunk : patch_size - pos;
-        st = dfota_apply_push(applier, patch + pos, n);
-    }
-    if (st == DFOTA_OK)
-        st = dfota_apply_finish(applier);
-    if (st != DFOTA_OK) {
-        if (err != NULL)
-            *err = *dfota_apply_error(applier);
-        goto out;
-    }
-    *image = malloc(hdr.target_size ? hdr.target_size : 1);
-    if (*image == NULL) {
-        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the target image");
-        goto out;
-    }
-    memcpy(*image, t.flash.mem, hdr.target_size);
-    *image_size = hdr.target_size;
-out:
-    free(workspace);
-    dfota_flashsim_free(&t.flash);
+    dfota_devsim_free(&sim);
     return st;
 }
 

@@ -49,6 +49,10 @@ struct dfota_diff_options {
     uint32_t segment_size;    /* target bytes per segment, power of two, 4 KiB..1 MiB */
     int level;                /* zstd level, 1..22 */
     unsigned search_log;      /* zstd search log override, 0 = the level's own */
+    /* In-place patch (DFOTA_PATCH_FLAG_IN_PLACE): every copy reads only source
+     * bytes that are still intact when its segment is applied; the segment
+     * order (ascending or descending) is the one giving the smaller patch. */
+    int in_place;
     /* Optional progress: `done` of `total` units, called now and then. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;

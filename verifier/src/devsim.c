@@ -1,0 +1,325 @@
+/*
+ * devsim.c - a simulated module running the boot-time update sequence
+ * (dfota/devsim.h).
+ */
+#include "dfota/devsim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dfota/apply.h"
+
+static uint64_t round_up(uint64_t v, uint32_t unit)
+{
+    return (v + unit - 1) / unit * unit;
+}
+
+static int is_pow2(uint32_t v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+enum dfota_status dfota_devsim_layout(struct dfota_devsim *d, const struct dfota_patch_header *hdr,
+                                      size_t source_size, uint32_t erase_size,
+                                      uint32_t write_align, uint32_t max_size,
+                                      struct dfota_error *err)
+{
+    uint64_t record, first, second, total;
+
+    memset(d, 0, sizeof(*d));
+    if (!is_pow2(erase_size) || erase_size < 256 || erase_size > hdr->segment_size ||
+        !is_pow2(write_align) || write_align > 256 || write_align > erase_size)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "erase size %lu and write alignment %lu: both powers of two, "
+                               "256 <= erase size <= the %lu-byte segment, alignment <= 256 "
+                               "and <= erase size",
+                               (unsigned long)erase_size, (unsigned long)write_align,
+                               (unsigned long)hdr->segment_size);
+    d->in_place = (hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0;
+    d->erase_size = erase_size;
+    d->write_align = write_align;
+    record = 2u * (uint64_t)erase_size;
+    if (d->in_place) {
+        first = round_up(hdr->segment_size, erase_size); /* scratch */
+        second = round_up(source_size > hdr->target_size ? source_size : hdr->target_size,
+                          erase_size);
+    } else {
+        first = round_up(source_size, erase_size); /* old bank */
+        second = round_up(hdr->target_size, erase_size);
+    }
+    if (second == 0)
+        second = erase_size;
+    total = record + first + second;
+    if (total > max_size)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                               "the simulated flash would be %llu bytes, over the %lu-byte limit",
+                               (unsigned long long)total, (unsigned long)max_size);
+    d->record_offset = 0;
+    d->source_size = (uint32_t)source_size;
+    if (d->in_place) {
+        d->scratch_offset = (uint32_t)record;
+        d->scratch_size = (uint32_t)first;
+        d->source_offset = d->target_offset = (uint32_t)(record + first);
+    } else {
+        d->source_offset = (uint32_t)record;
+        d->target_offset = (uint32_t)(record + first);
+    }
+    d->target_capacity = (uint32_t)second;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_devsim_create(struct dfota_devsim *d, const struct dfota_patch_header *hdr,
+                                      const uint8_t *source, size_t source_size,
+                                      uint32_t erase_size, uint32_t write_align,
+                                      uint32_t max_size, struct dfota_error *err)
+{
+    struct dfota_devsim layout;
+    uint64_t size;
+    enum dfota_status st;
+
+    memset(d, 0, sizeof(*d));
+    st = dfota_devsim_layout(&layout, hdr, source_size, erase_size, write_align, max_size, err);
+    if (st != DFOTA_OK)
+        return st;
+    size = (uint64_t)layout.target_offset + layout.target_capacity;
+    st = dfota_flashsim_create(&layout.flash, (uint32_t)size, erase_size, write_align, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (source_size > 0)
+        st = dfota_flashsim_load(&layout.flash, layout.source_offset, source, source_size, err);
+    if (st != DFOTA_OK) {
+        dfota_flashsim_free(&layout.flash);
+        return st;
+    }
+    *d = layout;
+    return DFOTA_OK;
+}
+
+void dfota_devsim_free(struct dfota_devsim *d)
+{
+    if (d == NULL)
+        return;
+    dfota_flashsim_free(&d->flash);
+    memset(d, 0, sizeof(*d));
+}
+
+const uint8_t *dfota_devsim_target(const struct dfota_devsim *d)
+{
+    return d->flash.mem + d->target_offset;
+}
+
+/* ---- callbacks: offsets are relative to each area ---- */
+
+static enum dfota_status in_area(uint32_t offset, size_t len, uint32_t size)
+{
+    return offset <= size && len <= size - offset ? DFOTA_OK : DFOTA_E_INVALID_ARGUMENT;
+}
+
+static enum dfota_status read_source(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+    uint32_t size = d->in_place ? d->target_capacity : d->source_size;
+
+    if (in_area(offset, len, size) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_read(&d->flash, d->source_offset + offset, dst, len, NULL);
+}
+
+static enum dfota_status read_target(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_read(&d->flash, d->target_offset + offset, dst, len, NULL);
+}
+
+static enum dfota_status erase_target(void *ctx, uint32_t offset, uint32_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_erase(&d->flash, d->target_offset + offset, len, NULL);
+}
+
+static enum dfota_status write_target(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_write(&d->flash, d->target_offset + offset, src, len, NULL);
+}
+
+static enum dfota_status read_scratch(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_read(&d->flash, d->scratch_offset + offset, dst, len, NULL);
+}
+
+static enum dfota_status erase_scratch(void *ctx, uint32_t offset, uint32_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_erase(&d->flash, d->scratch_offset + offset, len, NULL);
+}
+
+static enum dfota_status write_scratch(void *ctx, uint32_t offset, const uint8_t *src,
+                                       size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
+        return DFOTA_E_INVALID_ARGUMENT;
+    return dfota_flashsim_write(&d->flash, d->scratch_offset + offset, src, len, NULL);
+}
+
+static enum dfota_status record_read(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    return dfota_flashsim_read(&d->flash, d->record_offset + offset, dst, len, NULL);
+}
+
+static enum dfota_status record_erase(void *ctx, uint32_t offset, uint32_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    return dfota_flashsim_erase(&d->flash, d->record_offset + offset, len, NULL);
+}
+
+static enum dfota_status record_write(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
+{
+    struct dfota_devsim *d = ctx;
+
+    return dfota_flashsim_write(&d->flash, d->record_offset + offset, src, len, NULL);
+}
+
+static void store_for(struct dfota_devsim *d, struct dfota_progress_store *store)
+{
+    memset(store, 0, sizeof(*store));
+    store->ctx = d;
+    store->read = record_read;
+    store->erase = record_erase;
+    store->write = record_write;
+    store->slot_size = d->erase_size;
+    store->write_align = d->write_align;
+}
+
+static enum dfota_status save_progress(void *ctx, const struct dfota_progress *rec)
+{
+    struct dfota_devsim *d = ctx;
+    struct dfota_progress_store store;
+    struct dfota_progress copy = *rec;
+
+    d->saves++;
+    if (d->fail_save_at != 0 && d->saves == d->fail_save_at)
+        return DFOTA_E_FLASH;
+    store_for(d, &store);
+    return dfota_progress_save(&store, &copy);
+}
+
+static void relay_progress(void *ctx, unsigned percent)
+{
+    struct dfota_devsim *d = ctx;
+
+    d->progress(d->progress_ctx, percent);
+}
+
+int dfota_devsim_record(struct dfota_devsim *d, struct dfota_progress *rec)
+{
+    struct dfota_progress_store store;
+    int found = 0;
+
+    store_for(d, &store);
+    if (dfota_progress_load(&store, rec, &found) != DFOTA_OK)
+        return 0;
+    return found;
+}
+
+enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
+                                   size_t patch_size, const struct dfota_devsim_run_options *opts,
+                                   struct dfota_devsim_outcome *outcome, struct dfota_error *err)
+{
+    struct dfota_patch_header hdr;
+    struct dfota_progress_store store;
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_apply *ap;
+    size_t ws_size, pos, n, chunk = opts != NULL ? opts->chunk_size : 0;
+    void *workspace;
+    int found = 0;
+    enum dfota_status st;
+
+    memset(outcome, 0, sizeof(*outcome));
+    st = dfota_patch_header_decode(patch, patch_size, &hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    store_for(d, &store);
+    st = dfota_progress_load(&store, &outcome->record, &found);
+    if (st != DFOTA_OK)
+        return dfota_error_set(err, st, "reading the progress record failed (%s)",
+                               dfota_status_name(st));
+    outcome->resumed = found;
+    ws_size = dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
+    workspace = malloc(ws_size ? ws_size : 1);
+    if (workspace == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);
+    memset(&config, 0, sizeof(config));
+    config.erase_size = d->erase_size;
+    config.write_align = d->write_align;
+    config.source_size = d->source_size;
+    config.target_capacity = d->target_capacity;
+    config.progress_steps = opts != NULL ? opts->progress_steps : 0;
+    config.layout = d->in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
+    config.scratch_size = d->scratch_size;
+    memset(&io, 0, sizeof(io));
+    io.ctx = d;
+    io.read_source = read_source;
+    io.erase_target = erase_target;
+    io.write_target = write_target;
+    io.read_target = read_target;
+    io.save_progress = save_progress;
+    if (d->in_place) {
+        io.read_scratch = read_scratch;
+        io.erase_scratch = erase_scratch;
+        io.write_scratch = write_scratch;
+    }
+    if (opts != NULL && opts->progress != NULL) {
+        d->progress = opts->progress;
+        d->progress_ctx = opts->progress_ctx;
+        io.progress = relay_progress;
+    }
+    st = dfota_apply_init(&ap, workspace, ws_size, &config, &io, err);
+    if (st != DFOTA_OK) {
+        free(workspace);
+        return st;
+    }
+    if (found)
+        st = dfota_apply_resume(ap, &outcome->record);
+    for (pos = 0; pos < patch_size && st == DFOTA_OK; pos += n) {
+        n = chunk && chunk < patch_size - pos ? chunk : patch_size - pos;
+        st = dfota_apply_push(ap, patch + pos, n);
+    }
+    if (st == DFOTA_OK)
+        st = dfota_apply_finish(ap);
+    if (st != DFOTA_OK) {
+        if (err != NULL)
+            *err = *dfota_apply_error(ap);
+        free(workspace);
+        return st;
+    }
+    free(workspace);
+    outcome->finished = 1;
+    st = dfota_progress_clear(&store);
+    if (st != DFOTA_OK)
+        return dfota_error_set(err, st, "clearing the progress record failed (%s)",
+                               dfota_status_name(st));
+    return DFOTA_OK;
+}
