@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "dfota/patch.h"
+#include "dfota/sha256.h"
 #include "dfota/wire.h"
 
 #define OFF_VERSION 4u
@@ -156,4 +158,18 @@ enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store)
     if (st != DFOTA_OK)
         return st;
     return store->erase(store->ctx, (uint32_t)(1 - first) * store->slot_size, store->slot_size);
+}
+
+void dfota_progress_patch_id(const uint8_t *patch_header, uint8_t *id)
+{
+    struct dfota_sha256 hash;
+
+    dfota_sha256_init(&hash);
+    dfota_sha256_update(&hash, patch_header, DFOTA_PATCH_HEADER_SIZE);
+    dfota_sha256_final(&hash, id);
+}
+
+int dfota_progress_in_progress(const struct dfota_progress *rec)
+{
+    return rec->step < rec->segment_count;
 }

@@ -110,6 +110,14 @@ const uint8_t *dfota_devsim_target(const struct dfota_devsim *d)
 
 /* ---- callbacks: offsets are relative to each area ---- */
 
+static void count_op(struct dfota_devsim *d, enum dfota_devsim_area area)
+{
+    d->last_area = area;
+    d->area_ops[area]++;
+    if (d->trace != NULL && d->flash.ops < d->trace_len)
+        d->trace[d->flash.ops] = (uint8_t)area;
+}
+
 static enum dfota_status in_area(uint32_t offset, size_t len, uint32_t size)
 {
     return offset <= size && len <= size - offset ? DFOTA_OK : DFOTA_E_INVALID_ARGUMENT;
@@ -140,6 +148,7 @@ static enum dfota_status erase_target(void *ctx, uint32_t offset, uint32_t len)
 
     if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
         return DFOTA_E_INVALID_ARGUMENT;
+    count_op(d, DFOTA_DEVSIM_TARGET);
     return dfota_flashsim_erase(&d->flash, d->target_offset + offset, len, NULL);
 }
 
@@ -149,6 +158,7 @@ static enum dfota_status write_target(void *ctx, uint32_t offset, const uint8_t 
 
     if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
         return DFOTA_E_INVALID_ARGUMENT;
+    count_op(d, DFOTA_DEVSIM_TARGET);
     return dfota_flashsim_write(&d->flash, d->target_offset + offset, src, len, NULL);
 }
 
@@ -167,6 +177,7 @@ static enum dfota_status erase_scratch(void *ctx, uint32_t offset, uint32_t len)
 
     if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
         return DFOTA_E_INVALID_ARGUMENT;
+    count_op(d, DFOTA_DEVSIM_SCRATCH);
     return dfota_flashsim_erase(&d->flash, d->scratch_offset + offset, len, NULL);
 }
 
@@ -177,6 +188,7 @@ static enum dfota_status write_scratch(void *ctx, uint32_t offset, const uint8_t
 
     if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
         return DFOTA_E_INVALID_ARGUMENT;
+    count_op(d, DFOTA_DEVSIM_SCRATCH);
     return dfota_flashsim_write(&d->flash, d->scratch_offset + offset, src, len, NULL);
 }
 
@@ -191,6 +203,7 @@ static enum dfota_status record_erase(void *ctx, uint32_t offset, uint32_t len)
 {
     struct dfota_devsim *d = ctx;
 
+    count_op(d, DFOTA_DEVSIM_RECORD);
     return dfota_flashsim_erase(&d->flash, d->record_offset + offset, len, NULL);
 }
 
@@ -198,6 +211,7 @@ static enum dfota_status record_write(void *ctx, uint32_t offset, const uint8_t 
 {
     struct dfota_devsim *d = ctx;
 
+    count_op(d, DFOTA_DEVSIM_RECORD);
     return dfota_flashsim_write(&d->flash, d->record_offset + offset, src, len, NULL);
 }
 
@@ -266,6 +280,14 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
     if (st != DFOTA_OK)
         return dfota_error_set(err, st, "reading the progress record failed (%s)",
                                dfota_status_name(st));
+    /* A complete record of another patch: that update is over. */
+    if (found && !dfota_progress_in_progress(&outcome->record)) {
+        uint8_t id[32];
+
+        dfota_progress_patch_id(patch, id);
+        if (memcmp(id, outcome->record.patch_id, sizeof(id)) != 0)
+            found = 0;
+    }
     outcome->resumed = found;
     ws_size = dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
     workspace = malloc(ws_size ? ws_size : 1);
@@ -317,9 +339,5 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
     }
     free(workspace);
     outcome->finished = 1;
-    st = dfota_progress_clear(&store);
-    if (st != DFOTA_OK)
-        return dfota_error_set(err, st, "clearing the progress record failed (%s)",
-                               dfota_status_name(st));
     return DFOTA_OK;
 }

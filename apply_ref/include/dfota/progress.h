@@ -14,8 +14,17 @@
  * the next sequence number; a load takes the valid record (magic, version,
  * CRC-32) with the highest sequence number. A power cut during a save can
  * only damage the slot being written, so afterwards either the old or the
- * new record is the newest valid one. Clearing erases the older slot first,
- * so a cut while clearing never brings back an older record.
+ * new record is the newest valid one.
+ *
+ * A record whose step equals its segment count says the update is complete
+ * (the target was verified by reading it back). Keep it: a device that
+ * boots again before switching to the new image resumes from it, finds
+ * nothing left to do and verifies again, where a lost record would look like
+ * a fresh start (and, in place, fail the source check). The next update's
+ * first save replaces it; a complete record of another patch does not block
+ * a new update (dfota_progress_in_progress()). Clearing (erasing both slots)
+ * is for a device that no longer needs to know: a cut while clearing may
+ * leave no record at all.
  *
  * Portable C99, part of the device-side applier: no allocation; stack under
  * 200 bytes (two encoded records and a write unit of padding).
@@ -86,6 +95,13 @@ enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
  */
 enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec);
+
+/* The patch id a record names: the SHA-256 of the patch's first
+ * DFOTA_PATCH_HEADER_SIZE bytes (its header). */
+void dfota_progress_patch_id(const uint8_t *patch_header, uint8_t *id);
+
+/* Does `rec` describe an update that is not finished? (step < segment_count) */
+int dfota_progress_in_progress(const struct dfota_progress *rec);
 
 /* Erase both slots, the older one first. */
 enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store);

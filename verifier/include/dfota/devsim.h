@@ -14,9 +14,10 @@
  * in-place update is max(source, target) bytes rounded up to erase blocks.
  *
  * dfota_devsim_run() is one boot: load the newest valid progress record;
- * resume from it if there is one, else start afresh; push the patch in
- * chunks; finish (the target SHA-256 is read back from flash); clear the
- * record area. A power cut (flashsim) makes it return DFOTA_E_POWER_CUT;
+ * resume from it if there is one (unless it is a complete record of another
+ * patch: a finished earlier update), else start afresh; push the patch in
+ * chunks; finish (the target SHA-256 is read back from flash). The last
+ * record, which says the update is complete, stays (dfota/progress.h). A power cut (flashsim) makes it return DFOTA_E_POWER_CUT;
  * dfota_flashsim_power_on() and another run continue the update.
  *
  * Host library (malloc); not thread-safe (one simulator per thread).
@@ -36,6 +37,14 @@
 extern "C" {
 #endif
 
+/* Where a flash operation went. */
+enum dfota_devsim_area {
+    DFOTA_DEVSIM_NONE = 0,
+    DFOTA_DEVSIM_RECORD,  /* the progress record's slots */
+    DFOTA_DEVSIM_SCRATCH, /* in place: the scratch segment */
+    DFOTA_DEVSIM_TARGET   /* the new bank, or the in-place area */
+};
+
 struct dfota_devsim {
     struct dfota_flashsim flash;
     int in_place;                    /* layout of the patch it was made for */
@@ -49,6 +58,14 @@ struct dfota_devsim {
      * (counting from 1 over the simulator's life) fails outright with
      * DFOTA_E_FLASH before touching the flash. 0 = never. */
     uint64_t saves, fail_save_at;
+
+    /* The area of the last write or erase started (after a cut: of the cut
+     * one, since nothing runs after it), and writes and erases per area. */
+    enum dfota_devsim_area last_area;
+    uint64_t area_ops[4];
+    /* Optional trace: trace[k] = area of operation k + 1 (k < trace_len). */
+    uint8_t *trace;
+    size_t trace_len;
 
     /* During a run: the caller's progress callback (the applier's callbacks
      * all get the simulator as their context). */
