@@ -267,7 +267,7 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     run.progress = a->urc ? urc_progress : NULL;
     st = dfota_devsim_run(&sim, patch, patch_size, &run, &outcome, err);
     *resumed = outcome.resumed != 0;
-    if (st == DFOTA_E_POWER_CUT || sim.flash.cut_at != 0) {
+    if (st == DFOTA_E_POWER_CUT || !sim.flash.powered) {
         st = DFOTA_E_POWER_CUT;
         dfota_error_set(err, DFOTA_E_POWER_CUT,
                         "power cut at flash operation %llu of this run (%s); the device "

@@ -42,6 +42,14 @@ static void text_info(const char *label, const char *version,
     printf("%-8s sha256    %s\n", label, hex);
 }
 
+/* "two-bank", "in-place, ascending" or "in-place, descending". */
+static const char *layout_name(unsigned flags)
+{
+    if (!(flags & DFOTA_PATCH_FLAG_IN_PLACE))
+        return "two-bank";
+    return (flags & DFOTA_PATCH_FLAG_DESCENDING) ? "in-place, descending" : "in-place, ascending";
+}
+
 static const char *predict_name(unsigned flags)
 {
     switch (flags & DFOTA_PREDICT_ALL) {
@@ -78,6 +86,7 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
         printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
                predict_name(patch->predict), (unsigned long)patch->pointer_base,
                (unsigned long)patch->map_count);
+        printf("patch    layout    %s\n", layout_name(patch->flags));
     }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
     printf("created           %llu (%s)\n", (unsigned long long)hdr->created, when);
@@ -129,11 +138,11 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
     if (patch != NULL)
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
                "\"segment_count\": %lu, \"window_log\": %u, \"predict\": \"%s\", "
-               "\"pointer_base\": %lu, \"map_count\": %lu},\n",
+               "\"pointer_base\": %lu, \"map_count\": %lu, \"layout\": \"%s\"},\n",
                (unsigned)patch->format_version, (unsigned long)patch->segment_size,
                (unsigned long)patch->segment_count, (unsigned)patch->window_log,
                predict_name(patch->predict), (unsigned long)patch->pointer_base,
-               (unsigned long)patch->map_count);
+               (unsigned long)patch->map_count, layout_name(patch->flags));
     else
         printf("  \"patch\": null,\n");
     printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
@@ -181,6 +190,7 @@ static void print_patch(const char *file, const struct dfota_patch_header *p, si
     printf("patch    segments  %lu x %lu bytes, zstd window log %u\n",
            (unsigned long)p->segment_count, (unsigned long)p->segment_size,
            (unsigned)p->window_log);
+    printf("patch    layout    %s\n", layout_name(p->flags));
     printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
            predict_name(p->predict), (unsigned long)p->pointer_base,
            (unsigned long)p->map_count);

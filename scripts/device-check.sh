@@ -19,7 +19,7 @@ mkdir -p "$work/include"
 # Only zstd's own header, not the host's include directory.
 cp /usr/include/zstd.h "$work/include/"
 
-sources=(apply_ref/src/apply.c apply_ref/src/patch.c apply_ref/src/predict.c
+sources=(apply_ref/src/apply.c apply_ref/src/patch.c apply_ref/src/predict.c apply_ref/src/progress.c
          apply_ref/src/sha256.c core/src/status.c core/src/wire.c)
 cd "$work"
 for src in "${sources[@]}"; do

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# CLI tests of power-cut safe apply: dfota diff/pack --in-place, dfota apply
+# --state/--cut-after/--cut-mode, the exit codes 5 and 6 and the URCs of a
+# resumed run.
+# usage: tests/cli/test_powercut_cli.sh DFOTA SOURCE_DIR
+set -uo pipefail
+
+dfota=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/dfota-cut.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+unset SOURCE_DATE_EPOCH
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+old="$src/samples/BC25R01A03.bin"
+new="$src/samples/BC25R01A04.bin"
+
+# --- patches and packages ---
+run diff --in-place --segment-size 4096 "$old" "$new" -o "$work/ip.patch"
+check "diff --in-place" 0
+run inspect "$work/ip.patch"
+check "inspect in-place patch" 0 stdout 'format version 2' stdout '^patch    layout    in-place, (ascending|descending)$'
+run diff --segment-size 4096 "$old" "$new" -o "$work/tb.patch"
+check "diff two-bank" 0
+run inspect "$work/tb.patch"
+check "inspect two-bank patch" 0 stdout 'format version 1' stdout '^patch    layout    two-bank$'
+run pack --in-place --old "$old" --new "$new" --from-version BC25R01A03 --to-version BC25R01A04 -o "$work/ip.bin"
+check "pack --in-place" 0
+run inspect "$work/ip.bin"
+check "inspect in-place package" 0 stdout '^patch    layout    in-place'
+run pack --in-place --full "$new" --to-version BC25R01A04 -o "$work/full.bin"
+check "pack --in-place --full refused" 2 stderr '--in-place is for a delta package'
+run verify "$work/ip.bin" --old "$old" --new "$new"
+check "verify in-place package" 0
+
+# --- usage errors ---
+run apply --old "$old" "$work/ip.patch" -o "$work/x.bin" --cut-after 3
+check "--cut-after without --state" 2 stderr '--cut-after needs --state'
+run apply --old "$old" "$work/ip.patch" -o "$work/x.bin" --state "$work/s" --cut-mode half
+check "bad --cut-mode" 2 stderr "--cut-mode 'half' is not clean or torn"
+
+# --- cut, resume, cut during the resume, finish: both layouts, clean and torn ---
+for kind in ip tb ip.bin; do
+    case $kind in
+    ip.bin) input="$work/ip.bin" ;;
+    *) input="$work/$kind.patch" ;;
+    esac
+    for mode in clean torn; do
+        state="$work/state-$kind-$mode"
+        out="$work/new-$kind-$mode.bin"
+        run apply --old "$old" "$input" -o "$out" --state "$state" --cut-after 150 --cut-mode "$mode" --cut-seed 7
+        check "$kind $mode: first cut" 5 stderr "power cut at flash operation 151 of this run \\($mode\\)" stderr 'POWER_CUT'
+        assert "$kind $mode: state saved" test -s "$state"
+        assert "$kind $mode: no output after a cut" test ! -e "$out"
+        run apply --old "$old" "$input" -o "$out" --state "$state" --cut-after 300 --cut-mode "$mode"
+        check "$kind $mode: cut during the resume" 5 stderr 'power cut at flash operation 301'
+        run apply --old "$old" "$input" -o "$out" --state "$state" --urc
+        check "$kind $mode: resume to the end" 0 stdout '^\+QIND: "FOTA","START"$' stdout '^\+QIND: "FOTA","END",0$'
+        assert "$kind $mode: bit-exact" cmp -s "$out" "$new"
+        assert "$kind $mode: state removed" test ! -e "$state"
+        # The resumed run starts UPDATING at the percent reached, not at 10.
+        first=$(grep -m1 UPDATING "$work/stdout" | sed 's/.*,//')
+        assert "$kind $mode: resumed URCs start past 10% ($first)" test "${first:-0}" -gt 10
+        assert "$kind $mode: URCs end at 100" grep -qx '+QIND: "FOTA","UPDATING",100' "$work/stdout"
+    done
+done
+
+# --- the URC sequence of a resumed run, exactly ---
+run apply --old "$old" "$work/tb.patch" -o "$work/urc.bin" --state "$work/urc-state" --cut-after 400 --urc
+check "urc: cut" 5 stdout '^\+QIND: "FOTA","START"$'
+assert "urc: no END after a cut" sh -c "! grep -q END '$work/stdout'"
+run apply --old "$old" "$work/tb.patch" -o "$work/urc.bin" --state "$work/urc-state" --urc
+check "urc: resume" 0
+awk 'NR == 1 && $0 != "+QIND: \"FOTA\",\"START\"" { exit 1 }
+     /UPDATING/ { split($0, f, ","); if (f[3] + 0 <= last) exit 1; last = f[3] + 0 }
+     END { if ($0 != "+QIND: \"FOTA\",\"END\",0") exit 1 }' "$work/stdout"
+assert "urc: START, increasing UPDATING, END,0" test $? -eq 0
+
+# --- a cut that never comes ---
+run apply --old "$old" "$work/tb.patch" -o "$work/late.bin" --state "$work/late" --cut-after 100000
+check "cut after the end" 0 stderr 'did not cut: this run took [0-9]+ flash operations'
+assert "late cut: bit-exact" cmp -s "$work/late.bin" "$new"
+
+# --- another package while one is in progress ---
+printf 'x' | cat "$new" - >"$work/other-new.bin"
+run diff --segment-size 4096 "$old" "$work/other-new.bin" -o "$work/other.patch"
+check "other patch" 0
+run apply --old "$old" "$work/tb.patch" -o "$work/a.bin" --state "$work/busy" --cut-after 200
+check "busy: cut" 5
+cp "$work/busy" "$work/busy.before"
+run apply --old "$old" "$work/other.patch" -o "$work/b.bin" --state "$work/busy"
+check "busy: other package refused" 6 stderr 'another patch' stderr 'UPDATE_IN_PROGRESS'
+assert "busy: state unchanged" cmp -s "$work/busy" "$work/busy.before"
+run apply --old "$old" "$work/tb.patch" -o "$work/a.bin" --state "$work/busy"
+check "busy: the update in progress finishes" 0
+assert "busy: bit-exact" cmp -s "$work/a.bin" "$new"
+
+# --- a state file made with other options ---
+run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo" --cut-after 10
+check "geometry: cut" 5
+run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo" --erase-size 1024
+check "geometry: other erase size refused" 1 stderr 'other options'
+run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo"
+check "geometry: same options resume" 0
+
+# --- NEW exists: refused before anything runs ---
+run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/exists"
+check "existing output" 4 stderr 'exists'
+assert "existing output: no state made" test ! -e "$work/exists"
+
+summary
