@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps configure build test demo install clean
+.PHONY: sweep all deps configure build test demo install clean
 
 all: build
 
@@ -20,6 +20,11 @@ build: configure
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# The long power-cut sweep: every operation index on the larger pair too,
+# ten times the seeds (docs/RELIABILITY.md). Not part of `make test`.
+sweep: build
+	DFOTA_SWEEP=full $(BUILD_DIR)/tests/test_powercut
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)/dfota $(BUILD_DIR)/demo

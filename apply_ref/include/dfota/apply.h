@@ -8,7 +8,7 @@
  * source image and writes the target through callbacks with explicit
  * offsets, and takes the patch in pushed chunks of any size.
  *
- * Memory: the workspace holds all state: about 1.9 KiB of applier state, a
+ * Memory: the workspace holds all state: about 1.8 KiB of applier state, a
  * static zstd decoder context (ZSTD_estimateDCtxSize(), 95,992 bytes with
  * zstd 1.5.4), one compressed block (2^window_log bytes), zstd's ring buffer
  * (2 * 2^window_log + 128 bytes) and the relocation map (8 bytes an entry,
