@@ -61,14 +61,9 @@ set-up error
 EOF
 }
 
-die() {
-    echo "inplace: $*" >&2
-    exit 2
-}
-
-need_arg() {
-    [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
-}
+bench_name=inplace
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$repo/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -109,34 +104,12 @@ command -v od >/dev/null || die "od not found (apt-get install coreutils)"
 corpus=$(cd "$corpus" && pwd)
 
 # dfota may be given relative to the current directory; make it absolute if it exists.
-if [[ $dfota == */* && -e $dfota ]]; then
-    dfota=$(cd "$(dirname "$dfota")" && pwd)/$(basename "$dfota")
-fi
+dfota=$(absolute_tool "$dfota")
 dfota_version=$("$dfota" --version 2>/dev/null | head -n 1) ||
     die "'$dfota' --version failed (use --dfota PATH)"
 
 # Pairs: every subdirectory with old.bin and new.bin whose name matches one of the globs.
-IFS=, read -r -a globs <<<"$pairs_glob"
-pairs=()
-for d in "$corpus"/*/; do
-    [[ -d $d ]] || continue
-    name=$(basename "$d")
-    match=0
-    for g in "${globs[@]}"; do
-        # shellcheck disable=SC2053 # $g is a glob on purpose
-        if [[ $name == $g ]]; then
-            match=1
-            break
-        fi
-    done
-    [[ $match == 1 ]] || continue
-    if [[ ! -f $d/old.bin || ! -f $d/new.bin ]]; then
-        echo "inplace: skipping $name: no old.bin/new.bin" >&2
-        continue
-    fi
-    pairs+=("$name")
-done
-[[ ${#pairs[@]} -gt 0 ]] || die "no pair in '$corpus' matches '$pairs_glob'"
+find_pairs "$corpus" "$pairs_glob"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -147,12 +120,6 @@ bench_start_ns=$(date +%s%N)
 repo_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || repo_rev=unknown
 
 # ---------------------------------------------------------------------------- helpers
-
-file_size() {
-    local n
-    n=$(wc -c <"$1")
-    echo $((n))
-}
 
 round_up() { echo $((($1 + $2 - 1) / $2 * $2)); } # value multiple
 

@@ -56,14 +56,9 @@ exit status: 0 all ok, 1 a tool failed or an image was not bit-exact, 2 usage or
 EOF
 }
 
-die() {
-    echo "bench: $*" >&2
-    exit 2
-}
-
-need_arg() {
-    [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
-}
+bench_name=bench
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$repo/bench/lib.sh"
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -125,32 +120,10 @@ has_tool() {
 }
 
 # dfota may be given relative to the current directory; make it absolute if it exists.
-if [[ $dfota == */* && -e $dfota ]]; then
-    dfota=$(cd "$(dirname "$dfota")" && pwd)/$(basename "$dfota")
-fi
+dfota=$(absolute_tool "$dfota")
 
 # Pairs: every subdirectory with old.bin and new.bin whose name matches one of the globs.
-IFS=, read -r -a globs <<<"$pairs_glob"
-pairs=()
-for d in "$corpus"/*/; do
-    [[ -d $d ]] || continue
-    name=$(basename "$d")
-    match=0
-    for g in "${globs[@]}"; do
-        # shellcheck disable=SC2053 # $g is a glob on purpose
-        if [[ $name == $g ]]; then
-            match=1
-            break
-        fi
-    done
-    [[ $match == 1 ]] || continue
-    if [[ ! -f $d/old.bin || ! -f $d/new.bin ]]; then
-        echo "bench: skipping $name: no old.bin/new.bin" >&2
-        continue
-    fi
-    pairs+=("$name")
-done
-[[ ${#pairs[@]} -gt 0 ]] || die "no pair in '$corpus' matches '$pairs_glob'"
+find_pairs "$corpus" "$pairs_glob"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -164,12 +137,6 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 repo_rev=$(git -C "$repo" describe --always --dirty 2>/dev/null) || repo_rev=unknown
 
 # ---------------------------------------------------------------------------- helpers
-
-file_size() {
-    local n
-    n=$(wc -c <"$1")
-    echo $((n))
-}
 
 # The command lines, as arrays in CMD. Placeholders are real paths.
 diff_cmd() { # tool old new patch

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# Shared helpers of the benchmark scripts (sourced, not run). The caller sets
+# $bench_name (the prefix of its messages) before sourcing.
+: "${bench_name:?set bench_name before sourcing bench/lib.sh}"
+
+die() {
+    echo "$bench_name: $*" >&2
+    exit 2
+}
+
+need_arg() {
+    [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"
+}
+
+file_size() {
+    local n
+    n=$(wc -c <"$1")
+    echo $((n))
+}
+
+# absolute_tool PATH: PATH made absolute if it names an existing file by a path
+# (a bare command name is left for the shell to look up).
+absolute_tool() {
+    if [[ $1 == */* && -e $1 ]]; then
+        echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+    else
+        echo "$1"
+    fi
+}
+
+# find_pairs CORPUS GLOBS: fill the array `pairs` with the subdirectories of
+# CORPUS holding old.bin and new.bin whose names match one of the
+# comma-separated GLOBS; dies if none does.
+find_pairs() {
+    local corpus=$1 d name g match
+    local -a globs
+    IFS=, read -r -a globs <<<"$2"
+    pairs=()
+    for d in "$corpus"/*/; do
+        [[ -d $d ]] || continue
+        name=$(basename "$d")
+        match=0
+        for g in "${globs[@]}"; do
+            # shellcheck disable=SC2053 # $g is a glob on purpose
+            if [[ $name == $g ]]; then
+                match=1
+                break
+            fi
+        done
+        [[ $match == 1 ]] || continue
+        if [[ ! -f $d/old.bin || ! -f $d/new.bin ]]; then
+            echo "$bench_name: skipping $name: no old.bin/new.bin" >&2
+            continue
+        fi
+        pairs+=("$name")
+    done
+    [[ ${#pairs[@]} -gt 0 ]] || die "no pair in '$corpus' matches '$2'"
+}
