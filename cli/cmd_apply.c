@@ -222,8 +222,7 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     struct dfota_devsim_outcome outcome;
     struct stat sb;
     bool existed;
-    enum dfota_status st, saved;
-    int rc;
+    enum dfota_status st;
 
     *resumed = false;
     st = dfota_patch_check_layout(patch, patch_size, &hdr, err);
@@ -233,12 +232,10 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     if (!existed && errno != ENOENT)
         return dfota_error_set(err, DFOTA_E_IO, "state file '%s': %s", a->state,
                                strerror(errno));
+    /* A first run programs OLD into the device; later ones load the saved flash. */
+    st = dfota_devsim_create(&sim, &hdr, existed ? NULL : old, old_size, a->erase_size,
+                             a->write_align, DFOTA_HOST_SIZE_MAX, err);
     if (existed) {
-        st = dfota_devsim_layout(&sim, &hdr, old_size, a->erase_size, a->write_align,
-                                 DFOTA_HOST_SIZE_MAX, err);
-        if (st == DFOTA_OK)
-            st = dfota_flashsim_create(&sim.flash, sim.target_offset + sim.target_capacity,
-                                       a->erase_size, a->write_align, err);
         if (st == DFOTA_OK && (uint64_t)sb.st_size != sim.flash.size) {
             st = dfota_error_set(err, DFOTA_E_MALFORMED,
                                  "state file '%s' is %lld bytes; this package, OLD and the "
@@ -249,9 +246,6 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
         }
         if (st == DFOTA_OK)
             st = dfota_flashsim_load_file(&sim.flash, a->state, err);
-    } else {
-        st = dfota_devsim_create(&sim, &hdr, old, old_size, a->erase_size, a->write_align,
-                                 DFOTA_HOST_SIZE_MAX, err);
     }
     if (st != DFOTA_OK) {
         dfota_devsim_free(&sim);
@@ -289,13 +283,10 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
         *image_size = hdr.target_size;
     } else if (existed || sim.flash.ops > 0) {
         /* Keep what the device flash holds now, atomically. */
-        rc = cli_write_file("apply", a->state, sim.flash.mem, sim.flash.size, true);
-        if (rc != CLI_EXIT_OK) {
-            saved = dfota_error_set(err, DFOTA_E_IO, "the device flash could not be saved in "
-                                                     "'%s'",
-                                    a->state);
-            st = saved;
-        }
+        if (cli_write_file("apply", a->state, sim.flash.mem, sim.flash.size, true) !=
+            CLI_EXIT_OK)
+            st = dfota_error_set(err, DFOTA_E_IO, "the device flash could not be saved in '%s'",
+                                 a->state);
     }
     dfota_devsim_free(&sim);
     return st;

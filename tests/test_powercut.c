@@ -685,6 +685,19 @@ static enum dfota_status st_write(void *ctx, uint32_t off, const uint8_t *src, s
     return dfota_flashsim_write(ctx, off, src, len, NULL);
 }
 
+/* A record store on the first two 4 KiB blocks of `f`. */
+static void flash_store(struct dfota_progress_store *store, struct dfota_flashsim *f,
+                        uint32_t write_align)
+{
+    memset(store, 0, sizeof(*store));
+    store->ctx = f;
+    store->read = st_read;
+    store->erase = st_erase;
+    store->write = st_write;
+    store->slot_size = 4096;
+    store->write_align = write_align;
+}
+
 static void record_store_survives_cuts_in_every_save(void **state)
 {
     struct dfota_flashsim f;
@@ -702,13 +715,7 @@ static void record_store_survives_cuts_in_every_save(void **state)
                 for (step = 1; step < 6; step++) {
                     assert_int_equal(dfota_flashsim_create(&f, 8192, 4096, aligns[a], NULL),
                                      DFOTA_OK);
-                    memset(&store, 0, sizeof(store));
-                    store.ctx = &f;
-                    store.read = st_read;
-                    store.erase = st_erase;
-                    store.write = st_write;
-                    store.slot_size = 4096;
-                    store.write_align = aligns[a];
+                    flash_store(&store, &f, aligns[a]);
                     memset(&rec, 0, sizeof(rec));
                     rec.segment_count = 9;
                     rec.patch_id[0] = 0xA5;
@@ -800,13 +807,7 @@ static void record_encoding_is_checked(void **state)
         int found;
 
         assert_int_equal(dfota_flashsim_create(&f, 8192, 4096, 4, NULL), DFOTA_OK);
-        memset(&store, 0, sizeof(store));
-        store.ctx = &f;
-        store.read = st_read;
-        store.erase = st_erase;
-        store.write = st_write;
-        store.slot_size = 4096;
-        store.write_align = 4;
+        flash_store(&store, &f, 4);
         assert_int_equal(dfota_flashsim_load(&f, 0, buf, sizeof(buf), NULL), DFOTA_OK);
         rec.step = 4;
         assert_int_equal(dfota_progress_save(&store, &rec), DFOTA_OK);

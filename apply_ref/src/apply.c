@@ -533,7 +533,7 @@ static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
     memcpy(rec.patch_id, ap->patch_id, sizeof(rec.patch_id));
     st = ap->io.save_progress(ap->io.ctx, &rec);
     if (st != DFOTA_OK)
-        return fail(ap, st == DFOTA_OK ? DFOTA_E_FLASH : st,
+        return fail(ap, st,
                     "saving the progress record after %lu of %lu segments failed (%s)",
                     (unsigned long)ap->step, (unsigned long)ap->header.segment_count,
                     dfota_status_name(st));

@@ -85,7 +85,7 @@ enum dfota_status dfota_devsim_create(struct dfota_devsim *d, const struct dfota
     st = dfota_flashsim_create(&layout.flash, (uint32_t)size, erase_size, write_align, err);
     if (st != DFOTA_OK)
         return st;
-    if (source_size > 0)
+    if (source != NULL && source_size > 0)
         st = dfota_flashsim_load(&layout.flash, layout.source_offset, source, source_size, err);
     if (st != DFOTA_OK) {
         dfota_flashsim_free(&layout.flash);
@@ -110,109 +110,101 @@ const uint8_t *dfota_devsim_target(const struct dfota_devsim *d)
 
 /* ---- callbacks: offsets are relative to each area ---- */
 
-static void count_op(struct dfota_devsim *d, enum dfota_devsim_area area)
+/* Offset and size of `area` in the flash; the source of a two-bank device is
+ * the old bank (DFOTA_DEVSIM_NONE here), in place the area itself. */
+static void area_range(const struct dfota_devsim *d, enum dfota_devsim_area area,
+                       uint32_t *offset, uint32_t *size)
 {
+    switch (area) {
+    case DFOTA_DEVSIM_RECORD:
+        *offset = d->record_offset;
+        *size = 2 * d->erase_size;
+        break;
+    case DFOTA_DEVSIM_SCRATCH:
+        *offset = d->scratch_offset;
+        *size = d->scratch_size;
+        break;
+    case DFOTA_DEVSIM_TARGET:
+        *offset = d->target_offset;
+        *size = d->target_capacity;
+        break;
+    default:
+        *offset = d->source_offset;
+        *size = d->in_place ? d->target_capacity : d->source_size;
+        break;
+    }
+}
+
+/* The applier's and the store's flash access: offsets relative to an area,
+ * checked against it; writes and erases are counted (and traced) per area. */
+static enum dfota_status area_access(struct dfota_devsim *d, enum dfota_devsim_area area,
+                                     int op, uint32_t offset, uint8_t *dst, const uint8_t *src,
+                                     size_t len)
+{
+    uint32_t base, size;
+
+    area_range(d, area, &base, &size);
+    if (offset > size || len > size - offset)
+        return DFOTA_E_INVALID_ARGUMENT;
+    if (op == 'r')
+        return dfota_flashsim_read(&d->flash, base + offset, dst, len, NULL);
     d->last_area = area;
     d->area_ops[area]++;
     if (d->trace != NULL && d->flash.ops < d->trace_len)
         d->trace[d->flash.ops] = (uint8_t)area;
-}
-
-static enum dfota_status in_area(uint32_t offset, size_t len, uint32_t size)
-{
-    return offset <= size && len <= size - offset ? DFOTA_OK : DFOTA_E_INVALID_ARGUMENT;
+    return op == 'e' ? dfota_flashsim_erase(&d->flash, base + offset, len, NULL)
+                     : dfota_flashsim_write(&d->flash, base + offset, src, len, NULL);
 }
 
 static enum dfota_status read_source(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-    uint32_t size = d->in_place ? d->target_capacity : d->source_size;
-
-    if (in_area(offset, len, size) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    return dfota_flashsim_read(&d->flash, d->source_offset + offset, dst, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_NONE, 'r', offset, dst, NULL, len);
 }
 
 static enum dfota_status read_target(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    return dfota_flashsim_read(&d->flash, d->target_offset + offset, dst, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_TARGET, 'r', offset, dst, NULL, len);
 }
 
 static enum dfota_status erase_target(void *ctx, uint32_t offset, uint32_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    count_op(d, DFOTA_DEVSIM_TARGET);
-    return dfota_flashsim_erase(&d->flash, d->target_offset + offset, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_TARGET, 'e', offset, NULL, NULL, len);
 }
 
 static enum dfota_status write_target(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->target_capacity) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    count_op(d, DFOTA_DEVSIM_TARGET);
-    return dfota_flashsim_write(&d->flash, d->target_offset + offset, src, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_TARGET, 'w', offset, NULL, src, len);
 }
 
 static enum dfota_status read_scratch(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    return dfota_flashsim_read(&d->flash, d->scratch_offset + offset, dst, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_SCRATCH, 'r', offset, dst, NULL, len);
 }
 
 static enum dfota_status erase_scratch(void *ctx, uint32_t offset, uint32_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    count_op(d, DFOTA_DEVSIM_SCRATCH);
-    return dfota_flashsim_erase(&d->flash, d->scratch_offset + offset, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_SCRATCH, 'e', offset, NULL, NULL, len);
 }
 
 static enum dfota_status write_scratch(void *ctx, uint32_t offset, const uint8_t *src,
                                        size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    if (in_area(offset, len, d->scratch_size) != DFOTA_OK)
-        return DFOTA_E_INVALID_ARGUMENT;
-    count_op(d, DFOTA_DEVSIM_SCRATCH);
-    return dfota_flashsim_write(&d->flash, d->scratch_offset + offset, src, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_SCRATCH, 'w', offset, NULL, src, len);
 }
 
 static enum dfota_status record_read(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    return dfota_flashsim_read(&d->flash, d->record_offset + offset, dst, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_RECORD, 'r', offset, dst, NULL, len);
 }
 
 static enum dfota_status record_erase(void *ctx, uint32_t offset, uint32_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    count_op(d, DFOTA_DEVSIM_RECORD);
-    return dfota_flashsim_erase(&d->flash, d->record_offset + offset, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_RECORD, 'e', offset, NULL, NULL, len);
 }
 
 static enum dfota_status record_write(void *ctx, uint32_t offset, const uint8_t *src, size_t len)
 {
-    struct dfota_devsim *d = ctx;
-
-    count_op(d, DFOTA_DEVSIM_RECORD);
-    return dfota_flashsim_write(&d->flash, d->record_offset + offset, src, len, NULL);
+    return area_access(ctx, DFOTA_DEVSIM_RECORD, 'w', offset, NULL, src, len);
 }
 
 static void store_for(struct dfota_devsim *d, struct dfota_progress_store *store)

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dfota/apply.h"
 #include "dfota/devsim.h"
 #include "dfota/keys.h"
 #include "dfota/packer.h"

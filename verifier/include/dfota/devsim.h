@@ -102,7 +102,9 @@ enum dfota_status dfota_devsim_layout(struct dfota_devsim *d, const struct dfota
 
 /*
  * dfota_devsim_layout(), then create the flash (erased) and program the
- * source image into the old bank / area. Free with dfota_devsim_free().
+ * source image into the old bank / area; with `source` NULL the flash stays
+ * erased (to be loaded from a saved state, dfota_flashsim_load_file()).
+ * Free with dfota_devsim_free().
  */
 enum dfota_status dfota_devsim_create(struct dfota_devsim *d, const struct dfota_patch_header *hdr,
                                       const uint8_t *source, size_t source_size,
