@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "dfota/packer.h"
 #include "dfota/verifier.h"
+#include "dfota/wire.h"
 
 enum { OPT_PUBKEY = 256, OPT_OLD, OPT_NEW, OPT_JSON, OPT_ERASE_SIZE, OPT_WRITE_ALIGN };
 
@@ -35,14 +36,29 @@ static const char *result_name(enum dfota_check_result result)
     }
 }
 
+/* A zip entry's DOS time and date as "YYYY-MM-DD HH:MM:SS" (no time zone: zip has none). */
+static void format_dos_time(uint16_t time, uint16_t date, char out[20])
+{
+    (void)snprintf(out, 20, "%04u-%02u-%02u %02u:%02u:%02u", 1980u + (date >> 9),
+                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
+                   (time & 31u) * 2u);
+}
+
 static void print_text(const char *file, const struct dfota_verify_report *rep)
 {
+    char hex[65], when[20];
     size_t i;
 
     printf("file        %s (%s", file, dfota_file_kind_name(rep->kind));
-    if (rep->entry_name[0] != '\0')
-        printf(", entry %s", rep->entry_name);
+    if (rep->entry_name[0] != '\0') {
+        format_dos_time(rep->entry_dos_time, rep->entry_dos_date, when);
+        printf(", entry %s, dated %s", rep->entry_name, when);
+    }
     printf(")\n");
+    if (rep->package_digest_valid) {
+        dfota_hex(rep->package_sha256, sizeof(rep->package_sha256), hex);
+        printf("sha256      %s (the package checked)\n", hex);
+    }
     for (i = 0; i < DFOTA_CHECK_COUNT; i++)
         printf("%-11s %-8s %s\n", dfota_check_name((enum dfota_check_id)i),
                result_name(rep->checks[i].result), rep->checks[i].detail);
@@ -58,15 +74,26 @@ static void print_text(const char *file, const struct dfota_verify_report *rep)
 
 static void print_json(const char *file, const struct dfota_verify_report *rep)
 {
+    char hex[65], when[20];
     size_t i;
 
     printf("{\n  \"file\": ");
     cli_json_string(stdout, file);
     printf(",\n  \"kind\": \"%s\",\n  \"entry\": ", dfota_file_kind_name(rep->kind));
-    if (rep->entry_name[0] != '\0')
+    if (rep->entry_name[0] != '\0') {
         cli_json_string(stdout, rep->entry_name);
-    else
+        format_dos_time(rep->entry_dos_time, rep->entry_dos_date, when);
+        printf(",\n  \"entry_time\": \"%s\"", when);
+    } else {
         printf("null");
+    }
+    printf(",\n  \"package_sha256\": ");
+    if (rep->package_digest_valid) {
+        dfota_hex(rep->package_sha256, sizeof(rep->package_sha256), hex);
+        printf("\"%s\"", hex);
+    } else {
+        printf("null");
+    }
     printf(",\n  \"ok\": %s,\n", rep->first_failure == DFOTA_OK ? "true" : "false");
     if (rep->header_valid) {
         printf("  \"package\": {\"type\": \"%s\", \"source_version\": ",

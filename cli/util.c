@@ -302,20 +302,75 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds)
     return true;
 }
 
+/*
+ * Length of the UTF-8 sequence at `p` (1..4) and its code point, or 0 when
+ * the bytes are not well-formed UTF-8 (overlong, surrogate, above U+10FFFF,
+ * truncated).
+ */
+static size_t utf8_sequence(const unsigned char *p, uint32_t *code_point)
+{
+    size_t n, i;
+    uint32_t c;
+
+    if (p[0] < 0x80) {
+        *code_point = p[0];
+        return 1;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+        c = p[0] & 0x1fu;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        c = p[0] & 0x0fu;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        c = p[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0u) != 0x80u) /* also stops at the terminating NUL */
+            return 0;
+        c = (c << 6) | (p[i] & 0x3fu);
+    }
+    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *code_point = c;
+    return n;
+}
+
+/* Bidirectional controls: they make a name read differently from what it is. */
+static bool is_bidi_control(uint32_t c)
+{
+    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+           (c >= 0x2066 && c <= 0x2069);
+}
+
 void cli_json_string(FILE *out, const char *s)
 {
-    const unsigned char *p;
+    const unsigned char *p = (const unsigned char *)s;
 
     fputc('"', out);
-    for (p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p == '\n')
+    while (*p != '\0') {
+        uint32_t c = 0;
+        size_t n = utf8_sequence(p, &c);
+
+        if (n == 0) {
+            /* Not UTF-8 (a file name, say): U+FFFD, so that the JSON stays valid. */
+            fputs("\\ufffd", out);
+            p++;
+            continue;
+        }
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", (int)c);
+        else if (c == '\n')
             fputs("\\n", out);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
+        else if (c < 0x20 || c == 0x7f || is_bidi_control(c) || c == 0x2028 || c == 0x2029)
+            fprintf(out, "\\u%04x", (unsigned)c);
         else
-            fputc(*p, out);
+            fwrite(p, 1, n, out);
+        p += n;
     }
     fputc('"', out);
 }

@@ -11,6 +11,13 @@ target_link_libraries(test_zip PRIVATE dfota::libarchive)
 add_test(NAME cli_signer COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli/test_signer_cli.sh
                                  $<TARGET_FILE:dfota> ${PROJECT_SOURCE_DIR})
 
+# Crafted zips against dfota and the stock readers (Info-ZIP unzip, Python's
+# zipfile, bsdtar): dfota refuses a zip, or all of them extract what it verified.
+find_program(DFOTA_PYTHON3 python3 REQUIRED)
+add_test(NAME zip_readers COMMAND ${DFOTA_PYTHON3}
+                                  ${CMAKE_CURRENT_LIST_DIR}/zip_readers/test_zip_readers.py
+                                  $<TARGET_FILE:dfota> ${PROJECT_SOURCE_DIR})
+
 # Fuzz target for the zip reader and the signed-zip check: replayed over the
 # corpus plus deterministic mutants in every build; a libFuzzer binary with
 # -DDFOTA_FUZZ=ON and clang.

@@ -1,10 +1,17 @@
 /*
  * test_signed_zip.c - X.zip into X_signed.zip and back: round trips for
  * both algorithms, the wrong key, an unsigned zip, tampered signatures and
- * content, and every single-byte change anywhere in a small signed zip.
+ * content, every single-byte change anywhere in a small signed zip, other
+ * encodings of the same content and metadata (layout 2 leaves none free),
+ * and ECDSA's high-S twin.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "signer_helpers.h"
 
@@ -38,6 +45,8 @@ static int make_key(enum dfota_key_algorithm alg, const char *name,
     dfota_passphrase_set(&pass, PASSPHRASE, strlen(PASSPHRASE), &err);
     if (dfota_keygen(alg, &pass, &pair, &err) != DFOTA_OK)
         return -1;
+    snprintf(path, sizeof(path), "%s/%s.pub", fx.dir, name);
+    signer_test_write(path, pair.public_pem, pair.public_pem_size);
     snprintf(path, sizeof(path), "%s/%s", fx.dir, name);
     signer_test_write(path, pair.private_pem, pair.private_pem_size);
     if ((key != NULL && dfota_signing_key_load(path, &pass, key, &err) != DFOTA_OK) ||
@@ -123,11 +132,19 @@ static void round_trip(const struct dfota_signing_key *key, const struct dfota_p
     struct dfota_signed_zip_info info;
     struct dfota_error err;
     uint8_t *signed_zip;
-    size_t signed_size, entry_size = first_entry_size(fx.zip, fx.zip_size);
+    size_t signed_size, n = strlen(NAME), entry_size = 30 + n + fx.content_size;
 
     signed_zip = sign(fx.zip, fx.zip_size, key, &signed_size);
-    /* The original entry, byte for byte, at the start. */
-    assert_memory_equal(signed_zip, fx.zip, entry_size);
+    /* The .bin first, stored: version 1.0, no flags, no extra field, the content as is. */
+    assert_int_equal(dfota_get_le32(signed_zip), 0x04034b50u);
+    assert_int_equal(dfota_get_le16(signed_zip + 4), 10);
+    assert_int_equal(dfota_get_le16(signed_zip + 6), 0);
+    assert_int_equal(dfota_get_le16(signed_zip + 8), 0);
+    assert_memory_equal(signed_zip + 10, fx.zip + 10, 4); /* the time of X.zip's entry */
+    assert_int_equal(dfota_get_le32(signed_zip + 18), fx.content_size);
+    assert_int_equal(dfota_get_le16(signed_zip + 28), 0);
+    assert_memory_equal(signed_zip + 30, NAME, n);
+    assert_memory_equal(signed_zip + 30 + n, fx.content, fx.content_size);
     assert_int_equal(first_entry_size(signed_zip, signed_size), entry_size);
     assert_int_equal(dfota_signed_zip_verify(signed_zip, signed_size, pub, &info, &err),
                      DFOTA_OK);
@@ -262,14 +279,14 @@ static void truncated_or_extended_is_refused(void **state)
         assert_int_not_equal(verify(copy, n, fx.ec_pub, &err), DFOTA_OK);
         free(copy);
     }
-    /* A comment added, with a consistent length: not the canonical layout. */
+    /* A comment added, with a consistent length: refused before the layout is compared. */
     copy = malloc(size + 5);
     assert_non_null(copy);
     memcpy(copy, signed_zip, size);
     memcpy(copy + size, "hello", 5);
     dfota_put_le16(copy + size - 2, 5);
-    assert_int_equal(verify(copy, size + 5, fx.ec_pub, &err), DFOTA_E_BAD_ZIP);
-    assert_non_null(strstr(err.message, "canonical"));
+    assert_int_equal(verify(copy, size + 5, fx.ec_pub, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "archive comment"));
     free(copy);
     free(signed_zip);
 }
@@ -321,22 +338,26 @@ static void tampered_signature_or_content_with_fixed_crcs(void **state)
     free(signed_zip);
 }
 
-static void sign_keeps_foreign_entries_and_drops_the_comment(void **state)
+/*
+ * Whatever zip tool made X.zip, the signed zip is the same: the name, the
+ * content, the time and (RSA) the signature decide every byte of it.
+ */
+static void sign_writes_one_layout_for_any_accepted_zip(void **state)
 {
     struct dfota_signed_zip_info info;
     struct dfota_error err;
-    uint8_t zip[CAP], *signed_zip, *deflated;
+    uint8_t zip[CAP], *reference, *signed_zip, *deflated;
     struct test_zip_entry e = test_zip_stored(NAME, fx.content, fx.content_size);
-    size_t size, signed_size, deflated_size, central, end;
+    size_t size, reference_size, signed_size, deflated_size, central, end;
 
     (void)state;
-    /* Stored, with a comment. */
-    size = test_zip_build(&e, 1, "archive comment", zip, sizeof(zip), &central, NULL);
-    signed_zip = sign(zip, size, fx.ec, &signed_size);
-    assert_memory_equal(signed_zip, zip, central);
-    assert_int_equal(first_entry_size(signed_zip, signed_size), central);
-    assert_int_equal(dfota_get_le16(signed_zip + signed_size - 2), 0);
-    assert_int_equal(dfota_signed_zip_verify(signed_zip, signed_size, fx.ec_pub, &info, &err),
+    reference = sign(fx.zip, fx.zip_size, fx.rsa, &reference_size);
+    /* Stored by hand. */
+    size = test_zip_build(&e, 1, NULL, zip, sizeof(zip), NULL, NULL);
+    signed_zip = sign(zip, size, fx.rsa, &signed_size);
+    assert_int_equal(signed_size, reference_size);
+    assert_memory_equal(signed_zip, reference, reference_size);
+    assert_int_equal(dfota_signed_zip_verify(signed_zip, signed_size, fx.rsa_pub, &info, &err),
                      DFOTA_OK);
     assert_int_equal(info.payload.method, 0);
     dfota_signed_zip_info_release(&info);
@@ -352,11 +373,144 @@ static void sign_keeps_foreign_entries_and_drops_the_comment(void **state)
     size -= 4;
     dfota_put_le32(zip + end - 4 + 16, (uint32_t)(central - 4));
     signed_zip = sign(zip, size, fx.rsa, &signed_size);
-    assert_memory_equal(signed_zip, zip, central - 4);
-    assert_int_equal(verify(signed_zip, signed_size, fx.rsa_pub, &err), DFOTA_OK);
+    assert_int_equal(signed_size, reference_size);
+    assert_memory_equal(signed_zip, reference, reference_size);
     flip_every_byte(signed_zip, signed_size, fx.rsa_pub, 0x01);
     free(signed_zip);
     free(deflated);
+    free(reference);
+}
+
+/*
+ * The same signed content in another encoding, or with other metadata, is
+ * another file that the signature would not tell apart: each is refused.
+ * (dfota 0.1 copied X.zip's entry byte for byte and accepted all of these.)
+ */
+static void other_encodings_and_metadata_are_refused(void **state)
+{
+    static const uint8_t ux_owner[] = {0x75, 0x78, 11, 0, 1, 4, 0xe8, 3, 0, 0, 4, 0xe8, 3, 0, 0};
+    static const uint8_t ut_time[] = {0x55, 0x54, 5, 0, 1, 0x80, 0x7c, 0x8b, 0x65};
+    struct dfota_signed_zip_info info;
+    struct dfota_error err;
+    uint8_t zip[CAP], *deflated;
+    struct test_zip_entry e[2];
+    size_t size, deflated_size;
+
+    (void)state;
+    /* The pair the builder writes for stored entries is layout 2 itself. */
+    {
+        uint8_t *signed_zip;
+        size_t signed_size;
+
+        signed_zip = sign(fx.zip, fx.zip_size, fx.rsa, &signed_size);
+        assert_int_equal(dfota_signed_zip_verify(signed_zip, signed_size, fx.rsa_pub, &info,
+                                                 &err),
+                         DFOTA_OK);
+        free(signed_zip);
+    }
+    e[0] = test_zip_stored(NAME, fx.content, fx.content_size);
+    e[1] = test_zip_stored(NAME ".sig", info.signature, info.signature_size);
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_OK);
+    /* Deflated (layout 1 of dfota 0.1): an equivalent encoding. */
+    deflated = signer_test_deflate(fx.content, fx.content_size, &deflated_size);
+    e[0].method = 8;
+    e[0].data = deflated;
+    e[0].data_size = deflated_size;
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    assert_non_null(strstr(err.message, "stores its .bin"));
+    e[0].flags = 0x0008; /* and with a data descriptor */
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    /* Stored, but with an owner, a time record, the UTF-8 flag or another mode. */
+    e[0] = test_zip_stored(NAME, fx.content, fx.content_size);
+    e[0].extra = (const char *)ux_owner;
+    e[0].extra_size = sizeof(ux_owner);
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    assert_non_null(strstr(err.message, "layout rebuilt"));
+    e[0].extra = (const char *)ut_time;
+    e[0].extra_size = sizeof(ut_time);
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    e[0].extra = NULL;
+    e[0].extra_size = 0;
+    e[0].flags = 0x0800;
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    e[0].flags = 0;
+    e[0].external = 0100755u << 16;
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
+    dfota_signed_zip_info_release(&info);
+    free(deflated);
+}
+
+/* (r, s) and (r, n - s): both verify for OpenSSL; dfota makes and accepts only s <= n/2. */
+static void ecdsa_signatures_are_low_s_only(void **state)
+{
+    struct dfota_error err;
+    uint8_t signature[DFOTA_SIGNATURE_MAX], twin[DFOTA_SIGNATURE_MAX];
+    BIGNUM *order = NULL, *half;
+    EVP_PKEY *openssl_pub;
+    char path[300];
+    FILE *f;
+    unsigned i;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/ec.pem.pub", fx.dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    openssl_pub = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(openssl_pub);
+    assert_true(BN_hex2bn(&order, "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141") >
+                0);
+    half = BN_dup(order);
+    assert_non_null(half);
+    assert_int_equal(BN_rshift1(half, order), 1);
+    /* A random nonce gives a high S half of the time: 40 signatures all low. */
+    for (i = 0; i < 40; i++) {
+        const unsigned char *p = signature;
+        size_t size = 0, twin_size;
+        ECDSA_SIG *sig;
+        const BIGNUM *r, *s;
+        BIGNUM *s2;
+        unsigned char *q = twin;
+        EVP_MD_CTX *md;
+
+        assert_int_equal(dfota_sign_data(fx.ec, fx.content, fx.content_size, signature, &size,
+                                         &err),
+                         DFOTA_OK);
+        sig = d2i_ECDSA_SIG(NULL, &p, (long)size);
+        assert_non_null(sig);
+        ECDSA_SIG_get0(sig, &r, &s);
+        if (BN_cmp(s, half) > 0)
+            fail_msg("signature %u has a high S", i);
+        /* Its twin: valid for OpenSSL, refused by dfota. */
+        s2 = BN_new();
+        assert_non_null(s2);
+        assert_int_equal(BN_sub(s2, order, s), 1);
+        assert_int_equal(ECDSA_SIG_set0(sig, BN_dup(r), s2), 1);
+        twin_size = (size_t)i2d_ECDSA_SIG(sig, &q);
+        ECDSA_SIG_free(sig);
+        md = EVP_MD_CTX_new();
+        assert_non_null(md);
+        assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, openssl_pub), 1);
+        assert_int_equal(EVP_DigestVerify(md, twin, twin_size, fx.content, fx.content_size), 1);
+        EVP_MD_CTX_free(md);
+        assert_int_equal(dfota_verify_data(fx.ec_pub, fx.content, fx.content_size, twin,
+                                           twin_size, &err),
+                         DFOTA_E_BAD_SIGNATURE);
+        assert_non_null(strstr(err.message, "high S"));
+        assert_int_equal(dfota_verify_data(fx.ec_pub, fx.content, fx.content_size, signature,
+                                           size, &err),
+                         DFOTA_OK);
+    }
+    EVP_PKEY_free(openssl_pub);
+    BN_free(half);
+    BN_free(order);
 }
 
 static void sign_refuses_what_the_signtool_refuses(void **state)
@@ -425,7 +579,6 @@ static void verify_refuses_other_layouts(void **state)
     assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_SIGNATURE);
     dfota_put_le16(zip + 30 + 5 + fx.content_size + 12, 0x0022);
     assert_int_equal(verify(zip, size, fx.rsa_pub, &err), DFOTA_E_BAD_ZIP);
-    assert_non_null(strstr(err.message, "canonical"));
     /* An unsigned zip that is not even a payload. */
     e[0] = test_zip_stored("x.txt", fx.content, fx.content_size);
     size = test_zip_build(e, 1, NULL, zip, sizeof(zip), NULL, NULL);
@@ -444,7 +597,9 @@ int main(void)
         cmocka_unit_test(every_single_byte_change_is_refused),
         cmocka_unit_test(truncated_or_extended_is_refused),
         cmocka_unit_test(tampered_signature_or_content_with_fixed_crcs),
-        cmocka_unit_test(sign_keeps_foreign_entries_and_drops_the_comment),
+        cmocka_unit_test(sign_writes_one_layout_for_any_accepted_zip),
+        cmocka_unit_test(other_encodings_and_metadata_are_refused),
+        cmocka_unit_test(ecdsa_signatures_are_low_s_only),
         cmocka_unit_test(sign_refuses_what_the_signtool_refuses),
         cmocka_unit_test(verify_refuses_other_layouts),
     };

@@ -256,9 +256,10 @@ static void open_accepts_stored_and_descriptor_variants(void **state)
     e = test_zip_stored("fw.bin", content, PAYLOAD_SIZE);
     size = test_zip_build(&e, 1, NULL, zip, sizeof(zip), NULL, NULL);
     assert_int_equal(open_status(zip, size, &err), DFOTA_OK);
-    /* With an archive comment (ignored). */
+    /* With an archive comment: refused, it could hold a second archive. */
     size = test_zip_build(&e, 1, "made by hand", zip, sizeof(zip), NULL, NULL);
-    assert_int_equal(open_status(zip, size, &err), DFOTA_OK);
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "archive comment"));
     /* Deflate with a data descriptor, with and without its signature. */
     deflated = signer_test_deflate(content, PAYLOAD_SIZE, &deflated_size);
     e.method = 8;
@@ -522,12 +523,133 @@ static void hostile_structures(void **state)
     assert_int_equal(hostile("fw.bin", set_count_two, &err), DFOTA_E_BAD_ZIP);
     assert_int_equal(hostile("fw.bin", set_count_mismatch_on_disk, &err), DFOTA_E_UNSAFE_ZIP);
     assert_int_equal(hostile("fw.bin", set_central_size_short, &err), DFOTA_E_BAD_ZIP);
-    assert_int_equal(hostile("fw.bin", set_local_offset_wrong, &err), DFOTA_E_BAD_ZIP);
+    assert_int_equal(hostile("fw.bin", set_local_offset_wrong, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "back to back"));
     assert_int_equal(hostile("fw.bin", set_local_name_different, &err), DFOTA_E_BAD_ZIP);
     assert_int_equal(hostile("fw.bin", set_data_corrupt, &err), DFOTA_E_BAD_ZIP);
     assert_non_null(strstr(err.message, "CRC-32 mismatch"));
     assert_int_equal(hostile("fw.bin", set_stored_sizes_differ, &err), DFOTA_E_BAD_ZIP);
     assert_int_equal(hostile("fw.bin", set_symlink, &err), DFOTA_E_ZIP_CONTENT);
+}
+
+/* Move everything from `at` on by `n` bytes (filled with `fill`) and fix the directory offset. */
+static void insert_before_central(uint8_t *zip, size_t *size, size_t central, size_t end,
+                                  const uint8_t *fill, size_t n)
+{
+    memmove(zip + central + n, zip + central, *size - central);
+    memcpy(zip + central, fill, n);
+    dfota_put_le32(zip + end + n + 16, (uint32_t)(central + n));
+    *size += n;
+}
+
+static void set_gap_entry(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    /* A second, unreferenced local entry: what a streaming reader extracts. */
+    uint8_t copy[128];
+    size_t n = central < sizeof(copy) ? central : sizeof(copy);
+
+    memcpy(copy, zip, n);
+    insert_before_central(zip, size, central, end, copy, n);
+}
+
+static void set_prefix(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    /* Bytes before the first entry, every offset adjusted (a self-extractor). */
+    memmove(zip + 16, zip, *size);
+    memset(zip, 0, 16);
+    *size += 16;
+    dfota_put_le32(zip + 16 + central + 42, 16);
+    dfota_put_le32(zip + 16 + end + 16, (uint32_t)(central + 16));
+}
+
+static void set_trailing_bytes(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    (void)central;
+    (void)end;
+    memset(zip + *size, 0, 8);
+    *size += 8;
+}
+
+static void set_version_zip64(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    (void)size;
+    (void)end;
+    dfota_put_le16(zip + 4, 45);
+    dfota_put_le16(zip + central + 6, 45);
+}
+
+static void set_stored_descriptor(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    (void)size;
+    (void)end;
+    dfota_put_le16(zip + 6, 0x0008);
+    dfota_put_le16(zip + central + 8, 0x0008);
+}
+
+static void set_central_time_other(uint8_t *zip, size_t *size, size_t central, size_t end)
+{
+    (void)size;
+    (void)end;
+    dfota_put_le16(zip + central + 12, 0x1234);
+}
+
+/* What two readers could read differently: refused (docs/FORMAT.md, "The zip rule"). */
+static void ambiguous_layouts(void **state)
+{
+    static const uint8_t content[] = "firmware image bytes";
+    static const char unknown_extra[] = "\xfe\xca\x04\x00" "data";
+    /* "ux" whose uid reads "PK\6\7", a zip64 locator signature, in the directory's last bytes. */
+    static const char locator_extra[] = "ux\x0b\x00\x01\x04PK\x06\x07\x04\x00\x00\x00\x00";
+    uint8_t zip[CAP];
+    struct test_zip_entry e[2];
+    struct dfota_error err;
+    size_t size, central, end;
+
+    (void)state;
+    assert_int_equal(hostile("fw.bin", set_gap_entry, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "between the last entry and the central directory"));
+    assert_int_equal(hostile("fw.bin", set_prefix, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "back to back"));
+    assert_int_equal(hostile("fw.bin", set_trailing_bytes, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "follow the zip's end record"));
+    assert_int_equal(hostile("fw.bin", set_version_zip64, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_int_equal(hostile("fw.bin", set_stored_descriptor, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "streaming"));
+    assert_int_equal(hostile("fw.bin", set_central_time_other, &err), DFOTA_E_BAD_ZIP);
+    /* A second archive in the comment, its end record last in the file. */
+    e[0] = test_zip_stored("fw.bin", content, sizeof(content));
+    size = test_zip_build(e, 1, NULL, zip, sizeof(zip), &central, &end);
+    {
+        uint8_t inner[512];
+        size_t inner_size = test_zip_build(e, 1, NULL, inner, sizeof(inner), NULL, NULL);
+
+        memcpy(zip + size, inner, inner_size);
+        dfota_put_le16(zip + end + 20, (uint16_t)inner_size);
+        size += inner_size;
+    }
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "two archives"));
+    /* Names: case-folded duplicates, non-ASCII bytes. */
+    e[1] = test_zip_stored("FW.BIN", content, sizeof(content));
+    size = test_zip_build(e, 2, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "up to case"));
+    e[0] = test_zip_stored("fw\xc3\xa9.bin", content, sizeof(content));
+    size = test_zip_build(e, 1, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "printable ASCII"));
+    /* Extra records: only "UT" and "ux". */
+    e[0] = test_zip_stored("fw.bin", content, sizeof(content));
+    e[0].extra = unknown_extra;
+    e[0].extra_size = 8;
+    size = test_zip_build(e, 1, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "0xcafe"));
+    e[0].extra = locator_extra;
+    e[0].extra_size = 15;
+    size = test_zip_build(e, 1, NULL, zip, sizeof(zip), NULL, NULL);
+    assert_int_equal(open_status(zip, size, &err), DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "structure signature 0x07064b50"));
 }
 
 static void hostile_names(void **state)
@@ -696,6 +818,7 @@ int main(void)
         cmocka_unit_test(create_refuses_bad_names_and_content),
         cmocka_unit_test(create_refuses_content_that_would_be_a_bomb),
         cmocka_unit_test(open_accepts_stored_and_descriptor_variants),
+        cmocka_unit_test(ambiguous_layouts),
         cmocka_unit_test(truncated_at_every_length),
         cmocka_unit_test(every_byte_flip_is_handled),
         cmocka_unit_test(hostile_structures),

@@ -84,3 +84,21 @@ const struct dfota_archive_api *dfota_archive_api(struct dfota_error *err)
     }
     return &api;
 }
+
+const char *dfota_archive_message(const struct dfota_archive_api *ar, struct archive *a,
+                                  char *out, size_t size)
+{
+    const char *message = a != NULL ? ar->error_string(a) : NULL;
+    size_t n;
+
+    if (size == 0)
+        return out;
+    (void)snprintf(out, size, "%s", message != NULL && message[0] ? message : "no detail");
+    n = strlen(out);
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' ' ||
+                     out[n - 1] == '.'))
+        out[--n] = '\0';
+    if (n == 0)
+        (void)snprintf(out, size, "no detail");
+    return out;
+}

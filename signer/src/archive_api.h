@@ -52,4 +52,12 @@ struct dfota_archive_api {
  */
 const struct dfota_archive_api *dfota_archive_api(struct dfota_error *err);
 
+/*
+ * libarchive's message for `a`, fit for the middle of ours: copied into
+ * `out` (`size` bytes) without the trailing newline or spaces libarchive
+ * sometimes keeps; "no detail" when it has none. Returns `out`.
+ */
+const char *dfota_archive_message(const struct dfota_archive_api *ar, struct archive *a,
+                                  char *out, size_t size);
+
 #endif /* DFOTA_SIGNER_ARCHIVE_API_H */

@@ -9,10 +9,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/err.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/store.h>
@@ -540,6 +542,90 @@ static EVP_MD_CTX *digest_context(EVP_PKEY *pkey, enum dfota_key_algorithm alg, 
     return md;
 }
 
+/* ---- ECDSA low-S ------------------------------------------------------ */
+
+/*
+ * An ECDSA signature (r, s) also verifies as (r, n - s): anyone can turn a
+ * signed zip into another valid one. dfota signs with the low half only
+ * (s <= n/2, as Bitcoin's BIP 62 does on the same curve) and refuses the
+ * high half, so a (key, content) pair has no second signature that a third
+ * party can derive.
+ */
+static const char SECP256K1_ORDER_HEX[] =
+    "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141";
+
+enum ecdsa_form { ECDSA_LOW_S, ECDSA_HIGH_S, ECDSA_NOT_DER };
+
+/*
+ * Classify the DER signature `sig`; with `low` not NULL, write the low-S
+ * form of a high-S signature there (at most DFOTA_SIGNATURE_MAX bytes, size
+ * in *low_size). ECDSA_NOT_DER for anything that is not exactly the DER
+ * encoding of two positive integers below n. -1 when OpenSSL fails.
+ */
+static int ecdsa_signature_form(const uint8_t *sig, size_t size, uint8_t *low, size_t *low_size)
+{
+    const unsigned char *p = sig;
+    ECDSA_SIG *parsed = NULL;
+    BIGNUM *order = NULL, *half = NULL, *r = NULL, *s = NULL;
+    const BIGNUM *r0, *s0;
+    unsigned char *der = NULL;
+    int der_size, result = -1;
+
+    parsed = d2i_ECDSA_SIG(NULL, &p, (long)size);
+    if (parsed == NULL || (size_t)(p - sig) != size) {
+        result = ECDSA_NOT_DER;
+        goto out;
+    }
+    der_size = i2d_ECDSA_SIG(parsed, &der);
+    if (der_size < 0 || (size_t)der_size != size || memcmp(der, sig, size) != 0) {
+        result = ECDSA_NOT_DER;
+        goto out;
+    }
+    ECDSA_SIG_get0(parsed, &r0, &s0);
+    if (BN_hex2bn(&order, SECP256K1_ORDER_HEX) == 0 || (half = BN_dup(order)) == NULL ||
+        BN_rshift1(half, order) != 1)
+        goto out;
+    if (BN_is_zero(r0) || BN_is_zero(s0) || BN_is_negative(r0) || BN_is_negative(s0) ||
+        BN_cmp(r0, order) >= 0 || BN_cmp(s0, order) >= 0) {
+        result = ECDSA_NOT_DER;
+        goto out;
+    }
+    if (BN_cmp(s0, half) <= 0) {
+        result = ECDSA_LOW_S;
+        goto out;
+    }
+    result = ECDSA_HIGH_S;
+    if (low != NULL) {
+        unsigned char *q;
+        int n;
+
+        r = BN_dup(r0);
+        s = BN_new();
+        if (r == NULL || s == NULL || BN_sub(s, order, s0) != 1 ||
+            ECDSA_SIG_set0(parsed, r, s) != 1) {
+            result = -1;
+            goto out;
+        }
+        r = s = NULL; /* owned by `parsed` now */
+        n = i2d_ECDSA_SIG(parsed, NULL);
+        if (n <= 0 || (size_t)n > DFOTA_SIGNATURE_MAX) {
+            result = -1;
+            goto out;
+        }
+        q = low;
+        (void)i2d_ECDSA_SIG(parsed, &q);
+        *low_size = (size_t)n;
+    }
+out:
+    OPENSSL_free(der);
+    BN_free(r);
+    BN_free(s);
+    BN_free(half);
+    BN_free(order);
+    ECDSA_SIG_free(parsed);
+    return result;
+}
+
 enum dfota_status dfota_sign_data(const struct dfota_signing_key *key, const uint8_t *data,
                                   size_t size, uint8_t signature[DFOTA_SIGNATURE_MAX],
                                   size_t *signature_size, struct dfota_error *err)
@@ -564,6 +650,20 @@ enum dfota_status dfota_sign_data(const struct dfota_signing_key *key, const uin
                                openssl_reason(reason, sizeof(reason)));
     }
     EVP_MD_CTX_free(md);
+    if (key->algorithm == DFOTA_KEY_ECDSA_SECP256K1) {
+        uint8_t low[DFOTA_SIGNATURE_MAX];
+        size_t low_size = 0;
+        int form = ecdsa_signature_form(signature, length, low, &low_size);
+
+        if (form == ECDSA_HIGH_S) {
+            memcpy(signature, low, low_size);
+            length = low_size;
+        } else if (form != ECDSA_LOW_S) {
+            return dfota_error_set(err, DFOTA_E_INTERNAL,
+                                   "the key made an ECDSA signature that is not DER: %s",
+                                   openssl_reason(reason, sizeof(reason)));
+        }
+    }
     *signature_size = length;
     return DFOTA_OK;
 }
@@ -576,6 +676,23 @@ enum dfota_status dfota_verify_data(const struct dfota_public_key *key, const ui
     char reason[160], description[DFOTA_KEY_DESCRIPTION_MAX];
     int ok;
 
+    if (key->algorithm == DFOTA_KEY_ECDSA_SECP256K1) {
+        int form = ecdsa_signature_form(signature, signature_size, NULL, NULL);
+
+        if (form == ECDSA_NOT_DER)
+            return dfota_error_set(err, DFOTA_E_BAD_SIGNATURE,
+                                   "the signature is not a DER ECDSA-Sig-Value with 0 < r, s < "
+                                   "n (%zu bytes)",
+                                   signature_size);
+        if (form == ECDSA_HIGH_S)
+            return dfota_error_set(err, DFOTA_E_BAD_SIGNATURE,
+                                   "the ECDSA signature has a high S (s > n/2): it is the "
+                                   "malleable twin of a valid signature; dfota signs and "
+                                   "accepts only s <= n/2");
+        if (form < 0)
+            return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot read the ECDSA signature: %s",
+                                   openssl_reason(reason, sizeof(reason)));
+    }
     md = digest_context(key->pkey, key->algorithm, false);
     if (md == NULL)
         return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot set up SHA-256 verification: %s",

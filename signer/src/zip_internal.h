@@ -19,15 +19,22 @@
 #define ZIP_CENTRAL_SIGNATURE 0x02014b50u
 #define ZIP_END_SIGNATURE 0x06054b50u
 #define ZIP_DESCRIPTOR_SIGNATURE 0x08074b50u
+#define ZIP64_END_SIGNATURE 0x06064b50u
+#define ZIP64_LOCATOR_SIGNATURE 0x07064b50u
 #define ZIP_LOCAL_HEADER_SIZE 30u
 #define ZIP_CENTRAL_HEADER_SIZE 46u
 #define ZIP_END_SIZE 22u
 #define ZIP_COMMENT_MAX 65535u
 
 #define ZIP_FLAG_ENCRYPTED 0x0001u
+#define ZIP_FLAG_DEFLATE_OPTIONS 0x0006u
 #define ZIP_FLAG_DESCRIPTOR 0x0008u
-/* Flags accepted: deflate options (bits 1, 2), data descriptor (3), UTF-8 names (11). */
+#define ZIP_FLAG_UTF8 0x0800u
+/* Flags accepted: deflate options (bits 1, 2) and data descriptor (3) with
+ * deflate only, UTF-8 names (11; names are ASCII anyway). */
 #define ZIP_FLAGS_ALLOWED 0x080eu
+/* Highest "version needed to extract": 2.0 (deflate); above is zip64, bzip2, AES, ... */
+#define ZIP_VERSION_NEEDED_MAX 20u
 
 #define ZIP_METHOD_STORED 0u
 #define ZIP_METHOD_DEFLATE 8u
@@ -39,7 +46,7 @@
 /* Version needed to extract a stored entry (1.0). */
 #define ZIP_VERSION_STORED 10u
 
-/* Entries described in detail; a zip with more is refused anyway. */
+/* Entries a package zip holds at most: the .bin and, signed, its .sig. */
 #define ZIP_ENTRIES_KEPT 2u
 
 struct zip_entry {
@@ -54,21 +61,25 @@ struct zip_entry {
      * descriptor (descriptor_size 0, 12 or 16 bytes); `end` is one past it. */
     size_t local_offset, data_offset, descriptor_size, end;
     size_t local_extra_size;
+    uint16_t dos_time, dos_date;
 };
 
 struct zip_archive {
-    size_t entry_count;                        /* all entries, from the end record */
-    struct zip_entry entries[ZIP_ENTRIES_KEPT]; /* the first ones, in directory order */
+    size_t entry_count;                        /* 1..ZIP_ENTRIES_KEPT */
+    struct zip_entry entries[ZIP_ENTRIES_KEPT]; /* in directory order, which is file order */
     bool has_signature_entry;                  /* some entry's name ends in ".sig" */
     char signature_name[DFOTA_ZIP_NAME_MAX + 1]; /* the first such name */
-    size_t central_offset, central_size, end_offset, comment_size;
+    size_t central_offset, central_size, end_offset;
 };
 
 /*
  * Parse and check the whole structure of `zip` (see dfota_zip_open() for
- * the statuses): end record, every central directory entry (names, flags,
- * methods, sizes, attributes), and the local header, data and descriptor of
- * the first ZIP_ENTRIES_KEPT entries. Does not look at entry content.
+ * the statuses and docs/FORMAT.md, "The zip rule", for the rule): the file
+ * is exactly the local entries, one after the other from offset 0, then
+ * the central directory, then one end record without a comment; at most
+ * ZIP_ENTRIES_KEPT entries; local headers and the central directory agree
+ * field by field; no structure signature anywhere outside entry data but
+ * where the layout puts it. Does not look at entry content (zip_extract()).
  */
 enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_archive *archive,
                             struct dfota_error *err);

@@ -20,12 +20,20 @@
 #define UNIX_TYPE_MASK 0170000u
 #define UNIX_TYPE_DIRECTORY 0040000u
 #define UNIX_TYPE_REGULAR 0100000u
+#define UNIX_SPECIAL_BITS 07000u /* setuid, setgid, sticky */
+#define HOST_DOS 0u
 #define HOST_UNIX 3u
 #define DOS_ATTRIBUTE_DIRECTORY 0x10u
+/* DOS attributes a file may carry: read-only, hidden, system, archive, normal. */
+#define DOS_ATTRIBUTES_FILE 0xa7u
+#define DOS_ATTRIBUTE_VOLUME 0x08u
 
-/* Extra field IDs that mean a feature we refuse. */
+/* The extra records accepted, from Info-ZIP and libarchive: both only carry metadata. */
+#define EXTRA_TIMESTAMP 0x5455u   /* "UT": flags, then up to 3 Unix times */
+#define EXTRA_UNIX_IDS 0x7875u    /* "ux": version 1, uid size, uid, gid size, gid */
 #define EXTRA_ZIP64 0x0001u
 #define EXTRA_AES 0x9901u
+#define EXTRA_UNICODE_PATH 0x7075u
 
 /* A name for messages: printable ASCII, '?' for anything else, shortened. */
 static const char *shown_name(const uint8_t *name, size_t size, char out[72])
@@ -49,7 +57,12 @@ static bool ends_with(const char *s, size_t size, const char *suffix)
     return size >= n && strncasecmp(s + size - n, suffix, n) == 0;
 }
 
-/* Names that could escape the extraction directory or confuse a reader. */
+/*
+ * Names that could escape the extraction directory or that readers could
+ * decode differently. Names are printable ASCII: a byte above 0x7E is read
+ * as CP437 by some readers and as UTF-8 by others (flag bit 11 or not), so
+ * two tools would extract the same entry under two names.
+ */
 static enum dfota_status check_name(const uint8_t *name, size_t size, struct dfota_error *err)
 {
     char shown[72];
@@ -67,6 +80,11 @@ static enum dfota_status check_name(const uint8_t *name, size_t size, struct dfo
             return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
                                    "entry name '%s' contains control character 0x%02x", shown,
                                    name[i]);
+        if (name[i] > 0x7f)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "entry name '%s' contains byte 0x%02x: names must be "
+                                   "printable ASCII, which every zip reader decodes the same way",
+                                   shown, name[i]);
         if (name[i] == '\\')
             return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
                                    "entry name '%s' contains a backslash", shown);
@@ -94,17 +112,45 @@ static enum dfota_status check_name(const uint8_t *name, size_t size, struct dfo
     return DFOTA_OK;
 }
 
-/* Walk an extra field: refuse zip64 and AES records, and records that overrun. */
-static enum dfota_status check_extra(const uint8_t *extra, size_t size, const char *shown,
-                                     struct dfota_error *err)
+/* The extra records of one header, as a list of (id, data, size). */
+struct extra_record {
+    uint16_t id;
+    const uint8_t *data;
+    size_t size;
+};
+#define EXTRA_RECORDS_MAX 2u
+
+static unsigned popcount3(unsigned v)
 {
-    size_t pos = 0;
+    return (v & 1u) + ((v >> 1) & 1u) + ((v >> 2) & 1u);
+}
 
-    /* Fewer than 4 bytes left is padding (zipalign), not a record. */
-    while (size - pos >= 4) {
-        uint16_t id = dfota_get_le16(extra + pos);
-        uint16_t length = dfota_get_le16(extra + pos + 2);
+/*
+ * Split an extra field into records: only "UT" and "ux", each at most once,
+ * each well formed for its kind (`central`: the central directory's "UT"
+ * holds the modification time only); no padding. Every other record is
+ * refused: zip64 and AES change how the entry is read, a Unicode path
+ * record gives the entry a second name, and an unknown one may mean
+ * something to some reader.
+ */
+static enum dfota_status parse_extra(const uint8_t *extra, size_t size, bool central,
+                                     const char *shown, struct extra_record *records,
+                                     size_t *count, struct dfota_error *err)
+{
+    size_t pos = 0, i;
 
+    *count = 0;
+    while (pos < size) {
+        uint16_t id, length;
+        const uint8_t *data;
+
+        if (size - pos < 4)
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "extra field of '%s' ends in %zu stray bytes", shown,
+                                   size - pos);
+        id = dfota_get_le16(extra + pos);
+        length = dfota_get_le16(extra + pos + 2);
+        data = extra + pos + 4;
         if (length > size - pos - 4)
             return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                    "extra field 0x%04x of '%s' runs past its end", id, shown);
@@ -113,33 +159,60 @@ static enum dfota_status check_extra(const uint8_t *extra, size_t size, const ch
                                    "'%s' uses zip64 extensions, which are refused", shown);
         if (id == EXTRA_AES)
             return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "'%s' is AES-encrypted", shown);
+        if (id == EXTRA_UNICODE_PATH)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "'%s' has a Unicode path extra record (0x7075), a second "
+                                   "name that only some readers use",
+                                   shown);
+        if (id != EXTRA_TIMESTAMP && id != EXTRA_UNIX_IDS)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "'%s' has an extra record 0x%04x; only \"UT\" (0x5455) and "
+                                   "\"ux\" (0x7875) are accepted",
+                                   shown, id);
+        for (i = 0; i < *count; i++)
+            if (records[i].id == id)
+                return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                       "'%s' has two extra records 0x%04x", shown, id);
+        if (id == EXTRA_TIMESTAMP &&
+            (length < 1 || (data[0] & ~7u) != 0 ||
+             length != 1u + 4u * (central ? (data[0] & 1u) : popcount3(data[0]))))
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "extended timestamp record of '%s' is malformed", shown);
+        if (id == EXTRA_UNIX_IDS &&
+            (length < 3 || data[0] != 1 || data[1] < 1 || data[1] > 8 ||
+             length < 3u + data[1] || data[2 + data[1]] < 1 || data[2 + data[1]] > 8 ||
+             length != 3u + data[1] + data[2 + data[1]]))
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "Unix uid/gid record of '%s' is malformed", shown);
+        records[*count].id = id;
+        records[*count].data = data;
+        records[*count].size = length;
+        (*count)++;
         pos += 4u + length;
     }
     return DFOTA_OK;
 }
 
-/* Find the end record: the last signature whose comment ends exactly at the end of the file. */
-static enum dfota_status find_end_record(const uint8_t *zip, size_t zip_size, size_t *offset,
-                                         struct dfota_error *err)
+/* The local header's extra records say what the central directory's say. */
+static bool extras_agree(const struct extra_record *local, size_t local_count,
+                         const struct extra_record *central, size_t central_count)
 {
-    size_t pos, lowest;
+    size_t i;
 
-    if (zip_size < ZIP_END_SIZE)
-        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
-                               "not a zip file: %zu bytes, fewer than an end record", zip_size);
-    lowest = zip_size - ZIP_END_SIZE > ZIP_COMMENT_MAX ? zip_size - ZIP_END_SIZE - ZIP_COMMENT_MAX
-                                                       : 0;
-    for (pos = zip_size - ZIP_END_SIZE;; pos--) {
-        if (dfota_get_le32(zip + pos) == ZIP_END_SIGNATURE &&
-            dfota_get_le16(zip + pos + 20) == zip_size - pos - ZIP_END_SIZE) {
-            *offset = pos;
-            return DFOTA_OK;
-        }
-        if (pos == lowest)
-            break;
+    if (local_count != central_count)
+        return false;
+    for (i = 0; i < local_count; i++) {
+        if (local[i].id != central[i].id)
+            return false;
+        /* "UT": same flags and modification time; the local copy may add the other times. */
+        if (local[i].id == EXTRA_TIMESTAMP
+                ? central[i].size > local[i].size || local[i].data[0] != central[i].data[0] ||
+                      memcmp(local[i].data, central[i].data, central[i].size) != 0
+                : local[i].size != central[i].size ||
+                      memcmp(local[i].data, central[i].data, local[i].size) != 0)
+            return false;
     }
-    return dfota_error_set(err, DFOTA_E_BAD_ZIP,
-                           "not a zip file (no end of central directory record)");
+    return true;
 }
 
 /* One central directory header at `pos`; `*next` is the position after it. */
@@ -148,11 +221,13 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
                                              size_t *next, struct dfota_error *err)
 {
     const uint8_t *p = zip + pos, *name;
-    uint16_t made_by, flags, method, name_size, extra_size, comment_size, disk;
-    uint32_t compressed, uncompressed, external, local_offset, unix_type;
+    struct zip_entry *e = &archive->entries[index];
+    struct extra_record extras[EXTRA_RECORDS_MAX];
+    uint16_t made_by, version_needed, flags, method, name_size, extra_size, comment_size, disk;
+    uint16_t internal;
+    uint32_t compressed, uncompressed, external, local_offset, unix_mode, dos;
     char shown[72];
-    bool is_directory, is_link;
-    size_t i;
+    size_t i, extra_count;
     enum dfota_status st;
 
     if (end - pos < ZIP_CENTRAL_HEADER_SIZE)
@@ -164,6 +239,7 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
                                "central directory entry %zu has a bad signature 0x%08x",
                                index + 1, (unsigned)dfota_get_le32(p));
     made_by = dfota_get_le16(p + 4);
+    version_needed = dfota_get_le16(p + 6);
     flags = dfota_get_le16(p + 8);
     method = dfota_get_le16(p + 10);
     compressed = dfota_get_le32(p + 20);
@@ -172,6 +248,7 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
     extra_size = dfota_get_le16(p + 30);
     comment_size = dfota_get_le16(p + 32);
     disk = dfota_get_le16(p + 34);
+    internal = dfota_get_le16(p + 36);
     external = dfota_get_le32(p + 38);
     local_offset = dfota_get_le32(p + 42);
     if (end - pos - ZIP_CENTRAL_HEADER_SIZE < (size_t)name_size + extra_size + comment_size)
@@ -195,7 +272,7 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
         local_offset == 0xffffffffu || disk == 0xffffu)
         return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
                                "'%s' uses zip64 extensions, which are refused", shown);
-    st = check_extra(name + name_size, extra_size, shown, err);
+    st = parse_extra(name + name_size, extra_size, true, shown, extras, &extra_count, err);
     if (st != DFOTA_OK)
         return st;
     if (disk != 0)
@@ -207,6 +284,22 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
                                "'%s' uses compression method %u; only stored (0) and deflate "
                                "(8) are accepted",
                                shown, method);
+    if (version_needed > ZIP_VERSION_NEEDED_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' needs zip version %u.%u to extract; at most 2.0 (deflate) "
+                               "is accepted",
+                               shown, version_needed / 10u, version_needed % 10u);
+    /* A stored entry's end is found only from its size: a data descriptor after
+     * it is ambiguous to a reader that streams the file. */
+    if (method == ZIP_METHOD_STORED && (flags & (ZIP_FLAG_DESCRIPTOR | ZIP_FLAG_DEFLATE_OPTIONS)))
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' is stored with flags 0x%04x; a stored entry with a data "
+                               "descriptor is ambiguous to streaming readers",
+                               shown, flags);
+    if (comment_size != 0)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' has a %u-byte entry comment; comments are refused", shown,
+                               comment_size);
     if (method == ZIP_METHOD_STORED && compressed != uncompressed)
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "'%s' is stored but its sizes differ (%lu and %lu bytes)", shown,
@@ -222,45 +315,68 @@ static enum dfota_status parse_central_entry(const uint8_t *zip, size_t pos, siz
                                "%u:1 (zip bomb)",
                                shown, (unsigned long)uncompressed, (unsigned long)compressed,
                                DFOTA_ZIP_RATIO_MAX);
-    unix_type = (made_by >> 8) == HOST_UNIX ? (external >> 16) & UNIX_TYPE_MASK : 0;
-    is_directory = name[name_size - 1] == '/' || (external & DOS_ATTRIBUTE_DIRECTORY) != 0 ||
-                   unix_type == UNIX_TYPE_DIRECTORY;
-    is_link = !is_directory && unix_type != 0 && unix_type != UNIX_TYPE_REGULAR;
-    for (i = 0; i < index && i < ZIP_ENTRIES_KEPT; i++)
+    /* What the entry is: a regular file, described the same way to every reader. */
+    if ((made_by >> 8) != HOST_DOS && (made_by >> 8) != HOST_UNIX)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' was made on host system %u; only MS-DOS (0) and Unix (3) "
+                               "attributes are accepted",
+                               shown, made_by >> 8);
+    unix_mode = external >> 16;
+    dos = external & 0xffffu;
+    e->is_directory = name[name_size - 1] == '/' || (dos & DOS_ATTRIBUTE_DIRECTORY) != 0 ||
+                      ((made_by >> 8) == HOST_UNIX &&
+                       (unix_mode & UNIX_TYPE_MASK) == UNIX_TYPE_DIRECTORY);
+    e->is_link = !e->is_directory && (made_by >> 8) == HOST_UNIX &&
+                 (unix_mode & UNIX_TYPE_MASK) != UNIX_TYPE_REGULAR;
+    if (!e->is_directory && !e->is_link &&
+        (((made_by >> 8) == HOST_DOS && unix_mode != 0) || (unix_mode & UNIX_SPECIAL_BITS) ||
+         (dos & ~DOS_ATTRIBUTES_FILE) || (dos & DOS_ATTRIBUTE_VOLUME) || (internal & ~1u)))
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "'%s' has file attributes that readers interpret differently "
+                               "(made by 0x%04x, external 0x%08lx, internal 0x%04x)",
+                               shown, made_by, (unsigned long)external, internal);
+    for (i = 0; i < index; i++)
         if (archive->entries[i].name_size == name_size &&
-            memcmp(archive->entries[i].name, name, name_size) == 0)
-            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP, "two entries are named '%s'", shown);
+            strncasecmp(archive->entries[i].name, (const char *)name, name_size) == 0)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "two entries are named '%s'%s", shown,
+                                   memcmp(archive->entries[i].name, name, name_size) != 0
+                                       ? " (up to case)"
+                                       : "");
     if (ends_with((const char *)name, name_size, DFOTA_ZIP_SIGNATURE_SUFFIX) &&
         !archive->has_signature_entry) {
         archive->has_signature_entry = true;
         memcpy(archive->signature_name, name, name_size);
         archive->signature_name[name_size] = '\0';
     }
-    if (index < ZIP_ENTRIES_KEPT) {
-        struct zip_entry *e = &archive->entries[index];
-
-        memcpy(e->name, name, name_size);
-        e->name[name_size] = '\0';
-        e->name_size = name_size;
-        e->is_directory = is_directory;
-        e->is_link = is_link;
-        e->version_needed = dfota_get_le16(p + 6);
-        e->flags = flags;
-        e->method = method;
-        e->crc32 = dfota_get_le32(p + 16);
-        e->compressed_size = compressed;
-        e->uncompressed_size = uncompressed;
-        e->local_offset = local_offset;
-    }
-    *next = pos + ZIP_CENTRAL_HEADER_SIZE + name_size + extra_size + comment_size;
+    memcpy(e->name, name, name_size);
+    e->name[name_size] = '\0';
+    e->name_size = name_size;
+    e->version_needed = version_needed;
+    e->flags = flags;
+    e->method = method;
+    e->dos_time = dfota_get_le16(p + 12);
+    e->dos_date = dfota_get_le16(p + 14);
+    e->crc32 = dfota_get_le32(p + 16);
+    e->compressed_size = compressed;
+    e->uncompressed_size = uncompressed;
+    e->local_offset = local_offset;
+    *next = pos + ZIP_CENTRAL_HEADER_SIZE + name_size + extra_size;
     return DFOTA_OK;
 }
 
-/* The local header, data and descriptor of `e`, against its central directory header. */
-static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
-                                           struct zip_entry *e, struct dfota_error *err)
+/*
+ * The local entry of `e` at `expected` (where the previous one ended), its
+ * header against the central directory header at `central`, and its data
+ * and descriptor before `limit`.
+ */
+static enum dfota_status parse_local_entry(const uint8_t *zip, size_t expected, size_t limit,
+                                           const uint8_t *central, struct zip_entry *e,
+                                           struct dfota_error *err)
 {
     const uint8_t *p, *d;
+    struct extra_record local_extras[EXTRA_RECORDS_MAX], central_extras[EXTRA_RECORDS_MAX];
+    size_t local_count, central_count;
     uint16_t name_size, extra_size;
     uint32_t crc, compressed, uncompressed;
     size_t data_end, available;
@@ -268,7 +384,13 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
     enum dfota_status st;
 
     shown_name((const uint8_t *)e->name, e->name_size, shown);
-    if (e->local_offset > limit || limit - e->local_offset < ZIP_LOCAL_HEADER_SIZE)
+    if (e->local_offset != expected)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "local header of '%s' is at offset %zu, not %zu: a zip must "
+                               "hold its entries back to back from offset 0, with nothing "
+                               "between them",
+                               shown, e->local_offset, expected);
+    if (limit - e->local_offset < ZIP_LOCAL_HEADER_SIZE)
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "local header of '%s' (offset %zu) is not before the central "
                                "directory",
@@ -278,10 +400,12 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "no local header for '%s' at offset %zu (signature 0x%08x)", shown,
                                e->local_offset, (unsigned)dfota_get_le32(p));
-    if (dfota_get_le16(p + 6) != e->flags || dfota_get_le16(p + 8) != e->method)
+    if (dfota_get_le16(p + 4) != e->version_needed || dfota_get_le16(p + 6) != e->flags ||
+        dfota_get_le16(p + 8) != e->method || dfota_get_le16(p + 10) != e->dos_time ||
+        dfota_get_le16(p + 12) != e->dos_date)
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "local header of '%s' disagrees with the central directory "
-                               "(flags 0x%04x/0x%04x, method %u/%u)",
+                               "(version, flags 0x%04x/0x%04x, method %u/%u, or time)",
                                shown, dfota_get_le16(p + 6), e->flags, dfota_get_le16(p + 8),
                                e->method);
     name_size = dfota_get_le16(p + 26);
@@ -293,9 +417,19 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "local header at offset %zu names another entry than '%s'",
                                e->local_offset, shown);
-    st = check_extra(p + ZIP_LOCAL_HEADER_SIZE + name_size, extra_size, shown, err);
+    st = parse_extra(p + ZIP_LOCAL_HEADER_SIZE + name_size, extra_size, false, shown,
+                     local_extras, &local_count, err);
     if (st != DFOTA_OK)
         return st;
+    /* The central directory's extra records were checked by parse_central_entry(). */
+    (void)parse_extra(central + ZIP_CENTRAL_HEADER_SIZE + e->name_size,
+                      dfota_get_le16(central + 30), true, shown, central_extras,
+                      &central_count, NULL);
+    if (!extras_agree(local_extras, local_count, central_extras, central_count))
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "extra records of '%s' differ between the local header and the "
+                               "central directory",
+                               shown);
     e->local_extra_size = extra_size;
     e->data_offset = e->local_offset + ZIP_LOCAL_HEADER_SIZE + name_size + extra_size;
     if (limit - e->data_offset < e->compressed_size)
@@ -317,7 +451,7 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
         e->end = data_end;
         return DFOTA_OK;
     }
-    /* Bit 3: the values follow the data; the header holds 0 or the same value. */
+    /* Bit 3 (deflate only): the values follow the data; the header holds 0 or the same value. */
     if ((crc != 0 && crc != e->crc32) || (compressed != 0 && compressed != e->compressed_size) ||
         (uncompressed != 0 && uncompressed != e->uncompressed_size))
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
@@ -330,10 +464,10 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
         dfota_get_le32(d + 4) == e->crc32 && dfota_get_le32(d + 8) == e->compressed_size &&
         dfota_get_le32(d + 12) == e->uncompressed_size)
         e->descriptor_size = 16;
-    else if (available >= 12 && dfota_get_le32(d) == e->crc32 &&
-             dfota_get_le32(d + 4) == e->compressed_size &&
+    else if (available >= 12 && e->crc32 != ZIP_DESCRIPTOR_SIGNATURE &&
+             dfota_get_le32(d) == e->crc32 && dfota_get_le32(d + 4) == e->compressed_size &&
              dfota_get_le32(d + 8) == e->uncompressed_size)
-        e->descriptor_size = 12;
+        e->descriptor_size = 12; /* unambiguous: the CRC-32 is not the signature's value */
     else
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "data descriptor of '%s' is missing or disagrees with the "
@@ -343,11 +477,90 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t limit,
     return DFOTA_OK;
 }
 
+/*
+ * The signatures a zip reader searches for (end records, zip64 records)
+ * occur exactly once, at the end record, in every byte that is not entry
+ * data: headers, names, extra fields, descriptors, the central directory.
+ * (Entry data is not searched: its length is fixed by the headers, and a
+ * reader looks for the end record at the end of the file first, where the
+ * layout puts the only one. docs/FORMAT.md, "The zip rule".)
+ */
+static enum dfota_status check_no_stray_signature(const uint8_t *zip, size_t from, size_t to,
+                                                  size_t skip, struct dfota_error *err)
+{
+    static const uint32_t searched[] = {ZIP_END_SIGNATURE, ZIP64_END_SIGNATURE,
+                                        ZIP64_LOCATOR_SIGNATURE};
+    size_t pos, i;
+
+    for (pos = from; pos + 4 <= to; pos++) {
+        uint32_t v;
+
+        if (zip[pos] != 'P' || pos == skip)
+            continue;
+        v = dfota_get_le32(zip + pos);
+        for (i = 0; i < sizeof(searched) / sizeof(searched[0]); i++)
+            if (v == searched[i])
+                return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                       "a second zip structure signature 0x%08lx at offset %zu: "
+                                       "readers could find another archive in this one",
+                                       (unsigned long)v, pos);
+    }
+    return DFOTA_OK;
+}
+
+/* Find the end record: it must be the last 22 bytes; say what is there instead. */
+static enum dfota_status find_end_record(const uint8_t *zip, size_t zip_size, size_t *offset,
+                                         struct dfota_error *err)
+{
+    size_t pos, lowest;
+
+    if (zip_size < ZIP_END_SIZE)
+        return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                               "not a zip file: %zu bytes, fewer than an end record", zip_size);
+    pos = zip_size - ZIP_END_SIZE;
+    lowest = pos > ZIP_COMMENT_MAX ? pos - ZIP_COMMENT_MAX : 0;
+    if (dfota_get_le32(zip + pos) == ZIP_END_SIGNATURE) {
+        size_t other = pos;
+
+        if (dfota_get_le16(zip + pos + 20) != 0)
+            return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                                   "the end record states a %u-byte comment after the end of "
+                                   "the file",
+                                   dfota_get_le16(zip + pos + 20));
+        /* An earlier end record whose comment reaches the end holds this one in its comment. */
+        while (other-- > lowest)
+            if (dfota_get_le32(zip + other) == ZIP_END_SIGNATURE &&
+                dfota_get_le16(zip + other + 20) == zip_size - other - ZIP_END_SIZE)
+                return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                       "the zip has a %zu-byte archive comment that ends like "
+                                       "an end record: two archives in one file",
+                                       zip_size - other - ZIP_END_SIZE);
+        *offset = pos;
+        return DFOTA_OK;
+    }
+    /* Not at the end: an archive comment, or bytes after the archive. */
+    while (pos-- > lowest) {
+        if (dfota_get_le32(zip + pos) != ZIP_END_SIGNATURE)
+            continue;
+        if (dfota_get_le16(zip + pos + 20) == zip_size - pos - ZIP_END_SIZE)
+            return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                                   "the zip has a %zu-byte archive comment; comments are "
+                                   "refused (one can hide a second archive or a signature)",
+                                   zip_size - pos - ZIP_END_SIZE);
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "%zu bytes follow the zip's end record", zip_size - pos -
+                               ZIP_END_SIZE);
+    }
+    return dfota_error_set(err, DFOTA_E_BAD_ZIP,
+                           "not a zip file (no end of central directory record)");
+}
+
 enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_archive *archive,
                             struct dfota_error *err)
 {
     const uint8_t *end;
-    size_t end_offset = 0, pos, i, kept;
+    const uint8_t *central[ZIP_ENTRIES_KEPT];
+    size_t end_offset = 0, pos, i, expected;
     uint16_t disk, central_disk, disk_entries, total_entries;
     uint32_t central_size, central_offset;
     enum dfota_status st;
@@ -386,12 +599,17 @@ enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_arch
     archive->central_offset = central_offset;
     archive->central_size = central_size;
     archive->end_offset = end_offset;
-    archive->comment_size = zip_size - end_offset - ZIP_END_SIZE;
     if (total_entries == 0)
         return dfota_error_set(err, central_size ? DFOTA_E_BAD_ZIP : DFOTA_E_ZIP_CONTENT,
                                "zip holds no entries");
+    if (total_entries > ZIP_ENTRIES_KEPT)
+        return dfota_error_set(err, DFOTA_E_ZIP_CONTENT,
+                               "zip holds %u entries; a package zip holds one .bin file (and, "
+                               "signed, its .sig)",
+                               total_entries);
     pos = central_offset;
     for (i = 0; i < total_entries; i++) {
+        central[i] = zip + pos;
         st = parse_central_entry(zip, pos, end_offset, i, archive, &pos, err);
         if (st != DFOTA_OK)
             return st;
@@ -400,17 +618,31 @@ enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_arch
         return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                "central directory holds %zu bytes more than its %u entries",
                                end_offset - pos, total_entries);
-    kept = total_entries < ZIP_ENTRIES_KEPT ? total_entries : ZIP_ENTRIES_KEPT;
-    for (i = 0; i < kept; i++) {
-        st = parse_local_entry(zip, central_offset, &archive->entries[i], err);
+    /* Back to back from offset 0, in directory order, up to the directory. */
+    expected = 0;
+    for (i = 0; i < total_entries; i++) {
+        st = parse_local_entry(zip, expected, central_offset, central[i], &archive->entries[i],
+                               err);
+        if (st != DFOTA_OK)
+            return st;
+        expected = archive->entries[i].end;
+    }
+    if (expected != central_offset)
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "%zu bytes lie between the last entry and the central directory; "
+                               "a zip must hold nothing outside its entries",
+                               central_offset - expected);
+    for (i = 0; i < total_entries; i++) {
+        const struct zip_entry *e = &archive->entries[i];
+
+        st = check_no_stray_signature(zip, e->local_offset, e->data_offset, SIZE_MAX, err);
+        if (st == DFOTA_OK)
+            st = check_no_stray_signature(zip, e->data_offset + e->compressed_size, e->end,
+                                          SIZE_MAX, err);
         if (st != DFOTA_OK)
             return st;
     }
-    if (kept == 2 && !(archive->entries[0].end <= archive->entries[1].local_offset ||
-                       archive->entries[1].end <= archive->entries[0].local_offset))
-        return dfota_error_set(err, DFOTA_E_BAD_ZIP, "entries '%.64s' and '%.64s' overlap",
-                               archive->entries[0].name, archive->entries[1].name);
-    return DFOTA_OK;
+    return check_no_stray_signature(zip, central_offset, zip_size, end_offset, err);
 }
 
 enum dfota_status zip_check_payload_entry(const struct zip_entry *entry,
@@ -481,6 +713,7 @@ static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entr
     struct archive_entry *ae;
     uint8_t *input;
     size_t input_size = 31 + (size_t)e->compressed_size, total = 0;
+    char why[160];
     enum dfota_status st = DFOTA_OK;
 
     if (ar == NULL)
@@ -499,7 +732,7 @@ static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entr
         ar->read_open_memory(a, input, input_size) != ARCHIVE_OK ||
         ar->read_next_header(a, &ae) != ARCHIVE_OK) {
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "libarchive cannot read '%s': %s", shown,
-                             ar->error_string(a) ? ar->error_string(a) : "no detail");
+                             dfota_archive_message(ar, a, why, sizeof(why)));
         goto out;
     }
     /* One byte more than declared, to catch data that inflates to more. */
@@ -508,8 +741,7 @@ static enum dfota_status inflate_entry(const uint8_t *zip, const struct zip_entr
 
         if (n < 0) {
             st = dfota_error_set(err, DFOTA_E_BAD_ZIP, "cannot inflate '%s': %s", shown,
-                                 ar->error_string(a) ? ar->error_string(a)
-                                                         : "corrupt data");
+                                 dfota_archive_message(ar, a, why, sizeof(why)));
             goto out;
         }
         if (n == 0)
@@ -568,8 +800,8 @@ enum dfota_status zip_extract(const uint8_t *zip, const struct zip_entry *entry,
     payload->compressed_size = entry->compressed_size;
     payload->method = entry->method;
     payload->crc32 = entry->crc32;
-    payload->dos_time = dfota_get_le16(zip + entry->local_offset + 10);
-    payload->dos_date = dfota_get_le16(zip + entry->local_offset + 12);
+    payload->dos_time = entry->dos_time;
+    payload->dos_date = entry->dos_date;
     return DFOTA_OK;
 }
 

@@ -99,6 +99,7 @@ static enum dfota_status write_archive(const char *name, const uint8_t *content,
     struct archive *a;
     struct archive_entry *entry;
     size_t written = 0;
+    char why[160];
     enum dfota_status st = DFOTA_OK;
 
     if (ar == NULL)
@@ -139,7 +140,7 @@ failed:
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "out of memory while writing the zip");
     else
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "libarchive cannot write the zip: %s",
-                             ar->error_string(a) ? ar->error_string(a) : "no detail");
+                             dfota_archive_message(ar, a, why, sizeof(why)));
 out:
     ar->entry_free(entry);
     ar->write_free(a);

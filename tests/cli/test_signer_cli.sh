@@ -205,10 +205,13 @@ run sign --key "$rsa/private.pem" --passin pass:$pass "$zip"
 check "sign (RSA)" 0 stderr "^$work/pkg/${name}_signed.zip: '$name.bin' signed with RSA2048\+SHA256, [0-9]+ bytes$"
 signed="$work/pkg/${name}_signed.zip"
 assert "sign default output next to X.zip" test -s "$signed"
-# The .sig entry's local header follows the original entry.
+# The .bin is stored (layout 2): its local header, then X.bin byte for byte; the .sig follows.
 sigoff=$(unzip -Zv "$signed" | sed -n 's/.*offset of local header from start of archive: *\([0-9]*\).*/\1/p' | sed -n 2p)
-assert "signed zip starts with the original entry, byte for byte" \
-    cmp -s <(head -c "$sigoff" "$zip") <(head -c "$sigoff" "$signed")
+assert "signed zip stores X.bin" test "$(unzip -Zv "$signed" | grep -m1 'compression method')" = \
+    "  compression method:                             none (stored)"
+assert "signed zip holds X.bin, byte for byte, after its 30-byte header and name" \
+    cmp -s "$bin" <(tail -c +$((30 + ${#name} + 4 + 1)) "$signed" | head -c "$(stat -c %s "$bin")")
+assert "the .sig entry follows X.bin" test "$sigoff" -eq $((30 + ${#name} + 4 + $(stat -c %s "$bin")))
 assert "signed zip holds X.bin then X.bin.sig" test "$(unzip -Z1 "$signed" | tr '\n' ' ')" = "$name.bin $name.bin.sig "
 assert "unzip -t passes" unzip -tq "$signed"
 stock_verify "$signed" "$rsa/public.pem" "$name.bin" >"$work/stdout" 2>"$work/stderr"
@@ -246,13 +249,20 @@ check "sign --passin stdin" 0
 assert "stdin-signed zip is the same" cmp -s "$work/stdin_signed.zip" "$work/signed.first"
 
 # A zip made by Info-ZIP (sizes in the local header, different extra fields in the
-# central directory) is signed too, and its entry kept byte for byte.
+# central directory) is signed too, into the same signed zip as dfota's own X.zip
+# (the name, the content, the time and the signature decide every byte).
 (cd "$work/pkg" && zip -q -X -9 "$work/infozip.zip" "$name.bin")
 run sign --key "$rsa/private.pem" --passin pass:$pass "$work/infozip.zip"
 check "sign an Info-ZIP zip" 0
 stock_verify "$work/infozip_signed.zip" "$rsa/public.pem" "$name.bin" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 check "stock check of the signed Info-ZIP zip" 0 stdout '^Verified OK$'
+TZ=UTC touch -d 1980-01-01T00:00:00 "$work/pkg/$name.bin"
+(cd "$work/pkg" && TZ=UTC zip -q -X -9 "$work/infozip1980.zip" "$name.bin")
+run sign --key "$rsa/private.pem" --passin pass:$pass "$work/infozip1980.zip" -q
+check "sign an Info-ZIP zip dated 1980-01-01" 0
+assert "an Info-ZIP zip and dfota's X.zip of the same .bin and time sign to the same bytes" \
+    cmp -s "$work/infozip1980_signed.zip" "$signed"
 
 # --- tampering: the stock check fails ---
 stock_verify "$signed" "$work/fd/public.pem" "$name.bin" >"$work/stdout" 2>"$work/stderr"

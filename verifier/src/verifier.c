@@ -213,9 +213,13 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
             fail(r, DFOTA_CHECK_ZIP, &err);
             return;
         }
-        pass(r, DFOTA_CHECK_ZIP, "one entry '%s', %zu bytes (%zu compressed), CRC-32 ok",
+        pass(r, DFOTA_CHECK_ZIP,
+             "one entry '%s', %zu bytes (%zu compressed), CRC-32 ok; nothing outside the "
+             "entry, central directory and end record",
              plain->name, plain->content_size, plain->compressed_size);
         (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", plain->name);
+        report->entry_dos_time = plain->dos_time;
+        report->entry_dos_date = plain->dos_date;
         *package = plain->content;
         *package_size = plain->content_size;
         return;
@@ -229,8 +233,11 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
         return;
     }
     (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", info->payload.name);
+    report->entry_dos_time = info->payload.dos_time;
+    report->entry_dos_date = info->payload.dos_date;
     pass(r, DFOTA_CHECK_ZIP,
-         "signed-zip layout: '%s' (%zu bytes) and its %zu-byte signature, every byte canonical",
+         "signed-zip layout 2: '%s' (%zu bytes, stored) and its %zu-byte signature; every byte "
+         "is the one the layout gives for this name, content, time and signature",
          info->payload.name, info->payload.content_size, info->signature_size);
     if (opts->public_key == NULL && opts->key == NULL) {
         skip(r, DFOTA_CHECK_SIGNATURE, "no public key given: the signature was not checked");
@@ -244,12 +251,16 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
             char algorithm[DFOTA_KEY_DESCRIPTION_MAX];
 
             dfota_key_describe(keyed.algorithm, keyed.key_bits, algorithm);
-            if (opts->public_key != NULL)
-                pass(r, DFOTA_CHECK_SIGNATURE, "%s signature of '%s' verifies with '%s'",
-                     algorithm, info->payload.name, opts->public_key);
-            else
-                pass(r, DFOTA_CHECK_SIGNATURE, "%s signature verifies with %s", algorithm,
-                     opts->key_name != NULL ? opts->key_name : "the given key");
+            /* Say what the signature covers: the content, not the name or the time. */
+            pass(r, DFOTA_CHECK_SIGNATURE,
+                 "%s signature of the %zu bytes of '%s' verifies with %s%s%s; the entry name "
+                 "and time are not authenticated",
+                 algorithm, info->payload.content_size, info->payload.name,
+                 opts->public_key != NULL ? "'" : "",
+                 opts->public_key != NULL
+                     ? opts->public_key
+                     : (opts->key_name != NULL ? opts->key_name : "the given key"),
+                 opts->public_key != NULL ? "'" : "");
         }
         dfota_signed_zip_info_release(&keyed);
         dfota_public_key_free(key);
@@ -306,6 +317,14 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
             skip(&r, DFOTA_CHECK_ZIP, "not a zip");
     }
     report->package_size = package_size;
+    if (!r.stopped) {
+        struct dfota_image_info digest;
+
+        if (dfota_image_info_compute(package, package_size, &digest, &err) == DFOTA_OK) {
+            memcpy(report->package_sha256, digest.sha256, sizeof(report->package_sha256));
+            report->package_digest_valid = 1;
+        }
+    }
 
     if (!r.stopped) {
         if (dfota_package_open(package, package_size, hdr, &payload, &err) != DFOTA_OK) {

@@ -180,16 +180,22 @@ enum dfota_key_algorithm dfota_public_key_algorithm(const struct dfota_public_ke
 
 /*
  * Sign `size` bytes: SHA-256, then RSA PKCS#1 v1.5 (signature as long as
- * the modulus) or ECDSA (DER ECDSA-Sig-Value, at most 72 bytes). Exactly
- * what `openssl dgst -sha256 -sign` writes and `-verify` checks. `signature`
- * holds DFOTA_SIGNATURE_MAX bytes. INTERNAL if the key (or its provider)
- * refuses.
+ * the modulus) or ECDSA (DER ECDSA-Sig-Value, at most 72 bytes, always with
+ * s <= n/2: a high S from the key is replaced by n - s, the other valid
+ * signature of the same nonce). What `openssl dgst -sha256 -sign` writes,
+ * and `-verify` checks. `signature` holds DFOTA_SIGNATURE_MAX bytes.
+ * INTERNAL if the key (or its provider) refuses.
  */
 enum dfota_status dfota_sign_data(const struct dfota_signing_key *key, const uint8_t *data,
                                   size_t size, uint8_t signature[DFOTA_SIGNATURE_MAX],
                                   size_t *signature_size, struct dfota_error *err);
 
-/* Check a signature made by dfota_sign_data(): OK or BAD_SIGNATURE. */
+/*
+ * Check a signature made by dfota_sign_data(): OK or BAD_SIGNATURE. An
+ * ECDSA signature must be canonical DER with 0 < r, s < n and s <= n/2
+ * (BAD_SIGNATURE otherwise, even where OpenSSL would accept it: its high-S
+ * twin (r, n - s) would be a second valid signature anyone can make).
+ */
 enum dfota_status dfota_verify_data(const struct dfota_public_key *key, const uint8_t *data,
                                     size_t size, const uint8_t *signature,
                                     size_t signature_size, struct dfota_error *err);

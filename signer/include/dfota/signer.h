@@ -1,17 +1,20 @@
 /*
  * dfota/signer.h - X.zip into X_signed.zip, and the check of a signed zip.
  *
- * Host library. X_signed.zip is X.zip's entry copied byte for byte, then a
- * stored entry "<name>.sig" holding the signature of the entry's
- * uncompressed bytes, then a central directory and end record regenerated
- * canonically (docs/FORMAT.md, "Signed zip"). So a user checks it with
- * stock tools:
+ * Host library. X_signed.zip (layout 2, docs/FORMAT.md "X_signed.zip")
+ * holds X.zip's .bin, stored, then a stored entry "<name>.bin.sig" holding
+ * the signature of the .bin's bytes, then a central directory and an end
+ * record. Every byte of it follows from four parts: the entry name, the
+ * content, one DOS time and the signature. So a user checks it with stock
+ * tools:
  *
  *   unzip -o X_signed.zip -d out
  *   openssl dgst -sha256 -verify public.pem -signature out/X.bin.sig out/X.bin
  *
- * and dfota_signed_zip_verify() rebuilds every byte that the signature does
- * not cover from the bytes it covers, so any change anywhere is refused.
+ * and dfota_signed_zip_verify() rebuilds the whole file from those parts
+ * and compares, so a change anywhere is refused. What the signature
+ * authenticates is the content only: the name and the time are checked
+ * (safe, and the only ones the layout allows) but not authenticated.
  */
 #ifndef DFOTA_SIGNER_H
 #define DFOTA_SIGNER_H
@@ -52,10 +55,11 @@ struct dfota_signed_zip_info {
  * and safety (as dfota_zip_open(): BAD_ZIP, UNSAFE_ZIP, TOO_LARGE); the
  * entries (a lone .bin: NOT_SIGNED; anything but "<name>.bin" followed by
  * "<name>.bin.sig": ZIP_CONTENT); the payload's size and CRC-32 (BAD_ZIP);
- * the signature entry's CRC-32 (BAD_SIGNATURE: tampered signature); that
- * every byte outside the payload entry and the signature equals the
- * canonical form rebuilt from them (BAD_ZIP: a changed central directory,
- * end record or signature header); and the signature over the payload's
+ * a .bin that is not stored (BAD_ZIP); the signature entry's CRC-32
+ * (BAD_SIGNATURE: tampered signature); that the whole file equals the
+ * layout rebuilt from the name, content, DOS time and signature (BAD_ZIP:
+ * any other header value, extra field, comment or byte); an ECDSA
+ * signature with a high S (BAD_SIGNATURE); and the signature over the payload's
  * uncompressed bytes (BAD_SIGNATURE: signature does not match the key, or a
  * changed payload). With `key` NULL everything but the signature itself is
  * checked. On success `info` holds the payload; release it with

@@ -73,7 +73,11 @@ struct dfota_verify_report {
     int header_valid;                       /* `header` was read */
     struct dfota_package_header header;
     char entry_name[256];                   /* the .bin entry of a zip, "" for a package */
+    uint16_t entry_dos_time, entry_dos_date; /* its time, as stored (zips only) */
     uint64_t package_size;                  /* bytes of the package (.bin) itself */
+    int package_digest_valid;               /* package_sha256 is set: the bytes were read */
+    uint8_t package_sha256[32];             /* SHA-256 of the package (.bin) that was checked,
+                                             * what `unzip` or `sha256sum` must give */
 };
 
 /* How a trial apply runs the device-side applier on the host. */
