@@ -278,6 +278,19 @@ run verify "$work/first.bin"
 check "verify a full package" 0 stdout '^apply +passed +the zstd payload decodes'
 run verify
 check "verify without a file" 2 stderr 'missing FILE'
+# Every JSON dfota prints parses, whatever the bytes of a name: a file name that
+# is not UTF-8, and one with a right-to-left override (escaped, so it shows).
+odd="$work/odd-$(printf '\xff\xfe')-$(printf '\xe2\x80\xae')nib.bin"
+cp "$delta" "$odd"
+run verify --json "$odd"
+check "verify --json of a file whose name is not UTF-8" 0
+# (jq itself is lenient with bad UTF-8; Python's decoder is not.)
+strict_json() { python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"; }
+assert "its JSON is valid UTF-8 and parses" strict_json "$work/stdout"
+assert "the bad bytes are U+FFFD" jq -e '.file | test("odd-\ufffd\ufffd-")' "$work/stdout"
+assert "the override is escaped as \\u202e" grep -q 'odd-\\ufffd\\ufffd-\\u202enib.bin' "$work/stdout"
+run inspect --json "$odd"
+assert "inspect --json of that file is valid UTF-8 and parses" strict_json "$work/stdout"
 
 # --- progress bar: on a terminal only, for images of 256 KiB or more ---
 cat "$old" "$old" "$old" >"$work/big-old.bin"
