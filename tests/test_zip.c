@@ -775,6 +775,15 @@ static void zip_bombs(void **state)
     e.crc32 = dfota_crc32(0, content, 1000);
     size = test_zip_build(&e, 1, NULL, hand, sizeof(hand), NULL, NULL);
     assert_int_equal(open_status(hand, size, &err), DFOTA_E_BAD_ZIP);
+    /* Four bytes more than declared: libarchive's own reason, which it ends
+     * with a newline; the message keeps none. */
+    e.uncompressed_size = 1996;
+    e.crc32 = dfota_crc32(0, content, 1996);
+    size = test_zip_build(&e, 1, NULL, hand, sizeof(hand), NULL, NULL);
+    assert_int_equal(open_status(hand, size, &err), DFOTA_E_BAD_ZIP);
+    assert_non_null(strstr(err.message, "cannot inflate 'liar.bin': ZIP uncompressed data is "
+                                        "wrong size"));
+    assert_null(strchr(err.message, '\n'));
     /* Declared sizes past the ratio, before anything is inflated. */
     e.uncompressed_size = (uint32_t)(deflated_size * 1001);
     size = test_zip_build(&e, 1, NULL, hand, sizeof(hand), NULL, NULL);
@@ -785,6 +794,7 @@ static void zip_bombs(void **state)
     deflated[deflated_size / 2] ^= 0x55;
     size = test_zip_build(&e, 1, NULL, hand, sizeof(hand), NULL, NULL);
     assert_int_equal(open_status(hand, size, &err), DFOTA_E_BAD_ZIP);
+    assert_non_null(strstr(err.message, "cannot inflate"));
     /* Deflate data followed by junk inside its declared compressed size. */
     deflated[deflated_size / 2] ^= 0x55;
     {
