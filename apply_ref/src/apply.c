@@ -816,6 +816,18 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
     uint32_t left = ap->segment_len - ap->segment_done;
 
+    /* Every record must produce a byte, so a segment decodes to at most 21
+     * bytes per target byte (a record head is at most 20 bytes) and the work
+     * is bounded by the target, not by what zstd can expand a frame to (a
+     * 4-byte RLE block is 2^window_log bytes of empty records). diffgen never
+     * writes an empty record: a pure seek folds into the seek of the record
+     * before it, or into the segment's source position. */
+    if (ap->copy_left == 0 && ap->extra_left == 0)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: record at target offset %lu produces no bytes (copy_len and "
+                    "extra_len are 0)",
+                    (unsigned long)ap->segment,
+                    (unsigned long)(ap->segment_start + ap->segment_done));
     if ((uint64_t)ap->copy_left + ap->extra_left > left)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu: record of %lu + %lu bytes runs past the segment end",
@@ -887,8 +899,6 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
                 st = start_record_fields(ap, ap->varint);
                 if (st != DFOTA_OK)
                     return st;
-                if (ap->copy_left == 0 && ap->extra_left == 0)
-                    finish_record(ap);
                 continue;
             }
             ap->varint = 0;
