@@ -633,6 +633,89 @@ static void records_must_fill_their_segment_exactly(void **state)
     release_pair(&p);
 }
 
+/*
+ * A record must produce a byte. Millions of empty records (copy_len 0,
+ * extra_len 0, seek 0) compress to a few KiB (4-byte RLE blocks of 8 KiB of
+ * zeros); an applier that decoded them all would do work out of all
+ * proportion to the patch and the target. They are refused at the first
+ * one, as is a pure seek, which diffgen never writes.
+ */
+static void empty_records_are_refused_at_the_first(void **state)
+{
+    static struct test_record recs[RECORDS_MAX];
+    const size_t empty = (size_t)4 << 20, head_bytes = 3 * empty;
+    struct test_apply_params params;
+    struct test_apply_result res;
+    struct test_patch tp;
+    struct pair p;
+    uint8_t *records, *patch, head[32];
+    size_t count, len, size, n, frame_at;
+    uint32_t s;
+
+    (void)state;
+    default_pair(&p);
+    /* diffgen writes none: every record of the pair's patch produces bytes. */
+    test_patch_parse(p.patch, p.patch_size, &tp);
+    for (s = 0; s < tp.segment_count; s++) {
+        size_t k;
+
+        count = test_records_parse(tp.segments[s].records, tp.segments[s].records_len, recs,
+                                   RECORDS_MAX);
+        for (k = 0; k < count; k++)
+            assert_true(recs[k].copy_len + recs[k].extra_len > 0);
+    }
+
+    /* 4 Mi empty records before the first segment's own records. */
+    records = test_alloc(head_bytes + tp.segments[0].records_len);
+    memset(records, 0, head_bytes);
+    memcpy(records + head_bytes, tp.segments[0].records, tp.segments[0].records_len);
+    test_patch_set_records(&tp, 0, records, head_bytes + tp.segments[0].records_len);
+    free(records);
+    patch = test_patch_build(&tp, &size);
+    test_patch_release(&tp);
+    /* 12 MiB of records in a patch a few KiB larger than the real one. */
+    assert_true(size < p.patch_size + 16 * 1024);
+    expect_status(&p, patch, size, NULL, DFOTA_E_CORRUPT_PATCH, 1, "produces no bytes");
+    /* Refused inside the frame's first block: the patch cut 64 bytes into the
+     * frame already fails in a push (not at finish, as truncated). */
+    frame_at = DFOTA_PATCH_HEADER_SIZE + map_bytes(patch) + DFOTA_PATCH_SEGMENT_HEADER_SIZE;
+    test_apply_params_init(&params);
+    test_apply(p.source, p.source_size, patch, frame_at + 64, &params, &res);
+    assert_int_equal(res.status, DFOTA_E_CORRUPT_PATCH);
+    assert_true(res.failed_in_push);
+    assert_non_null(strstr(res.error.message, "segment 0: record at target offset 0 produces "
+                                              "no bytes"));
+    assert_int_equal(res.device.writes + res.device.erases, 0);
+    test_apply_result_release(&res);
+    free(patch);
+
+    /* One pure seek between two records, mid-segment: the first record's
+     * seek split in two, the same source positions as before. */
+    s = open_patch(&p, &tp, recs);
+    count = test_records_parse(tp.segments[s].records, tp.segments[s].records_len, recs,
+                               RECORDS_MAX);
+    records = test_alloc(tp.segments[s].records_len + 64);
+    recs[0].seek -= 5;
+    len = test_records_encode(recs, 1, records);
+    n = record_head(head, 0, 0, 5);
+    memcpy(records + len, head, n);
+    len += n;
+    len += test_records_encode(recs + 1, count - 1, records + len);
+    test_patch_set_records(&tp, s, records, len);
+    expect_patch_status(&p, &tp, DFOTA_E_CORRUPT_PATCH, 0, "produces no bytes");
+    test_patch_release(&tp);
+    /* Control: the seek folded back into the first record applies. */
+    s = open_patch(&p, &tp, recs);
+    count = test_records_parse(tp.segments[s].records, tp.segments[s].records_len, recs,
+                               RECORDS_MAX);
+    len = test_records_encode(recs, count, records);
+    test_patch_set_records(&tp, s, records, len);
+    expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
+    test_patch_release(&tp);
+    free(records);
+    release_pair(&p);
+}
+
 /* ---- segment headers and zstd frames ---- */
 
 static void frame_size_must_match_the_frame(void **state)
@@ -1260,6 +1343,7 @@ int main(void)
         cmocka_unit_test(seek_out_of_the_source_is_refused),
         cmocka_unit_test(overlong_varint_is_refused),
         cmocka_unit_test(records_must_fill_their_segment_exactly),
+        cmocka_unit_test(empty_records_are_refused_at_the_first),
         cmocka_unit_test(frame_size_must_match_the_frame),
         cmocka_unit_test(frame_checksum_is_checked),
         cmocka_unit_test(frame_window_larger_than_the_header_is_refused),

@@ -610,6 +610,209 @@ static void a_finished_update_does_not_block_the_next(void **state)
     }
 }
 
+/* ---- the final check: a record says done only once the target matched ---- */
+
+/* The newest record of `d` (asserting there is one). */
+static struct dfota_progress newest_record(struct dfota_devsim *d)
+{
+    struct dfota_progress rec;
+
+    assert_true(dfota_devsim_record(d, &rec));
+    return rec;
+}
+
+/* The error of the last boot_expecting(). */
+static struct dfota_error last_boot_error;
+
+/* Boot `d`; the status must be `want` and the message must say `needle`. */
+static void boot_expecting(struct dfota_devsim *d, const uint8_t *patch, size_t patch_size,
+                           enum dfota_status want, const char *needle,
+                           struct dfota_devsim_outcome *out)
+{
+    struct dfota_error *err = &last_boot_error;
+    enum dfota_status st = boot(d, patch, patch_size, 0, out, err);
+
+    if (st != want || (needle != NULL && strstr(err->message, needle) == NULL))
+        fail_msg("boot: %s (%s), expected %s saying '%s'", dfota_status_name(st), err->message,
+                 dfota_status_name(want), needle != NULL ? needle : "");
+}
+
+/* After a failed final check the newest record must not say the update is
+ * complete, and must have the phase and step given. */
+static void assert_record_after_failed_check(struct dfota_devsim *d, const char *what,
+                                             unsigned phase, uint32_t step)
+{
+    struct dfota_progress rec = newest_record(d);
+
+    if (rec.step == rec.segment_count && rec.phase == DFOTA_PROGRESS_PENDING)
+        fail_msg("%s: the newest record says complete (step %lu of %lu) after a failed check",
+                 what, (unsigned long)rec.step, (unsigned long)rec.segment_count);
+    assert_int_equal(rec.phase, phase);
+    assert_int_equal(rec.step, step);
+}
+
+/* Run `patch` on a new device to the end (cut == 0) or cut it half-way, so
+ * that its first step is done and later ones are not; then flip one bit of
+ * the segment applied first, in the target flash. */
+static void update_then_damage(struct dfota_devsim *d, const struct pair *p,
+                               const uint8_t *patch, size_t patch_size, int cut)
+{
+    struct dfota_patch_header hdr = test_patch_header(patch, patch_size);
+    struct dfota_devsim_outcome out;
+    struct dfota_progress rec;
+    uint64_t ops = whole_run_ops(p, patch, patch_size, &geometries_4k[1], NULL);
+    uint32_t first = dfota_patch_segment_at(&hdr, 0);
+
+    device(d, p, patch, patch_size, &geometries_4k[1]);
+    if (cut) {
+        dfota_flashsim_cut_after(&d->flash, ops / 2, DFOTA_FLASHSIM_CUT_CLEAN, 1);
+        boot_expecting(d, patch, patch_size, DFOTA_E_POWER_CUT, NULL, &out);
+        dfota_flashsim_power_on(&d->flash);
+        rec = newest_record(d);
+        assert_true(rec.step > 0 && dfota_progress_in_progress(&rec));
+    } else {
+        boot_expecting(d, patch, patch_size, DFOTA_OK, NULL, &out);
+        check_done(d, p, "before the damage", 0);
+    }
+    d->flash.mem[d->target_offset + first * hdr.segment_size + 100] ^= 0x04;
+}
+
+/*
+ * Two-bank: one bit flipped in a segment that is done, after the update
+ * completed or was cut. The boot that finds it fails its final check
+ * (TARGET_MISMATCH) and leaves the record (0, PENDING); the next boot
+ * rewrites every segment from the intact old bank and ends bit-exact,
+ * verified, with a complete record; later boots verify and write nothing.
+ * (On e2a3e5d the record said complete before the check: every later boot
+ * failed it again and nothing was rewritten.)
+ */
+static void two_bank_damaged_target_is_rewritten_at_the_next_boot(void **state)
+{
+    struct pair p;
+    struct dfota_devsim d;
+    struct dfota_devsim_outcome out;
+    size_t size;
+    uint8_t *patch;
+    uint64_t ops;
+    int cut;
+
+    (void)state;
+    thumb_pair(&p, 0);
+    patch = make_patch(&p, &two_bank_4k, &size);
+    for (cut = 0; cut < 2; cut++) {
+        const char *what = cut ? "damage after a cut" : "damage after the update";
+
+        update_then_damage(&d, &p, patch, size, cut);
+        boot_expecting(&d, patch, size, DFOTA_E_TARGET_MISMATCH, "SHA-256 mismatch", &out);
+        assert_true(out.resumed);
+        assert_record_after_failed_check(&d, what, DFOTA_PROGRESS_PENDING, 0);
+        assert_non_null(strstr(last_boot_error.message,
+                               "progress record: restart, every segment to be rewritten"));
+        boot_expecting(&d, patch, size, DFOTA_OK, NULL, &out);
+        assert_true(out.resumed && out.record.step == 0);
+        check_done(&d, &p, what, 0);
+        ops = d.flash.ops;
+        boot_expecting(&d, patch, size, DFOTA_OK, NULL, &out);
+        assert_int_equal(d.flash.ops, ops);
+        check_done(&d, &p, what, 1);
+        dfota_devsim_free(&d);
+    }
+    free(patch);
+    pair_free(&p);
+}
+
+/*
+ * In place the source is overwritten, so a damaged segment cannot be
+ * decoded again (nothing even says which one it is). The boot that finds
+ * the damage fails its check and records FAILED, never "complete"; every
+ * later boot with that package refuses at once (TARGET_MISMATCH) without
+ * touching the flash, instead of checking and failing forever.
+ */
+static void in_place_damaged_target_is_given_up_not_claimed_done(void **state)
+{
+    struct pair p;
+    struct dfota_devsim d;
+    struct dfota_devsim_outcome out;
+    struct dfota_progress rec;
+    size_t size;
+    uint8_t *patch, *before;
+    uint64_t ops;
+    int cut;
+
+    (void)state;
+    thumb_pair(&p, 0);
+    patch = make_patch(&p, &in_place_4k, &size);
+    for (cut = 0; cut < 2; cut++) {
+        const char *what = cut ? "damage after a cut" : "damage after the update";
+
+        update_then_damage(&d, &p, patch, size, cut);
+        boot_expecting(&d, patch, size, DFOTA_E_TARGET_MISMATCH, "SHA-256 mismatch", &out);
+        assert_true(out.resumed);
+        rec = newest_record(&d);
+        assert_record_after_failed_check(&d, what, DFOTA_PROGRESS_FAILED, rec.segment_count);
+        assert_non_null(strstr(last_boot_error.message,
+                               "progress record: FAILED (in place it cannot be rebuilt)"));
+        before = test_alloc(d.flash.size);
+        memcpy(before, d.flash.mem, d.flash.size);
+        ops = d.flash.ops;
+        boot_expecting(&d, patch, size, DFOTA_E_TARGET_MISMATCH, "gave this update up", &out);
+        assert_true(out.resumed && out.record.phase == DFOTA_PROGRESS_FAILED);
+        assert_int_equal(d.flash.ops, ops);
+        assert_memory_equal(d.flash.mem, before, d.flash.size);
+        free(before);
+        dfota_devsim_free(&d);
+    }
+    free(patch);
+    pair_free(&p);
+}
+
+/*
+ * Two-bank, a target that stays wrong (here: a patch whose stated target
+ * SHA-256 its records do not produce): one rewrite, then FAILED, then
+ * refusals that write nothing. A FAILED record of another patch does not
+ * block the next update.
+ */
+static void a_target_that_stays_wrong_is_given_up_after_one_rewrite(void **state)
+{
+    struct pair p;
+    struct dfota_devsim d;
+    struct dfota_devsim_outcome out;
+    size_t size, bad_size;
+    uint8_t *patch, *bad;
+    uint64_t ops;
+
+    (void)state;
+    thumb_pair(&p, 0);
+    patch = make_patch(&p, &two_bank_4k, &size);
+    bad = test_alloc(size);
+    memcpy(bad, patch, size);
+    bad_size = size;
+    bad[64] ^= 0x01; /* target_sha256[0] */
+    dfota_put_le32(bad + 108, dfota_crc32(0, bad, 108));
+    device(&d, &p, bad, bad_size, &geometries_4k[1]);
+    boot_expecting(&d, bad, bad_size, DFOTA_E_TARGET_MISMATCH, "SHA-256 mismatch", &out);
+    assert_false(out.resumed);
+    assert_record_after_failed_check(&d, "first check", DFOTA_PROGRESS_PENDING, 0);
+    assert_non_null(strstr(last_boot_error.message,
+                           "progress record: restart, every segment to be rewritten"));
+    boot_expecting(&d, bad, bad_size, DFOTA_E_TARGET_MISMATCH, "rewritten once already", &out);
+    assert_true(out.resumed && out.record.step == 0);
+    assert_record_after_failed_check(&d, "after the rewrite", DFOTA_PROGRESS_FAILED,
+                                     newest_record(&d).segment_count);
+    ops = d.flash.ops;
+    boot_expecting(&d, bad, bad_size, DFOTA_E_TARGET_MISMATCH, "gave this update up", &out);
+    assert_int_equal(d.flash.ops, ops);
+    assert_memory_equal(d.flash.mem + d.source_offset, p.old, p.old_size);
+    /* The good package is another patch: not blocked by the FAILED record. */
+    boot_expecting(&d, patch, size, DFOTA_OK, NULL, &out);
+    assert_false(out.resumed);
+    check_done(&d, &p, "after a given-up update", 0);
+    dfota_devsim_free(&d);
+    free(bad);
+    free(patch);
+    pair_free(&p);
+}
+
 /* ---- resumed progress reports ---- */
 
 struct percents {
@@ -818,10 +1021,55 @@ static void record_encoding_is_checked(void **state)
     }
 }
 
+/* FAILED (phase 2) exists from record version 2 on, and only as the last step. */
+static void failed_record_is_version_2_and_final(void **state)
+{
+    struct dfota_progress rec, got;
+    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+
+    (void)state;
+    memset(&rec, 0, sizeof(rec));
+    rec.phase = DFOTA_PROGRESS_FAILED;
+    rec.percent = 100;
+    rec.step = 9;
+    rec.segment_count = 9;
+    rec.patch_offset = 0x4321;
+    dfota_progress_encode(&rec, buf);
+    assert_int_equal(buf[4], 2);
+    assert_int_equal(buf[5], DFOTA_PROGRESS_FAILED);
+    assert_true(dfota_progress_decode(buf, &got));
+    assert_int_equal(got.phase, DFOTA_PROGRESS_FAILED);
+    assert_int_equal(got.step, 9);
+    assert_false(dfota_progress_in_progress(&got));
+    /* Version 1 does not know FAILED (CRC made right). */
+    buf[4] = 1;
+    dfota_put_le32(buf + 60, dfota_crc32(0, buf, 60));
+    assert_false(dfota_progress_decode(buf, &got));
+    /* No version 3. */
+    buf[4] = 3;
+    dfota_put_le32(buf + 60, dfota_crc32(0, buf, 60));
+    assert_false(dfota_progress_decode(buf, &got));
+    /* FAILED before the last step is no record. */
+    rec.step = 8;
+    dfota_progress_encode(&rec, buf);
+    assert_false(dfota_progress_decode(buf, &got));
+    /* Other phases are still written as version 1; version 2 reads them too. */
+    rec.phase = DFOTA_PROGRESS_PENDING;
+    dfota_progress_encode(&rec, buf);
+    assert_int_equal(buf[4], 1);
+    assert_true(dfota_progress_decode(buf, &got));
+    buf[4] = 2;
+    dfota_put_le32(buf + 60, dfota_crc32(0, buf, 60));
+    assert_true(dfota_progress_decode(buf, &got));
+    assert_int_equal(got.step, 8);
+    assert_true(dfota_progress_in_progress(&got));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(record_encoding_is_checked),
+        cmocka_unit_test(failed_record_is_version_2_and_final),
         cmocka_unit_test(record_store_survives_cuts_in_every_save),
         cmocka_unit_test(in_place_order_follows_the_moves),
         cmocka_unit_test(two_bank_cut_at_every_operation),
@@ -832,6 +1080,9 @@ int main(void)
         cmocka_unit_test(progress_record_saves_that_fail),
         cmocka_unit_test(another_package_is_refused_while_one_is_in_progress),
         cmocka_unit_test(a_finished_update_does_not_block_the_next),
+        cmocka_unit_test(two_bank_damaged_target_is_rewritten_at_the_next_boot),
+        cmocka_unit_test(in_place_damaged_target_is_given_up_not_claimed_done),
+        cmocka_unit_test(a_target_that_stays_wrong_is_given_up_after_one_rewrite),
         cmocka_unit_test(resume_reports_progress_from_the_record),
     };
 

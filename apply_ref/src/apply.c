@@ -514,24 +514,32 @@ static void resume_position(struct dfota_apply *ap)
     }
 }
 
-static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
+/* Hand the record (step, phase) to save_progress: its status (OK without one). */
+static enum dfota_status put_record(struct dfota_apply *ap, uint32_t step, unsigned phase,
+                                    uint32_t patch_offset, uint32_t target_done)
 {
     struct dfota_progress rec;
-    enum dfota_status st;
 
     if (ap->io.save_progress == NULL)
         return DFOTA_OK;
     memset(&rec, 0, sizeof(rec));
     rec.phase = (uint8_t)phase;
     rec.percent = (uint8_t)(ap->header.target_size
-                                ? ((uint64_t)ap->target_done * 100u) / ap->header.target_size
+                                ? ((uint64_t)target_done * 100u) / ap->header.target_size
                                 : 100u);
     rec.flags = ap->header.flags;
-    rec.step = ap->step;
+    rec.step = step;
     rec.segment_count = ap->header.segment_count;
-    rec.patch_offset = ap->segment_offset;
+    rec.patch_offset = patch_offset;
     memcpy(rec.patch_id, ap->patch_id, sizeof(rec.patch_id));
-    st = ap->io.save_progress(ap->io.ctx, &rec);
+    return ap->io.save_progress(ap->io.ctx, &rec);
+}
+
+/* Record where the apply stands (ap->step, `phase`). */
+static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
+{
+    enum dfota_status st = put_record(ap, ap->step, phase, ap->segment_offset, ap->target_done);
+
     if (st != DFOTA_OK)
         return fail(ap, st,
                     "saving the progress record after %lu of %lu segments failed (%s)",
@@ -604,9 +612,15 @@ static enum dfota_status complete_step(struct dfota_apply *ap, int decoded)
     }
     ap->step++;
     ap->segment_offset += DFOTA_PATCH_SEGMENT_HEADER_SIZE + ap->frame_size;
-    st = save_progress(ap, DFOTA_PROGRESS_PENDING);
-    if (st != DFOTA_OK)
-        return st;
+    /* A record that says every step is done is saved only by finish(), once
+     * the target's SHA-256 matched. Until then the newest record is the one
+     * before the last step (in place: the last segment complete in scratch),
+     * from which a boot redoes the last step and checks again. */
+    if (ap->step < ap->header.segment_count) {
+        st = save_progress(ap, DFOTA_PROGRESS_PENDING);
+        if (st != DFOTA_OK)
+            return st;
+    }
     return next_step(ap);
 }
 
@@ -657,12 +671,19 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
     if (ap->resuming &&
         (memcmp(ap->patch_id, ap->gather, sizeof(ap->patch_id)) != 0 ||
          ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
-         ap->resume_step > h->segment_count ||
+         ap->resume_step > h->segment_count || ap->resume_phase > DFOTA_PROGRESS_FAILED ||
          (ap->resume_phase == DFOTA_PROGRESS_SCRATCH &&
-          (!ap->in_place || ap->resume_step == h->segment_count))))
+          (!ap->in_place || ap->resume_step == h->segment_count)) ||
+         (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count)))
         return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
                     "the progress record belongs to another patch (or does not fit this one): "
                     "finish or clear that update first");
+    /* Before any write: an earlier boot gave this update up (target_mismatch()). */
+    if (ap->resuming && ap->resume_phase == DFOTA_PROGRESS_FAILED)
+        return fail(ap, DFOTA_E_TARGET_MISMATCH,
+                    "the progress record says an earlier boot gave this update up: the target "
+                    "image failed its final check and this patch cannot rebuild it (another "
+                    "package is needed, or clear the record to try again)");
     memcpy(ap->patch_id, ap->gather, sizeof(ap->patch_id));
     block <<= h->window_log;
     ap->block_max = block;
@@ -816,6 +837,18 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
     uint32_t left = ap->segment_len - ap->segment_done;
 
+    /* Every record must produce a byte, so a segment decodes to at most 21
+     * bytes per target byte (a record head is at most 20 bytes) and the work
+     * is bounded by the target, not by what zstd can expand a frame to (a
+     * 4-byte RLE block is 2^window_log bytes of empty records). diffgen never
+     * writes an empty record: a pure seek folds into the seek of the record
+     * before it, or into the segment's source position. */
+    if (ap->copy_left == 0 && ap->extra_left == 0)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: record at target offset %lu produces no bytes (copy_len and "
+                    "extra_len are 0)",
+                    (unsigned long)ap->segment,
+                    (unsigned long)(ap->segment_start + ap->segment_done));
     if ((uint64_t)ap->copy_left + ap->extra_left > left)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu: record of %lu + %lu bytes runs past the segment end",
@@ -887,8 +920,6 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
                 st = start_record_fields(ap, ap->varint);
                 if (st != DFOTA_OK)
                     return st;
-                if (ap->copy_left == 0 && ap->extra_left == 0)
-                    finish_record(ap);
                 continue;
             }
             ap->varint = 0;
@@ -1095,10 +1126,55 @@ static enum dfota_status hash_target(struct dfota_apply *ap)
     return DFOTA_OK;
 }
 
+/*
+ * The final check failed, every segment written: leave the record the next
+ * boot needs, then fail. Two-bank, the source bank is intact but nothing
+ * says which segment is wrong: record (0, PENDING), from which the next boot
+ * rewrites every segment. No other record has step 0 and phase PENDING (the
+ * first one of an apply is saved after segment 0), so a boot that resumed
+ * from it and fails again was the repair: record FAILED, as in place, where
+ * the source is overwritten and no segment but the last could be decoded
+ * again. A FAILED record makes the next boot refuse at once, instead of
+ * checking (or rewriting) again at every boot. Without read_target, what
+ * was checked is what the patch produced: rewriting would produce it again.
+ * An empty target has nothing to rewrite and gets no record.
+ */
+static enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *digest)
+{
+    const struct dfota_patch_header *h = &ap->header;
+    int repaired = ap->resuming && ap->resume_step == 0 &&
+                   ap->resume_phase == DFOTA_PROGRESS_PENDING;
+    enum dfota_status st = DFOTA_OK;
+    const char *next = "";
+    char want[65], got[65];
+
+    dfota_hex(h->target_sha256, 32, want);
+    dfota_hex(digest, 32, got);
+    if (ap->io.save_progress != NULL && h->segment_count > 0) {
+        if (ap->in_place || repaired || !ap->readback) {
+            st = put_record(ap, h->segment_count, DFOTA_PROGRESS_FAILED, ap->segment_offset,
+                            ap->target_done);
+            next = ap->in_place ? "; progress record: FAILED (in place it cannot be rebuilt)"
+                   : repaired   ? "; progress record: FAILED (rewritten once already)"
+                                : "; progress record: FAILED (a rewrite would produce the same)";
+        } else {
+            st = put_record(ap, 0, DFOTA_PROGRESS_PENDING,
+                            DFOTA_PATCH_HEADER_SIZE + (uint32_t)ap->map_len, 0);
+            next = "; progress record: restart, every segment to be rewritten";
+        }
+    }
+    if (st != DFOTA_OK)
+        return fail(ap, st,
+                    "target image SHA-256 mismatch: expected %s, got %s; saving the progress "
+                    "record failed (%s)",
+                    want, got, dfota_status_name(st));
+    return fail(ap, DFOTA_E_TARGET_MISMATCH, "target image SHA-256 mismatch: expected %s, got %s%s",
+                want, got, next);
+}
+
 enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
 {
     uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
-    char want[65], got[65];
     enum dfota_status st;
 
     if (ap->stage == STAGE_FAILED)
@@ -1126,11 +1202,14 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
             return st;
     }
     dfota_sha256_final(&ap->target_hash, digest);
-    if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0) {
-        dfota_hex(ap->header.target_sha256, 32, want);
-        dfota_hex(digest, 32, got);
-        return fail(ap, DFOTA_E_TARGET_MISMATCH,
-                    "target image SHA-256 mismatch: expected %s, got %s", want, got);
+    if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0)
+        return target_mismatch(ap, digest);
+    /* Only now may a record say the update is complete (a boot that resumed
+     * from the complete record has it already). */
+    if (!(ap->resuming && ap->resume_step == ap->header.segment_count)) {
+        st = save_progress(ap, DFOTA_PROGRESS_PENDING);
+        if (st != DFOTA_OK)
+            return st;
     }
     ap->stage = STAGE_FINISHED;
     report_progress(ap);

@@ -28,7 +28,8 @@
 void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out)
 {
     memcpy(out, DFOTA_PROGRESS_MAGIC, 4);
-    out[OFF_VERSION] = DFOTA_PROGRESS_VERSION;
+    out[OFF_VERSION] = rec->phase == DFOTA_PROGRESS_FAILED ? DFOTA_PROGRESS_VERSION
+                                                           : DFOTA_PROGRESS_VERSION_NO_FAILED;
     out[OFF_PHASE] = rec->phase;
     out[OFF_PERCENT] = rec->percent;
     out[OFF_FLAGS] = rec->flags;
@@ -43,11 +44,16 @@ void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out)
 
 int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec)
 {
-    if (memcmp(in, DFOTA_PROGRESS_MAGIC, 4) != 0 || in[OFF_VERSION] != DFOTA_PROGRESS_VERSION ||
+    uint8_t version = in[OFF_VERSION], phase = in[OFF_PHASE];
+    uint32_t step = dfota_get_le32(in + OFF_STEP), count = dfota_get_le32(in + OFF_SEGMENT_COUNT);
+
+    if (memcmp(in, DFOTA_PROGRESS_MAGIC, 4) != 0 ||
+        (version != DFOTA_PROGRESS_VERSION_NO_FAILED && version != DFOTA_PROGRESS_VERSION) ||
         dfota_get_le32(in + OFF_CRC) != dfota_crc32(0, in, OFF_CRC) ||
-        in[OFF_PHASE] > DFOTA_PROGRESS_SCRATCH || in[OFF_PERCENT] > 100 ||
-        dfota_get_le32(in + OFF_RESERVED) != 0 ||
-        dfota_get_le32(in + OFF_STEP) > dfota_get_le32(in + OFF_SEGMENT_COUNT))
+        phase > (version == DFOTA_PROGRESS_VERSION ? DFOTA_PROGRESS_FAILED
+                                                   : DFOTA_PROGRESS_SCRATCH) ||
+        in[OFF_PERCENT] > 100 || dfota_get_le32(in + OFF_RESERVED) != 0 || step > count ||
+        (phase == DFOTA_PROGRESS_FAILED && step != count))
         return 0;
     rec->phase = in[OFF_PHASE];
     rec->percent = in[OFF_PERCENT];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CLI tests of power-cut safe apply: dfota diff/pack --in-place, dfota apply
-# --state/--cut-after/--cut-mode, the exit codes 5 and 6 and the URCs of a
-# resumed run.
+# --state/--cut-after/--cut-mode, the exit codes 5 and 6, the URCs of a
+# resumed run, and a target damaged after its segment was done.
 # usage: tests/cli/test_powercut_cli.sh DFOTA SOURCE_DIR
 set -uo pipefail
 
@@ -66,6 +66,53 @@ for kind in ip tb ip.bin; do
         assert "$kind $mode: URCs end at 100" grep -qx '+QIND: "FOTA","UPDATING",100' "$work/stdout"
     done
 done
+
+# --- one bit flipped in a segment that is done (state layout: docs/FORMAT.md) ---
+# flip_bit FILE OFFSET: invert bit 2 of one byte in place.
+flip_bit() {
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    patch "$1" "$2" "$(printf '%02x' $((b ^ 4)))"
+}
+round4k() { echo $(((($1) + 4095) / 4096 * 4096)); }
+old_size=$(wc -c <"$old")
+new_size=$(wc -c <"$new")
+# Two-bank: record area, old bank, new bank; segment 0 is done after the cut.
+state="$work/flip-tb"
+run apply --old "$old" "$work/tb.patch" -o "$work/flip-tb.bin" --state "$state" --cut-after 150
+check "flip tb: cut" 5
+flip_bit "$state" $((8192 + $(round4k "$old_size") + 100))
+run apply --old "$old" "$work/tb.patch" -o "$work/flip-tb.bin" --state "$state" --urc
+check "flip tb: the boot that finds it fails its check" 1 stdout '^\+QIND: "FOTA","END",6508$' \
+    stderr 'SHA-256 mismatch.*; progress record: restart, every segment to be rewritten' stderr 'TARGET_MISMATCH'
+assert "flip tb: state kept" test -s "$state"
+assert "flip tb: no output" test ! -e "$work/flip-tb.bin"
+run apply --old "$old" "$work/tb.patch" -o "$work/flip-tb.bin" --state "$state" --urc
+check "flip tb: the next boot rewrites and ends END,0" 0 stdout '^\+QIND: "FOTA","UPDATING",10$' \
+    stdout '^\+QIND: "FOTA","END",0$'
+assert "flip tb: bit-exact" cmp -s "$work/flip-tb.bin" "$new"
+assert "flip tb: state removed" test ! -e "$state"
+# In place: record area, scratch, the area; the segment applied first is done.
+state="$work/flip-ip"
+run inspect "$work/ip.patch"
+if grep -q 'descending' "$work/stdout"; then
+    first=$(((new_size + 4095) / 4096 - 1))
+else
+    first=0
+fi
+run apply --old "$old" "$work/ip.patch" -o "$work/flip-ip.bin" --state "$state" --cut-after 150
+check "flip ip: cut" 5
+flip_bit "$state" $((8192 + 4096 + first * 4096 + 100))
+run apply --old "$old" "$work/ip.patch" -o "$work/flip-ip.bin" --state "$state" --urc
+check "flip ip: the boot that finds it fails its check" 1 stdout '^\+QIND: "FOTA","END",6508$' \
+    stderr 'SHA-256 mismatch.*; progress record: FAILED \(in place it cannot be rebuilt\)'
+cp "$state" "$work/flip-ip.before"
+run apply --old "$old" "$work/ip.patch" -o "$work/flip-ip.bin" --state "$state" --urc
+check "flip ip: later boots refuse at once" 1 stdout '^\+QIND: "FOTA","END",6508$' \
+    stderr 'gave this update up'
+assert "flip ip: no UPDATING once given up" sh -c "! grep -q UPDATING '$work/stdout'"
+assert "flip ip: flash untouched once given up" cmp -s "$state" "$work/flip-ip.before"
+assert "flip ip: no output" test ! -e "$work/flip-ip.bin"
 
 # --- the URC sequence of a resumed run, exactly ---
 run apply --old "$old" "$work/tb.patch" -o "$work/urc.bin" --state "$work/urc-state" --cut-after 400 --urc

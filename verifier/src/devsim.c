@@ -272,7 +272,7 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
     if (st != DFOTA_OK)
         return dfota_error_set(err, st, "reading the progress record failed (%s)",
                                dfota_status_name(st));
-    /* A complete record of another patch: that update is over. */
+    /* A complete (or FAILED) record of another patch: that update is over. */
     if (found && !dfota_progress_in_progress(&outcome->record)) {
         uint8_t id[32];
 

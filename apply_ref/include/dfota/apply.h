@@ -90,8 +90,11 @@ struct dfota_apply_io {
                                        size_t len);
     enum dfota_status (*read_scratch)(void *ctx, uint32_t offset, uint8_t *dst, size_t len);
     /* Optional: persist `rec` (dfota_progress_save() on the device's record
-     * area). Called at every segment boundary after the segment's data is
-     * written, and in place also when a segment is complete in scratch. A
+     * area). Called at every segment boundary but the last, after the
+     * segment's data is written, and in place also when a segment is
+     * complete in scratch. The record that says complete is saved by
+     * finish(), only once the target SHA-256 matched; a failed check saves
+     * the record from which the next boot repairs or refuses (finish()). A
      * failure stops the apply with that status; the previous record stays
      * valid, so resuming from it is safe. */
     enum dfota_status (*save_progress)(void *ctx, const struct dfota_progress *rec);
@@ -134,7 +137,9 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
  * decoding them, and goes on from there. Two-bank, the source image is
  * checked again and read_target is required; in place, the source check is
  * skipped (part of it is already overwritten; it passed before the first
- * write). INVALID_ARGUMENT if called too late or without the callbacks.
+ * write). A FAILED record (an earlier finish() gave the update up) makes the
+ * push that completes the patch header fail with TARGET_MISMATCH, before
+ * any write. INVALID_ARGUMENT if called too late or without the callbacks.
  */
 enum dfota_status dfota_apply_resume(struct dfota_apply *applier,
                                      const struct dfota_progress *rec);
@@ -152,6 +157,16 @@ enum dfota_status dfota_apply_push(struct dfota_apply *applier, const uint8_t *d
  * the last (padded) unit, and check the target SHA-256 (read back from the
  * flash when read_target is given, and always in place). TRUNCATED if the
  * patch ended early, TARGET_MISMATCH if the result is wrong.
+ *
+ * With save_progress: when the digest matches, the complete record (step =
+ * segment_count) is saved, unless the apply resumed from it; its save
+ * failing is returned. When it does not match (segment_count > 0), a
+ * record that does not claim completion is saved first: two-bank
+ * (0, PENDING), so that the next boot rewrites every segment from the
+ * source bank; FAILED in place (the source is overwritten: nothing can be
+ * decoded again), two-bank when the apply had resumed from (0, PENDING)
+ * (the rewrite failed too), and without read_target (a rewrite would
+ * produce the same bytes). If that save fails, its status is returned.
  */
 enum dfota_status dfota_apply_finish(struct dfota_apply *applier);
 

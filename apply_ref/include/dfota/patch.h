@@ -18,7 +18,9 @@
  *   copy_len diff bytes, extra_len literal bytes
  * and produces copy_len bytes (predicted source byte + diff byte, mod 256,
  * from the current source position) then extra_len literal bytes; the
- * source position then moves by copy_len + seek.
+ * source position then moves by copy_len + seek. copy_len + extra_len is at
+ * least 1: a record that produces nothing is refused (CORRUPT_PATCH), which
+ * bounds the decoded bytes of a segment by 21 per target byte.
  *
  * Portable C99, part of the device-side applier: no allocation.
  */

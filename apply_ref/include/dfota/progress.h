@@ -3,10 +3,11 @@
  * a two-slot store that keeps it in its own flash area.
  *
  * The applier hands a record to its save_progress callback at every segment
- * boundary (dfota/apply.h). After a power cut the device loads the newest
- * valid record and gives it to dfota_apply_resume() before pushing the same
- * patch again from its first byte; the applier skips the segments the record
- * says are done. Byte layout in docs/FORMAT.md ("Progress record").
+ * boundary but the last, and from dfota_apply_finish() (dfota/apply.h).
+ * After a power cut the device loads the newest valid record and gives it to
+ * dfota_apply_resume() before pushing the same patch again from its first
+ * byte; the applier skips the segments the record says are done. Byte layout
+ * in docs/FORMAT.md ("Progress record").
  *
  * The store: two slots of one erase block each, at [0, slot_size) and
  * [slot_size, 2 * slot_size) of the record area. A save erases the slot that
@@ -16,15 +17,23 @@
  * only damage the slot being written, so afterwards either the old or the
  * new record is the newest valid one.
  *
- * A record whose step equals its segment count says the update is complete
- * (the target was verified by reading it back). Keep it: a device that
- * boots again before switching to the new image resumes from it, finds
- * nothing left to do and verifies again, where a lost record would look like
- * a fresh start (and, in place, fail the source check). The next update's
- * first save replaces it; a complete record of another patch does not block
- * a new update (dfota_progress_in_progress()). Clearing (erasing both slots)
- * is for a device that no longer needs to know: a cut while clearing may
- * leave no record at all.
+ * A record whose step equals its segment count, phase PENDING, says the
+ * update is complete: finish() saves it only after the target's SHA-256
+ * matched (read back from the flash). Keep it: a device that boots again
+ * before switching to the new image resumes from it, finds nothing left to
+ * do and verifies again, where a lost record would look like a fresh start
+ * (and, in place, fail the source check). The next update's first save
+ * replaces it; a complete record of another patch does not block a new
+ * update (dfota_progress_in_progress()). Clearing (erasing both slots) is
+ * for a device that no longer needs to know: a cut while clearing may leave
+ * no record at all.
+ *
+ * When the final check fails, finish() saves a record from which the next
+ * boot does what can be done: two-bank, (0, PENDING), so that it rewrites
+ * every segment from the intact source bank; in place (the source is
+ * overwritten), or two-bank when that rewrite failed the check too, a
+ * FAILED record, so that it refuses at once (TARGET_MISMATCH) instead of
+ * checking and failing at every boot.
  *
  * Portable C99, part of the device-side applier: no allocation; stack under
  * 200 bytes (two encoded records and a write unit of padding).
@@ -43,16 +52,23 @@ extern "C" {
 
 /* 'D' 'F' 'P' 'R' */
 #define DFOTA_PROGRESS_MAGIC "DFPR"
-#define DFOTA_PROGRESS_VERSION 1u
+/* Version 1: phases PENDING and SCRATCH. Version 2 adds FAILED; the encoder
+ * writes version 1 for the other phases, so those records stay readable by
+ * version-1 appliers. */
+#define DFOTA_PROGRESS_VERSION 2u
+#define DFOTA_PROGRESS_VERSION_NO_FAILED 1u
 #define DFOTA_PROGRESS_RECORD_SIZE 64u
 
 /* Phase of the step the record points at. */
 #define DFOTA_PROGRESS_PENDING 0u   /* nothing of step `step` is known to be done */
 #define DFOTA_PROGRESS_SCRATCH 1u   /* in-place: step `step` is complete in the scratch area */
+#define DFOTA_PROGRESS_FAILED 2u    /* step = segment_count: every segment was written, the
+                                     * target failed its check and this patch cannot rebuild
+                                     * it; the update is given up */
 
 struct dfota_progress {
     uint32_t sequence;      /* assigned by dfota_progress_save() */
-    uint8_t phase;          /* DFOTA_PROGRESS_PENDING or _SCRATCH */
+    uint8_t phase;          /* DFOTA_PROGRESS_PENDING, _SCRATCH or _FAILED */
     uint8_t percent;        /* target bytes done when saved, 0..100 (floor) */
     uint8_t flags;          /* the patch's DFOTA_PATCH_FLAG_* */
     uint32_t step;          /* segments completed, in patch order (0..segment_count) */
@@ -65,7 +81,8 @@ struct dfota_progress {
 void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out);
 
 /* Decode DFOTA_PROGRESS_RECORD_SIZE bytes: 1 if they hold a valid record
- * (magic, version, known phase, reserved bytes 0, CRC-32), else 0. */
+ * (magic, version, a phase that version knows, FAILED only with step =
+ * segment_count, reserved bytes 0, CRC-32), else 0. */
 int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec);
 
 /* The record area: two erase blocks of `slot_size` bytes, accessed through
@@ -100,7 +117,8 @@ enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
  * DFOTA_PATCH_HEADER_SIZE bytes (its header). */
 void dfota_progress_patch_id(const uint8_t *patch_header, uint8_t *id);
 
-/* Does `rec` describe an update that is not finished? (step < segment_count) */
+/* Does `rec` describe an update that is not finished? (step < segment_count:
+ * neither a complete nor a FAILED record) */
 int dfota_progress_in_progress(const struct dfota_progress *rec);
 
 /* Erase both slots, the older one first. */
