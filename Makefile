@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: sweep all deps configure build test demo install clean
+.PHONY: sweep fuzz all deps configure build test demo install clean
 
 all: build
 
@@ -25,6 +25,13 @@ test: build
 # ten times the seeds (docs/RELIABILITY.md). Not part of `make test`.
 sweep: build
 	DFOTA_SWEEP=full $(BUILD_DIR)/tests/test_powercut
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 900), two at a time,
+# with clang (scripts/fuzz.sh; findings in build-fuzz/crashes/). Not part of
+# `make test`; CI runs 60 s a target.
+FUZZ_SECONDS ?= 900
+fuzz: deps
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)/dfota $(BUILD_DIR)/demo

@@ -18,18 +18,7 @@ add_test(NAME zip_readers COMMAND ${DFOTA_PYTHON3}
                                   ${CMAKE_CURRENT_LIST_DIR}/zip_readers/test_zip_readers.py
                                   $<TARGET_FILE:dfota> ${PROJECT_SOURCE_DIR})
 
-# Fuzz target for the zip reader and the signed-zip check: replayed over the
-# corpus plus deterministic mutants in every build; a libFuzzer binary with
-# -DDFOTA_FUZZ=ON and clang.
-add_executable(replay_zip ${CMAKE_CURRENT_LIST_DIR}/fuzz/replay.c
-                          ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_zip.c)
-target_link_libraries(replay_zip PRIVATE dfota_signer dfota_core)
-dfota_target_flags(replay_zip)
-add_test(NAME fuzz_replay_zip
-         COMMAND replay_zip --mutate 20000 --seed 1 ${CMAKE_CURRENT_LIST_DIR}/fuzz/corpus/zip)
-if(DFOTA_FUZZ)
-  add_executable(fuzz_zip ${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz_zip.c)
-  target_link_libraries(fuzz_zip PRIVATE dfota_signer dfota_core)
-  target_compile_options(fuzz_zip PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(fuzz_zip PRIVATE -fsanitize=fuzzer,address,undefined)
-endif()
+# Fuzz targets for the zip reader and the signed-zip check (dfota_add_fuzz_target(),
+# tests/CMakeLists.txt): any bytes as a zip, and edits of valid signed zips.
+dfota_add_fuzz_target(zip MUTANTS 20000 LIBS dfota_signer dfota_core)
+dfota_add_fuzz_target(signed_zip MUTANTS 3000 LIBS dfota_signer dfota_core)

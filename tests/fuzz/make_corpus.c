@@ -1,8 +1,10 @@
 /*
  * make_corpus.c - writes the real seeds of the fuzz corpora: patches of the
- * fixed apply source (apply_source.h) for tests/fuzz/corpus/apply, and small
- * delta packages of the same images for tests/fuzz/corpus/package. Run it
- * again when the patch or container format changes:
+ * fixed apply source (apply_source.h) for tests/fuzz/corpus/apply (and,
+ * two-bank and in place, with power-cut options, for corpus/device), small
+ * delta packages of the same images for tests/fuzz/corpus/package, record
+ * areas for corpus/progress, image pairs for corpus/roundtrip and edit
+ * lists for corpus/signed_zip. Run it again when a format changes:
  *
  *   cmake --build build --target make_fuzz_corpus
  *   build/tests/make_fuzz_corpus tests/fuzz/corpus
@@ -18,6 +20,7 @@
 #include "apply_source.h"
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/progress.h"
 #include "dfota/wire.h"
 
 #define IMAGE_CAP (64u * 1024u)
@@ -117,6 +120,54 @@ static uint8_t *raw_frames(const uint8_t *patch, size_t patch_size, size_t *out_
     }
     *out_size = out_pos;
     return out;
+}
+
+/* A patch of the fixed source to `target`, in place or two-bank, 4 KiB segments. */
+static uint8_t *diff_layout(const uint8_t *target, size_t target_size, int in_place,
+                            size_t *patch_size)
+{
+    uint8_t source[FUZZ_APPLY_SOURCE_CAP];
+    size_t source_size = fuzz_apply_source(source);
+    struct dfota_diff_options opts;
+    struct dfota_error err;
+    uint8_t *patch = NULL;
+
+    dfota_diff_options_init(&opts);
+    opts.segment_size = 4096;
+    opts.in_place = in_place;
+    opts.level = 3;
+    if (dfota_diff(source, source_size, target, target_size, &opts, &patch, patch_size, &err) !=
+        DFOTA_OK) {
+        fprintf(stderr, "make_corpus: diff: %s\n", err.message);
+        exit(1);
+    }
+    return patch;
+}
+
+/* A device seed: 4 option bytes (fuzz_device.c), then the patch. */
+static int device_seed(const char *dir, const char *name, const uint8_t options[4],
+                       const uint8_t *target, size_t target_size, int in_place)
+{
+    size_t patch_size;
+    uint8_t *patch = diff_layout(target, target_size, in_place, &patch_size);
+    int ok = write_file(dir, name, options, 4, patch, patch_size);
+
+    free(patch);
+    return ok;
+}
+
+/* A progress seed: the option byte, then two 256-byte slots holding `a` and `b` (or erased). */
+static int progress_seed(const char *dir, const char *name, uint8_t option,
+                         const struct dfota_progress *a, const struct dfota_progress *b)
+{
+    uint8_t area[512];
+
+    memset(area, 0xFF, sizeof(area));
+    if (a != NULL)
+        dfota_progress_encode(a, area);
+    if (b != NULL)
+        dfota_progress_encode(b, area + 256);
+    return write_file(dir, name, &option, 1, area, sizeof(area));
 }
 
 /* One apply seed: option byte + patch of the fixed source to `target`. */
@@ -232,5 +283,92 @@ int main(int argc, char **argv)
     memcpy(target, source, source_size);
     target[100] ^= 0xFF;
     ok &= package_seed(dir, "delta-small.bin", target, source_size, 0);
+
+    snprintf(dir, sizeof(dir), "%s/device", argv[1]);
+    target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 3);
+    {
+        static const uint8_t no_cut[4] = {0x01, 0, 0, 0};           /* align 4, whole patch */
+        static const uint8_t one_cut[4] = {0x59, 128, 0, 0};        /* 64-byte chunks, 1 cut */
+        static const uint8_t three_torn[4] = {0xE5, 40, 120, 250};  /* torn, 3 cuts */
+
+        ok &= device_seed(dir, "two-bank.bin", no_cut, target, target_size, 0);
+        ok &= device_seed(dir, "two-bank-cut.bin", one_cut, target, target_size, 0);
+        ok &= device_seed(dir, "in-place-cut.bin", one_cut, target, target_size, 1);
+        ok &= device_seed(dir, "in-place-torn-cuts.bin", three_torn, target, target_size, 1);
+        /* Shrinking in place: the order the generator picks differs. */
+        ok &= device_seed(dir, "in-place-shrink.bin", three_torn, source, source_size - 2048, 1);
+    }
+
+    snprintf(dir, sizeof(dir), "%s/progress", argv[1]);
+    {
+        struct dfota_progress rec, old;
+
+        memset(&rec, 0, sizeof(rec));
+        rec.sequence = 7;
+        rec.step = 1;
+        rec.segment_count = 4;
+        rec.patch_offset = 600;
+        rec.percent = 25;
+        old = rec;
+        old.sequence = 6;
+        old.step = 0;
+        old.patch_offset = 0;
+        old.percent = 0;
+        ok &= progress_seed(dir, "empty.bin", 0, NULL, NULL);
+        ok &= progress_seed(dir, "two-bank-step-1.bin", 6, &rec, &old);
+        rec.phase = DFOTA_PROGRESS_SCRATCH;
+        rec.flags = 1;
+        ok &= progress_seed(dir, "in-place-scratch.bin", 7, &old, &rec);
+        /* The sequence wraps: 0 is newer than 0xFFFFFFFF. */
+        rec.phase = DFOTA_PROGRESS_PENDING;
+        rec.flags = 0;
+        rec.sequence = 0;
+        old.sequence = 0xFFFFFFFFu;
+        ok &= progress_seed(dir, "sequence-wraps.bin", 2, &old, &rec);
+        /* A record that says everything is done, on a device where nothing is. */
+        rec.step = 3;
+        rec.segment_count = 3;
+        rec.sequence = 9;
+        rec.percent = 100;
+        ok &= progress_seed(dir, "complete.bin", 6, &rec, NULL);
+    }
+
+    snprintf(dir, sizeof(dir), "%s/roundtrip", argv[1]);
+    {
+        /* Options, the old image's length, the old image, then the edit script. */
+        static const uint8_t script[] = {
+            0x00 | 15u << 2, 0x00, 0x00,   /* copy 256 bytes from 0 */
+            0x01 | 3u << 2, 'n', 'e', 'w', '!', /* insert 4 bytes */
+            0x02 | 31u << 2, 0x00, 0x04,   /* copy 512 from 1024, relocated */
+            0x00 | 63u << 2, 0x00, 0x08,   /* copy 1024 from 2048 */
+        };
+        static const uint8_t option_sets[3][2] = {{0x03, 0x41}, {0x07, 0x12}, {0x38, 0xC5}};
+        uint8_t seed[4 + 4096 + sizeof(script)];
+        const char *names[3] = {"auto-two-bank.bin", "auto-in-place.bin", "plain-small-window.bin"};
+        unsigned k;
+
+        for (k = 0; k < 3; k++) {
+            seed[0] = option_sets[k][0];
+            seed[1] = option_sets[k][1];
+            dfota_put_le16(seed + 2, 4096);
+            memcpy(seed + 4, source, 4096);
+            memcpy(seed + 4 + 4096, script, sizeof(script));
+            ok &= write_file(dir, names[k], NULL, 0, seed, sizeof(seed));
+        }
+    }
+
+    snprintf(dir, sizeof(dir), "%s/signed_zip", argv[1]);
+    {
+        static const uint8_t untouched_rsa[1] = {0x00}, untouched_ec[1] = {0x01};
+        /* A content byte changed, CRCs fixed: the signature check must refuse it. */
+        static const uint8_t content_edit[5] = {0x02, 100, 0, 0, 0x40};
+        /* The time of the .bin's local header: the layout check must refuse it. */
+        static const uint8_t time_edit[9] = {0x01, 10, 0, 1, 0x42, 0, 0, 0, 0};
+
+        ok &= write_file(dir, "untouched-rsa.bin", NULL, 0, untouched_rsa, 1);
+        ok &= write_file(dir, "untouched-ec.bin", NULL, 0, untouched_ec, 1);
+        ok &= write_file(dir, "content-edit-crc-fixed.bin", NULL, 0, content_edit, 5);
+        ok &= write_file(dir, "time-edit.bin", NULL, 0, time_edit, 9);
+    }
     return ok ? 0 : 1;
 }

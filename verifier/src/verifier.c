@@ -108,6 +108,10 @@ static void skip(struct run *r, enum dfota_check_id id, const char *fmt, ...)
 
 static void set_check(struct run *r, enum dfota_check_id id, enum dfota_check_result result,
                       enum dfota_status status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static void set_check(struct run *r, enum dfota_check_id id, enum dfota_check_result result,
+                      enum dfota_status status, const char *fmt, va_list ap)
 {
     struct dfota_check *c = &r->report->checks[id];
 
