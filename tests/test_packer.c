@@ -1,6 +1,7 @@
 /*
  * test_packer.c - full-image packages: round trip, determinism, digests,
- * and refusals of packages whose payload does not match the header.
+ * and refusals of packages whose payload does not match the header, or is
+ * not exactly the one zstd frame every decoder reads alike.
  */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <stdlib.h>
@@ -317,6 +318,306 @@ static void payload_that_disagrees_with_the_header_is_refused(void **state)
     free(image);
 }
 
+/* ---- the zstd frame of a full-image payload ---- */
+
+/* Copy of the payload (the zstd frame) of a package. */
+static uint8_t *payload_of(const uint8_t *package, size_t size, size_t *payload_size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t *payload;
+
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    *payload_size = size - hdr.header_size;
+    payload = malloc(*payload_size);
+    assert_non_null(payload);
+    memcpy(payload, package + hdr.header_size, *payload_size);
+    return payload;
+}
+
+/*
+ * Put `payload` into `*package` in place of its own, with the payload size
+ * and digests a writer would state for it. workspace_size: `workspace`, or
+ * (0) what zstd says its first frame needs.
+ */
+static void replace_payload(uint8_t **package, size_t *size, const uint8_t *payload,
+                            size_t payload_size, uint32_t workspace)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX], *out;
+    size_t header_size, need;
+
+    assert_int_equal(dfota_container_parse(*package, *size, &hdr, &err), DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(payload, payload_size, &hdr.payload, &err),
+                     DFOTA_OK);
+    if (workspace == 0) {
+        need = ZSTD_estimateDStreamSize_fromFrame(payload, payload_size);
+        assert_false(ZSTD_isError(need));
+        workspace = (uint32_t)need;
+    }
+    hdr.workspace_size = workspace;
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    out = malloc(header_size + payload_size);
+    assert_non_null(out);
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, payload, payload_size);
+    free(*package);
+    *package = out;
+    *size = header_size + payload_size;
+}
+
+/* The frame of a packed image followed by `extra` (`extra_size` bytes), as a new package. */
+static void pack_with_extra_bytes(const uint8_t *image, const uint8_t *extra, size_t extra_size,
+                                  uint8_t **package, size_t *size)
+{
+    uint8_t *frame, *payload;
+    size_t frame_size;
+
+    pack(image, IMAGE_SIZE, 0, 16, package, size);
+    frame = payload_of(*package, *size, &frame_size);
+    payload = malloc(frame_size + extra_size);
+    assert_non_null(payload);
+    memcpy(payload, frame, frame_size);
+    memcpy(payload + frame_size, extra, extra_size);
+    /* The workspace the first frame needs: what the header said before. */
+    replace_payload(package, size, payload, frame_size + extra_size, 0);
+    free(payload);
+    free(frame);
+}
+
+/* open and unpack must both refuse with `want`, the message saying `needle`. */
+static void expect_refusal(const uint8_t *package, size_t size, enum dfota_status want,
+                           const char *needle)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *image = NULL;
+    size_t image_size = 0;
+
+    dfota_error_clear(&err);
+    if (dfota_package_open(package, size, &hdr, &payload, &err) != want)
+        fail_msg("open: %s (%s), expected %s", dfota_status_name(err.status), err.message,
+                 dfota_status_name(want));
+    if (strstr(err.message, needle) == NULL)
+        fail_msg("open: message '%s' does not say '%s'", err.message, needle);
+    /* unpack_full() on its own (a caller that parsed the header itself) too. */
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    if (dfota_package_unpack_full(&hdr, package + hdr.header_size, &image, &image_size, &err) !=
+        want)
+        fail_msg("unpack: %s (%s), expected %s", dfota_status_name(err.status), err.message,
+                 dfota_status_name(want));
+    assert_null(image);
+    assert_non_null(strstr(err.message, needle));
+}
+
+/*
+ * A zstd frame (RFC 8878) of `size` bytes of `content` in raw blocks, its
+ * header as asked: single segment (the window is the content size) or a
+ * window descriptor of 2^window_log; an 8-byte Frame_Content_Size or none;
+ * a 4-byte Dictionary_ID when dict_id is not 0. Never a checksum.
+ */
+static uint8_t *raw_frame(const uint8_t *content, size_t size, int single_segment,
+                          unsigned window_log, int content_size, uint32_t dict_id,
+                          size_t *frame_size)
+{
+    size_t block_max = single_segment ? size : (size_t)1 << window_log, at = 0, block, pos;
+    uint8_t *frame = malloc(size + size / 1024 + 64);
+
+    assert_non_null(frame);
+    if (block_max > 128u * 1024u)
+        block_max = 128u * 1024u;
+    assert_true(content_size || !single_segment);
+    dfota_put_le32(frame, 0xFD2FB528u);
+    frame[4] = (uint8_t)((content_size ? 3u << 6 : 0) | (single_segment ? 1u << 5 : 0) |
+                         (dict_id != 0 ? 3u : 0));
+    pos = 5;
+    if (!single_segment)
+        frame[pos++] = (uint8_t)((window_log - 10) << 3);
+    if (dict_id != 0) {
+        dfota_put_le32(frame + pos, dict_id);
+        pos += 4;
+    }
+    if (content_size) {
+        dfota_put_le64(frame + pos, size);
+        pos += 8;
+    }
+    do {
+        block = size - at < block_max ? size - at : block_max;
+        /* Block header: last-block bit, type 0 (raw), size. */
+        frame[pos] = (uint8_t)((at + block == size) | (block << 3));
+        frame[pos + 1] = (uint8_t)(block >> 5);
+        frame[pos + 2] = (uint8_t)(block >> 13);
+        memcpy(frame + pos + 3, content + at, block);
+        pos += 3 + block;
+        at += block;
+    } while (at < size);
+    *frame_size = pos;
+    return frame;
+}
+
+/* zstd's own frame of `image` with `param` set to `value` (level 3, window log 16). */
+static uint8_t *zstd_frame(const uint8_t *image, size_t size, ZSTD_cParameter param, int value,
+                           size_t *frame_size)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    size_t cap = ZSTD_compressBound(size), rc;
+    uint8_t *frame = malloc(cap);
+
+    assert_non_null(cctx);
+    assert_non_null(frame);
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 16)));
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, param, value)));
+    rc = ZSTD_compress2(cctx, frame, cap, image, size);
+    assert_false(ZSTD_isError(rc));
+    ZSTD_freeCCtx(cctx);
+    *frame_size = rc;
+    return frame;
+}
+
+/* A package of `image` whose payload is `frame` (workspace as zstd sizes it). */
+static void package_around(const uint8_t *image, const uint8_t *frame, size_t frame_size,
+                           uint8_t **package, size_t *size)
+{
+    pack(image, IMAGE_SIZE, 0, 16, package, size);
+    replace_payload(package, size, frame, frame_size, 0);
+}
+
+static void frame_after_the_frame_is_refused(void **state)
+{
+    /* Skippable frame (magic 0x184D2A50, 8 bytes): decoders skip it, the digests cover it. */
+    static const uint8_t skippable[16] = {0x50, 0x2A, 0x4D, 0x18, 8, 0, 0, 0,
+                                          'a', 'p', 'p', 'e', 'n', 'd', 'e', 'd'};
+    /* A second frame, empty, with a 1 GiB window: no single segment, no content size,
+     * window descriptor exponent 20 (2^30), one empty raw last block. */
+    static const uint8_t huge_window[9] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 20 << 3, 0x01, 0, 0};
+    ZSTD_frameHeader fh;
+    uint8_t *image = make_image(IMAGE_SIZE, 6), *package, *frame, *payload, byte = 0;
+    size_t size, frame_size;
+
+    (void)state;
+    /* The crafted second frame is one that zstd accepts: it decodes to nothing. */
+    assert_int_equal(ZSTD_getFrameHeader(&fh, huge_window, sizeof(huge_window)), 0);
+    assert_true(fh.windowSize == (1ull << 30));
+    assert_int_equal(ZSTD_findFrameCompressedSize(huge_window, sizeof(huge_window)),
+                     sizeof(huge_window));
+    assert_int_equal(ZSTD_decompress(&byte, 1, huge_window, sizeof(huge_window)), 0);
+
+    pack_with_extra_bytes(image, skippable, sizeof(skippable), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "16 byte(s) after the");
+    free(package);
+    pack_with_extra_bytes(image, huge_window, sizeof(huge_window), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "exactly one frame");
+    free(package);
+    /* The frame twice. */
+    pack(image, IMAGE_SIZE, 0, 16, &package, &size);
+    frame = payload_of(package, size, &frame_size);
+    free(package);
+    pack_with_extra_bytes(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "exactly one frame");
+    free(package);
+    /* A skippable frame first. */
+    payload = malloc(frame_size + sizeof(skippable));
+    assert_non_null(payload);
+    memcpy(payload, skippable, sizeof(skippable));
+    memcpy(payload + sizeof(skippable), frame, frame_size);
+    package_around(image, payload, frame_size + sizeof(skippable), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "skippable");
+    free(package);
+    free(payload);
+    free(frame);
+    free(image);
+}
+
+static void frame_header_fields_every_decoder_reads_alike(void **state)
+{
+    uint8_t *image = make_image(IMAGE_SIZE, 8), *package, *frame;
+    size_t size, frame_size;
+
+    (void)state;
+    /* Written by zstd itself: a content checksum. */
+    frame = zstd_frame(image, IMAGE_SIZE, ZSTD_c_checksumFlag, 1, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "checksum");
+    free(package);
+    free(frame);
+    /* No content size. */
+    frame = zstd_frame(image, IMAGE_SIZE, ZSTD_c_contentSizeFlag, 0, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "does not state its content size");
+    free(package);
+    free(frame);
+    /* A dictionary ID. */
+    frame = raw_frame(image, IMAGE_SIZE, 0, 17, 1, 7, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "needs dictionary 7");
+    free(package);
+    free(frame);
+    /* A window over 2^27 (the workspace stated for it). */
+    frame = raw_frame(image, IMAGE_SIZE, 0, 28, 1, 0, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "limit");
+    free(package);
+    free(frame);
+    free(image);
+}
+
+static void frame_made_elsewhere_by_the_rules_is_accepted(void **state)
+{
+    static const int single[2] = {1, 0};
+    uint8_t *image = make_image(IMAGE_SIZE, 9), *package, *frame, *unpacked;
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    size_t size, frame_size, unpacked_size, k;
+
+    (void)state;
+    /* Raw blocks, an 8-byte content size, with and without a window descriptor. */
+    for (k = 0; k < 2; k++) {
+        frame = raw_frame(image, IMAGE_SIZE, single[k], 17, 1, 0, &frame_size);
+        package_around(image, frame, frame_size, &package, &size);
+        assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);
+        assert_int_equal(
+            dfota_package_unpack_full(&hdr, payload, &unpacked, &unpacked_size, &err), DFOTA_OK);
+        assert_int_equal(unpacked_size, IMAGE_SIZE);
+        assert_memory_equal(unpacked, image, IMAGE_SIZE);
+        free(unpacked);
+        free(package);
+        free(frame);
+    }
+    free(image);
+}
+
+static void full_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t *image = make_image(IMAGE_SIZE, 10), *package, *frame;
+    size_t size, frame_size, k;
+    uint32_t need, claims[4];
+
+    (void)state;
+    pack(image, IMAGE_SIZE, 0, 16, &package, &size);
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    need = hdr.workspace_size;
+    claims[0] = UINT32_MAX;
+    claims[1] = need + 1;
+    claims[2] = need - 1;
+    claims[3] = 16;
+    frame = payload_of(package, size, &frame_size);
+    for (k = 0; k < 4; k++) {
+        replace_payload(&package, &size, frame, frame_size, claims[k]);
+        expect_refusal(package, size, DFOTA_E_MALFORMED, "needs exactly");
+    }
+    replace_payload(&package, &size, frame, frame_size, need);
+    assert_int_equal(open_and_unpack(package, size, &err), DFOTA_OK);
+    free(frame);
+    free(package);
+    free(image);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +629,10 @@ int main(void)
         cmocka_unit_test(bad_options_are_refused),
         cmocka_unit_test(corrupted_payload_is_refused),
         cmocka_unit_test(payload_that_disagrees_with_the_header_is_refused),
+        cmocka_unit_test(frame_after_the_frame_is_refused),
+        cmocka_unit_test(frame_header_fields_every_decoder_reads_alike),
+        cmocka_unit_test(frame_made_elsewhere_by_the_rules_is_accepted),
+        cmocka_unit_test(full_workspace_claim_must_be_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,6 +356,69 @@ static void trial_apply_refuses_a_huge_target_before_allocating(void **state)
     free(patch);
 }
 
+/* A package with the header of `package` and `payload` (`size` bytes) as its payload:
+ * payload size and digests restated, workspace_size `workspace`. */
+static uint8_t *repack(const uint8_t *package, size_t package_size, const uint8_t *payload,
+                       size_t size, uint32_t workspace, size_t *out_size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX], *out;
+    size_t header_size;
+
+    assert_int_equal(dfota_container_parse(package, package_size, &hdr, &err), DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(payload, size, &hdr.payload, &err), DFOTA_OK);
+    hdr.workspace_size = workspace;
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    out = malloc(header_size + size);
+    assert_non_null(out);
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, payload, size);
+    *out_size = header_size + size;
+    return out;
+}
+
+/* What a device decoder would trip over after the frame the host decodes. */
+static void full_package_with_a_frame_after_its_frame_fails_the_container_check(void **state)
+{
+    static const uint8_t skippable[12] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'e', 'x', 't', 'r'};
+    /* An empty frame with a 1 GiB window (descriptor exponent 20), one empty raw block. */
+    static const uint8_t huge_window[9] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 20 << 3, 0x01, 0, 0};
+    static const uint8_t *const extra[2] = {skippable, huge_window};
+    static const size_t extra_size[2] = {sizeof(skippable), sizeof(huge_window)};
+    struct fixture *f = *state;
+    struct dfota_package_header hdr;
+    struct dfota_full_options full;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_error err;
+    uint8_t *package, *payload, *crafted;
+    size_t size, crafted_size, k;
+
+    dfota_full_options_init(&full);
+    full.target_version = "BC25R01A04";
+    assert_int_equal(dfota_pack_full(f->new_, IMAGE_SIZE + 100, &full, &package, &size, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    options(&o, f, 1);
+    for (k = 0; k < 2; k++) {
+        payload = malloc(hdr.payload.size + extra_size[k]);
+        assert_non_null(payload);
+        memcpy(payload, package + hdr.header_size, hdr.payload.size);
+        memcpy(payload + hdr.payload.size, extra[k], extra_size[k]);
+        crafted = repack(package, size, payload, hdr.payload.size + extra_size[k],
+                         hdr.workspace_size, &crafted_size);
+        expect_failure(crafted, crafted_size, &o, DFOTA_CHECK_CONTAINER,
+                       DFOTA_E_PAYLOAD_CORRUPT);
+        assert_int_equal(dfota_verify(crafted, crafted_size, &o, &r), DFOTA_E_PAYLOAD_CORRUPT);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_CONTAINER].detail, "exactly one frame"));
+        free(crafted);
+        free(payload);
+    }
+    free(package);
+}
+
 static void check_names_are_stable(void **state)
 {
     (void)state;
@@ -378,6 +441,7 @@ int main(void)
         cmocka_unit_test(key_and_signature_mismatches_fail_the_signature_check),
         cmocka_unit_test(full_package_decodes_without_old_image),
         cmocka_unit_test(trial_apply_refuses_a_huge_target_before_allocating),
+        cmocka_unit_test(full_package_with_a_frame_after_its_frame_fails_the_container_check),
         cmocka_unit_test(check_names_are_stable),
     };
 
