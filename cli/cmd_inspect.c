@@ -233,8 +233,8 @@ int cmd_inspect(int argc, char **argv)
                       &err) == DFOTA_OK &&
         size >= DFOTA_PATCH_MAGIC_SIZE &&
         memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0) {
-        /* A raw patch (dfota diff): its own header and layout. */
-        if (dfota_patch_check_layout(data, size, &patch, &err) == DFOTA_OK)
+        /* A raw patch (dfota diff): its own header, layout and workspace claim. */
+        if (dfota_patch_open(data, size, &patch, &err) == DFOTA_OK)
             print_patch(file, &patch, size, json);
         free(data);
         if (err.status == DFOTA_OK)

@@ -1,7 +1,8 @@
 /*
  * test_packer.c - full-image packages: round trip, determinism, digests,
  * and refusals of packages whose payload does not match the header, or is
- * not exactly the one zstd frame every decoder reads alike.
+ * not exactly the one zstd frame every decoder reads alike; the host's
+ * exact check of a patch's workspace claim.
  */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <stdlib.h>
@@ -10,7 +11,10 @@
 
 #include "test_helpers.h"
 
+#include "dfota/apply.h"
+#include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
 
 #define IMAGE_SIZE (150u * 1024u)
 
@@ -618,6 +622,166 @@ static void full_workspace_claim_must_be_exact(void **state)
     free(image);
 }
 
+/* ---- the workspace a patch claims, on the host ---- */
+
+struct delta {
+    uint8_t *source, *target, *patch;
+    size_t source_size, target_size, patch_size;
+};
+
+static void make_delta(struct delta *d)
+{
+    struct dfota_diff_options opts;
+    struct dfota_error err;
+
+    d->source_size = 40000;
+    d->target_size = 40100;
+    d->source = make_image(d->source_size, 11);
+    d->target = make_image(d->target_size, 11);
+    memset(d->target + 5000, 0x5A, 300);
+    dfota_diff_options_init(&opts);
+    assert_int_equal(dfota_diff(d->source, d->source_size, d->target, d->target_size, &opts,
+                                &d->patch, &d->patch_size, &err),
+                     DFOTA_OK);
+}
+
+static void release_delta(struct delta *d)
+{
+    free(d->source);
+    free(d->target);
+    free(d->patch);
+}
+
+/* The delta's patch with header field workspace_size set to `claim` (CRC fixed). */
+static uint8_t *patch_claiming(const struct delta *d, uint32_t claim)
+{
+    uint8_t *patch = malloc(d->patch_size);
+
+    assert_non_null(patch);
+    memcpy(patch, d->patch, d->patch_size);
+    dfota_put_le32(patch + 28, claim);
+    dfota_put_le32(patch + 108, dfota_crc32(0, patch, 108));
+    return patch;
+}
+
+/* A delta package around `patch`, made like dfota_pack_delta() but without its checks:
+ * the container states the patch's claim. */
+static void package_claiming(const struct delta *d, const uint8_t *patch, uint32_t claim,
+                             uint8_t **package, size_t *size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX];
+    size_t header_size;
+
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.package_type = DFOTA_PACKAGE_DELTA;
+    hdr.payload_encoding = DFOTA_ENCODING_PATCH;
+    strcpy(hdr.source_version, "BC25R01A03");
+    strcpy(hdr.target_version, "BC25R01A04");
+    hdr.workspace_size = claim;
+    assert_int_equal(dfota_image_info_compute(d->source, d->source_size, &hdr.source, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(d->target, d->target_size, &hdr.target, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(patch, d->patch_size, &hdr.payload, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    *package = malloc(header_size + d->patch_size);
+    assert_non_null(*package);
+    memcpy(*package, header, header_size);
+    memcpy(*package + header_size, patch, d->patch_size);
+    *size = header_size + d->patch_size;
+}
+
+static uint32_t workspace_rule(const struct delta *d)
+{
+    struct dfota_patch_header ph;
+
+    assert_int_equal(dfota_patch_header_decode(d->patch, d->patch_size, &ph, NULL), DFOTA_OK);
+    assert_int_equal(ph.workspace_size, dfota_apply_workspace_size(ph.window_log, ph.map_count));
+    return ph.workspace_size;
+}
+
+/* Claims other than the rule's value: absurd ones, and ones a device would tolerate. */
+static void set_claims(uint32_t rule, uint32_t claims[6])
+{
+    claims[0] = 16;
+    claims[1] = UINT32_MAX;
+    claims[2] = rule + 16;
+    claims[3] = rule - 16;
+    claims[4] = rule + DFOTA_PATCH_WORKSPACE_SLACK;
+    claims[5] = rule / 2;
+}
+
+static void delta_package_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    struct delta d;
+    uint32_t rule, claims[6];
+    uint8_t *patch, *package;
+    size_t size, k;
+
+    (void)state;
+    make_delta(&d);
+    rule = workspace_rule(&d);
+    set_claims(rule, claims);
+    for (k = 0; k < 6; k++) {
+        patch = patch_claiming(&d, claims[k]);
+        package_claiming(&d, patch, claims[k], &package, &size);
+        dfota_error_clear(&err);
+        if (dfota_package_open(package, size, &hdr, &payload, &err) != DFOTA_E_CORRUPT_PATCH)
+            fail_msg("claim %lu: %s (%s)", (unsigned long)claims[k],
+                     dfota_status_name(err.status), err.message);
+        assert_non_null(strstr(err.message, "bytes of applier workspace"));
+        free(package);
+        free(patch);
+    }
+    /* The rule's own value opens. */
+    patch = patch_claiming(&d, rule);
+    package_claiming(&d, patch, rule, &package, &size);
+    assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);
+    free(package);
+    free(patch);
+    release_delta(&d);
+}
+
+static void raw_patch_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_patch_header ph;
+    struct dfota_delta_options opts;
+    struct dfota_error err;
+    struct delta d;
+    uint32_t rule, claims[6];
+    uint8_t *patch, *package;
+    size_t size, k;
+
+    (void)state;
+    make_delta(&d);
+    rule = workspace_rule(&d);
+    assert_int_equal(dfota_patch_open(d.patch, d.patch_size, &ph, &err), DFOTA_OK);
+    set_claims(rule, claims);
+    memset(&opts, 0, sizeof(opts));
+    opts.source_version = "BC25R01A03";
+    opts.target_version = "BC25R01A04";
+    for (k = 0; k < 6; k++) {
+        patch = patch_claiming(&d, claims[k]);
+        assert_int_equal(dfota_patch_open(patch, d.patch_size, &ph, &err), DFOTA_E_MALFORMED);
+        assert_non_null(strstr(err.message, "bytes of applier workspace"));
+        /* Nor is such a patch packed. */
+        package = (uint8_t *)&err;
+        assert_int_equal(dfota_pack_delta(d.source, d.source_size, d.target, d.target_size,
+                                          patch, d.patch_size, &opts, &package, &size, &err),
+                         k < 2 || k == 5 ? DFOTA_E_MALFORMED : DFOTA_E_CORRUPT_PATCH);
+        assert_null(package);
+        free(patch);
+    }
+    release_delta(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +797,8 @@ int main(void)
         cmocka_unit_test(frame_header_fields_every_decoder_reads_alike),
         cmocka_unit_test(frame_made_elsewhere_by_the_rules_is_accepted),
         cmocka_unit_test(full_workspace_claim_must_be_exact),
+        cmocka_unit_test(delta_package_workspace_claim_must_be_exact),
+        cmocka_unit_test(raw_patch_workspace_claim_must_be_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

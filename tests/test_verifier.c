@@ -419,6 +419,40 @@ static void full_package_with_a_frame_after_its_frame_fails_the_container_check(
     free(package);
 }
 
+/* A patch claiming other than the rule's workspace (and a container agreeing with it). */
+static void patch_workspace_claim_off_the_rule_fails_the_container_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_package_header hdr;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_error err;
+    uint32_t rule, claims[3];
+    uint8_t *patch, *crafted;
+    size_t crafted_size, k;
+
+    assert_int_equal(dfota_container_parse(f->package, f->package_size, &hdr, &err), DFOTA_OK);
+    rule = hdr.workspace_size;
+    claims[0] = 16;
+    claims[1] = UINT32_MAX;
+    claims[2] = rule + 64;
+    options(&o, f, 1);
+    for (k = 0; k < 3; k++) {
+        patch = malloc(hdr.payload.size);
+        assert_non_null(patch);
+        memcpy(patch, f->package + hdr.header_size, hdr.payload.size);
+        dfota_put_le32(patch + 28, claims[k]);
+        dfota_put_le32(patch + 108, dfota_crc32(0, patch, 108));
+        crafted = repack(f->package, f->package_size, patch, hdr.payload.size, claims[k],
+                         &crafted_size);
+        expect_failure(crafted, crafted_size, &o, DFOTA_CHECK_CONTAINER, DFOTA_E_CORRUPT_PATCH);
+        assert_int_equal(dfota_verify(crafted, crafted_size, &o, &r), DFOTA_E_CORRUPT_PATCH);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_CONTAINER].detail, "applier workspace"));
+        free(crafted);
+        free(patch);
+    }
+}
+
 static void check_names_are_stable(void **state)
 {
     (void)state;
@@ -442,6 +476,7 @@ int main(void)
         cmocka_unit_test(full_package_decodes_without_old_image),
         cmocka_unit_test(trial_apply_refuses_a_huge_target_before_allocating),
         cmocka_unit_test(full_package_with_a_frame_after_its_frame_fails_the_container_check),
+        cmocka_unit_test(patch_workspace_claim_off_the_rule_fails_the_container_check),
         cmocka_unit_test(check_names_are_stable),
     };
 

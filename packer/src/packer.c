@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 
+#include "dfota/apply.h"
 #include "dfota/patch.h"
 
 void dfota_full_options_init(struct dfota_full_options *opts)
@@ -146,6 +147,27 @@ out:
     return st;
 }
 
+enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
+                                   struct dfota_patch_header *hdr, struct dfota_error *err)
+{
+    enum dfota_status st;
+    size_t rule;
+
+    st = dfota_patch_check_layout(patch, size, hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    /* A device tolerates a few KiB either way (its own build may differ);
+     * whatever made the patch on a host computes what this host does. */
+    rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
+    if (hdr->workspace_size != rule)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "patch header claims %lu bytes of applier workspace, but window "
+                               "log %u and %lu map entries need exactly %zu",
+                               (unsigned long)hdr->workspace_size, (unsigned)hdr->window_log,
+                               (unsigned long)hdr->map_count, rule);
+    return DFOTA_OK;
+}
+
 /* A delta payload's patch header must describe the same images as the container. */
 static enum dfota_status check_patch(const struct dfota_package_header *hdr,
                                      const uint8_t *patch, size_t patch_size,
@@ -154,7 +176,7 @@ static enum dfota_status check_patch(const struct dfota_package_header *hdr,
     struct dfota_patch_header ph;
     struct dfota_error detail;
 
-    if (dfota_patch_check_layout(patch, patch_size, &ph, &detail) != DFOTA_OK)
+    if (dfota_patch_open(patch, patch_size, &ph, &detail) != DFOTA_OK)
         return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH, "payload: %s", detail.message);
     if (ph.source_size != hdr->source.size || ph.target_size != hdr->target.size ||
         memcmp(ph.source_sha256, hdr->source.sha256, DFOTA_SHA256_SIZE) != 0 ||
