@@ -324,6 +324,14 @@ int cmd_apply(int argc, char **argv)
     if (st == DFOTA_OK)
         st = locate_patch(input, input_size, &patch, &patch_size, &pkg, &is_package, &err);
     if (st == DFOTA_OK && is_package && pkg.package_type == DFOTA_PACKAGE_FULL) {
+        /* A full image is only decoded: no device flash, no progress record to resume. */
+        if (a.state != NULL) {
+            free(input);
+            return cli_usage_error("apply", "--state%s cannot be used with a full-image "
+                                   "package ('%s'): it is decoded, not applied on a simulated "
+                                   "device, so there is nothing to resume",
+                                   a.cut ? " and --cut-after" : "", a.input);
+        }
         st = dfota_package_unpack_full(&pkg, patch, &image, &image_size, &err);
     } else if (st == DFOTA_OK) {
         if (a.old_path == NULL) {

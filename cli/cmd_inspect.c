@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "dfota/packer.h"
@@ -18,14 +17,44 @@ static const struct option inspect_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void format_time(uint64_t seconds, char *out, size_t cap)
-{
-    time_t t = (time_t)seconds;
-    struct tm tm;
+/* 9999-12-31T23:59:59Z: the last time RFC 3339 (four-digit years) can write. */
+#define LAST_DATE 253402300799ull
+/* "9999-12-31T23:59:59Z" and its NUL, with room the compiler can prove. */
+#define DATE_SIZE 64
 
-    if ((uint64_t)t != seconds || gmtime_r(&t, &tm) == NULL ||
-        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, cap, "out of range");
+/*
+ * The RFC 3339 UTC time of `seconds` since 1970 in `out`, or false
+ * when `seconds` is 0 (unset) or after LAST_DATE. Civil date from the day
+ * count (H. Hinnant's days-to-civil, proleptic Gregorian) in 64-bit
+ * arithmetic: no time_t, which may be signed or 32 bits wide and would turn
+ * 2^64 - 1 into 1969.
+ */
+static bool format_time(uint64_t seconds, char out[DATE_SIZE])
+{
+    uint64_t day = seconds / 86400u + 719468u, era, doe, yoe, doy, mp, year, month;
+    unsigned rest = (unsigned)(seconds % 86400u);
+
+    if (seconds == 0 || seconds > LAST_DATE)
+        return false;
+    era = day / 146097u;
+    doe = day - era * 146097u;
+    yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    mp = (5u * doy + 2u) / 153u;
+    month = mp < 10u ? mp + 3u : mp - 9u;
+    year = yoe + era * 400u + (month <= 2u);
+    snprintf(out, DATE_SIZE, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)year, (unsigned)month,
+             (unsigned)(doy - (153u * mp + 2u) / 5u + 1u), rest / 3600u, rest / 60u % 60u,
+             rest % 60u);
+    return true;
+}
+
+/* "unset", the date, or why there is none: the integer is always shown as well. */
+static const char *describe_time(uint64_t seconds, char out[DATE_SIZE])
+{
+    if (format_time(seconds, out))
+        return out;
+    return seconds == 0 ? "unset" : "not a date: after 9999-12-31T23:59:59Z";
 }
 
 static void text_info(const char *label, const char *version,
@@ -66,9 +95,8 @@ static const char *predict_name(unsigned flags)
 static void print_text(const char *file, const struct dfota_package_header *hdr,
                        const struct dfota_patch_header *patch, const char *payload_check)
 {
-    char when[32];
+    char when[DATE_SIZE];
 
-    format_time(hdr->created, when, sizeof(when));
     printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
     printf("format version    %u\n", hdr->format_version);
     printf("package type      %s\n", dfota_package_type_name(hdr->package_type));
@@ -89,7 +117,8 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
         printf("patch    layout    %s\n", layout_name(patch->flags));
     }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
-    printf("created           %llu (%s)\n", (unsigned long long)hdr->created, when);
+    printf("created           %llu (%s)\n", (unsigned long long)hdr->created,
+           describe_time(hdr->created, when));
     if (hdr->skipped_fields)
         printf("unknown fields    %u (optional, skipped)\n", (unsigned)hdr->skipped_fields);
     printf("checks            header ok, size ok, payload digests ok%s%s\n",
@@ -117,9 +146,8 @@ static void json_info(const char *key, const char *version, const struct dfota_i
 static void print_json(const char *file, const struct dfota_package_header *hdr,
                        const struct dfota_patch_header *patch, bool payload_decoded)
 {
-    char when[32];
+    char when[DATE_SIZE];
 
-    format_time(hdr->created, when, sizeof(when));
     printf("{\n  \"file\": ");
     cli_json_string(stdout, strcmp(file, "-") == 0 ? "<stdin>" : file);
     printf(",\n  \"ok\": true,\n");
@@ -146,8 +174,12 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
     else
         printf("  \"patch\": null,\n");
     printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
+    /* The exact integer; the date is null when unset or not a date. */
     printf("  \"created\": %llu,\n", (unsigned long long)hdr->created);
-    printf("  \"created_utc\": \"%s\",\n", when);
+    if (format_time(hdr->created, when))
+        printf("  \"created_utc\": \"%s\",\n", when);
+    else
+        printf("  \"created_utc\": null,\n");
     printf("  \"skipped_fields\": %u,\n", (unsigned)hdr->skipped_fields);
     printf("  \"checks\": {\"header\": true, \"size\": true, \"payload_digests\": true, "
            "\"payload_decodes_to_target\": %s}\n}\n",
@@ -233,8 +265,8 @@ int cmd_inspect(int argc, char **argv)
                       &err) == DFOTA_OK &&
         size >= DFOTA_PATCH_MAGIC_SIZE &&
         memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0) {
-        /* A raw patch (dfota diff): its own header and layout. */
-        if (dfota_patch_check_layout(data, size, &patch, &err) == DFOTA_OK)
+        /* A raw patch (dfota diff): its own header, layout and workspace claim. */
+        if (dfota_patch_open(data, size, &patch, &err) == DFOTA_OK)
             print_patch(file, &patch, size, json);
         free(data);
         if (err.status == DFOTA_OK)

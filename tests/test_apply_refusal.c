@@ -1072,6 +1072,78 @@ static void workspace_one_byte_short_is_refused(void **state)
     release_pair(&p);
 }
 
+/* The pair's patch with header field workspace_size set to `claim`. */
+static uint8_t *patch_claiming(const struct pair *p, size_t claim)
+{
+    uint8_t *patch = test_alloc(p->patch_size);
+
+    memcpy(patch, p->patch, p->patch_size);
+    dfota_put_le32(patch + 28, (uint32_t)claim);
+    refresh_header_crc(patch);
+    return patch;
+}
+
+/*
+ * A claim that is not the format's figure for the header's window log and
+ * map count, as any build computes it, is refused before anything is
+ * erased, even by a device that has the workspace it needs: 16 bytes,
+ * 4 GiB, or more than DFOTA_PATCH_WORKSPACE_SLACK away from its own figure.
+ */
+static void implausible_workspace_claim_is_refused_before_any_write(void **state)
+{
+    struct dfota_patch_header hdr;
+    struct test_apply_params params;
+    struct dfota_error err;
+    struct pair p;
+    uint8_t *patch;
+    size_t need, claims[5], k;
+
+    (void)state;
+    default_pair(&p);
+    need = dfota_apply_workspace_size(13, (uint32_t)(map_bytes(p.patch) / 8));
+    claims[0] = 16;
+    claims[1] = UINT32_MAX;
+    claims[2] = need + DFOTA_PATCH_WORKSPACE_SLACK + 1;
+    claims[3] = need - DFOTA_PATCH_WORKSPACE_SLACK - 1;
+    claims[4] = 0;
+    test_apply_params_init(&params);
+    params.workspace_size = need;
+    for (k = 0; k < COUNT(claims); k++) {
+        patch = patch_claiming(&p, claims[k]);
+        expect_status(&p, patch, p.patch_size, &params, DFOTA_E_MALFORMED, 1,
+                      "bytes of applier workspace");
+        assert_int_equal(dfota_patch_header_decode(patch, p.patch_size, &hdr, &err),
+                         DFOTA_E_MALFORMED);
+        free(patch);
+    }
+    release_pair(&p);
+}
+
+/* A claim made by a build that needs a few hundred bytes more or less is applied. */
+static void workspace_claim_of_another_build_is_accepted(void **state)
+{
+    struct test_apply_params params;
+    struct pair p;
+    uint8_t *patch;
+    size_t need, claims[4], k;
+
+    (void)state;
+    default_pair(&p);
+    need = dfota_apply_workspace_size(13, (uint32_t)(map_bytes(p.patch) / 8));
+    claims[0] = need - DFOTA_PATCH_WORKSPACE_SLACK;
+    claims[1] = need - 300;
+    claims[2] = need + 300;
+    claims[3] = need + DFOTA_PATCH_WORKSPACE_SLACK;
+    test_apply_params_init(&params);
+    params.workspace_size = need;
+    for (k = 0; k < COUNT(claims); k++) {
+        patch = patch_claiming(&p, claims[k]);
+        expect_status(&p, patch, p.patch_size, &params, DFOTA_OK, 0, NULL);
+        free(patch);
+    }
+    release_pair(&p);
+}
+
 static void erase_block_larger_than_a_segment_is_refused(void **state)
 {
     struct test_apply_params params;
@@ -1354,6 +1426,8 @@ int main(void)
         cmocka_unit_test(wrong_target_digest_fails_at_finish),
         cmocka_unit_test(target_larger_than_the_area_is_refused),
         cmocka_unit_test(workspace_one_byte_short_is_refused),
+        cmocka_unit_test(implausible_workspace_claim_is_refused_before_any_write),
+        cmocka_unit_test(workspace_claim_of_another_build_is_accepted),
         cmocka_unit_test(erase_block_larger_than_a_segment_is_refused),
         cmocka_unit_test(bad_configuration_is_refused_at_init),
         cmocka_unit_test(workspace_size_query_bounds),

@@ -2,7 +2,7 @@
  * test_fuzz_corpus.c - the fuzz seeds are what they claim to be: every seed
  * of tests/fuzz/corpus/apply is a patch of the fuzz source that applies, and
  * every delta package of tests/fuzz/corpus/package opens and its patch
- * applies. A seed the current code refuses at its first check only ever
+ * applies, and every full-image package opens and decodes. A seed the current code refuses at its first check only ever
  * exercises that refusal, so a format change must regenerate them
  * (tests/fuzz/make_corpus.c).
  */
@@ -125,11 +125,42 @@ static void delta_package_seeds_open_and_apply(void **state)
     assert_true(optional >= 1 && optional < deltas);
 }
 
+static void full_package_seeds_open_and_decode(void **state)
+{
+    static char names[64][256];
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    char path[512];
+    size_t count, k, size, image_size, fulls = 0;
+    uint8_t *package, *image;
+
+    (void)state;
+    count = list_dir(CORPUS "/package", names, 64);
+    for (k = 0; k < count; k++) {
+        if (strncmp(names[k], "full-", 5) != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", CORPUS "/package", names[k]);
+        package = test_read_file(path, &size);
+        assert_true(size < 4096);
+        if (dfota_package_open(package, size, &hdr, &payload, &err) != DFOTA_OK ||
+            dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) != DFOTA_OK)
+            fail_msg("%s: %s", names[k], err.message);
+        assert_int_equal(hdr.package_type, DFOTA_PACKAGE_FULL);
+        assert_int_equal(image_size, hdr.target.size);
+        free(image);
+        fulls++;
+        free(package);
+    }
+    assert_true(fulls >= 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apply_seeds_are_patches_that_apply),
         cmocka_unit_test(delta_package_seeds_open_and_apply),
+        cmocka_unit_test(full_package_seeds_open_and_decode),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 /*
  * test_packer.c - full-image packages: round trip, determinism, digests,
- * and refusals of packages whose payload does not match the header.
+ * and refusals of packages whose payload does not match the header, or is
+ * not exactly the one zstd frame every decoder reads alike; the host's
+ * exact check of a patch's workspace claim.
  */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <stdlib.h>
@@ -9,7 +11,10 @@
 
 #include "test_helpers.h"
 
+#include "dfota/apply.h"
+#include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
 
 #define IMAGE_SIZE (150u * 1024u)
 
@@ -317,6 +322,466 @@ static void payload_that_disagrees_with_the_header_is_refused(void **state)
     free(image);
 }
 
+/* ---- the zstd frame of a full-image payload ---- */
+
+/* Copy of the payload (the zstd frame) of a package. */
+static uint8_t *payload_of(const uint8_t *package, size_t size, size_t *payload_size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t *payload;
+
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    *payload_size = size - hdr.header_size;
+    payload = malloc(*payload_size);
+    assert_non_null(payload);
+    memcpy(payload, package + hdr.header_size, *payload_size);
+    return payload;
+}
+
+/*
+ * Put `payload` into `*package` in place of its own, with the payload size
+ * and digests a writer would state for it. workspace_size: `workspace`, or
+ * (0) what zstd says its first frame needs.
+ */
+static void replace_payload(uint8_t **package, size_t *size, const uint8_t *payload,
+                            size_t payload_size, uint32_t workspace)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX], *out;
+    size_t header_size, need;
+
+    assert_int_equal(dfota_container_parse(*package, *size, &hdr, &err), DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(payload, payload_size, &hdr.payload, &err),
+                     DFOTA_OK);
+    if (workspace == 0) {
+        need = ZSTD_estimateDStreamSize_fromFrame(payload, payload_size);
+        assert_false(ZSTD_isError(need));
+        workspace = (uint32_t)need;
+    }
+    hdr.workspace_size = workspace;
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    out = malloc(header_size + payload_size);
+    assert_non_null(out);
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, payload, payload_size);
+    free(*package);
+    *package = out;
+    *size = header_size + payload_size;
+}
+
+/* The frame of a packed image followed by `extra` (`extra_size` bytes), as a new package. */
+static void pack_with_extra_bytes(const uint8_t *image, const uint8_t *extra, size_t extra_size,
+                                  uint8_t **package, size_t *size)
+{
+    uint8_t *frame, *payload;
+    size_t frame_size;
+
+    pack(image, IMAGE_SIZE, 0, 16, package, size);
+    frame = payload_of(*package, *size, &frame_size);
+    payload = malloc(frame_size + extra_size);
+    assert_non_null(payload);
+    memcpy(payload, frame, frame_size);
+    memcpy(payload + frame_size, extra, extra_size);
+    /* The workspace the first frame needs: what the header said before. */
+    replace_payload(package, size, payload, frame_size + extra_size, 0);
+    free(payload);
+    free(frame);
+}
+
+/* open and unpack must both refuse with `want`, the message saying `needle`. */
+static void expect_refusal(const uint8_t *package, size_t size, enum dfota_status want,
+                           const char *needle)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *image = NULL;
+    size_t image_size = 0;
+
+    dfota_error_clear(&err);
+    if (dfota_package_open(package, size, &hdr, &payload, &err) != want)
+        fail_msg("open: %s (%s), expected %s", dfota_status_name(err.status), err.message,
+                 dfota_status_name(want));
+    if (strstr(err.message, needle) == NULL)
+        fail_msg("open: message '%s' does not say '%s'", err.message, needle);
+    /* unpack_full() on its own (a caller that parsed the header itself) too. */
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    if (dfota_package_unpack_full(&hdr, package + hdr.header_size, &image, &image_size, &err) !=
+        want)
+        fail_msg("unpack: %s (%s), expected %s", dfota_status_name(err.status), err.message,
+                 dfota_status_name(want));
+    assert_null(image);
+    assert_non_null(strstr(err.message, needle));
+}
+
+/*
+ * A zstd frame (RFC 8878) of `size` bytes of `content` in raw blocks, its
+ * header as asked: single segment (the window is the content size) or a
+ * window descriptor of 2^window_log; an 8-byte Frame_Content_Size or none;
+ * a 4-byte Dictionary_ID when dict_id is not 0. Never a checksum.
+ */
+static uint8_t *raw_frame(const uint8_t *content, size_t size, int single_segment,
+                          unsigned window_log, int content_size, uint32_t dict_id,
+                          size_t *frame_size)
+{
+    size_t block_max = single_segment ? size : (size_t)1 << window_log, at = 0, block, pos;
+    uint8_t *frame = malloc(size + size / 1024 + 64);
+
+    assert_non_null(frame);
+    if (block_max > 128u * 1024u)
+        block_max = 128u * 1024u;
+    assert_true(content_size || !single_segment);
+    dfota_put_le32(frame, 0xFD2FB528u);
+    frame[4] = (uint8_t)((content_size ? 3u << 6 : 0) | (single_segment ? 1u << 5 : 0) |
+                         (dict_id != 0 ? 3u : 0));
+    pos = 5;
+    if (!single_segment)
+        frame[pos++] = (uint8_t)((window_log - 10) << 3);
+    if (dict_id != 0) {
+        dfota_put_le32(frame + pos, dict_id);
+        pos += 4;
+    }
+    if (content_size) {
+        dfota_put_le64(frame + pos, size);
+        pos += 8;
+    }
+    do {
+        block = size - at < block_max ? size - at : block_max;
+        /* Block header: last-block bit, type 0 (raw), size. */
+        frame[pos] = (uint8_t)((at + block == size) | (block << 3));
+        frame[pos + 1] = (uint8_t)(block >> 5);
+        frame[pos + 2] = (uint8_t)(block >> 13);
+        memcpy(frame + pos + 3, content + at, block);
+        pos += 3 + block;
+        at += block;
+    } while (at < size);
+    *frame_size = pos;
+    return frame;
+}
+
+/* zstd's own frame of `image` with `param` set to `value` (level 3, window log 16). */
+static uint8_t *zstd_frame(const uint8_t *image, size_t size, ZSTD_cParameter param, int value,
+                           size_t *frame_size)
+{
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    size_t cap = ZSTD_compressBound(size), rc;
+    uint8_t *frame = malloc(cap);
+
+    assert_non_null(cctx);
+    assert_non_null(frame);
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 16)));
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, param, value)));
+    rc = ZSTD_compress2(cctx, frame, cap, image, size);
+    assert_false(ZSTD_isError(rc));
+    ZSTD_freeCCtx(cctx);
+    *frame_size = rc;
+    return frame;
+}
+
+/* A package of `image` whose payload is `frame` (workspace as zstd sizes it). */
+static void package_around(const uint8_t *image, const uint8_t *frame, size_t frame_size,
+                           uint8_t **package, size_t *size)
+{
+    pack(image, IMAGE_SIZE, 0, 16, package, size);
+    replace_payload(package, size, frame, frame_size, 0);
+}
+
+static void frame_after_the_frame_is_refused(void **state)
+{
+    /* Skippable frame (magic 0x184D2A50, 8 bytes): decoders skip it, the digests cover it. */
+    static const uint8_t skippable[16] = {0x50, 0x2A, 0x4D, 0x18, 8, 0, 0, 0,
+                                          'a', 'p', 'p', 'e', 'n', 'd', 'e', 'd'};
+    /* A second frame, empty, with a 1 GiB window: no single segment, no content size,
+     * window descriptor exponent 20 (2^30), one empty raw last block. */
+    static const uint8_t huge_window[9] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 20 << 3, 0x01, 0, 0};
+    ZSTD_frameHeader fh;
+    uint8_t *image = make_image(IMAGE_SIZE, 6), *package, *frame, *payload, byte = 0;
+    size_t size, frame_size;
+
+    (void)state;
+    /* The crafted second frame is one that zstd accepts: it decodes to nothing. */
+    assert_int_equal(ZSTD_getFrameHeader(&fh, huge_window, sizeof(huge_window)), 0);
+    assert_true(fh.windowSize == (1ull << 30));
+    assert_int_equal(ZSTD_findFrameCompressedSize(huge_window, sizeof(huge_window)),
+                     sizeof(huge_window));
+    assert_int_equal(ZSTD_decompress(&byte, 1, huge_window, sizeof(huge_window)), 0);
+
+    pack_with_extra_bytes(image, skippable, sizeof(skippable), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "16 byte(s) after the");
+    free(package);
+    pack_with_extra_bytes(image, huge_window, sizeof(huge_window), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "exactly one frame");
+    free(package);
+    /* The frame twice. */
+    pack(image, IMAGE_SIZE, 0, 16, &package, &size);
+    frame = payload_of(package, size, &frame_size);
+    free(package);
+    pack_with_extra_bytes(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "exactly one frame");
+    free(package);
+    /* A skippable frame first. */
+    payload = malloc(frame_size + sizeof(skippable));
+    assert_non_null(payload);
+    memcpy(payload, skippable, sizeof(skippable));
+    memcpy(payload + sizeof(skippable), frame, frame_size);
+    package_around(image, payload, frame_size + sizeof(skippable), &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "skippable");
+    free(package);
+    free(payload);
+    free(frame);
+    free(image);
+}
+
+static void frame_header_fields_every_decoder_reads_alike(void **state)
+{
+    uint8_t *image = make_image(IMAGE_SIZE, 8), *package, *frame;
+    size_t size, frame_size;
+
+    (void)state;
+    /* Written by zstd itself: a content checksum. */
+    frame = zstd_frame(image, IMAGE_SIZE, ZSTD_c_checksumFlag, 1, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "checksum");
+    free(package);
+    free(frame);
+    /* No content size. */
+    frame = zstd_frame(image, IMAGE_SIZE, ZSTD_c_contentSizeFlag, 0, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "does not state its content size");
+    free(package);
+    free(frame);
+    /* A dictionary ID. */
+    frame = raw_frame(image, IMAGE_SIZE, 0, 17, 1, 7, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "needs dictionary 7");
+    free(package);
+    free(frame);
+    /* A window over 2^27 (the workspace stated for it). */
+    frame = raw_frame(image, IMAGE_SIZE, 0, 28, 1, 0, &frame_size);
+    package_around(image, frame, frame_size, &package, &size);
+    expect_refusal(package, size, DFOTA_E_PAYLOAD_CORRUPT, "limit");
+    free(package);
+    free(frame);
+    free(image);
+}
+
+static void frame_made_elsewhere_by_the_rules_is_accepted(void **state)
+{
+    static const int single[2] = {1, 0};
+    uint8_t *image = make_image(IMAGE_SIZE, 9), *package, *frame, *unpacked;
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    size_t size, frame_size, unpacked_size, k;
+
+    (void)state;
+    /* Raw blocks, an 8-byte content size, with and without a window descriptor. */
+    for (k = 0; k < 2; k++) {
+        frame = raw_frame(image, IMAGE_SIZE, single[k], 17, 1, 0, &frame_size);
+        package_around(image, frame, frame_size, &package, &size);
+        assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);
+        assert_int_equal(
+            dfota_package_unpack_full(&hdr, payload, &unpacked, &unpacked_size, &err), DFOTA_OK);
+        assert_int_equal(unpacked_size, IMAGE_SIZE);
+        assert_memory_equal(unpacked, image, IMAGE_SIZE);
+        free(unpacked);
+        free(package);
+        free(frame);
+    }
+    free(image);
+}
+
+static void full_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t *image = make_image(IMAGE_SIZE, 10), *package, *frame;
+    size_t size, frame_size, k;
+    uint32_t need, claims[4];
+
+    (void)state;
+    pack(image, IMAGE_SIZE, 0, 16, &package, &size);
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    need = hdr.workspace_size;
+    claims[0] = UINT32_MAX;
+    claims[1] = need + 1;
+    claims[2] = need - 1;
+    claims[3] = 16;
+    frame = payload_of(package, size, &frame_size);
+    for (k = 0; k < 4; k++) {
+        replace_payload(&package, &size, frame, frame_size, claims[k]);
+        expect_refusal(package, size, DFOTA_E_MALFORMED, "needs exactly");
+    }
+    replace_payload(&package, &size, frame, frame_size, need);
+    assert_int_equal(open_and_unpack(package, size, &err), DFOTA_OK);
+    free(frame);
+    free(package);
+    free(image);
+}
+
+/* ---- the workspace a patch claims, on the host ---- */
+
+struct delta {
+    uint8_t *source, *target, *patch;
+    size_t source_size, target_size, patch_size;
+};
+
+static void make_delta(struct delta *d)
+{
+    struct dfota_diff_options opts;
+    struct dfota_error err;
+
+    d->source_size = 40000;
+    d->target_size = 40100;
+    d->source = make_image(d->source_size, 11);
+    d->target = make_image(d->target_size, 11);
+    memset(d->target + 5000, 0x5A, 300);
+    dfota_diff_options_init(&opts);
+    assert_int_equal(dfota_diff(d->source, d->source_size, d->target, d->target_size, &opts,
+                                &d->patch, &d->patch_size, &err),
+                     DFOTA_OK);
+}
+
+static void release_delta(struct delta *d)
+{
+    free(d->source);
+    free(d->target);
+    free(d->patch);
+}
+
+/* The delta's patch with header field workspace_size set to `claim` (CRC fixed). */
+static uint8_t *patch_claiming(const struct delta *d, uint32_t claim)
+{
+    uint8_t *patch = malloc(d->patch_size);
+
+    assert_non_null(patch);
+    memcpy(patch, d->patch, d->patch_size);
+    dfota_put_le32(patch + 28, claim);
+    dfota_put_le32(patch + 108, dfota_crc32(0, patch, 108));
+    return patch;
+}
+
+/* A delta package around `patch`, made like dfota_pack_delta() but without its checks:
+ * the container states the patch's claim. */
+static void package_claiming(const struct delta *d, const uint8_t *patch, uint32_t claim,
+                             uint8_t **package, size_t *size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX];
+    size_t header_size;
+
+    memset(&hdr, 0, sizeof(hdr));
+    hdr.package_type = DFOTA_PACKAGE_DELTA;
+    hdr.payload_encoding = DFOTA_ENCODING_PATCH;
+    strcpy(hdr.source_version, "BC25R01A03");
+    strcpy(hdr.target_version, "BC25R01A04");
+    hdr.workspace_size = claim;
+    assert_int_equal(dfota_image_info_compute(d->source, d->source_size, &hdr.source, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(d->target, d->target_size, &hdr.target, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(patch, d->patch_size, &hdr.payload, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    *package = malloc(header_size + d->patch_size);
+    assert_non_null(*package);
+    memcpy(*package, header, header_size);
+    memcpy(*package + header_size, patch, d->patch_size);
+    *size = header_size + d->patch_size;
+}
+
+static uint32_t workspace_rule(const struct delta *d)
+{
+    struct dfota_patch_header ph;
+
+    assert_int_equal(dfota_patch_header_decode(d->patch, d->patch_size, &ph, NULL), DFOTA_OK);
+    assert_int_equal(ph.workspace_size, dfota_apply_workspace_size(ph.window_log, ph.map_count));
+    return ph.workspace_size;
+}
+
+/* Claims other than the rule's value: absurd ones, and ones a device would tolerate. */
+static void set_claims(uint32_t rule, uint32_t claims[6])
+{
+    claims[0] = 16;
+    claims[1] = UINT32_MAX;
+    claims[2] = rule + 16;
+    claims[3] = rule - 16;
+    claims[4] = rule + DFOTA_PATCH_WORKSPACE_SLACK;
+    claims[5] = rule / 2;
+}
+
+static void delta_package_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    struct delta d;
+    uint32_t rule, claims[6];
+    uint8_t *patch, *package;
+    size_t size, k;
+
+    (void)state;
+    make_delta(&d);
+    rule = workspace_rule(&d);
+    set_claims(rule, claims);
+    for (k = 0; k < 6; k++) {
+        patch = patch_claiming(&d, claims[k]);
+        package_claiming(&d, patch, claims[k], &package, &size);
+        dfota_error_clear(&err);
+        if (dfota_package_open(package, size, &hdr, &payload, &err) != DFOTA_E_CORRUPT_PATCH)
+            fail_msg("claim %lu: %s (%s)", (unsigned long)claims[k],
+                     dfota_status_name(err.status), err.message);
+        assert_non_null(strstr(err.message, "bytes of applier workspace"));
+        free(package);
+        free(patch);
+    }
+    /* The rule's own value opens. */
+    patch = patch_claiming(&d, rule);
+    package_claiming(&d, patch, rule, &package, &size);
+    assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);
+    free(package);
+    free(patch);
+    release_delta(&d);
+}
+
+static void raw_patch_workspace_claim_must_be_exact(void **state)
+{
+    struct dfota_patch_header ph;
+    struct dfota_delta_options opts;
+    struct dfota_error err;
+    struct delta d;
+    uint32_t rule, claims[6];
+    uint8_t *patch, *package;
+    size_t size, k;
+
+    (void)state;
+    make_delta(&d);
+    rule = workspace_rule(&d);
+    assert_int_equal(dfota_patch_open(d.patch, d.patch_size, &ph, &err), DFOTA_OK);
+    set_claims(rule, claims);
+    memset(&opts, 0, sizeof(opts));
+    opts.source_version = "BC25R01A03";
+    opts.target_version = "BC25R01A04";
+    for (k = 0; k < 6; k++) {
+        patch = patch_claiming(&d, claims[k]);
+        assert_int_equal(dfota_patch_open(patch, d.patch_size, &ph, &err), DFOTA_E_MALFORMED);
+        assert_non_null(strstr(err.message, "bytes of applier workspace"));
+        /* Nor is such a patch packed. */
+        package = (uint8_t *)&err;
+        assert_int_equal(dfota_pack_delta(d.source, d.source_size, d.target, d.target_size,
+                                          patch, d.patch_size, &opts, &package, &size, &err),
+                         k < 2 || k == 5 ? DFOTA_E_MALFORMED : DFOTA_E_CORRUPT_PATCH);
+        assert_null(package);
+        free(patch);
+    }
+    release_delta(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +793,12 @@ int main(void)
         cmocka_unit_test(bad_options_are_refused),
         cmocka_unit_test(corrupted_payload_is_refused),
         cmocka_unit_test(payload_that_disagrees_with_the_header_is_refused),
+        cmocka_unit_test(frame_after_the_frame_is_refused),
+        cmocka_unit_test(frame_header_fields_every_decoder_reads_alike),
+        cmocka_unit_test(frame_made_elsewhere_by_the_rules_is_accepted),
+        cmocka_unit_test(full_workspace_claim_must_be_exact),
+        cmocka_unit_test(delta_package_workspace_claim_must_be_exact),
+        cmocka_unit_test(raw_patch_workspace_claim_must_be_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -356,6 +356,103 @@ static void trial_apply_refuses_a_huge_target_before_allocating(void **state)
     free(patch);
 }
 
+/* A package with the header of `package` and `payload` (`size` bytes) as its payload:
+ * payload size and digests restated, workspace_size `workspace`. */
+static uint8_t *repack(const uint8_t *package, size_t package_size, const uint8_t *payload,
+                       size_t size, uint32_t workspace, size_t *out_size)
+{
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    uint8_t header[DFOTA_CONTAINER_HEADER_MAX], *out;
+    size_t header_size;
+
+    assert_int_equal(dfota_container_parse(package, package_size, &hdr, &err), DFOTA_OK);
+    assert_int_equal(dfota_image_info_compute(payload, size, &hdr.payload, &err), DFOTA_OK);
+    hdr.workspace_size = workspace;
+    assert_int_equal(dfota_container_encode(&hdr, header, sizeof(header), &header_size, &err),
+                     DFOTA_OK);
+    out = malloc(header_size + size);
+    assert_non_null(out);
+    memcpy(out, header, header_size);
+    memcpy(out + header_size, payload, size);
+    *out_size = header_size + size;
+    return out;
+}
+
+/* What a device decoder would trip over after the frame the host decodes. */
+static void full_package_with_a_frame_after_its_frame_fails_the_container_check(void **state)
+{
+    static const uint8_t skippable[12] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'e', 'x', 't', 'r'};
+    /* An empty frame with a 1 GiB window (descriptor exponent 20), one empty raw block. */
+    static const uint8_t huge_window[9] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 20 << 3, 0x01, 0, 0};
+    static const uint8_t *const extra[2] = {skippable, huge_window};
+    static const size_t extra_size[2] = {sizeof(skippable), sizeof(huge_window)};
+    struct fixture *f = *state;
+    struct dfota_package_header hdr;
+    struct dfota_full_options full;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_error err;
+    uint8_t *package, *payload, *crafted;
+    size_t size, crafted_size, k;
+
+    dfota_full_options_init(&full);
+    full.target_version = "BC25R01A04";
+    assert_int_equal(dfota_pack_full(f->new_, IMAGE_SIZE + 100, &full, &package, &size, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_container_parse(package, size, &hdr, &err), DFOTA_OK);
+    options(&o, f, 1);
+    for (k = 0; k < 2; k++) {
+        payload = malloc(hdr.payload.size + extra_size[k]);
+        assert_non_null(payload);
+        memcpy(payload, package + hdr.header_size, hdr.payload.size);
+        memcpy(payload + hdr.payload.size, extra[k], extra_size[k]);
+        crafted = repack(package, size, payload, hdr.payload.size + extra_size[k],
+                         hdr.workspace_size, &crafted_size);
+        expect_failure(crafted, crafted_size, &o, DFOTA_CHECK_CONTAINER,
+                       DFOTA_E_PAYLOAD_CORRUPT);
+        assert_int_equal(dfota_verify(crafted, crafted_size, &o, &r), DFOTA_E_PAYLOAD_CORRUPT);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_CONTAINER].detail, "exactly one frame"));
+        free(crafted);
+        free(payload);
+    }
+    free(package);
+}
+
+/* A patch claiming other than the rule's workspace (and a container agreeing with it). */
+static void patch_workspace_claim_off_the_rule_fails_the_container_check(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_package_header hdr;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_error err;
+    uint32_t rule, claims[3];
+    uint8_t *patch, *crafted;
+    size_t crafted_size, k;
+
+    assert_int_equal(dfota_container_parse(f->package, f->package_size, &hdr, &err), DFOTA_OK);
+    rule = hdr.workspace_size;
+    claims[0] = 16;
+    claims[1] = UINT32_MAX;
+    claims[2] = rule + 64;
+    options(&o, f, 1);
+    for (k = 0; k < 3; k++) {
+        patch = malloc(hdr.payload.size);
+        assert_non_null(patch);
+        memcpy(patch, f->package + hdr.header_size, hdr.payload.size);
+        dfota_put_le32(patch + 28, claims[k]);
+        dfota_put_le32(patch + 108, dfota_crc32(0, patch, 108));
+        crafted = repack(f->package, f->package_size, patch, hdr.payload.size, claims[k],
+                         &crafted_size);
+        expect_failure(crafted, crafted_size, &o, DFOTA_CHECK_CONTAINER, DFOTA_E_CORRUPT_PATCH);
+        assert_int_equal(dfota_verify(crafted, crafted_size, &o, &r), DFOTA_E_CORRUPT_PATCH);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_CONTAINER].detail, "applier workspace"));
+        free(crafted);
+        free(patch);
+    }
+}
+
 static void check_names_are_stable(void **state)
 {
     (void)state;
@@ -378,6 +475,8 @@ int main(void)
         cmocka_unit_test(key_and_signature_mismatches_fail_the_signature_check),
         cmocka_unit_test(full_package_decodes_without_old_image),
         cmocka_unit_test(trial_apply_refuses_a_huge_target_before_allocating),
+        cmocka_unit_test(full_package_with_a_frame_after_its_frame_fails_the_container_check),
+        cmocka_unit_test(patch_workspace_claim_off_the_rule_fails_the_container_check),
         cmocka_unit_test(check_names_are_stable),
     };
 

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "dfota/apply.h"
 #include "dfota/predict.h"
 #include "dfota/wire.h"
 
@@ -61,6 +62,7 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                             struct dfota_error *err)
 {
     uint32_t stored, computed;
+    uint64_t rule;
 
     memset(hdr, 0, sizeof(*hdr));
     if (size < DFOTA_PATCH_HEADER_SIZE)
@@ -132,6 +134,18 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                "segment count %lu does not match target size %lu",
                                (unsigned long)hdr->segment_count,
                                (unsigned long)hdr->target_size);
+    /* The writer's figure and this build's differ only by what the two builds
+     * of the applier state and zstd's context take; a claim further away is
+     * not the format's value for these parameters on any build. */
+    rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
+    if ((uint64_t)hdr->workspace_size + DFOTA_PATCH_WORKSPACE_SLACK < rule ||
+        (uint64_t)hdr->workspace_size > rule + DFOTA_PATCH_WORKSPACE_SLACK)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "patch header claims %lu bytes of applier workspace, but window "
+                               "log %u and %lu map entries need %lu (more than %u bytes apart)",
+                               (unsigned long)hdr->workspace_size, (unsigned)hdr->window_log,
+                               (unsigned long)hdr->map_count, (unsigned long)rule,
+                               DFOTA_PATCH_WORKSPACE_SLACK);
     return DFOTA_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * packer.c - full-image packages, digests and whole-package checks.
  */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_estimateDStreamSize_fromFrame */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_estimateDStreamSize_fromFrame, ZSTD_getFrameHeader */
 #include "dfota/packer.h"
 #include "dfota/wire.h"
 
@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <zstd.h>
 
+#include "dfota/apply.h"
 #include "dfota/patch.h"
 
 void dfota_full_options_init(struct dfota_full_options *opts)
@@ -146,6 +147,27 @@ out:
     return st;
 }
 
+enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
+                                   struct dfota_patch_header *hdr, struct dfota_error *err)
+{
+    enum dfota_status st;
+    size_t rule;
+
+    st = dfota_patch_check_layout(patch, size, hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    /* A device tolerates a few KiB either way (its own build may differ);
+     * whatever made the patch on a host computes what this host does. */
+    rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
+    if (hdr->workspace_size != rule)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "patch header claims %lu bytes of applier workspace, but window "
+                               "log %u and %lu map entries need exactly %zu",
+                               (unsigned long)hdr->workspace_size, (unsigned)hdr->window_log,
+                               (unsigned long)hdr->map_count, rule);
+    return DFOTA_OK;
+}
+
 /* A delta payload's patch header must describe the same images as the container. */
 static enum dfota_status check_patch(const struct dfota_package_header *hdr,
                                      const uint8_t *patch, size_t patch_size,
@@ -154,7 +176,7 @@ static enum dfota_status check_patch(const struct dfota_package_header *hdr,
     struct dfota_patch_header ph;
     struct dfota_error detail;
 
-    if (dfota_patch_check_layout(patch, patch_size, &ph, &detail) != DFOTA_OK)
+    if (dfota_patch_open(patch, patch_size, &ph, &detail) != DFOTA_OK)
         return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH, "payload: %s", detail.message);
     if (ph.source_size != hdr->source.size || ph.target_size != hdr->target.size ||
         memcmp(ph.source_sha256, hdr->source.sha256, DFOTA_SHA256_SIZE) != 0 ||
@@ -251,6 +273,75 @@ static enum dfota_status compare_info(const char *what, const struct dfota_image
     return DFOTA_OK;
 }
 
+/*
+ * The zstd frame of a full-image payload, checked without decoding it
+ * (docs/FORMAT.md, "Payload"), so that every decoder reads the same thing:
+ * one frame covering the whole payload (no skippable frame, no second frame
+ * whose window a device could not hold), stating its content size, with no
+ * dictionary and no checksum, and a workspace_size that is exactly what
+ * zstd's streaming decoder needs for its window, as dfota_pack_full() states.
+ */
+static enum dfota_status check_full_frame(const struct dfota_package_header *hdr,
+                                          const uint8_t *payload, struct dfota_error *err)
+{
+    ZSTD_frameHeader fh;
+    size_t rc, frame_size, workspace;
+
+    rc = ZSTD_getFrameHeader(&fh, payload, hdr->payload.size);
+    if (ZSTD_isError(rc))
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT, "payload is not a zstd frame: %s",
+                               ZSTD_getErrorName(rc));
+    if (rc != 0)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload of %lu bytes ends inside a zstd frame header",
+                               (unsigned long)hdr->payload.size);
+    if (fh.frameType != ZSTD_frame)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload starts with a skippable frame, not the zstd frame of "
+                               "the image");
+    frame_size = ZSTD_findFrameCompressedSize(payload, hdr->payload.size);
+    if (ZSTD_isError(frame_size))
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT, "payload zstd frame is cut short: %s",
+                               ZSTD_getErrorName(frame_size));
+    if (frame_size != hdr->payload.size)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "%lu byte(s) after the %zu-byte zstd frame of the payload: a "
+                               "full-image payload is exactly one frame",
+                               (unsigned long)(hdr->payload.size - frame_size), frame_size);
+    if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload zstd frame does not state its content size");
+    if (fh.frameContentSize != hdr->target.size)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload frame holds %llu bytes, header states target size %lu",
+                               fh.frameContentSize, (unsigned long)hdr->target.size);
+    if (fh.dictID != 0)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload zstd frame needs dictionary %lu; a full-image frame "
+                               "uses none",
+                               (unsigned long)fh.dictID);
+    if (fh.checksumFlag != 0)
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload zstd frame carries a checksum; a full-image frame has "
+                               "none (the header's digests cover the image)");
+    if (fh.windowSize > ((unsigned long long)1 << DFOTA_FULL_WINDOW_LOG_MAX))
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload zstd frame has a %llu-byte window, over the %llu-byte "
+                               "limit",
+                               fh.windowSize, (unsigned long long)1 << DFOTA_FULL_WINDOW_LOG_MAX);
+    workspace = ZSTD_estimateDStreamSize_fromFrame(payload, hdr->payload.size);
+    if (ZSTD_isError(workspace))
+        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                               "payload zstd frame cannot be sized: %s",
+                               ZSTD_getErrorName(workspace));
+    if (workspace != hdr->workspace_size)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "header states %lu bytes of decoder workspace, but the payload "
+                               "frame's %llu-byte window needs exactly %zu",
+                               (unsigned long)hdr->workspace_size, fh.windowSize, workspace);
+    return DFOTA_OK;
+}
+
 enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
                                      struct dfota_package_header *hdr, const uint8_t **payload,
                                      struct dfota_error *err)
@@ -271,6 +362,8 @@ enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
     st = compare_info("payload", &hdr->payload, &actual, DFOTA_E_PAYLOAD_DIGEST, err);
     if (st == DFOTA_OK && hdr->package_type == DFOTA_PACKAGE_DELTA)
         st = check_patch(hdr, data + hdr->header_size, hdr->payload.size, err);
+    else if (st == DFOTA_OK)
+        st = check_full_frame(hdr, data + hdr->header_size, err);
     if (st != DFOTA_OK)
         return st;
     *payload = data + hdr->header_size;
@@ -282,8 +375,7 @@ enum dfota_status dfota_package_unpack_full(const struct dfota_package_header *h
                                             size_t *image_size, struct dfota_error *err)
 {
     struct dfota_image_info actual;
-    unsigned long long content;
-    size_t needed, rc;
+    size_t rc;
     uint8_t *out;
     enum dfota_status st;
 
@@ -294,19 +386,9 @@ enum dfota_status dfota_package_unpack_full(const struct dfota_package_header *h
     if (hdr->target.size > DFOTA_HOST_SIZE_MAX)
         return dfota_error_set(err, DFOTA_E_TOO_LARGE, "target size %lu is over the %u-byte limit",
                                (unsigned long)hdr->target.size, DFOTA_HOST_SIZE_MAX);
-    needed = ZSTD_estimateDStreamSize_fromFrame(payload, hdr->payload.size);
-    if (ZSTD_isError(needed))
-        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT, "payload is not a zstd frame: %s",
-                               ZSTD_getErrorName(needed));
-    if (needed > hdr->workspace_size)
-        return dfota_error_set(err, DFOTA_E_MALFORMED,
-                               "payload needs %zu bytes of decoder workspace, header states %lu",
-                               needed, (unsigned long)hdr->workspace_size);
-    content = ZSTD_getFrameContentSize(payload, hdr->payload.size);
-    if (content != hdr->target.size)
-        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
-                               "payload frame holds %llu bytes, header states target size %lu",
-                               content, (unsigned long)hdr->target.size);
+    st = check_full_frame(hdr, payload, err);
+    if (st != DFOTA_OK)
+        return st;
     out = malloc(hdr->target.size ? hdr->target.size : 1);
     if (out == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %lu bytes",

@@ -2,9 +2,11 @@
  * make_corpus.c - writes the real seeds of the fuzz corpora: patches of the
  * fixed apply source (apply_source.h) for tests/fuzz/corpus/apply (and,
  * two-bank and in place, with power-cut options, for corpus/device), small
- * delta packages of the same images for tests/fuzz/corpus/package, record
- * areas for corpus/progress, image pairs for corpus/roundtrip and edit
- * lists for corpus/signed_zip. Run it again when a format changes:
+ * delta and full-image packages of the same images for
+ * tests/fuzz/corpus/package (truncated-header.bin there is not written
+ * here), record areas for corpus/progress, image pairs for
+ * corpus/roundtrip and edit lists for corpus/signed_zip. Run it again when
+ * a format changes:
  *
  *   cmake --build build --target make_fuzz_corpus
  *   build/tests/make_fuzz_corpus tests/fuzz/corpus
@@ -236,6 +238,28 @@ static int package_seed(const char *dir, const char *name, const uint8_t *target
     return ok;
 }
 
+/* A full-image package of `image`, zstd window log `window_log`. */
+static int full_seed(const char *dir, const char *name, const char *version,
+                     const uint8_t *image, size_t image_size, unsigned window_log)
+{
+    struct dfota_full_options opts;
+    struct dfota_error err;
+    uint8_t *package;
+    size_t package_size;
+    int ok;
+
+    dfota_full_options_init(&opts);
+    opts.target_version = version;
+    opts.window_log = window_log;
+    if (dfota_pack_full(image, image_size, &opts, &package, &package_size, &err) != DFOTA_OK) {
+        fprintf(stderr, "make_corpus: pack --full: %s\n", err.message);
+        exit(1);
+    }
+    ok = write_file(dir, name, NULL, 0, package, package_size);
+    free(package);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     static uint8_t source[FUZZ_APPLY_SOURCE_CAP], target[IMAGE_CAP];
@@ -283,6 +307,10 @@ int main(int argc, char **argv)
     memcpy(target, source, source_size);
     target[100] ^= 0xFF;
     ok &= package_seed(dir, "delta-small.bin", target, source_size, 0);
+    /* Full images: a single-segment frame (the image fits the window), and a
+     * frame with a 1 KiB window descriptor. */
+    ok &= full_seed(dir, "full-small.bin", "BC25R01A04", source, 854, 16);
+    ok &= full_seed(dir, "full-window10.bin", "EC200TCNTCNMAR02A02M16", source, 3000, 10);
 
     snprintf(dir, sizeof(dir), "%s/device", argv[1]);
     target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 3);

@@ -69,6 +69,16 @@ extern "C" {
 #define DFOTA_PATCH_SEGMENT_SIZE_MAX (1u << 20)
 #define DFOTA_PATCH_SEGMENT_SIZE_DEFAULT 65536u
 
+/*
+ * How far a header's workspace_size may lie from this build's
+ * dfota_apply_workspace_size(window_log, map_count), either way, and still be
+ * accepted: the writer computed the figure with its own build (word size,
+ * zstd version and options), which differs from a device's by a few hundred
+ * bytes. The host tools accept only the exact figure (dfota_patch_open() in
+ * dfota/packer.h). docs/FORMAT.md, "Applier memory".
+ */
+#define DFOTA_PATCH_WORKSPACE_SLACK 4096u
+
 /* Longest encodings of the record fields. */
 #define DFOTA_PATCH_VARINT32_MAX 5u
 #define DFOTA_PATCH_VARINT64_MAX 10u
@@ -95,7 +105,8 @@ struct dfota_patch_header {
  * DFOTA_PATCH_HEADER_SIZE bytes, else TRUNCATED). Refusals: BAD_MAGIC,
  * UNSUPPORTED_VERSION, HEADER_CHECKSUM, UNSUPPORTED_FEATURE (prediction
  * flags, reserved byte, window log), MALFORMED (segment size or count, map
- * count inconsistent).
+ * count inconsistent, a workspace_size more than DFOTA_PATCH_WORKSPACE_SLACK
+ * bytes away from dfota_apply_workspace_size(window_log, map_count)).
  */
 enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                             struct dfota_patch_header *hdr,

@@ -74,22 +74,39 @@ enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
                                    size_t *package_size, struct dfota_error *err);
 
 /*
+ * Check a raw patch held in memory the way the host tools do: its layout
+ * (dfota_patch_check_layout()) and its workspace claim, which must be exactly
+ * dfota_apply_workspace_size(window_log, map_count) as this build computes it
+ * (MALFORMED otherwise; the device applier allows DFOTA_PATCH_WORKSPACE_SLACK
+ * either way, docs/FORMAT.md "Applier memory"). Fills `*hdr`. No allocation.
+ */
+struct dfota_patch_header; /* dfota/patch.h */
+enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
+                                   struct dfota_patch_header *hdr, struct dfota_error *err);
+
+/*
  * Open the package held in `data`: parse and validate the header
  * (dfota_container_parse), check that the size is exactly header plus
- * payload, and check the payload MD5 and SHA-256; for a delta package also
- * that the patch header agrees with the container (sizes, SHA-256,
- * workspace). On success `*payload` points into `data`. Nothing is
- * allocated.
+ * payload, and check the payload MD5 and SHA-256. For a delta package also
+ * that the patch passes dfota_patch_open() and agrees with the container
+ * (sizes, SHA-256, workspace). For a full-image package also the zstd frame,
+ * without decoding it: exactly one frame and nothing after it, with the
+ * content size (equal to the target size), no dictionary, no checksum, a
+ * window of at most 2^DFOTA_FULL_WINDOW_LOG_MAX bytes, and a workspace_size
+ * exactly what zstd's streaming decoder needs for that window
+ * (ZSTD_estimateDStreamSize_fromFrame()): PAYLOAD_CORRUPT for the frame,
+ * MALFORMED for the workspace. On success `*payload` points into `data`.
+ * Nothing is allocated.
  */
 enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
                                      struct dfota_package_header *hdr, const uint8_t **payload,
                                      struct dfota_error *err);
 
 /*
- * Decode the payload of an opened full-image package and check it against
- * the target size, MD5 and SHA-256, and that the zstd frame fits the
- * workspace the header states. On success `*image` is malloc'd (free()),
- * `*image_size` bytes.
+ * Decode the payload of an opened full-image package (`payload`:
+ * hdr->payload.size bytes) and check it against the target size, MD5 and
+ * SHA-256, after the same frame checks as dfota_package_open(). On success
+ * `*image` is malloc'd (free()), `*image_size` bytes.
  */
 enum dfota_status dfota_package_unpack_full(const struct dfota_package_header *hdr,
                                             const uint8_t *payload, uint8_t **image,
