@@ -29,8 +29,11 @@ static void check_package(const uint8_t *data, size_t size)
         return;
     /* Keep allocations bounded: a crafted header may claim a 4 GiB target. */
     if (hdr.package_type == DFOTA_PACKAGE_FULL && hdr.target.size <= (16u << 20) &&
-        dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK)
+        dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK) {
+        if (image_size != hdr.target.size)
+            abort(); /* a decoded full image of another size than the header states */
         free(image);
+    }
 }
 
 /*
