@@ -22,7 +22,9 @@
  *    with a target other than the one the patch states, and never loops; a
  *    two-bank device, whose old bank stays intact, always ends with the right
  *    target within a few boots (a record that lies about what is done is
- *    caught by the read-back check and repaired).
+ *    caught by the read-back check and repaired), unless the record says an
+ *    earlier boot gave the update up (FAILED): then it is refused at once,
+ *    with nothing written.
  *
  * Built as a libFuzzer target with -DDFOTA_FUZZ=ON (clang), and always
  * linked into the replay driver that CTest runs over the corpus.
@@ -216,6 +218,26 @@ static void check_boots(const uint8_t *area_bytes, int which, int adopt, int pla
     }
     if (dfota_flashsim_load(&d.flash, d.record_offset, area, sizeof(area), &err) != DFOTA_OK)
         abort();
+    /* A record of this patch that says an earlier boot gave up: refused, nothing written. */
+    {
+        struct dfota_progress rec;
+        uint8_t id[32];
+
+        dfota_progress_patch_id(fx.patch[which], id);
+        if (dfota_devsim_record(&d, &rec) && rec.phase == DFOTA_PROGRESS_FAILED &&
+            memcmp(rec.patch_id, id, sizeof(id)) == 0 &&
+            rec.segment_count == hdr.segment_count && rec.flags == hdr.flags) {
+            uint64_t ops = d.flash.ops;
+
+            st = dfota_devsim_run(&d, fx.patch[which], fx.patch_size[which], NULL, &outcome,
+                                  &err);
+            if ((st != DFOTA_E_TARGET_MISMATCH && st != DFOTA_E_UPDATE_IN_PROGRESS) ||
+                d.flash.ops != ops)
+                abort();
+            dfota_devsim_free(&d);
+            return;
+        }
+    }
     for (boot = 0; boot < BOOTS_MAX; boot++) {
         st = dfota_devsim_run(&d, fx.patch[which], fx.patch_size[which], NULL, &outcome, &err);
         if (st == DFOTA_OK)
