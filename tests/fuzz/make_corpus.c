@@ -49,25 +49,35 @@ static int write_file(const char *dir, const char *name, const uint8_t *prefix,
     return ok;
 }
 
+/* A patch from `source` to `target` with `opts`: exits on failure. */
+static uint8_t *diff_with(const uint8_t *source, size_t source_size, const uint8_t *target,
+                          size_t target_size, const struct dfota_diff_options *opts,
+                          size_t *patch_size)
+{
+    struct dfota_error err;
+    uint8_t *patch = NULL;
+
+    if (dfota_diff(source, source_size, target, target_size, opts, &patch, patch_size, &err) !=
+        DFOTA_OK) {
+        fprintf(stderr, "make_corpus: diff: %s\n", err.message);
+        exit(1);
+    }
+    return patch;
+}
+
+/* A two-bank patch with 4 KiB segments, at the level that makes the smallest seeds. */
 static uint8_t *diff(const uint8_t *source, size_t source_size, const uint8_t *target,
                      size_t target_size, unsigned predict, unsigned window_log,
                      size_t *patch_size)
 {
     struct dfota_diff_options opts;
-    struct dfota_error err;
-    uint8_t *patch = NULL;
 
     dfota_diff_options_init(&opts);
     opts.predict = predict;
     opts.window_log = window_log;
     opts.segment_size = 4096;
     opts.level = 19;
-    if (dfota_diff(source, source_size, target, target_size, &opts, &patch, patch_size, &err) !=
-        DFOTA_OK) {
-        fprintf(stderr, "make_corpus: diff: %s\n", err.message);
-        exit(1);
-    }
-    return patch;
+    return diff_with(source, source_size, target, target_size, &opts, patch_size);
 }
 
 /*
@@ -131,19 +141,12 @@ static uint8_t *diff_layout(const uint8_t *target, size_t target_size, int in_pl
     uint8_t source[FUZZ_APPLY_SOURCE_CAP];
     size_t source_size = fuzz_apply_source(source);
     struct dfota_diff_options opts;
-    struct dfota_error err;
-    uint8_t *patch = NULL;
 
     dfota_diff_options_init(&opts);
     opts.segment_size = 4096;
     opts.in_place = in_place;
     opts.level = 3;
-    if (dfota_diff(source, source_size, target, target_size, &opts, &patch, patch_size, &err) !=
-        DFOTA_OK) {
-        fprintf(stderr, "make_corpus: diff: %s\n", err.message);
-        exit(1);
-    }
-    return patch;
+    return diff_with(source, source_size, target, target_size, &opts, patch_size);
 }
 
 /* A device seed: 4 option bytes (fuzz_device.c), then the patch. */

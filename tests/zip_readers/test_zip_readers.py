@@ -216,6 +216,31 @@ def dfota_verify(path, pubkey):
     return rc, report, err.decode(errors="replace")
 
 
+def compare_readers(path, case_dir, entry, signed, bin_is_right, what):
+    """Every reader must extract exactly `entry` (and its .sig) with a .bin that is right."""
+    want = {entry} | ({entry + ".sig"} if signed else set())
+    problems = []
+    signatures = {}
+    for reader, fn in READERS:
+        out = os.path.join(case_dir, reader.replace(" ", "_").replace("(", "").replace(")", ""))
+        os.mkdir(out)
+        files, why = fn(path, out)
+        if files is None:
+            problems.append("%s cannot read what dfota accepted: %s" % (reader, why))
+        elif set(files) != want:
+            problems.append("%s extracts %s, dfota verified %s" % (reader, sorted(files),
+                                                                  sorted(want)))
+        else:
+            if not bin_is_right(files[entry]):
+                problems.append("%s extracts a %s with SHA-256 %s; %s" % (
+                    reader, entry, hashlib.sha256(files[entry]).hexdigest(), what))
+            if signed:
+                signatures.setdefault(files[entry + ".sig"], []).append(reader)
+    if len(signatures) > 1:
+        problems.append("readers extract different signatures: %s" % list(signatures.values()))
+    return problems
+
+
 def check_case(label, data, expect, signed=False, pubkey=None, status=None, note=None):
     """expect: 'accept' or 'refuse'. status: the refusal's status name."""
     case_dir = os.path.join(WORK, "case-%03d" % len(results))
@@ -251,31 +276,10 @@ def check_case(label, data, expect, signed=False, pubkey=None, status=None, note
         if note and accepted and note not in json.dumps(report):
             problems.append("the report does not say %r" % note)
     if accepted:
-        entry = report["entry"]
-        want = {entry}
-        if signed:
-            want.add(entry + ".sig")
         digest = report.get("package_sha256")
-        seen = {}
-        for reader, fn in READERS:
-            out = os.path.join(case_dir, reader.replace(" ", "_").replace("(", "").replace(")", ""))
-            os.mkdir(out)
-            files, why = fn(path, out)
-            if files is None:
-                problems.append("%s cannot read what dfota accepted: %s" % (reader, why))
-                continue
-            if set(files) != want:
-                problems.append("%s extracts %s, dfota verified %s" % (
-                    reader, sorted(files), sorted(want)))
-                continue
-            got = hashlib.sha256(files[entry]).hexdigest()
-            if got != digest:
-                problems.append("%s extracts a %s with SHA-256 %s, dfota verified %s" % (
-                    reader, entry, got, digest))
-            if signed:
-                seen.setdefault(files[entry + ".sig"], []).append(reader)
-        if len(seen) > 1:
-            problems.append("readers extract different signatures: %s" % list(seen.values()))
+        problems += compare_readers(path, case_dir, report["entry"], signed,
+                                    lambda b: hashlib.sha256(b).hexdigest() == digest,
+                                    "dfota verified SHA-256 %s" % digest)
     if not accepted:
         verdict = "refused (%s)" % ((report or {}).get("first_failure") or {}).get("status")
     elif problems:
@@ -530,14 +534,8 @@ def check_case_zip_only(label, data, content):
         if checks["zip"]["result"] != "passed":
             problems.append("dfota refuses the zip: %s" % checks["zip"]["detail"])
         else:
-            for reader, fn in READERS:
-                out = os.path.join(case_dir, reader.replace(" ", "_").replace("(", "").replace(")", ""))
-                os.mkdir(out)
-                files, why = fn(path, out)
-                if files is None:
-                    problems.append("%s cannot read it: %s" % (reader, why))
-                elif set(files) != {NAME} or files[NAME] != content:
-                    problems.append("%s extracts %s" % (reader, sorted(files)))
+            problems += compare_readers(path, case_dir, NAME, False, lambda b: b == content,
+                                        "the zip holds another")
     results.append(label)
     if problems:
         failures.append(label)
