@@ -298,6 +298,7 @@ int cmd_apply(int argc, char **argv)
     struct dfota_trial_options trial;
     struct dfota_package_header pkg;
     struct dfota_error err;
+    struct cli_file outputs[2], inputs[2];
     const uint8_t *patch = NULL;
     uint8_t *input = NULL, *old = NULL, *image = NULL;
     size_t input_size = 0, old_size = 0, patch_size = 0, image_size = 0;
@@ -309,7 +310,19 @@ int cmd_apply(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+    outputs[0].option = "--state";
+    outputs[0].path = a.state;
+    outputs[1].option = "-o";
+    outputs[1].path = a.output;
+    inputs[0].option = "PKG_OR_PATCH";
+    inputs[0].path = a.input;
+    inputs[1].option = "--old";
+    inputs[1].path = a.old_path;
     dfota_error_clear(&err);
+    /* The state is read and written; a completed update removes it, so NEW must be another file. */
+    rc = cli_check_outputs("apply", outputs, 2, inputs, 2);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     /* A completed update removes its state: NEW must be writable at the end. */
     if (a.state != NULL && !a.force && access(a.output, F_OK) == 0)
         return cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",

@@ -172,6 +172,7 @@ int cmd_keygen(int argc, char **argv)
     struct dfota_key_pair pair;
     struct dfota_error err;
     struct key_file files[2];
+    struct cli_file outputs[2], passout_file;
     struct stat st;
     char prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
     mode_t mask;
@@ -188,6 +189,18 @@ int cmd_keygen(int argc, char **argv)
     files[0].mode = 0600;
     files[1].name = "public.pem";
     files[1].mode = 0644 & ~mask;
+    for (i = 0; i < 2; i++) {
+        if (snprintf(files[i].path, sizeof(files[i].path), "%s/%s", a.dir, files[i].name) >=
+            (int)sizeof(files[i].path))
+            return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", a.dir);
+        outputs[i].option = "-o";
+        outputs[i].path = files[i].path;
+    }
+    passout_file.option = "--passout";
+    passout_file.path = cli_passphrase_path(a.passout);
+    rc = cli_check_outputs("keygen", outputs, 2, &passout_file, 1);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (stat(a.dir, &st) != 0) {
         if (errno != ENOENT || mkdir(a.dir, 0777) != 0)
             return cli_fail(CLI_EXIT_IO, "keygen", "cannot create directory '%s': %s", a.dir,

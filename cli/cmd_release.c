@@ -395,8 +395,10 @@ static bool join_path(char out[PATH_MAX], const char *dir, const char *prefix, c
 static int name_outputs(struct release_job *job)
 {
     struct release_output *o;
+    struct cli_file outputs[FILE_COUNT], inputs[5];
     struct stat st;
     size_t i;
+    int rc;
 
     for (i = 0; i < FILE_COUNT; i++) {
         o = &job->out[i];
@@ -405,6 +407,23 @@ static int name_outputs(struct release_job *job)
             !join_path(o->path, job->args.dir, "", o->name))
             return cli_usage_error(COMMAND, "'%s/%s': path too long", job->args.dir, o->name);
     }
+    for (i = 0; i < FILE_COUNT; i++) {
+        outputs[i].option = "-o";
+        outputs[i].path = job->out[i].path;
+    }
+    inputs[0].option = "--old";
+    inputs[0].path = job->args.old;
+    inputs[1].option = "--new";
+    inputs[1].path = job->args.new_;
+    inputs[2].option = "--key";
+    inputs[2].path = cli_key_path(job->args.key);
+    inputs[3].option = "--pubkey";
+    inputs[3].path = job->args.pubkey;
+    inputs[4].option = "--passin";
+    inputs[4].path = cli_passphrase_path(job->args.passin);
+    rc = cli_check_outputs(COMMAND, outputs, FILE_COUNT, inputs, 5);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     for (i = 0; i < FILE_COUNT && !job->args.force; i++)
         if (lstat(job->out[i].path, &st) == 0)
             return cli_fail(CLI_EXIT_EXISTS, COMMAND,
