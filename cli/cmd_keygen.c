@@ -195,13 +195,15 @@ static bool restore_old(struct key_file *f)
 static int replace_pair(const char *dir, struct key_file *private_key,
                         struct key_file *public_key)
 {
-    struct key_file *f;
+    struct key_file *order[2] = {private_key, public_key}, *f;
+    size_t i;
     int rc;
 
     rc = keep_old(dir, private_key);
     if (rc != CLI_EXIT_OK)
         return rc;
-    for (f = private_key; f != NULL; f = f == private_key ? public_key : NULL) {
+    for (i = 0; i < 2; i++) {
+        f = order[i];
         if (rename(f->tmp, f->path) != 0)
             return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
                             strerror(errno));
