@@ -453,6 +453,8 @@ static int name_outputs(struct release_job *job)
  * changed for STALE_UNPROVEN_AGE seconds (a run being set up or cleaned up
  * lacks its lock for an instant), and left alone.
  */
+static void cleanup_signal_set(sigset_t *set);
+
 #define LOCK_NAME "lock"
 #define LOCK_NEW_NAME "lock.new"
 #define REPLACED_PREFIX "replaced-"
@@ -648,13 +650,23 @@ static int make_temp_dir(struct release_job *job)
     const char *dir = job->args.dir;
     struct release_output *o;
     struct stat st;
+    sigset_t held, unheld;
+    bool created;
     size_t i;
-    int rc;
+    int rc, saved;
 
     if (stat(dir, &st) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0777) != 0)
-            return job_system_error(job, dir, "cannot create directory", errno);
-        job->dir_created = true;
+        saved = errno;
+        /* Held so that the cleanup handler never sees DIR made but not yet marked as ours. */
+        cleanup_signal_set(&held);
+        (void)sigprocmask(SIG_BLOCK, &held, &unheld);
+        created = saved == ENOENT && mkdir(dir, 0777) == 0;
+        if (saved == ENOENT)
+            saved = errno;
+        job->dir_created = created;
+        (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
+        if (!created)
+            return job_system_error(job, dir, "cannot create directory", saved);
     } else if (!S_ISDIR(st.st_mode)) {
         return job_system_error(job, dir, "cannot write the release there", ENOTDIR);
     }
@@ -978,8 +990,9 @@ static int make_report(struct release_job *job)
 /*
  * Interrupted (Ctrl-C, kill) while the release is built in its private
  * directory: remove that directory, and DIR if this run created it, then
- * die of the signal. unlink() and rmdir() are async-signal-safe; the paths
- * are all set before the handler is armed.
+ * die of the signal. unlink() and rmdir() are async-signal-safe; a path
+ * not set yet is an empty string (the job is zeroed), which they refuse.
+ * During the moves into DIR the signals are blocked instead (run_release).
  */
 static struct release_job *volatile interrupted_job;
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};

@@ -424,7 +424,7 @@ assert "mistyped --passin: nothing written" test ! -e "$work/echo"
 ulimit -c 0 # SIGQUIT would dump core
 for sig in INT TERM HUP QUIT; do
     for n in 0 1 2 3 4; do
-        DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-new"
+        { DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-new"; } 2>/dev/null
         check "$sig after move $n into a new DIR: the run dies of it" $((128 + $(kill -l "$sig"))) \
             stderr "interrupted by SIG$sig: no file written: '$work/sig-new' is as it was"
         assert "$sig after move $n into a new DIR: no DIR, no file" test ! -e "$work/sig-new"
@@ -435,7 +435,7 @@ SOURCE_DATE_EPOCH=1700000000 release -o "$work/sig-force" --segment-size 4096 -q
 listing "$work/sig-force" >"$work/before"
 for sig in INT TERM HUP; do
     for n in 0 1 2 3 4; do
-        SOURCE_DATE_EPOCH=1700000000 DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-force" --force
+        { SOURCE_DATE_EPOCH=1700000000 DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-force" --force; } 2>/dev/null
         check "$sig after move $n of --force: the run dies of it" $((128 + $(kill -l "$sig"))) \
             stderr "interrupted by SIG$sig"
         untouched "$sig after move $n of --force: the old release" "$work/sig-force"
@@ -454,7 +454,7 @@ for delay in 0 0.02 0.05 0.1 0.15 0.2 0.3 0.4 0.6 0.8; do
     pid=$!
     sleep "$delay"
     kill -TERM "$pid" 2>/dev/null
-    wait "$pid"
+    wait "$pid" 2>/dev/null
     if [ ! -e "$work/sig-any" ]; then
         ok
     else
@@ -467,7 +467,7 @@ done
 stale="$work/stale"
 mkdir -p "$stale"
 # Killed (SIGKILL cannot be caught) before moving anything: its .release.* stays.
-DFOTA_TEST_PUBLISH_SIGNAL=KILL:0 release -o "$stale"
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:0 release -o "$stale"; } 2>/dev/null
 check "release killed before publishing" 137
 dead=$(ls -d "$stale"/.release.* 2>/dev/null)
 assert "the killed run left its .release.* directory" test -d "$dead"
@@ -510,7 +510,7 @@ check "a second release into the same DIR" 0
 assert "the running release's directory is left alone" test -d "$running"
 assert "and not reported" bash -c "! grep -q '.release' '$work/stderr'"
 kill -CONT "$bg"
-wait "$bg"
+wait "$bg" 2>/dev/null
 rc=$?
 cp "$work/bg.out" "$work/stdout"
 cp "$work/bg.err" "$work/stderr"
@@ -521,7 +521,7 @@ done
 assert "no .release.* left at all" bash -c "! ls -d '$stale'/.release.* 2>/dev/null"
 # Killed while moving its files into DIR: reported, not removed (DIR holds part of it).
 mkdir -p "$work/stale2"
-DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale2"
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale2"; } 2>/dev/null
 check "release killed after two moves" 137
 run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
     --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale2" -q
@@ -530,7 +530,7 @@ check "a later release reports the half-published one" 0 \
 assert "the half-published run's directory is kept" bash -c "ls -d '$work/stale2'/.release.* >/dev/null"
 # The same with --force: the replaced files are kept in it.
 SOURCE_DATE_EPOCH=1700000000 release -o "$work/stale3" --segment-size 4096 -q
-DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale3" --force
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale3" --force; } 2>/dev/null
 check "release --force killed after two moves" 137
 run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
     --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale3" -q
