@@ -233,7 +233,6 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     struct dfota_devsim sim;
     struct dfota_devsim_run_options run;
     struct dfota_devsim_outcome outcome;
-    struct dfota_error detail;
     struct stat sb;
     bool existed;
     enum dfota_status st;
@@ -294,10 +293,9 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     } else if (st == DFOTA_E_UPDATE_IN_PROGRESS) {
         *subject = a->state;
     } else if (blame_state(st, existed, *resumed)) {
-        /* --old only gave the size: the device's old image is the one saved in the state. */
+        /* --old only gave the size: the device's old image is the one saved in the state.
+         * The message stays as the applier wrote it (a prefix would cut its end off). */
         *subject = a->state;
-        detail = *err;
-        dfota_error_set(err, st, "the saved device flash: %s", detail.message);
     } else if (st == DFOTA_E_SOURCE_MISMATCH) {
         *subject = a->old_path;
     } else if (a->cut && st == DFOTA_OK && !a->quiet) {

@@ -119,7 +119,7 @@ check "damaged old bank: cut" 5
 zero16 "$work/dmg-old" $((old_bank + 100))
 run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-old"
 check "damaged old bank in the state: names the state file, not --old" 1 \
-    stderr "^dfota apply: '$work/dmg-old': the saved device flash: source image SHA-256 mismatch" stderr 'SOURCE_MISMATCH'
+    stderr "^dfota apply: '$work/dmg-old': source image SHA-256 mismatch" stderr 'SOURCE_MISMATCH'
 assert "damaged old bank: OLD is not blamed" bash -c "! grep -q \"'$old'\" '$work/stderr'"
 assert "damaged old bank: no output" test ! -e "$work/d.bin"
 run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-new" --cut-after 400
@@ -127,7 +127,7 @@ check "damaged new bank: cut" 5
 zero16 "$work/dmg-new" $((new_bank + 100))
 run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-new"
 check "damaged half-built image in the state: names the state file, not the package" 1 \
-    stderr "^dfota apply: '$work/dmg-new': the saved device flash: target image SHA-256 mismatch" stderr 'TARGET_MISMATCH'
+    stderr "^dfota apply: '$work/dmg-new': target image SHA-256 mismatch" stderr 'TARGET_MISMATCH'
 mkdir "$work/dir-state"
 run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dir-state"
 check "a directory as the state file" 1 stderr "^dfota apply: '$work/dir-state': not a state file"
