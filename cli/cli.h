@@ -151,6 +151,32 @@ enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, 
 int cli_write_file(const char *command, const char *path, const uint8_t *data, size_t size,
                    bool force);
 
+/* A file a command reads or writes, named in messages by the option that gave it. */
+struct cli_file {
+    const char *option; /* "--old", "-o", "X.zip" */
+    const char *path;   /* NULL or "-": not a file, skipped */
+};
+
+/*
+ * Refuse to write any of `outputs` over one of `inputs` or over another
+ * output: "dfota CMD: -o 'x' is the same file as --state 'x'; ..." and
+ * CLI_EXIT_USAGE. Files that exist are compared by device and inode, so a
+ * hard link or a symbolic link to an input is caught whatever its name; an
+ * output that does not exist yet is only the same as another path that
+ * does not exist either and names the same entry of the same directory.
+ * Call it before any work: it is what keeps `apply --state F -o F` or
+ * `pack --new X -o X --force` from destroying an input. Returns an exit code.
+ */
+int cli_check_outputs(const char *command, const struct cli_file *outputs, size_t n_outputs,
+                      const struct cli_file *inputs, size_t n_inputs);
+
+/* The file behind a --key value: the path of a file: URI ("file:k.pem",
+ * "file:///abs/k.pem"), else the value itself (a path, or a URI no file has). */
+const char *cli_key_path(const char *key);
+
+/* The file behind a --passin/--passout value: PATH of "file:PATH", else NULL. */
+const char *cli_passphrase_path(const char *source);
+
 /*
  * Creation time for reproducible output: SOURCE_DATE_EPOCH when set (a
  * decimal number of seconds), else 0. Returns false, with a message, when

@@ -208,13 +208,26 @@ static enum dfota_status locate_patch(const uint8_t *data, size_t size, const ui
 }
 
 /*
+ * After a failed run on a saved device flash: the failure is the state
+ * file's when the data that failed came from it (its copy of the old image,
+ * or the half-built new one a resume continued).
+ */
+static bool blame_state(enum dfota_status st, bool existed, bool resumed)
+{
+    return existed &&
+           (st == DFOTA_E_SOURCE_MISMATCH || (resumed && st == DFOTA_E_TARGET_MISMATCH));
+}
+
+/*
  * --state: one boot of a simulated device whose flash lives in a.state.
- * Returns a status; *cut_ops tells how many operations ran when cut.
+ * Returns a status, and in *subject the file the failure is about: the
+ * state file for everything that comes from it, --old for an old image
+ * that does not match, else the package.
  */
 static enum dfota_status run_with_state(const struct apply_args *a, const uint8_t *patch,
                                         size_t patch_size, const uint8_t *old, size_t old_size,
                                         uint8_t **image, size_t *image_size, bool *resumed,
-                                        struct dfota_error *err)
+                                        const char **subject, struct dfota_error *err)
 {
     struct dfota_patch_header hdr;
     struct dfota_devsim sim;
@@ -228,28 +241,36 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     st = dfota_patch_check_layout(patch, patch_size, &hdr, err);
     if (st != DFOTA_OK)
         return st;
+    *subject = a->state;
     existed = stat(a->state, &sb) == 0;
     if (!existed && errno != ENOENT)
-        return dfota_error_set(err, DFOTA_E_IO, "state file '%s': %s", a->state,
+        return dfota_error_set(err, DFOTA_E_IO, "cannot read the state file: %s",
                                strerror(errno));
+    if (existed && !S_ISREG(sb.st_mode))
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "not a state file: a state file is a regular file holding the "
+                               "device flash");
     /* A first run programs OLD into the device; later ones load the saved flash. */
+    *subject = a->input;
     st = dfota_devsim_create(&sim, &hdr, existed ? NULL : old, old_size, a->erase_size,
                              a->write_align, DFOTA_HOST_SIZE_MAX, err);
-    if (existed) {
-        if (st == DFOTA_OK && (uint64_t)sb.st_size != sim.flash.size) {
-            st = dfota_error_set(err, DFOTA_E_MALFORMED,
-                                 "state file '%s' is %lld bytes; this package, OLD and the "
-                                 "flash geometry make a %lu-byte device flash (was it made "
-                                 "with other options?)",
-                                 a->state, (long long)sb.st_size,
-                                 (unsigned long)sim.flash.size);
-        }
-        if (st == DFOTA_OK)
-            st = dfota_flashsim_load_file(&sim.flash, a->state, err);
-    }
-    if (st != DFOTA_OK) {
-        dfota_devsim_free(&sim);
+    if (st != DFOTA_OK)
         return st;
+    if (existed) {
+        *subject = a->state;
+        if ((uint64_t)sb.st_size != sim.flash.size)
+            st = dfota_error_set(err, DFOTA_E_MALFORMED,
+                                 "state file is %lld bytes; this package, OLD and the flash "
+                                 "geometry make a %lu-byte device flash (was it made with "
+                                 "other options?)",
+                                 (long long)sb.st_size, (unsigned long)sim.flash.size);
+        else
+            st = dfota_flashsim_load_file(&sim.flash, a->state, err);
+        if (st != DFOTA_OK) {
+            dfota_devsim_free(&sim);
+            return st;
+        }
+        *subject = a->input;
     }
     if (a->cut)
         dfota_flashsim_cut_after(&sim.flash, a->cut_after,
@@ -263,11 +284,20 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     *resumed = outcome.resumed != 0;
     if (st == DFOTA_E_POWER_CUT || !sim.flash.powered) {
         st = DFOTA_E_POWER_CUT;
+        *subject = a->state;
         dfota_error_set(err, DFOTA_E_POWER_CUT,
                         "power cut at flash operation %llu of this run (%s); the device "
                         "flash is saved in '%s': run again without --cut-after to resume",
                         (unsigned long long)sim.flash.cut_at, a->cut_torn ? "torn" : "clean",
                         a->state);
+    } else if (st == DFOTA_E_UPDATE_IN_PROGRESS) {
+        *subject = a->state;
+    } else if (blame_state(st, existed, *resumed)) {
+        /* --old only gave the size: the device's old image is the one saved in the state.
+         * The message stays as the applier wrote it (a prefix would cut its end off). */
+        *subject = a->state;
+    } else if (st == DFOTA_E_SOURCE_MISMATCH) {
+        *subject = a->old_path;
     } else if (a->cut && st == DFOTA_OK && !a->quiet) {
         fprintf(stderr,
                 "dfota apply: --cut-after %lu did not cut: this run took %llu flash "
@@ -284,9 +314,10 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     } else if (existed || sim.flash.ops > 0) {
         /* Keep what the device flash holds now, atomically. */
         if (cli_write_file("apply", a->state, sim.flash.mem, sim.flash.size, true) !=
-            CLI_EXIT_OK)
-            st = dfota_error_set(err, DFOTA_E_IO, "the device flash could not be saved in '%s'",
-                                 a->state);
+            CLI_EXIT_OK) {
+            *subject = a->state;
+            st = dfota_error_set(err, DFOTA_E_IO, "the device flash could not be saved");
+        }
     }
     dfota_devsim_free(&sim);
     return st;
@@ -298,6 +329,7 @@ int cmd_apply(int argc, char **argv)
     struct dfota_trial_options trial;
     struct dfota_package_header pkg;
     struct dfota_error err;
+    struct cli_file outputs[2], inputs[2];
     const uint8_t *patch = NULL;
     uint8_t *input = NULL, *old = NULL, *image = NULL;
     size_t input_size = 0, old_size = 0, patch_size = 0, image_size = 0;
@@ -309,7 +341,19 @@ int cmd_apply(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+    outputs[0].option = "--state";
+    outputs[0].path = a.state;
+    outputs[1].option = "-o";
+    outputs[1].path = a.output;
+    inputs[0].option = "PKG_OR_PATCH";
+    inputs[0].path = a.input;
+    inputs[1].option = "--old";
+    inputs[1].path = a.old_path;
     dfota_error_clear(&err);
+    /* The state is read and written; a completed update removes it, so NEW must be another file. */
+    rc = cli_check_outputs("apply", outputs, 2, inputs, 2);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     /* A completed update removes its state: NEW must be writable at the end. */
     if (a.state != NULL && !a.force && access(a.output, F_OK) == 0)
         return cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
@@ -348,14 +392,15 @@ int cmd_apply(int argc, char **argv)
             trial.chunk_size = a.chunk_size;
             trial.progress_steps = a.urc ? a.urc_max : 0;
             trial.progress = a.urc ? urc_progress : NULL;
-            if (a.state != NULL)
+            if (a.state != NULL) {
                 st = run_with_state(&a, patch, patch_size, old, old_size, &image, &image_size,
-                                    &resumed, &err);
-            else
+                                    &resumed, &subject, &err);
+            } else {
                 st = dfota_trial_apply(patch, patch_size, old, old_size, &trial, &image,
                                        &image_size, &err);
-            if (st == DFOTA_E_SOURCE_MISMATCH)
-                subject = a.old_path;
+                if (st == DFOTA_E_SOURCE_MISMATCH)
+                    subject = a.old_path;
+            }
         }
     }
     free(input);
@@ -365,8 +410,6 @@ int cmd_apply(int argc, char **argv)
         printf("+QIND: \"FOTA\",\"END\",%u\n", dfota_status_module_code(st, a.module));
         fflush(stdout);
     }
-    if (st == DFOTA_E_UPDATE_IN_PROGRESS || st == DFOTA_E_POWER_CUT)
-        subject = a.state;
     if (st != DFOTA_OK) {
         free(image);
         return cli_report("apply", subject, &err);

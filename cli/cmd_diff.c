@@ -104,6 +104,7 @@ int cmd_diff(int argc, char **argv)
     struct dfota_diff_options opts;
     struct dfota_patch_header hdr;
     struct dfota_error err;
+    struct cli_file files[3];
     const char *output = NULL, *old_path, *new_path;
     uint8_t *old = NULL, *new_ = NULL, *patch = NULL;
     size_t old_size = 0, new_size = 0, patch_size = 0;
@@ -147,6 +148,15 @@ int cmd_diff(int argc, char **argv)
         return cli_usage_error("diff", "missing -o PATCH");
     old_path = argv[optind];
     new_path = argv[optind + 1];
+    files[0].option = "-o";
+    files[0].path = output;
+    files[1].option = "OLD";
+    files[1].path = old_path;
+    files[2].option = "NEW";
+    files[2].path = new_path;
+    rc = cli_check_outputs("diff", &files[0], 1, &files[1], 2);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (cli_read_file(old_path, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err) != DFOTA_OK)
         return cli_report("diff", old_path, &err);
     if (cli_read_file(new_path, DFOTA_HOST_SIZE_MAX, &new_, &new_size, &err) != DFOTA_OK) {

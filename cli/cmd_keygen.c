@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,24 +73,24 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
     return CLI_EXIT_OK;
 }
 
-/* One key file: written to a temporary name in DIR, then linked into place. */
+/* One key file: written to a temporary name in DIR, then linked or renamed into place. */
 struct key_file {
     const char *name;
     const char *pem;
     size_t pem_size;
     mode_t mode;
-    char path[PATH_MAX];
-    char tmp[PATH_MAX];
-    bool tmp_exists, installed;
+    char path[PATH_MAX];  /* DIR/name */
+    char tmp[PATH_MAX];   /* DIR/.name.tmp.XXXXXX: the new key until it is in place */
+    char saved[PATH_MAX]; /* DIR/.name.old.XXXXXX: the replaced key until the pair is in place */
+    bool tmp_exists, saved_exists, saved_moved, installed;
 };
 
 static int write_temporary(const char *dir, struct key_file *f)
 {
     int fd, saved;
 
-    if (snprintf(f->path, sizeof(f->path), "%s/%s", dir, f->name) >= (int)sizeof(f->path) ||
-        snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, f->name) >=
-            (int)sizeof(f->tmp))
+    if (snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, f->name) >=
+        (int)sizeof(f->tmp))
         return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", dir);
     /* mkstemp: O_CREAT | O_EXCL, mode 0600; the private key is never readable by others. */
     fd = mkstemp(f->tmp);
@@ -109,20 +110,12 @@ static int write_temporary(const char *dir, struct key_file *f)
     return CLI_EXIT_OK;
 }
 
-static int install(struct key_file *f, bool force)
+/* Without --force: link() refuses an existing file atomically, where rename() would replace it. */
+static int install_new(struct key_file *f)
 {
     struct stat st;
     int saved;
 
-    if (force) {
-        if (rename(f->tmp, f->path) != 0)
-            return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
-                            strerror(errno));
-        f->tmp_exists = false;
-        f->installed = true;
-        return CLI_EXIT_OK;
-    }
-    /* link() refuses an existing file atomically, where rename() would replace it. */
     if (link(f->tmp, f->path) == 0) {
         f->installed = true;
         return CLI_EXIT_OK;
@@ -141,27 +134,126 @@ static int install(struct key_file *f, bool force)
     return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path, strerror(saved));
 }
 
-/* Both files or neither: undo what was installed when the other one failed. */
+/*
+ * Keep the file at f->path reachable as f->saved while it is replaced: a
+ * hard link, so that the key stays in place too; on a file system without
+ * hard links it is moved aside. Nothing to keep when there is no file (or a
+ * directory, which rename() then refuses to replace).
+ */
+static int keep_old(const char *dir, struct key_file *f)
+{
+    struct stat st;
+    int saved;
+
+    if (lstat(f->path, &st) != 0 || S_ISDIR(st.st_mode))
+        return CLI_EXIT_OK;
+    /* DIR/.name.old.XXXXXX, with the unique suffix of DIR/.name.tmp.XXXXXX. */
+    if (snprintf(f->saved, sizeof(f->saved), "%s/.%s.old%s", dir, f->name,
+                 strrchr(f->tmp, '.')) >= (int)sizeof(f->saved))
+        return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", dir);
+    if (link(f->path, f->saved) != 0) {
+        saved = errno;
+        if ((saved != EPERM && saved != ENOTSUP && saved != EXDEV) ||
+            rename(f->path, f->saved) != 0)
+            return cli_fail(CLI_EXIT_IO, "keygen", "cannot keep '%s' while it is replaced: %s",
+                            f->path, strerror(saved));
+        f->saved_moved = true;
+    }
+    f->saved_exists = true;
+    return CLI_EXIT_OK;
+}
+
+/*
+ * Undo what was done to f->path: the kept file back in place (or, when it
+ * never left, its extra link removed), or no file, as before. False, with
+ * a message naming where the old key is, if it cannot be put back.
+ */
+static bool restore_old(struct key_file *f)
+{
+    if (f->saved_exists && (f->installed || f->saved_moved)) {
+        if (rename(f->saved, f->path) != 0) {
+            cli_fail(CLI_EXIT_IO, "keygen", "cannot put the old '%s' back: %s; it is in '%s'",
+                     f->path, strerror(errno), f->saved);
+            return false;
+        }
+    } else if (f->saved_exists) {
+        (void)unlink(f->saved);
+    } else if (f->installed) {
+        (void)unlink(f->path);
+    }
+    f->saved_exists = false;
+    f->installed = false;
+    return true;
+}
+
+/*
+ * With --force: both files are replaced, or neither. private.pem is replaced
+ * first while the old one is kept as .private.pem.old.XXXXXX; if public.pem
+ * then cannot be replaced, the old private.pem is renamed back over the new
+ * one. Each rename() is atomic, so each name always holds a whole key.
+ */
+static int replace_pair(const char *dir, struct key_file *private_key,
+                        struct key_file *public_key)
+{
+    struct key_file *order[2] = {private_key, public_key}, *f;
+    size_t i;
+    int rc;
+
+    rc = keep_old(dir, private_key);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    for (i = 0; i < 2; i++) {
+        f = order[i];
+        if (rename(f->tmp, f->path) != 0)
+            return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
+                            strerror(errno));
+        f->tmp_exists = false;
+        f->installed = true;
+    }
+    return CLI_EXIT_OK;
+}
+
+/*
+ * Both files or neither, and the old pair as it was on any failure. The
+ * signals that end a run are held from the first temporary file to the
+ * last clean-up, so Ctrl-C or a kill can never split the pair or leave a
+ * temporary file; they take effect once the pair is complete (or restored).
+ */
 static int write_pair(const char *dir, struct key_file *files, bool force)
 {
+    static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    sigset_t block, previous;
+    bool restored = true;
     int rc = CLI_EXIT_OK, fd;
     size_t i;
 
+    sigemptyset(&block);
+    for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+        sigaddset(&block, held[i]);
+    (void)sigprocmask(SIG_BLOCK, &block, &previous);
     for (i = 0; i < 2 && rc == CLI_EXIT_OK; i++)
         rc = write_temporary(dir, &files[i]);
-    for (i = 0; i < 2 && rc == CLI_EXIT_OK; i++)
-        rc = install(&files[i], force);
+    if (rc == CLI_EXIT_OK && force)
+        rc = replace_pair(dir, &files[0], &files[1]);
+    for (i = 0; i < 2 && rc == CLI_EXIT_OK && !force; i++)
+        rc = install_new(&files[i]);
     for (i = 0; i < 2; i++) {
+        if (rc != CLI_EXIT_OK)
+            restored = restore_old(&files[i]) && restored;
+        else if (files[i].saved_exists)
+            (void)unlink(files[i].saved);
         if (files[i].tmp_exists)
             (void)unlink(files[i].tmp);
-        if (rc != CLI_EXIT_OK && files[i].installed)
-            (void)unlink(files[i].path);
     }
     fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);
     }
+    if (rc != CLI_EXIT_OK && rc != CLI_EXIT_EXISTS && restored)
+        cli_fail(rc, "keygen", "no key written: '%s' and '%s' are as they were", files[0].path,
+                 files[1].path);
+    (void)sigprocmask(SIG_SETMASK, &previous, NULL);
     return rc;
 }
 
@@ -172,6 +264,7 @@ int cmd_keygen(int argc, char **argv)
     struct dfota_key_pair pair;
     struct dfota_error err;
     struct key_file files[2];
+    struct cli_file outputs[2], passout_file;
     struct stat st;
     char prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
     mode_t mask;
@@ -188,6 +281,18 @@ int cmd_keygen(int argc, char **argv)
     files[0].mode = 0600;
     files[1].name = "public.pem";
     files[1].mode = 0644 & ~mask;
+    for (i = 0; i < 2; i++) {
+        if (snprintf(files[i].path, sizeof(files[i].path), "%s/%s", a.dir, files[i].name) >=
+            (int)sizeof(files[i].path))
+            return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", a.dir);
+        outputs[i].option = "-o";
+        outputs[i].path = files[i].path;
+    }
+    passout_file.option = "--passout";
+    passout_file.path = cli_passphrase_path(a.passout);
+    rc = cli_check_outputs("keygen", outputs, 2, &passout_file, 1);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (stat(a.dir, &st) != 0) {
         if (errno != ENOENT || mkdir(a.dir, 0777) != 0)
             return cli_fail(CLI_EXIT_IO, "keygen", "cannot create directory '%s': %s", a.dir,
@@ -196,14 +301,11 @@ int cmd_keygen(int argc, char **argv)
         return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s' is not a directory", a.dir);
     }
     /* Refuse before asking for a passphrase; link() checks again atomically. */
-    for (i = 0; i < 2 && !a.force; i++) {
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/%s", a.dir, files[i].name);
-        if (lstat(path, &st) == 0)
+    for (i = 0; i < 2 && !a.force; i++)
+        if (lstat(files[i].path, &st) == 0)
             return cli_fail(CLI_EXIT_EXISTS, "keygen",
-                            "'%s' already exists; use --force to replace the key pair", path);
-    }
+                            "'%s' already exists; use --force to replace the key pair",
+                            files[i].path);
     snprintf(prompt, sizeof(prompt), "Enter a passphrase for %s/private.pem: ", a.dir);
     rc = cli_passphrase("keygen", "--passout", a.passout, prompt, true, &pass);
     if (rc != CLI_EXIT_OK)

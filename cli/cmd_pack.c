@@ -224,6 +224,7 @@ int cmd_pack(int argc, char **argv)
     struct pack_args a;
     struct dfota_package_header hdr;
     struct dfota_error err;
+    struct cli_file files[4];
     const uint8_t *payload;
     uint8_t *package = NULL;
     size_t package_size = 0;
@@ -239,6 +240,17 @@ int cmd_pack(int argc, char **argv)
         return cli_usage_error("pack", "--from-version: %s", err.message);
     if (!cli_source_date_epoch("pack", &created))
         return CLI_EXIT_USAGE;
+    files[0].option = "-o";
+    files[0].path = a.output;
+    files[1].option = "--full";
+    files[1].path = a.full;
+    files[2].option = "--old";
+    files[2].path = a.old;
+    files[3].option = "--new";
+    files[3].path = a.new_;
+    rc = cli_check_outputs("pack", &files[0], 1, &files[1], 3);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     rc = a.full != NULL ? pack_full(&a, created, &package, &package_size)
                         : pack_delta(&a, created, &package, &package_size);
     if (rc != CLI_EXIT_OK)

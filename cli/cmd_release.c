@@ -6,9 +6,13 @@
  * The steps are the library calls behind `pack`, `zip`, `sign` and `verify`
  * (no sub-processes). Everything is written into a fresh directory
  * DIR/.release.XXXXXX, synced, read back and verified there, and only then
- * moved into DIR, the report last; on any failure the directory and its
- * files are removed, so DIR never holds part of a release.
+ * moved into DIR, the report last; on any failure, or a signal at any point
+ * of it, the directory and its files are removed and the moves undone, so
+ * DIR never holds part of a release. Only SIGKILL or a crash during the
+ * four moves can split one; the next run into DIR reports what such a run
+ * left, and removes a private directory once its lock proves it unused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,7 +20,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -307,6 +313,8 @@ struct release_job {
     struct dfota_public_key *public_key; /* derived from `key`, when no --pubkey */
     char scheme[DFOTA_KEY_DESCRIPTION_MAX];
     char temp_dir[PATH_MAX];
+    char lock_new[PATH_MAX], lock[PATH_MAX]; /* temp_dir/lock.new, temp_dir/lock */
+    int lock_fd;                              /* holds the flock(); -1 before and after */
     bool dir_created, temp_dir_created;
     struct release_output out[FILE_COUNT];
     struct dfota_verify_report reports[VERIFIED_COUNT];
@@ -395,8 +403,10 @@ static bool join_path(char out[PATH_MAX], const char *dir, const char *prefix, c
 static int name_outputs(struct release_job *job)
 {
     struct release_output *o;
+    struct cli_file outputs[FILE_COUNT], inputs[5];
     struct stat st;
     size_t i;
+    int rc;
 
     for (i = 0; i < FILE_COUNT; i++) {
         o = &job->out[i];
@@ -405,11 +415,232 @@ static int name_outputs(struct release_job *job)
             !join_path(o->path, job->args.dir, "", o->name))
             return cli_usage_error(COMMAND, "'%s/%s': path too long", job->args.dir, o->name);
     }
+    for (i = 0; i < FILE_COUNT; i++) {
+        outputs[i].option = "-o";
+        outputs[i].path = job->out[i].path;
+    }
+    inputs[0].option = "--old";
+    inputs[0].path = job->args.old;
+    inputs[1].option = "--new";
+    inputs[1].path = job->args.new_;
+    inputs[2].option = "--key";
+    inputs[2].path = cli_key_path(job->args.key);
+    inputs[3].option = "--pubkey";
+    inputs[3].path = job->args.pubkey;
+    inputs[4].option = "--passin";
+    inputs[4].path = cli_passphrase_path(job->args.passin);
+    rc = cli_check_outputs(COMMAND, outputs, FILE_COUNT, inputs, 5);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     for (i = 0; i < FILE_COUNT && !job->args.force; i++)
         if (lstat(job->out[i].path, &st) == 0)
             return cli_fail(CLI_EXIT_EXISTS, COMMAND,
                             "'%s' already exists; use --force to replace the release",
                             job->out[i].path);
+    return CLI_EXIT_OK;
+}
+
+/* ---- the private directories of other runs ---------------------------- */
+
+/*
+ * Every run builds in DIR/.release.XXXXXX and holds an exclusive flock() on
+ * the file "lock" in it for as long as it lives; the kernel drops the lock
+ * when the process ends, however it is killed. The file is created as
+ * "lock.new", locked, and only then renamed to "lock", so a "lock" that
+ * another process can lock is proof that its run is over. A directory
+ * without one (made by an older dfota, or a run that was killed as it
+ * started) cannot be proven unused: it is reported, once it has not
+ * changed for STALE_UNPROVEN_AGE seconds (a run being set up or cleaned up
+ * lacks its lock for an instant), and left alone.
+ */
+static void cleanup_signal_set(sigset_t *set);
+
+#define LOCK_NAME "lock"
+#define LOCK_NEW_NAME "lock.new"
+#define REPLACED_PREFIX "replaced-"
+#define STALE_UNPROVEN_AGE 60
+
+/* What a dead run's directory holds besides its lock. */
+struct stale_contents {
+    bool other;     /* something that is not one of the run's own files */
+    bool published; /* a temporary also linked into DIR: moved there without --force */
+    bool replaced;  /* a file that --force moved out of DIR's way */
+};
+
+/* A listing of `dir_fd` from its start (its own descriptor, closed with closedir()). */
+static DIR *open_listing(int dir_fd)
+{
+    int fd = dup(dir_fd);
+    DIR *d;
+
+    if (fd < 0)
+        return NULL;
+    d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return NULL;
+    }
+    rewinddir(d); /* the duplicate shares the position of earlier listings */
+    return d;
+}
+
+static bool is_dot(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/*
+ * May the dead run's directory `dir_fd` be removed without losing a file?
+ * Only if it holds nothing but its lock and its own temporaries, none of
+ * them also linked into DIR: a second link, or a file kept by --force
+ * (replaced-NAME), means the run died while publishing.
+ */
+static bool only_temporaries(int dir_fd, struct stale_contents *c)
+{
+    struct dirent *entry;
+    struct stat st;
+    DIR *d = open_listing(dir_fd);
+
+    memset(c, 0, sizeof(*c));
+    if (d == NULL) {
+        c->other = true;
+        return false;
+    }
+    while ((entry = readdir(d)) != NULL) {
+        if (is_dot(entry->d_name) || strcmp(entry->d_name, LOCK_NAME) == 0 ||
+            strcmp(entry->d_name, LOCK_NEW_NAME) == 0)
+            continue;
+        if (fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode))
+            c->other = true;
+        else if (strncmp(entry->d_name, REPLACED_PREFIX, strlen(REPLACED_PREFIX)) == 0)
+            c->replaced = true;
+        else if (st.st_nlink > 1)
+            c->published = true;
+    }
+    closedir(d);
+    return !c->other && !c->replaced && !c->published;
+}
+
+static bool remove_entries(int dir_fd)
+{
+    struct dirent *entry;
+    DIR *d = open_listing(dir_fd);
+    bool ok = true;
+
+    if (d == NULL)
+        return false;
+    while ((entry = readdir(d)) != NULL)
+        if (!is_dot(entry->d_name) && unlinkat(dir_fd, entry->d_name, 0) != 0)
+            ok = false;
+    closedir(d);
+    return ok;
+}
+
+/* One DIR/.release.* entry: left alone when in use, removed when provably dead. */
+static void check_stale(const struct release_job *job, int parent, const char *name)
+{
+    char path[PATH_MAX];
+    struct stale_contents contents;
+    struct stat st;
+    int dir_fd, lock_fd;
+
+    if (!join_path(path, job->args.dir, "", name) ||
+        fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+        return;
+    dir_fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir_fd < 0) {
+        fprintf(stderr, "dfota %s: '%s': cannot check whether a release still uses it: %s\n",
+                COMMAND, path, strerror(errno));
+        return;
+    }
+    lock_fd = openat(dir_fd, LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock_fd < 0) {
+        if (time(NULL) - st.st_mtime > STALE_UNPROVEN_AGE)
+            fprintf(stderr,
+                    "dfota %s: '%s': left by an earlier release; it has no lock, so nothing "
+                    "proves that no release uses it: remove it if none is running\n",
+                    COMMAND, path);
+        close(dir_fd);
+        return;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        /* A running release: not ours to touch, and nothing to report. */
+        close(lock_fd);
+        close(dir_fd);
+        return;
+    }
+    if (!only_temporaries(dir_fd, &contents)) {
+        if (contents.replaced)
+            fprintf(stderr,
+                    "dfota %s: '%s': left by a release --force that was killed while "
+                    "replacing files in '%s', which may now mix two releases; the files it "
+                    "replaced are kept in it as " REPLACED_PREFIX "NAME: check, then remove "
+                    "it\n",
+                    COMMAND, path, job->args.dir);
+        else if (contents.published)
+            fprintf(stderr,
+                    "dfota %s: '%s': left by a release that was killed while moving its "
+                    "files into '%s', which may hold part of it (the report moves last): "
+                    "check, then remove it\n",
+                    COMMAND, path, job->args.dir);
+        else
+            fprintf(stderr,
+                    "dfota %s: '%s': left by a release that was killed, but it holds more "
+                    "than that release's files: left alone\n",
+                    COMMAND, path);
+    } else if (!remove_entries(dir_fd) || unlinkat(parent, name, AT_REMOVEDIR) != 0) {
+        fprintf(stderr, "dfota %s: '%s': left by a release that was killed; cannot remove it: "
+                        "%s\n",
+                COMMAND, path, strerror(errno));
+    } else if (!job->args.quiet) {
+        fprintf(stderr, "dfota %s: removed '%s', left by a release that was killed\n", COMMAND,
+                path);
+    }
+    close(lock_fd);
+    close(dir_fd);
+}
+
+/* Report the DIR/.release.* directories of other runs; remove those provably dead. */
+static void clean_stale(const struct release_job *job)
+{
+    struct dirent *entry;
+    DIR *d = opendir(job->args.dir);
+
+    if (d == NULL)
+        return;
+    while ((entry = readdir(d)) != NULL)
+        if (strncmp(entry->d_name, ".release.", 9) == 0)
+            check_stale(job, dirfd(d), entry->d_name);
+    closedir(d);
+}
+
+/* The lock that tells other runs this one is alive (see above). */
+static int take_lock(struct release_job *job)
+{
+    char host[256], owner[320];
+    int fd;
+
+    if (!join_path(job->lock_new, job->temp_dir, "", LOCK_NEW_NAME) ||
+        !join_path(job->lock, job->temp_dir, "", LOCK_NAME))
+        return cli_usage_error(COMMAND, "'%s': path too long", job->temp_dir);
+    fd = open(job->lock_new, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return job_system_error(job, job->args.dir, "cannot create a file in it", errno);
+    /* Who holds it, for a human who finds the directory; the lock itself is the proof. */
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "?");
+    host[sizeof(host) - 1] = '\0';
+    snprintf(owner, sizeof(owner), "dfota release, pid %ld on %s\n", (long)getpid(), host);
+    if (flock(fd, LOCK_EX) != 0 || !cli_write_all(fd, owner, strlen(owner)) ||
+        rename(job->lock_new, job->lock) != 0) {
+        int saved = errno;
+
+        (void)unlink(job->lock_new);
+        close(fd);
+        return job_system_error(job, job->args.dir, "cannot lock the release directory", saved);
+    }
+    job->lock_fd = fd;
     return CLI_EXIT_OK;
 }
 
@@ -419,21 +650,37 @@ static int make_temp_dir(struct release_job *job)
     const char *dir = job->args.dir;
     struct release_output *o;
     struct stat st;
+    sigset_t held, unheld;
+    bool created;
     size_t i;
+    int rc, saved;
 
     if (stat(dir, &st) != 0) {
-        if (errno != ENOENT || mkdir(dir, 0777) != 0)
-            return job_system_error(job, dir, "cannot create directory", errno);
-        job->dir_created = true;
+        saved = errno;
+        /* Held so that the cleanup handler never sees DIR made but not yet marked as ours. */
+        cleanup_signal_set(&held);
+        (void)sigprocmask(SIG_BLOCK, &held, &unheld);
+        created = saved == ENOENT && mkdir(dir, 0777) == 0;
+        if (saved == ENOENT)
+            saved = errno;
+        job->dir_created = created;
+        (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
+        if (!created)
+            return job_system_error(job, dir, "cannot create directory", saved);
     } else if (!S_ISDIR(st.st_mode)) {
         return job_system_error(job, dir, "cannot write the release there", ENOTDIR);
     }
     if (snprintf(job->temp_dir, sizeof(job->temp_dir), "%s/.release.XXXXXX", dir) >=
         (int)sizeof(job->temp_dir))
         return cli_usage_error(COMMAND, "'%s': path too long", dir);
+    if (!job->dir_created)
+        clean_stale(job);
     if (mkdtemp(job->temp_dir) == NULL)
         return job_system_error(job, dir, "cannot create a directory in it", errno);
     job->temp_dir_created = true;
+    rc = take_lock(job);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     for (i = 0; i < FILE_COUNT; i++) {
         o = &job->out[i];
         if (!join_path(o->temp, job->temp_dir, "", o->name))
@@ -743,12 +990,24 @@ static int make_report(struct release_job *job)
 /*
  * Interrupted (Ctrl-C, kill) while the release is built in its private
  * directory: remove that directory, and DIR if this run created it, then
- * die of the signal. unlink() and rmdir() are async-signal-safe; the paths
- * are all set before the handler is armed.
+ * die of the signal. unlink() and rmdir() are async-signal-safe; a path
+ * not set yet is an empty string (the job is zeroed), which they refuse.
+ * During the moves into DIR the signals are blocked instead (run_release).
  */
 static struct release_job *volatile interrupted_job;
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static const char *const cleanup_signal_names[] = {"SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"};
 #define CLEANUP_SIGNAL_COUNT (sizeof(cleanup_signals) / sizeof(cleanup_signals[0]))
+
+static const char *signal_name(int sig)
+{
+    size_t i;
+
+    for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
+        if (cleanup_signals[i] == sig)
+            return cleanup_signal_names[i];
+    return "a signal";
+}
 
 static void remove_and_reraise(int sig)
 {
@@ -758,6 +1017,8 @@ static void remove_and_reraise(int sig)
     if (job != NULL) {
         for (i = 0; i < FILE_COUNT; i++)
             (void)unlink(job->out[i].temp);
+        (void)unlink(job->lock_new);
+        (void)unlink(job->lock);
         (void)rmdir(job->temp_dir);
         if (job->dir_created)
             (void)rmdir(job->args.dir);
@@ -765,6 +1026,7 @@ static void remove_and_reraise(int sig)
     (void)raise(sig); /* SA_RESETHAND: the default action now */
 }
 
+/* A signal the caller ignores (nohup) stays ignored. */
 static void arm_cleanup(struct release_job *job, struct sigaction previous[])
 {
     struct sigaction action;
@@ -778,7 +1040,58 @@ static void arm_cleanup(struct release_job *job, struct sigaction previous[])
         sigaddset(&action.sa_mask, cleanup_signals[i]);
     interrupted_job = job;
     for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
-        (void)sigaction(cleanup_signals[i], &action, &previous[i]);
+        if (sigaction(cleanup_signals[i], NULL, &previous[i]) == 0 &&
+            previous[i].sa_handler != SIG_IGN)
+            (void)sigaction(cleanup_signals[i], &action, NULL);
+}
+
+static void cleanup_signal_set(sigset_t *set)
+{
+    size_t i;
+
+    sigemptyset(set);
+    for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
+        sigaddset(set, cleanup_signals[i]);
+}
+
+/* The first of the cleanup signals that is pending (blocked), or 0. */
+static int pending_signal(void)
+{
+    sigset_t pending;
+    size_t i;
+
+    if (sigpending(&pending) != 0)
+        return 0;
+    for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
+        if (sigismember(&pending, cleanup_signals[i]) == 1)
+            return cleanup_signals[i];
+    return 0;
+}
+
+/*
+ * Test hook, for tests/cli/test_release_cli.sh: DFOTA_TEST_PUBLISH_SIGNAL=SIG:N
+ * makes the run raise SIG (INT, TERM, HUP, QUIT, KILL or STOP) on itself
+ * right after the N-th of the four moves into DIR (0: before the first), so
+ * that a test can deliver a signal at every point of the publishing.
+ */
+static void publish_test_hook(size_t moved)
+{
+    static const struct {
+        const char *name;
+        int sig;
+    } names[] = {{"INT", SIGINT},   {"TERM", SIGTERM}, {"HUP", SIGHUP},
+                 {"QUIT", SIGQUIT}, {"KILL", SIGKILL}, {"STOP", SIGSTOP}};
+    const char *hook = getenv("DFOTA_TEST_PUBLISH_SIGNAL"), *colon;
+    unsigned long at;
+    size_t i;
+
+    if (hook == NULL || (colon = strchr(hook, ':')) == NULL ||
+        !cli_parse_uint(colon + 1, 0, FILE_COUNT, &at) || at != moved)
+        return;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i].name) == (size_t)(colon - hook) &&
+            strncmp(hook, names[i].name, (size_t)(colon - hook)) == 0)
+            (void)raise(names[i].sig);
 }
 
 static void disarm_cleanup(const struct sigaction previous[])
@@ -804,12 +1117,13 @@ static int publish(struct release_job *job)
     int saved;
 
     for (i = 0; i < FILE_COUNT; i++) {
+        publish_test_hook(i);
         o = &job->out[i];
         if (job->args.force) {
             /* A hard link keeps the old file in place until the rename; without
              * hard links it is moved aside. A directory is left for rename() to refuse. */
             if (lstat(o->path, &st) == 0 && !S_ISDIR(st.st_mode) &&
-                join_path(o->backup, job->temp_dir, "replaced-", o->name) &&
+                join_path(o->backup, job->temp_dir, REPLACED_PREFIX, o->name) &&
                 (link(o->path, o->backup) == 0 || rename(o->path, o->backup) == 0))
                 o->backup_exists = true;
             if (rename(o->temp, o->path) != 0)
@@ -835,6 +1149,7 @@ static int publish(struct release_job *job)
         }
         return job_system_error(job, o->path, "cannot write", saved);
     }
+    publish_test_hook(FILE_COUNT);
     return CLI_EXIT_OK;
 }
 
@@ -854,6 +1169,11 @@ static void clean_up(struct release_job *job, bool failed)
             (void)unlink(o->temp);
         if (o->backup_exists)
             (void)unlink(o->backup);
+    }
+    if (job->lock_fd >= 0) {
+        (void)unlink(job->lock);
+        close(job->lock_fd);
+        job->lock_fd = -1;
     }
     if (job->temp_dir_created)
         (void)rmdir(job->temp_dir);
@@ -907,9 +1227,10 @@ static void print_summary(const struct release_job *job)
 static int run_release(struct release_job *job)
 {
     struct sigaction previous[CLEANUP_SIGNAL_COUNT];
+    sigset_t held, unheld;
     bool armed = false;
     size_t i;
-    int rc;
+    int rc, sig;
 
     rc = read_images(job);
     if (rc == CLI_EXIT_OK)
@@ -936,14 +1257,28 @@ static int run_release(struct release_job *job)
         rc = make_report(job);
     if (rc == CLI_EXIT_OK)
         rc = write_temp(job, &job->out[FILE_REPORT]);
-    /* Publishing takes four renames; a signal then ends the run as usual. */
-    if (armed)
-        disarm_cleanup(previous);
+    /*
+     * Publishing takes four moves, and undoing them after a failure as many:
+     * the signals that end a run are held until DIR holds the whole release
+     * or is as it was. One that came meanwhile undoes the publishing too,
+     * then ends the run once the handlers are back to what they were.
+     */
+    cleanup_signal_set(&held);
+    (void)sigprocmask(SIG_BLOCK, &held, &unheld);
     if (rc == CLI_EXIT_OK)
         rc = publish(job);
+    sig = pending_signal();
+    if (rc == CLI_EXIT_OK && sig != 0)
+        rc = CLI_EXIT_IO;
     clean_up(job, rc != CLI_EXIT_OK);
-    if (rc != CLI_EXIT_OK && job->temp_dir_created)
+    if (sig != 0 && job->temp_dir_created)
+        cli_fail(rc, COMMAND, "interrupted by %s: no file written: '%s' is as it was",
+                 signal_name(sig), job->args.dir);
+    else if (rc != CLI_EXIT_OK && job->temp_dir_created)
         cli_fail(rc, COMMAND, "no file written: '%s' is as it was", job->args.dir);
+    if (armed)
+        disarm_cleanup(previous);
+    (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
     return rc;
 }
 
@@ -955,6 +1290,7 @@ int cmd_release(int argc, char **argv)
     job = calloc(1, sizeof(*job));
     if (job == NULL)
         return cli_fail(CLI_EXIT_IO, COMMAND, "out of memory");
+    job->lock_fd = -1;
     rc = parse_args(argc, argv, &job->args);
     if (rc != CLI_EXIT_OK) {
         free(job);

@@ -78,6 +78,7 @@ int cmd_sign(int argc, char **argv)
     struct dfota_signing_key *key = NULL;
     struct dfota_zip_payload payload;
     struct dfota_error err;
+    struct cli_file files[4];
     enum dfota_key_algorithm alg;
     unsigned bits;
     char *output = NULL, prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
@@ -96,6 +97,17 @@ int cmd_sign(int argc, char **argv)
             return cli_fail(CLI_EXIT_IO, "sign", "out of memory");
     }
     target = a.output ? a.output : output;
+    files[0].option = "-o";
+    files[0].path = target;
+    files[1].option = "X.zip";
+    files[1].path = a.input;
+    files[2].option = "--key";
+    files[2].path = cli_key_path(a.key);
+    files[3].option = "--passin";
+    files[3].path = cli_passphrase_path(a.passin);
+    rc = cli_check_outputs("sign", &files[0], 1, &files[1], 3);
+    if (rc != CLI_EXIT_OK)
+        goto out;
     /* Read and check the zip first: no passphrase is asked for a zip that cannot be signed. */
     if (cli_read_file(a.input, DFOTA_ZIP_FILE_MAX, &zip, &zip_size, &err) != DFOTA_OK) {
         rc = cli_report("sign", a.input, &err);

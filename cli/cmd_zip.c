@@ -59,6 +59,7 @@ int cmd_zip(int argc, char **argv)
 {
     struct zip_args a;
     struct dfota_error err;
+    struct cli_file files[2];
     const char *name;
     char *output = NULL, when[32];
     uint8_t *content = NULL, *zip = NULL;
@@ -80,6 +81,15 @@ int cmd_zip(int argc, char **argv)
         output = cli_replace_suffix(a.input, ".bin", ".zip");
         if (output == NULL)
             return cli_fail(CLI_EXIT_IO, "zip", "out of memory");
+    }
+    files[0].option = "-o";
+    files[0].path = a.output ? a.output : output;
+    files[1].option = "X.bin";
+    files[1].path = a.input;
+    rc = cli_check_outputs("zip", &files[0], 1, &files[1], 1);
+    if (rc != CLI_EXIT_OK) {
+        free(output);
+        return rc;
     }
     if (cli_read_file(a.input, DFOTA_ZIP_CONTENT_MAX, &content, &content_size, &err) !=
         DFOTA_OK) {

@@ -24,10 +24,12 @@ const struct cli_command cli_commands[] = {
      "  -f, --force         replace an existing key pair\n"
      "  -q, --quiet         print nothing on success\n"
      "\n"
-     "The passphrase needs at least 6 characters from at least 2 of: lower case,\n"
-     "upper case, digits, others. private.pem is PKCS#8 encrypted with AES-256-CBC\n"
-     "(PBES2, PBKDF2-HMAC-SHA256), mode 0600; public.pem is SubjectPublicKeyInfo.\n"
-     "Both are written, or neither.\n"},
+     "The passphrase needs at least 6 characters (UTF-8, counted as characters, not\n"
+     "bytes) from at least 2 of: lower case a-z, upper case A-Z, digits 0-9, other\n"
+     "(punctuation, space, any non-ASCII character). private.pem is PKCS#8 encrypted\n"
+     "with AES-256-CBC (PBES2, PBKDF2-HMAC-SHA256), mode 0600; public.pem is\n"
+     "SubjectPublicKeyInfo. Both are written, or neither; with --force the old pair\n"
+     "is put back if the new one cannot be written.\n"},
     {"diff", cmd_diff, "make a raw patch from an old and a new image",
      "dfota diff OLD NEW -o PATCH [options]",
      "  OLD, NEW            the image in the field and the new image\n"

@@ -266,6 +266,84 @@ int cli_write_file(const char *command, const char *path, const uint8_t *data, s
     return CLI_EXIT_OK;
 }
 
+/* Do two paths that do not exist name the same entry of the same directory? */
+static bool same_entry(const char *a, const char *b)
+{
+    char dir_a[PATH_MAX], dir_b[PATH_MAX];
+    const char *base_a, *base_b;
+    struct stat sa, sb;
+
+    split_dir(a, dir_a, sizeof(dir_a), &base_a);
+    split_dir(b, dir_b, sizeof(dir_b), &base_b);
+    if (base_a[0] == '\0' || strcmp(base_a, base_b) != 0)
+        return false;
+    if (stat(dir_a, &sa) != 0 || stat(dir_b, &sb) != 0)
+        return strcmp(dir_a, dir_b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    /* stat() follows symbolic links: a link to an input is the input. */
+    bool a_exists = stat(a, &sa) == 0, b_exists = stat(b, &sb) == 0;
+
+    if (a_exists && b_exists)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (a_exists || b_exists)
+        return false;
+    return same_entry(a, b);
+}
+
+static bool is_file_path(const struct cli_file *f)
+{
+    return f->path != NULL && f->path[0] != '\0' && strcmp(f->path, "-") != 0;
+}
+
+int cli_check_outputs(const char *command, const struct cli_file *outputs, size_t n_outputs,
+                      const struct cli_file *inputs, size_t n_inputs)
+{
+    const struct cli_file *out, *other;
+    size_t i, j;
+
+    for (i = 0; i < n_outputs; i++) {
+        out = &outputs[i];
+        if (!is_file_path(out))
+            continue;
+        for (j = 0; j < n_inputs + i; j++) {
+            other = j < n_inputs ? &inputs[j] : &outputs[j - n_inputs];
+            if (is_file_path(other) && same_file(out->path, other->path))
+                return cli_fail(CLI_EXIT_USAGE, command,
+                                "%s '%s' is the same file as %s '%s'; refusing to write "
+                                "over %s",
+                                out->option, out->path, other->option, other->path,
+                                j < n_inputs ? "an input" : "another output");
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+const char *cli_key_path(const char *key)
+{
+    const char *path;
+
+    if (key == NULL || strncasecmp(key, "file:", 5) != 0)
+        return key;
+    path = key + 5;
+    if (strncmp(path, "//", 2) == 0) {
+        /* file://host/path: the path starts at the first slash after the host. */
+        path = strchr(path + 2, '/');
+        if (path == NULL)
+            return NULL;
+    }
+    return path;
+}
+
+const char *cli_passphrase_path(const char *source)
+{
+    return source != NULL && strncmp(source, "file:", 5) == 0 ? source + 5 : NULL;
+}
+
 bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
                     unsigned long *value)
 {

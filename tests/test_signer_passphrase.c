@@ -33,7 +33,9 @@ static void rule_accepts_six_characters_from_two_classes(void **state)
     assert_int_equal(check("123456-"), DFOTA_OK);
     assert_int_equal(check("Abc123"), DFOTA_OK);
     assert_int_equal(check("pass word"), DFOTA_OK);          /* space is "other" */
-    assert_int_equal(check("\xe5\xaf\x86\xe7\xa0\x81" "a"), DFOTA_OK); /* UTF-8 is "other" */
+    /* Non-ASCII is "other": five CJK characters (15 bytes) and a letter make six. */
+    assert_int_equal(check("\xe5\xaf\x86\xe7\xa0\x81\xe5\xaf\x86\xe7\xa0\x81\xe5\xaf\x86" "a"),
+                     DFOTA_OK);
     assert_int_equal(check("correct horse battery staple"), DFOTA_OK);
 }
 
@@ -55,6 +57,86 @@ static void rule_refuses_short_or_single_class(void **state)
     dfota_passphrase_set(&pass, "aB1", 3, &err);
     assert_int_equal(dfota_passphrase_check(&pass, &err), DFOTA_E_WEAK_PASSPHRASE);
     assert_non_null(strstr(err.message, "at least 6"));
+}
+
+/* The rule counts characters (UTF-8 code points), not bytes. */
+static void rule_counts_characters_not_bytes(void **state)
+{
+    struct dfota_passphrase pass;
+    struct dfota_error err;
+
+    (void)state;
+    /* "\u20ac\u20aca": 3 characters in 7 bytes. */
+    assert_int_equal(dfota_passphrase_set(&pass, "\xe2\x82\xac\xe2\x82\xac" "a", 7, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_passphrase_check(&pass, &err), DFOTA_E_WEAK_PASSPHRASE);
+    assert_non_null(strstr(err.message, "has 3 characters"));
+    assert_int_equal(check("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac" "a"),
+                     DFOTA_E_WEAK_PASSPHRASE);                          /* 5 characters */
+    assert_int_equal(check("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac" "a"),
+                     DFOTA_OK);                                         /* 6 characters */
+    assert_int_equal(check("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "1"),
+                     DFOTA_E_WEAK_PASSPHRASE);                          /* "\u00e9" x4 + 1 */
+    assert_int_equal(check("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9" "12"), DFOTA_OK);
+    /* A 4-byte character (U+1F511) is one character too. */
+    assert_int_equal(check("\xf0\x9f\x94\x91\xf0\x9f\x94\x91" "abc"), DFOTA_E_WEAK_PASSPHRASE);
+    assert_int_equal(check("\xf0\x9f\x94\x91\xf0\x9f\x94\x91" "abcd"), DFOTA_OK);
+    dfota_passphrase_wipe(&pass);
+}
+
+/* Bytes that are not UTF-8 cannot be counted as characters: refused, saying why. */
+static void rule_refuses_invalid_utf8(void **state)
+{
+    static const char *const invalid[] = {
+        "Passw\xf6rd1",               /* Latin-1 o-umlaut */
+        "abcdef1\x80",                /* stray continuation byte */
+        "abcdef1\xc3",                /* truncated sequence at the end */
+        "abc\xe2\x82" "def1",          /* truncated sequence inside */
+        "abcdef1\xc0\xaf",            /* overlong '/' */
+        "abcdef1\xe0\x80\xaf",        /* overlong, 3 bytes */
+        "abcdef1\xf0\x80\x80\xaf",    /* overlong, 4 bytes */
+        "abcdef1\xed\xa0\x80",        /* surrogate U+D800 */
+        "abcdef1\xf4\x90\x80\x80",    /* U+110000 */
+        "abcdef1\xff",                /* never in UTF-8 */
+    };
+    struct dfota_passphrase pass;
+    struct dfota_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        assert_int_equal(dfota_passphrase_set(&pass, invalid[i], strlen(invalid[i]), &err),
+                         DFOTA_OK);
+        assert_int_equal(dfota_passphrase_check(&pass, &err), DFOTA_E_WEAK_PASSPHRASE);
+        assert_non_null(strstr(err.message, "not valid UTF-8"));
+    }
+    /* The edges of the valid range are accepted. */
+    assert_int_equal(check("abcde\xf4\x8f\xbf\xbf"), DFOTA_OK);  /* U+10FFFF */
+    assert_int_equal(check("abcde\xee\x80\x80"), DFOTA_OK);      /* U+E000 */
+    assert_int_equal(check("abcde\xc2\x80"), DFOTA_OK);          /* U+0080 */
+    dfota_passphrase_wipe(&pass);
+}
+
+/* Every refusal names the four classes, so a user knows what to add. */
+static void rule_message_names_the_classes(void **state)
+{
+    static const char *const weak[] = {"aB1", "abcdefgh", "ABCDEFGH", "12345678", "!@#$%^&*"};
+    struct dfota_passphrase pass;
+    struct dfota_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+        assert_int_equal(dfota_passphrase_set(&pass, weak[i], strlen(weak[i]), &err), DFOTA_OK);
+        assert_int_equal(dfota_passphrase_check(&pass, &err), DFOTA_E_WEAK_PASSPHRASE);
+        assert_non_null(strstr(err.message, "lower case (a-z)"));
+        assert_non_null(strstr(err.message, "upper case (A-Z)"));
+        assert_non_null(strstr(err.message, "digits (0-9)"));
+        assert_non_null(strstr(err.message, "other (every other character"));
+        /* Never the passphrase itself. */
+        assert_null(strstr(err.message, weak[i]));
+    }
+    dfota_passphrase_wipe(&pass);
 }
 
 static void read_pass_and_env(void **state)
@@ -207,6 +289,25 @@ static void unknown_source_is_refused(void **state)
     assert_int_equal(dfota_passphrase_read(NULL, &pass, &err), DFOTA_E_INVALID_ARGUMENT);
 }
 
+/* A passphrase given without "pass:" (or a mistyped fd:) is never quoted back. */
+static void unknown_source_is_not_echoed(void **state)
+{
+    static const char *const mistyped[] = {"MyS3cretPassphrase", "fd:MyS3cretPassphrase",
+                                           "Pass:MyS3cretPassphrase", "MyS3cretPassphrase:x"};
+    struct dfota_passphrase pass;
+    struct dfota_error err;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(mistyped) / sizeof(mistyped[0]); i++) {
+        assert_int_equal(dfota_passphrase_read(mistyped[i], &pass, &err),
+                         DFOTA_E_INVALID_ARGUMENT);
+        assert_true(strlen(err.message) > 0);
+        assert_null(strstr(err.message, "MyS3"));
+        assert_null(strstr(err.message, "Passphrase"));
+    }
+}
+
 static void wipe_clears_everything(void **state)
 {
     struct dfota_passphrase pass;
@@ -226,12 +327,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rule_accepts_six_characters_from_two_classes),
         cmocka_unit_test(rule_refuses_short_or_single_class),
+        cmocka_unit_test(rule_counts_characters_not_bytes),
+        cmocka_unit_test(rule_refuses_invalid_utf8),
+        cmocka_unit_test(rule_message_names_the_classes),
         cmocka_unit_test(read_pass_and_env),
         cmocka_unit_test(read_file_takes_the_first_line),
         cmocka_unit_test(read_too_long_is_refused),
         cmocka_unit_test(read_fd_from_a_pipe_leaves_the_rest),
         cmocka_unit_test(read_stdin),
         cmocka_unit_test(unknown_source_is_refused),
+        cmocka_unit_test(unknown_source_is_not_echoed),
         cmocka_unit_test(wipe_clears_everything),
     };
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,52 +114,98 @@ enum dfota_status dfota_passphrase_read(const char *source, struct dfota_passphr
         fd = strtol(source + 3, &end, 10);
         if (source[3] < '0' || source[3] > '9' || *end != '\0' || errno != 0 || fd > INT_MAX)
             return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                                   "'%s': fd: needs a file descriptor number", source);
+                                   "fd: needs a file descriptor number (fd:0 .. fd:%d)",
+                                   INT_MAX);
         st = read_line((int)fd, source, pass, err);
     } else if (strcmp(source, "stdin") == 0) {
         st = read_line(STDIN_FILENO, source, pass, err);
     } else {
+        /* Never quoted: a source without its prefix is most likely the passphrase itself. */
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                               "unknown passphrase source '%.40s'; use pass:TEXT, env:VAR, "
-                               "file:PATH, fd:N or stdin",
-                               source);
+                               "unknown passphrase source (not shown: it may be the "
+                               "passphrase); use pass:TEXT, env:VAR, file:PATH, fd:N or stdin");
     }
     if (st != DFOTA_OK)
         dfota_passphrase_wipe(pass);
     return st;
 }
 
+/*
+ * The length in bytes of the UTF-8 sequence at `s` (at most `n` bytes), or 0
+ * when it is not one: a truncated or overlong sequence, a surrogate
+ * (U+D800..U+DFFF), a code point above U+10FFFF, or a stray continuation byte.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t len, i;
+    uint32_t cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        cp = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        cp = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0; /* a continuation byte, 0xc0/0xc1 (always overlong) or 0xf5..0xff */
+    }
+    if (len > n)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
 enum dfota_status dfota_passphrase_check(const struct dfota_passphrase *pass,
                                          struct dfota_error *err)
 {
+    const unsigned char *text = (const unsigned char *)pass->text;
     bool lower = false, upper = false, digit = false, other = false;
+    size_t i, n, characters = 0;
     unsigned classes;
-    size_t i;
 
-    if (pass->length < DFOTA_PASSPHRASE_MIN)
-        return dfota_error_set(err, DFOTA_E_WEAK_PASSPHRASE,
-                               "passphrase has %zu characters; at least %u are needed",
-                               pass->length, DFOTA_PASSPHRASE_MIN);
-    for (i = 0; i < pass->length; i++) {
-        unsigned char c = (unsigned char)pass->text[i];
-
-        if (c >= 'a' && c <= 'z')
+    for (i = 0; i < pass->length; i += n) {
+        n = utf8_sequence(text + i, pass->length - i);
+        if (n == 0)
+            return dfota_error_set(err, DFOTA_E_WEAK_PASSPHRASE,
+                                   "passphrase is not valid UTF-8 (at byte %zu); the rule "
+                                   "counts characters, so a new key's passphrase must be "
+                                   "UTF-8 text",
+                                   i + 1);
+        characters++;
+        if (text[i] >= 'a' && text[i] <= 'z')
             lower = true;
-        else if (c >= 'A' && c <= 'Z')
+        else if (text[i] >= 'A' && text[i] <= 'Z')
             upper = true;
-        else if (c >= '0' && c <= '9')
+        else if (text[i] >= '0' && text[i] <= '9')
             digit = true;
         else
             other = true;
     }
+    if (characters < DFOTA_PASSPHRASE_MIN)
+        return dfota_error_set(err, DFOTA_E_WEAK_PASSPHRASE,
+                               "passphrase has %zu character%s; at least %u are needed, from "
+                               "at least 2 of the classes " DFOTA_PASSPHRASE_CLASSES,
+                               characters, characters == 1 ? "" : "s", DFOTA_PASSPHRASE_MIN);
     classes = (unsigned)lower + (unsigned)upper + (unsigned)digit + (unsigned)other;
     if (classes < 2)
         return dfota_error_set(err, DFOTA_E_WEAK_PASSPHRASE,
-                               "passphrase uses only %s; mix at least 2 of lower case, upper "
-                               "case, digits and other characters",
-                               lower   ? "lower case letters"
-                               : upper ? "upper case letters"
-                               : digit ? "digits"
+                               "passphrase uses only %s; mix at least 2 of the classes "
+                               DFOTA_PASSPHRASE_CLASSES,
+                               lower   ? "lower case letters (a-z)"
+                               : upper ? "upper case letters (A-Z)"
+                               : digit ? "digits (0-9)"
                                        : "other characters");
     return DFOTA_OK;
 }

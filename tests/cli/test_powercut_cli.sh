@@ -149,8 +149,38 @@ run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo" --c
 check "geometry: cut" 5
 run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo" --erase-size 1024
 check "geometry: other erase size refused" 1 stderr 'other options'
+# The message is about the state file, not the package.
+check "geometry: the message names the state file" 1 \
+    stderr "^dfota apply: '$work/geo': state file is [0-9]+ bytes; this package, OLD and the flash geometry make a [0-9]+-byte device flash"
 run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/geo"
 check "geometry: same options resume" 0
+
+# --- a damaged state file: the messages name it, not OLD or the package ---
+# Layout of this two-bank device (erase size 4096): two record slots, the old
+# bank from 8192, the new bank after it (docs/FORMAT.md, "Device layout").
+old_bank=8192
+new_bank=$((old_bank + ($(stat -c %s "$old") + 4095) / 4096 * 4096))
+zero16() { dd if=/dev/zero of="$1" bs=1 seek="$2" count=16 conv=notrunc status=none; }
+run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-old" --cut-after 400
+check "damaged old bank: cut" 5
+zero16 "$work/dmg-old" $((old_bank + 100))
+run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-old"
+check "damaged old bank in the state: names the state file, not --old" 1 \
+    stderr "^dfota apply: '$work/dmg-old': source image SHA-256 mismatch" stderr 'SOURCE_MISMATCH'
+assert "damaged old bank: OLD is not blamed" bash -c "! grep -q \"'$old'\" '$work/stderr'"
+assert "damaged old bank: no output" test ! -e "$work/d.bin"
+run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-new" --cut-after 400
+check "damaged new bank: cut" 5
+zero16 "$work/dmg-new" $((new_bank + 100))
+run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dmg-new"
+check "damaged half-built image in the state: names the state file, not the package" 1 \
+    stderr "^dfota apply: '$work/dmg-new': target image SHA-256 mismatch" stderr 'TARGET_MISMATCH'
+mkdir "$work/dir-state"
+run apply --old "$old" "$work/tb.patch" -o "$work/d.bin" --state "$work/dir-state"
+check "a directory as the state file" 1 stderr "^dfota apply: '$work/dir-state': not a state file"
+# A wrong OLD with a new state is still OLD's fault.
+run apply --old "$new" "$work/tb.patch" -o "$work/d.bin" --state "$work/fresh-state"
+check "wrong OLD, no state yet: names OLD" 1 stderr "^dfota apply: '$new': source image is"
 
 # --- NEW exists: refused before anything runs ---
 run apply --old "$old" "$work/tb.patch" -o "$work/g.bin" --state "$work/exists"

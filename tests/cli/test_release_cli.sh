@@ -405,4 +405,137 @@ for f in "${files[@]}"; do
 done
 assert "--force left no temporary directory" test "$(ls -A "$out" | wc -l)" -eq 4
 
+# --- a mistyped --passin is never echoed, in text or JSON ---
+secret=MyS3cretPassphrase
+for source in "$secret" "fd:$secret" "Pass:$secret"; do
+    run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "$source" -o "$work/echo"
+    check "release --passin mistyped ('${source%%S3*}...') refused" 2 stderr '^dfota release: --passin: (unknown passphrase source|fd: needs)'
+    assert "release --passin mistyped ('${source%%S3*}...'): not echoed" bash -c "! grep -q S3cret '$work/stderr' '$work/stdout'"
+    run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "$source" -o "$work/echo" --json
+    assert "release --json --passin mistyped ('${source%%S3*}...'): the JSON error" \
+        jq -e '.ok == false and .error.status == "INVALID_ARGUMENT"' "$work/stdout"
+    assert "release --json --passin mistyped ('${source%%S3*}...'): not echoed" bash -c "! grep -q S3cret '$work/stderr' '$work/stdout'"
+done
+assert "mistyped --passin: nothing written" test ! -e "$work/echo"
+
+# --- a signal while the files move into DIR: all of the release, or none ---
+# DFOTA_TEST_PUBLISH_SIGNAL=SIG:N makes the run raise SIG on itself right
+# after the N-th of its four moves into DIR (0: before the first).
+ulimit -c 0 # SIGQUIT would dump core
+for sig in INT TERM HUP QUIT; do
+    for n in 0 1 2 3 4; do
+        { DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-new"; } 2>/dev/null
+        check "$sig after move $n into a new DIR: the run dies of it" $((128 + $(kill -l "$sig"))) \
+            stderr "interrupted by SIG$sig: no file written: '$work/sig-new' is as it was"
+        assert "$sig after move $n into a new DIR: no DIR, no file" test ! -e "$work/sig-new"
+    done
+done
+# --force over an existing release (another segment size: other bytes): the old one stays whole.
+SOURCE_DATE_EPOCH=1700000000 release -o "$work/sig-force" --segment-size 4096 -q
+listing "$work/sig-force" >"$work/before"
+for sig in INT TERM HUP; do
+    for n in 0 1 2 3 4; do
+        { SOURCE_DATE_EPOCH=1700000000 DFOTA_TEST_PUBLISH_SIGNAL=$sig:$n release -o "$work/sig-force" --force; } 2>/dev/null
+        check "$sig after move $n of --force: the run dies of it" $((128 + $(kill -l "$sig"))) \
+            stderr "interrupted by SIG$sig"
+        untouched "$sig after move $n of --force: the old release" "$work/sig-force"
+    done
+done
+SOURCE_DATE_EPOCH=1700000000 release -o "$work/sig-force" --force -q
+check "--force after the interrupted ones" 0
+for f in "${files[@]}"; do
+    assert "--force after the interrupted ones wrote $f" cmp -s "$work/sig-force/$f" "$work/d1/$f"
+done
+# Real signals at many points of a run: DIR is always empty or the whole release.
+for delay in 0 0.02 0.05 0.1 0.15 0.2 0.3 0.4 0.6 0.8; do
+    rm -rf "$work/sig-any"
+    "$dfota" release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "pass:$pass" \
+        -o "$work/sig-any" -q </dev/null >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if [ ! -e "$work/sig-any" ]; then
+        ok
+    else
+        assert "SIGTERM after ${delay}s: the whole release or nothing" \
+            test "$(ls -A "$work/sig-any" | sort | tr '\n' ' ')" = "$(printf '%s\n' "${files[@]}" | sort | tr '\n' ' ')"
+    fi
+done
+
+# --- private directories left by killed runs ---
+stale="$work/stale"
+mkdir -p "$stale"
+# Killed (SIGKILL cannot be caught) before moving anything: its .release.* stays.
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:0 release -o "$stale"; } 2>/dev/null
+check "release killed before publishing" 137
+dead=$(ls -d "$stale"/.release.* 2>/dev/null)
+assert "the killed run left its .release.* directory" test -d "$dead"
+# A directory like it that a live process still holds the lock of.
+mkdir "$stale/.release.inuse1"
+echo "x" >"$stale/.release.inuse1/$name.bin"
+(exec 9>"$stale/.release.inuse1/lock" && flock 9 && exec sleep 60) &
+holder=$!
+for _ in $(seq 50); do flock -n "$stale/.release.inuse1/lock" true || break; sleep 0.1; done
+# And one without a lock, as an older dfota left them, an hour old.
+mkdir "$stale/.release.nolock"
+echo "x" >"$stale/.release.nolock/$name.bin"
+touch -d '1 hour ago' "$stale/.release.nolock"
+run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
+    --key "$rsa/private.pem" --passin "pass:$pass" -o "$stale"
+check "a later release reports the dead directory and removes it" 0 stderr "^dfota release: removed '$dead', left by a release that was killed$" \
+    stderr "'$stale/.release.nolock': left by an earlier release; it has no lock"
+assert "the dead directory is gone" test ! -e "$dead"
+assert "the locked directory is left alone" test -f "$stale/.release.inuse1/$name.bin"
+assert "the locked directory is not reported" bash -c "! grep -q inuse1 '$work/stderr'"
+assert "the directory without a lock is left alone" test -f "$stale/.release.nolock/$name.bin"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A03 \
+    --key "$rsa/private.pem" --passin "pass:$pass" -o "$stale" -q
+check "once its lock is free, -q removes it quietly" 0
+assert "the formerly locked directory is gone" test ! -e "$stale/.release.inuse1"
+assert "-q: no notice" bash -c "! grep -q removed '$work/stderr'"
+rm -rf "$stale/.release.nolock"
+# A release running at the same time (stopped in the middle) is never touched.
+DFOTA_TEST_PUBLISH_SIGNAL=STOP:2 "$dfota" release --old "$old" --new "$new" --key "$rsa/private.pem" \
+    --passin "pass:$pass" -o "$stale" -q </dev/null >"$work/bg.out" 2>"$work/bg.err" &
+bg=$!
+for _ in $(seq 100); do [ "$(ps -o stat= -p "$bg" | cut -c1)" = T ] && break; sleep 0.1; done
+assert "the first release is stopped while publishing" test "$(ps -o stat= -p "$bg" | cut -c1)" = T
+running=$(ls -d "$stale"/.release.* 2>/dev/null)
+run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A04 \
+    --key "$rsa/private.pem" --passin "pass:$pass" -o "$stale"
+check "a second release into the same DIR" 0
+assert "the running release's directory is left alone" test -d "$running"
+assert "and not reported" bash -c "! grep -q '.release' '$work/stderr'"
+kill -CONT "$bg"
+wait "$bg" 2>/dev/null
+rc=$?
+cp "$work/bg.out" "$work/stdout"
+cp "$work/bg.err" "$work/stderr"
+check "the stopped release then finishes" 0
+for f in "${files[@]}"; do
+    assert "the stopped release wrote $f" test -s "$stale/$f"
+done
+assert "no .release.* left at all" bash -c "! ls -d '$stale'/.release.* 2>/dev/null"
+# Killed while moving its files into DIR: reported, not removed (DIR holds part of it).
+mkdir -p "$work/stale2"
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale2"; } 2>/dev/null
+check "release killed after two moves" 137
+run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
+    --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale2" -q
+check "a later release reports the half-published one" 0 \
+    stderr "left by a release that was killed while moving its files into '$work/stale2', which may hold part of it"
+assert "the half-published run's directory is kept" bash -c "ls -d '$work/stale2'/.release.* >/dev/null"
+# The same with --force: the replaced files are kept in it.
+SOURCE_DATE_EPOCH=1700000000 release -o "$work/stale3" --segment-size 4096 -q
+{ DFOTA_TEST_PUBLISH_SIGNAL=KILL:2 release -o "$work/stale3" --force; } 2>/dev/null
+check "release --force killed after two moves" 137
+run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
+    --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale3" -q
+check "a later release reports the half-replaced one" 0 \
+    stderr "left by a release --force that was killed while replacing files in '$work/stale3'"
+assert "the replaced files are still there" bash -c "ls '$work/stale3'/.release.*/replaced-$name.bin >/dev/null"
+
 summary

@@ -107,6 +107,81 @@ assert "ECDSA private.pem decrypts" openssl pkey -in "$ec/private.pem" -passin p
 DFOTA_PASS=$pass run keygen --alg ECDSA_256K1+SHA256 -o "$ec" --passout env:DFOTA_PASS --force -q
 check "keygen --force replaces the pair (env:)" 0
 assert "the new pair is another key" bash -c "! cmp -s '$ec/public.pem' '$work/pub.txt'"
+assert "keygen --force: the new pair matches" \
+    cmp -s "$ec/public.pem" <(openssl pkey -in "$ec/private.pem" -passin pass:$pass -pubout)
+assert "keygen --force: private.pem is mode 0600" test "$(stat -c %a "$ec/private.pem")" = 600
+assert "keygen --force left no temporary or saved file" test "$(ls -A "$ec" | tr '\n' ' ')" = "private.pem public.pem "
+
+# --- keygen --force: both files are replaced, or neither ---
+# The report's case: public.pem cannot be written (it is a directory); the old
+# private.pem used to be gone by then.
+"$dfota" keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass -q </dev/null
+cp "$work/pair/private.pem" "$work/pair-private.first"
+rm "$work/pair/public.pem"
+mkdir "$work/pair/public.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
+check "keygen --force, public.pem a directory: refused" 3 stderr "cannot write '$work/pair/public.pem': Is a directory" \
+    stderr "no key written: '$work/pair/private.pem' and '$work/pair/public.pem' are as they were"
+assert "keygen --force, public.pem a directory: the old private.pem is kept" cmp -s "$work/pair/private.pem" "$work/pair-private.first"
+assert "keygen --force, public.pem a directory: still mode 0600" test "$(stat -c %a "$work/pair/private.pem")" = 600
+assert "keygen --force, public.pem a directory: public.pem untouched" test -d "$work/pair/public.pem"
+assert "keygen --force, public.pem a directory: nothing left behind" test "$(ls -A "$work/pair" | tr '\n' ' ')" = "private.pem public.pem "
+# And the other way round: private.pem cannot be written.
+rmdir "$work/pair/public.pem"
+openssl pkey -in "$work/pair/private.pem" -passin pass:$pass -pubout -out "$work/pair/public.pem"
+cp "$work/pair/public.pem" "$work/pair-public.first"
+mv "$work/pair/private.pem" "$work/pair-private.moved"
+mkdir "$work/pair/private.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
+check "keygen --force, private.pem a directory: refused" 3 stderr "cannot write '$work/pair/private.pem': Is a directory"
+assert "keygen --force, private.pem a directory: public.pem kept" cmp -s "$work/pair/public.pem" "$work/pair-public.first"
+assert "keygen --force, private.pem a directory: nothing left behind" test "$(ls -A "$work/pair" | tr '\n' ' ')" = "private.pem public.pem "
+# No old pair, one half in the way: nothing is written at all.
+rm "$work/pair/public.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
+check "keygen --force, no old pair, private.pem a directory: refused" 3
+assert "keygen --force, no old pair: no public.pem written alone" test ! -e "$work/pair/public.pem"
+rmdir "$work/pair/private.pem"
+mv "$work/pair-private.moved" "$work/pair/private.pem"
+mkdir "$work/pair/public.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
+check "keygen --force, private.pem alone, public.pem a directory: refused" 3
+assert "keygen --force, private.pem alone: kept" cmp -s "$work/pair/private.pem" "$work/pair-private.first"
+# A symbolic link is replaced by the new file, and put back on failure.
+rmdir "$work/pair/public.pem"
+mkdir "$work/pair/public.pem"
+mv "$work/pair/private.pem" "$work/pair-private.real"
+ln -s "$work/pair-private.real" "$work/pair/private.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
+check "keygen --force, private.pem a symbolic link, public.pem a directory: refused" 3
+assert "keygen --force: the symbolic link is put back" test -L "$work/pair/private.pem"
+assert "keygen --force: its target untouched" cmp -s "$work/pair-private.real" "$work/pair-private.first"
+
+# --- passphrases: never echoed, counted in characters ---
+secret=MyS3cretPassphrase
+# not_echoed NAME: neither output holds the passphrase, nor any part of it.
+not_echoed() {
+    assert "$1: the passphrase is not echoed" bash -c "! grep -q 'S3cret' '$work/stderr' '$work/stdout'"
+}
+run keygen --alg ecdsa-secp256k1 -o "$work/echo" --passout "$secret"
+check "keygen --passout without pass: refused" 2 stderr "^dfota keygen: --passout: unknown passphrase source \(not shown"
+not_echoed "keygen --passout SECRET"
+run keygen --alg ecdsa-secp256k1 -o "$work/echo" --passout "fd:$secret"
+check "keygen --passout fd:SECRET refused" 2 stderr '--passout: fd: needs a file descriptor number'
+not_echoed "keygen --passout fd:SECRET"
+run keygen --alg ecdsa-secp256k1 -o "$work/utf8" --passout 'pass:€€a'
+check "keygen counts characters: '€€a' (7 bytes) is 3 characters" 1 \
+    stderr 'passphrase has 3 characters; at least 6 are needed' stderr 'WEAK_PASSPHRASE'
+assert "keygen '€€a' wrote no key" test ! -e "$work/utf8/private.pem"
+run keygen --alg ecdsa-secp256k1 -o "$work/utf8" --passout pass:abcdefgh
+check "the weak-passphrase message names the classes" 1 \
+    stderr 'lower case \(a-z\), upper case \(A-Z\), digits \(0-9\) and other \(every other character'
+run keygen --alg ecdsa-secp256k1 -o "$work/utf8" --passout "pass:$(printf 'Passw\366rd1')"
+check "keygen refuses a passphrase that is not UTF-8" 1 stderr 'passphrase is not valid UTF-8'
+run keygen --alg ecdsa-secp256k1 -o "$work/utf8" --passout 'pass:€€€€€a' -q
+check "keygen: six characters, two classes" 0
+assert "the UTF-8 passphrase decrypts the key" openssl pkey -in "$work/utf8/private.pem" -passin 'pass:€€€€€a' -noout
+
 "$dfota" keygen --alg rsa2048 -o "$work/fd" --passout fd:3 -q 3<"$work/pass.txt" >"$work/stdout" 2>"$work/stderr"
 rc=$?
 check "keygen --passout fd:3" 0
@@ -199,6 +274,12 @@ cp "$bin" "$work/other.bin"
 (cd "$work" && zip -q -X two.zip other.bin pkg/$name.bin)
 run sign --key "$rsa/private.pem" --passin pass:$pass "$work/two.zip"
 check "sign a zip with two entries" 1 stderr 'holds 2 entries' stderr 'ZIP_CONTENT'
+
+for source in "$secret" "Pass:$secret" "fd:$secret" "$secret:x"; do
+    run sign --key "$rsa/private.pem" --passin "$source" "$zip"
+    check "sign --passin mistyped ('${source%%S3*}...') refused" 2 stderr '^dfota sign: --passin: (unknown passphrase source|fd: needs)'
+    not_echoed "sign --passin mistyped ('${source%%S3*}...')"
+done
 
 # --- sign, and the stock check ---
 run sign --key "$rsa/private.pem" --passin pass:$pass "$zip"

@@ -50,7 +50,7 @@ enum dfota_status {
     DFOTA_E_POWER_CUT = 51,         /* simulated power cut (flash simulator only) */
 
     /* 60..79: keys, signatures and zips (signer) */
-    DFOTA_E_WEAK_PASSPHRASE = 60,   /* under 6 bytes, or from fewer than 2 character classes */
+    DFOTA_E_WEAK_PASSPHRASE = 60,   /* under 6 characters, fewer than 2 classes, not UTF-8 */
     DFOTA_E_BAD_PASSPHRASE = 61,    /* the private key cannot be decrypted with this passphrase */
     DFOTA_E_KEY = 62,               /* no usable key at the given path or URI */
     DFOTA_E_UNSUPPORTED_ALGORITHM = 63, /* key is not RSA (2048+ bits) or ECDSA on secp256k1 */

@@ -28,8 +28,12 @@ extern "C" {
 
 /* Longest passphrase accepted, in bytes (OpenSSL's PEM_BUFSIZE - 1). */
 #define DFOTA_PASSPHRASE_MAX 1023u
-/* The signtool's rule: at least 6 bytes, from at least 2 character classes. */
+/* The signtool's rule: at least 6 characters (UTF-8 code points, not bytes),
+ * from at least 2 of the classes DFOTA_PASSPHRASE_CLASSES names. */
 #define DFOTA_PASSPHRASE_MIN 6u
+#define DFOTA_PASSPHRASE_CLASSES                                                                \
+    "lower case (a-z), upper case (A-Z), digits (0-9) and other (every other character: "    \
+    "punctuation, space, any non-ASCII character)"
 
 struct dfota_passphrase {
     size_t length;                          /* bytes in text, without the NUL */
@@ -49,7 +53,10 @@ struct dfota_passphrase {
  * is consumed. Returns INVALID_ARGUMENT for an unknown source, an unset
  * variable, an empty input, a NUL byte or more than DFOTA_PASSPHRASE_MAX
  * bytes; IO when the file or descriptor cannot be read. On failure `pass`
- * is wiped. Stack: one 1 KiB line buffer.
+ * is wiped. The message never quotes an unknown source (a passphrase given
+ * without its "pass:" is the likely mistake) nor anything read: only the
+ * name of env:'s variable, file:'s path and fd:'s number. Stack: one 1 KiB
+ * line buffer.
  */
 enum dfota_status dfota_passphrase_read(const char *source, struct dfota_passphrase *pass,
                                         struct dfota_error *err);
@@ -60,9 +67,15 @@ enum dfota_status dfota_passphrase_set(struct dfota_passphrase *pass, const char
 
 /*
  * The signtool's rule for a new private key: at least DFOTA_PASSPHRASE_MIN
- * bytes, drawn from at least 2 of the classes lower case (a-z), upper case
- * (A-Z), digit (0-9) and other (every other byte, including non-ASCII).
- * WEAK_PASSPHRASE with the reason otherwise.
+ * characters, drawn from at least 2 of the classes lower case (a-z), upper
+ * case (A-Z), digit (0-9) and other (every other character: punctuation,
+ * space, and every non-ASCII character, whatever its script or case).
+ * Characters are UTF-8 code points: "\u20ac\u20aca" (7 bytes) is 3 characters.
+ * A passphrase that is not valid UTF-8 (a stray or truncated sequence, an
+ * overlong form, a surrogate, above U+10FFFF) is refused: its characters
+ * cannot be counted. WEAK_PASSPHRASE with the reason otherwise. The message
+ * never quotes the passphrase. Only new keys are checked; loading a key
+ * takes any bytes.
  */
 enum dfota_status dfota_passphrase_check(const struct dfota_passphrase *pass,
                                          struct dfota_error *err);
