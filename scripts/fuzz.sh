@@ -43,9 +43,17 @@ run_one() {
     local t=$1 corpus="$build/corpus/$1" crashes="$build/crashes/$1" log="$build/logs/$1.log"
     mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
     # New inputs go to the first directory; the committed seeds are only read.
+    # The CPU time it used goes to $log.cpu (wall time is -max_total_time).
+    local start=$SECONDS rc=0
     "$build/tests/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" -max_total_time="$seconds" \
         -timeout=20 -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$crashes/" \
-        >"$log" 2>&1
+        >"$log" 2>&1 || rc=$?
+    # user + system CPU seconds of this subshell's children (the fuzzer), then wall seconds
+    times >"$log.times" # in this shell, not in a pipeline's subshell, which has no children
+    tail -1 "$log.times" | awk -v wall=$((SECONDS - start)) '{
+        split($1, u, /[ms]/); split($2, s, /[ms]/);
+        printf "%d %d\n", u[1] * 60 + u[2] + s[1] * 60 + s[2], wall }' >"$log.cpu"
+    return $rc
 }
 
 pids=()
@@ -64,15 +72,16 @@ for i in "${!pids[@]}"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
     found=$(find "$build/crashes/$t" -type f | wc -l)
+    read -r cpu wall <"$log.cpu" || { cpu=?; wall=?; }
     if [ "$rc" -ne 0 ] || [ "$found" -ne 0 ]; then
         status=1
-        printf 'FAIL %-11s %s s, %s executions, %s; %s finding(s) in %s; log %s\n' \
-            "$t" "$seconds" "${execs:-?}" "${cov:-no coverage line}" "$found" \
+        printf 'FAIL %-11s %s s (%s s CPU), %s executions, %s; %s finding(s) in %s; log %s\n' \
+            "$t" "$wall" "$cpu" "${execs:-?}" "${cov:-no coverage line}" "$found" \
             "$build/crashes/$t" "$log"
         grep -E 'ERROR|SUMMARY|==[0-9]+==|deadly signal' "$log" | head -5 | sed 's/^/     /'
     else
-        printf 'ok   %-11s %s s, %s executions, %s, no findings\n' "$t" "$seconds" \
-            "${execs:-?}" "${cov:-}"
+        printf 'ok   %-11s %s s (%s s CPU), %s executions, %s, no findings\n' "$t" "$wall" \
+            "$cpu" "${execs:-?}" "${cov:-}"
     fi
 done
 exit $status
