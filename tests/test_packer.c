@@ -10,11 +10,13 @@
 #include <zstd.h>
 
 #include "test_helpers.h"
+#include "thumb_image.h"
 
 #include "dfota/apply.h"
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
+#include "dfota/wire.h"
 
 #define IMAGE_SIZE (150u * 1024u)
 
@@ -782,6 +784,71 @@ static void raw_patch_workspace_claim_must_be_exact(void **state)
     release_delta(&d);
 }
 
+/* A stored zip of `content` named "x.bin" at `out` (its offsets from 0): its size. */
+static size_t tiny_zip(const uint8_t *content, size_t size, uint8_t *out)
+{
+    uint32_t crc = dfota_crc32(0, content, size);
+    size_t central = 30 + 5 + size, end = central + 46 + 5;
+
+    memset(out, 0, end + 22);
+    dfota_put_le32(out, 0x04034b50u);
+    dfota_put_le16(out + 4, 10);
+    dfota_put_le32(out + 14, crc);
+    dfota_put_le32(out + 18, (uint32_t)size);
+    dfota_put_le32(out + 22, (uint32_t)size);
+    dfota_put_le16(out + 26, 5);
+    memcpy(out + 30, "x.bin", 5);
+    memcpy(out + 35, content, size);
+    dfota_put_le32(out + central, 0x02014b50u);
+    dfota_put_le16(out + central + 4, 0x0314);
+    dfota_put_le16(out + central + 6, 10);
+    dfota_put_le32(out + central + 16, crc);
+    dfota_put_le32(out + central + 20, (uint32_t)size);
+    dfota_put_le32(out + central + 24, (uint32_t)size);
+    dfota_put_le16(out + central + 28, 5);
+    dfota_put_le32(out + central + 38, 0100644u << 16);
+    memcpy(out + central + 46, "x.bin", 5);
+    dfota_put_le32(out + end, 0x06054b50u);
+    dfota_put_le16(out + end + 8, 1);
+    dfota_put_le16(out + end + 10, 1);
+    dfota_put_le32(out + end + 12, 46 + 5);
+    dfota_put_le32(out + end + 16, (uint32_t)central);
+    return end + 22;
+}
+
+/*
+ * An image that ends with a zip, stored by zstd as it is (incompressible):
+ * the package ends with the zip, which unzip finds (offsets relative to the
+ * zip, as a self-extractor's). dfota_package_open() refuses it; with the
+ * directory's signature broken it is an ordinary package again.
+ */
+static void package_that_is_also_a_zip_is_refused(void **state)
+{
+    enum { NOISE = 20000 };
+    static uint8_t image[NOISE + 512];
+    struct test_rng rng = {77};
+    struct dfota_package_header hdr;
+    struct dfota_error err;
+    const uint8_t *payload;
+    uint8_t *package, secret[64];
+    size_t size, zip_size;
+
+    (void)state;
+    test_rng_fill(&rng, image, NOISE);
+    test_rng_fill(&rng, secret, sizeof(secret));
+    zip_size = tiny_zip(secret, sizeof(secret), image + NOISE);
+    pack(image, NOISE + zip_size, 0, 16, &package, &size);
+    assert_memory_equal(package + size - zip_size, image + NOISE, zip_size);
+    assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err),
+                     DFOTA_E_UNSAFE_ZIP);
+    assert_non_null(strstr(err.message, "also a zip"));
+    free(package);
+    image[NOISE + 30 + 5 + sizeof(secret)] ^= 0xFF; /* "PK\1\2" no more */
+    pack(image, NOISE + zip_size, 0, 16, &package, &size);
+    assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);
+    free(package);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -799,6 +866,7 @@ int main(void)
         cmocka_unit_test(full_workspace_claim_must_be_exact),
         cmocka_unit_test(delta_package_workspace_claim_must_be_exact),
         cmocka_unit_test(raw_patch_workspace_claim_must_be_exact),
+        cmocka_unit_test(package_that_is_also_a_zip_is_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

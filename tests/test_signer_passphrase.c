@@ -157,7 +157,9 @@ static void read_pass_and_env(void **state)
     unsetenv("DFOTA_TEST_PASS");
     assert_int_equal(dfota_passphrase_read("env:DFOTA_TEST_PASS", &pass, &err),
                      DFOTA_E_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.message, "'DFOTA_TEST_PASS' is not set"));
+    /* The name is not shown: after env: by mistake, it would be the passphrase. */
+    assert_non_null(strstr(err.message, "named after env: is not set"));
+    assert_null(strstr(err.message, "DFOTA_TEST_PASS"));
     assert_int_equal(pass.length, 0);
     assert_int_equal(dfota_passphrase_read("env:", &pass, &err), DFOTA_E_INVALID_ARGUMENT);
     dfota_passphrase_wipe(&pass);

@@ -5,6 +5,7 @@
 #include "dfota/packer.h"
 #include "dfota/wire.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,10 +343,46 @@ static enum dfota_status check_full_frame(const struct dfota_package_header *hdr
     return DFOTA_OK;
 }
 
+/*
+ * Would a stock zip reader take `data` for a zip? Readers look for the end
+ * of central directory record (50 4B 05 06) in the last 65,557 bytes and
+ * follow it to the central directory: at the offset it states, or (Info-ZIP,
+ * for self-extractors) right before the end record, as long as it says.
+ * One that leads to a central directory header (50 4B 01 02) makes the file
+ * a zip to them. By chance that takes two 4-byte signatures in their places:
+ * about 2^-64 per candidate offset.
+ */
+static bool looks_like_a_zip(const uint8_t *data, size_t size, size_t *end_record)
+{
+    size_t pos, lowest;
+
+    if (size < 22)
+        return false;
+    lowest = size - 22 > 65535u ? size - 22 - 65535u : 0;
+    for (pos = size - 22 + 1; pos-- > lowest;) {
+        uint32_t central_size, central_offset;
+
+        if (dfota_get_le32(data + pos) != 0x06054b50u)
+            continue;
+        central_size = dfota_get_le32(data + pos + 12);
+        central_offset = dfota_get_le32(data + pos + 16);
+        if ((central_offset <= pos && pos - central_offset >= 4 &&
+             dfota_get_le32(data + central_offset) == 0x02014b50u) ||
+            (central_size <= pos && central_size >= 4 &&
+             dfota_get_le32(data + pos - central_size) == 0x02014b50u)) {
+            *end_record = pos;
+            return true;
+        }
+    }
+    return false;
+}
+
 enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
                                      struct dfota_package_header *hdr, const uint8_t **payload,
                                      struct dfota_error *err)
 {
+    size_t end_record = 0;
+
     struct dfota_image_info actual;
     enum dfota_status st;
 
@@ -366,6 +403,13 @@ enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
         st = check_full_frame(hdr, data + hdr->header_size, err);
     if (st != DFOTA_OK)
         return st;
+    /* One file must not be two: a package that unzip lists as a zip is refused. */
+    if (looks_like_a_zip(data, size, &end_record))
+        return dfota_error_set(err, DFOTA_E_UNSAFE_ZIP,
+                               "the package is also a zip to stock readers (an end of central "
+                               "directory record at offset %zu leads to a central directory): "
+                               "unzip would extract files from it; refused",
+                               end_record);
     *payload = data + hdr->header_size;
     return DFOTA_OK;
 }

@@ -38,7 +38,9 @@ enum dfota_status dfota_passphrase_set(struct dfota_passphrase *pass, const char
 
 /*
  * The first line of `fd`, one byte per read() so that nothing after it is
- * consumed (the descriptor may be shared, e.g. standard input).
+ * consumed (the descriptor may be shared, e.g. standard input). `source`
+ * names it in messages: never a part of the --passin value that could be
+ * the passphrase itself ("the file:" rather than the path).
  */
 static enum dfota_status read_line(int fd, const char *source, struct dfota_passphrase *pass,
                                    struct dfota_error *err)
@@ -55,8 +57,8 @@ static enum dfota_status read_line(int fd, const char *source, struct dfota_pass
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            st = dfota_error_set(err, DFOTA_E_IO, "cannot read passphrase from '%s': %s", source,
-                                 strerror(errno));
+            st = dfota_error_set(err, DFOTA_E_IO, "cannot read the passphrase from %s: %s",
+                                 source, strerror(errno));
             OPENSSL_cleanse(line, sizeof(line));
             return st;
         }
@@ -68,14 +70,14 @@ static enum dfota_status read_line(int fd, const char *source, struct dfota_pass
         if (length == DFOTA_PASSPHRASE_MAX) {
             OPENSSL_cleanse(line, sizeof(line));
             return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                                   "passphrase from '%s' is longer than %u bytes", source,
+                                   "passphrase from %s is longer than %u bytes", source,
                                    DFOTA_PASSPHRASE_MAX);
         }
         line[length++] = c;
     }
     if (!any)
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                               "no passphrase: nothing to read from '%s'", source);
+                               "no passphrase: nothing to read from %s", source);
     st = dfota_passphrase_set(pass, line, length, err);
     OPENSSL_cleanse(line, sizeof(line));
     return st;
@@ -94,17 +96,22 @@ enum dfota_status dfota_passphrase_read(const char *source, struct dfota_passphr
     } else if (strncmp(source, "env:", 4) == 0) {
         const char *value = getenv(source + 4);
 
+        /* The name is not shown: "env:" before a passphrase is an easy slip. */
         if (source[4] == '\0' || value == NULL)
             return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                                   "environment variable '%s' is not set", source + 4);
+                                   "the environment variable named after env: is not set (the "
+                                   "name is not shown: it may be the passphrase)");
         st = dfota_passphrase_set(pass, value, strlen(value), err);
     } else if (strncmp(source, "file:", 5) == 0) {
         int fd = open(source + 5, O_RDONLY | O_CLOEXEC);
 
+        /* Nor the path, for the same reason. */
         if (fd < 0)
-            return dfota_error_set(err, DFOTA_E_IO, "cannot open passphrase file '%s': %s",
-                                   source + 5, strerror(errno));
-        st = read_line(fd, source, pass, err);
+            return dfota_error_set(err, DFOTA_E_IO,
+                                   "cannot open the passphrase file named after file: (%s; the "
+                                   "path is not shown: it may be the passphrase)",
+                                   strerror(errno));
+        st = read_line(fd, "the file named after file:", pass, err);
         close(fd);
     } else if (strncmp(source, "fd:", 3) == 0) {
         char *end;
@@ -116,9 +123,9 @@ enum dfota_status dfota_passphrase_read(const char *source, struct dfota_passphr
             return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
                                    "fd: needs a file descriptor number (fd:0 .. fd:%d)",
                                    INT_MAX);
-        st = read_line((int)fd, source, pass, err);
+        st = read_line((int)fd, source, pass, err); /* "fd:N", N a number */
     } else if (strcmp(source, "stdin") == 0) {
-        st = read_line(STDIN_FILENO, source, pass, err);
+        st = read_line(STDIN_FILENO, "standard input", pass, err);
     } else {
         /* Never quoted: a source without its prefix is most likely the passphrase itself. */
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,

@@ -128,7 +128,7 @@ static unsigned popcount3(unsigned v)
 /*
  * Split an extra field into records: only "UT" and "ux", each at most once,
  * each well formed for its kind (`central`: the central directory's "UT"
- * holds the modification time only); no padding. Every other record is
+ * may hold the modification time only); no padding. Every other record is
  * refused: zip64 and AES change how the entry is read, a Unicode path
  * record gives the entry a second name, and an unknown one may mean
  * something to some reader.
@@ -173,9 +173,12 @@ static enum dfota_status parse_extra(const uint8_t *extra, size_t size, bool cen
             if (records[i].id == id)
                 return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                        "'%s' has two extra records 0x%04x", shown, id);
+        /* In the central directory Info-ZIP keeps the modification time only,
+         * libarchive every time the flags announce. */
         if (id == EXTRA_TIMESTAMP &&
             (length < 1 || (data[0] & ~7u) != 0 ||
-             length != 1u + 4u * (central ? (data[0] & 1u) : popcount3(data[0]))))
+             (length != 1u + 4u * popcount3(data[0]) &&
+              !(central && length == 1u + 4u * (data[0] & 1u)))))
             return dfota_error_set(err, DFOTA_E_BAD_ZIP,
                                    "extended timestamp record of '%s' is malformed", shown);
         if (id == EXTRA_UNIX_IDS &&
@@ -480,19 +483,22 @@ static enum dfota_status parse_local_entry(const uint8_t *zip, size_t expected, 
 /*
  * The signatures a zip reader searches for (end records, zip64 records)
  * occur exactly once, at the end record, in every byte that is not entry
- * data: headers, names, extra fields, descriptors, the central directory.
+ * data: headers, names, extra fields, descriptors, the central directory,
+ * and across the boundary between such bytes and entry data.
  * (Entry data is not searched: its length is fixed by the headers, and a
  * reader looks for the end record at the end of the file first, where the
  * layout puts the only one. docs/FORMAT.md, "The zip rule".)
  */
-static enum dfota_status check_no_stray_signature(const uint8_t *zip, size_t from, size_t to,
-                                                  size_t skip, struct dfota_error *err)
+static enum dfota_status check_no_stray_signature(const uint8_t *zip, size_t zip_size,
+                                                  size_t from, size_t to, size_t skip,
+                                                  struct dfota_error *err)
 {
     static const uint32_t searched[] = {ZIP_END_SIGNATURE, ZIP64_END_SIGNATURE,
                                         ZIP64_LOCATOR_SIGNATURE};
     size_t pos, i;
 
-    for (pos = from; pos + 4 <= to; pos++) {
+    /* Every signature that starts in [from, to), even one that ends past `to`. */
+    for (pos = from; pos < to && pos + 4 <= zip_size; pos++) {
         uint32_t v;
 
         if (zip[pos] != 'P' || pos == skip)
@@ -506,6 +512,11 @@ static enum dfota_status check_no_stray_signature(const uint8_t *zip, size_t fro
                                        (unsigned long)v, pos);
     }
     return DFOTA_OK;
+}
+
+static size_t back3(size_t offset)
+{
+    return offset > 3 ? offset - 3 : 0;
 }
 
 /* Find the end record: it must be the last 22 bytes; say what is there instead. */
@@ -635,14 +646,19 @@ enum dfota_status zip_parse(const uint8_t *zip, size_t zip_size, struct zip_arch
     for (i = 0; i < total_entries; i++) {
         const struct zip_entry *e = &archive->entries[i];
 
-        st = check_no_stray_signature(zip, e->local_offset, e->data_offset, SIZE_MAX, err);
+        /* Each range from 3 bytes before it, and signatures that start in it and
+         * end in the data after it: one that straddles a boundary counts too. */
+        st = check_no_stray_signature(zip, zip_size, back3(e->local_offset), e->data_offset,
+                                      SIZE_MAX, err);
         if (st == DFOTA_OK)
-            st = check_no_stray_signature(zip, e->data_offset + e->compressed_size, e->end,
+            st = check_no_stray_signature(zip, zip_size,
+                                          back3(e->data_offset + e->compressed_size), e->end,
                                           SIZE_MAX, err);
         if (st != DFOTA_OK)
             return st;
     }
-    return check_no_stray_signature(zip, central_offset, zip_size, end_offset, err);
+    return check_no_stray_signature(zip, zip_size, back3(central_offset), zip_size, end_offset,
+                                    err);
 }
 
 enum dfota_status zip_check_payload_entry(const struct zip_entry *entry,

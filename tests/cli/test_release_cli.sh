@@ -345,7 +345,8 @@ check "release --json: wrong passphrase" 1 stderr 'BAD_PASSPHRASE'
 assert "--json: the failure as JSON" \
     jq -e --arg k "$rsa/private.pem" '.ok == false and .file == $k and .error.status == "BAD_PASSPHRASE"' "$work/stdout"
 release -o "$fail" --passin "file:$work/missing-pass.txt" --json
-check "release: unreadable --passin file" 3 stderr "--passin: cannot open passphrase file '$work/missing-pass.txt'"
+check "release: unreadable --passin file" 3 stderr "--passin: cannot open the passphrase file named after file: \(No such file or directory; the path is not shown"
+assert "release: the --passin path is not echoed" sh -c "! grep -q 'missing-pass' '$work/stderr'"
 assert "--json: an unreadable passphrase file as JSON" jq -e '.ok == false and .error.status == "IO"' "$work/stdout"
 release -o "$fail" --pubkey "$ec/public.pem" --json
 check "release --json: verification fails" 1
@@ -415,6 +416,14 @@ for source in "$secret" "fd:$secret" "Pass:$secret"; do
     assert "release --json --passin mistyped ('${source%%S3*}...'): the JSON error" \
         jq -e '.ok == false and .error.status == "INVALID_ARGUMENT"' "$work/stdout"
     assert "release --json --passin mistyped ('${source%%S3*}...'): not echoed" bash -c "! grep -q S3cret '$work/stderr' '$work/stdout'"
+done
+for source in "env:$secret" "file:$secret"; do
+    run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "$source" -o "$work/echo"
+    check "release --passin ${source%%:*}:SECRET refused" "$([ "${source%%:*}" = env ] && echo 2 || echo 3)" \
+        stderr "named after ${source%%:*}:"
+    assert "release --passin ${source%%:*}:SECRET: not echoed" bash -c "! grep -q S3cret '$work/stderr' '$work/stdout'"
+    run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "$source" -o "$work/echo" --json
+    assert "release --json --passin ${source%%:*}:SECRET: not echoed" bash -c "! grep -q S3cret '$work/stderr' '$work/stdout'"
 done
 assert "mistyped --passin: nothing written" test ! -e "$work/echo"
 

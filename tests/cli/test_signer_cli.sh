@@ -57,7 +57,14 @@ check "keygen without --passout, no terminal" 2 stderr 'missing --passout SRC'
 run keygen --alg rsa2048 -o "$rsa" --passout Fota-2024
 check "keygen bad passphrase source" 2 stderr "--passout: unknown passphrase source"
 run keygen --alg rsa2048 -o "$rsa" --passout env:DFOTA_PASS
-check "keygen unset variable" 2 stderr "environment variable 'DFOTA_PASS' is not set"
+check "keygen unset variable" 2 stderr "the environment variable named after env: is not set"
+# A passphrase typed after env: or file: by mistake is never shown either.
+run keygen --alg rsa2048 -o "$rsa" --passout env:MyS3cretPassphrase
+check "keygen env: before a passphrase" 2 stderr "named after env: is not set"
+assert "keygen env:SECRET does not echo it" sh -c "! grep -q 'MyS3cretPassphrase' '$work/stderr'"
+run keygen --alg rsa2048 -o "$rsa" --passout file:MyS3cretPassphrase
+check "keygen file: before a passphrase" 3 stderr "named after file:"
+assert "keygen file:SECRET does not echo it" sh -c "! grep -q 'MyS3cretPassphrase' '$work/stderr'"
 run keygen --alg rsa2048 -o "$rsa" --passout pass:abcdefgh
 check "keygen weak passphrase (one class)" 1 stderr 'only lower case letters' stderr 'WEAK_PASSPHRASE'
 run keygen --alg rsa2048 -o "$rsa" --passout pass:Ab1

@@ -253,6 +253,25 @@ def check_case(label, data, expect, signed=False, pubkey=None, status=None, note
     if report is None:
         problems.append(detail)
         accepted = False
+    elif report["kind"] == "package":
+        # Not a zip to dfota: then it must not be one to any stock reader either.
+        accepted = report["ok"]
+        failed_status = (report.get("first_failure") or {}).get("status")
+        if accepted:
+            for reader, fn in READERS:
+                out = os.path.join(case_dir, reader.replace(" ", "_").replace("(", "").replace(")", ""))
+                os.mkdir(out)
+                files, _ = fn(path, out)
+                if files:
+                    problems.append("%s extracts %s from a file dfota verified as a bare package"
+                                    % (reader, sorted(files)))
+            if expect == "refuse":
+                problems.append("dfota accepts it as a package")
+        elif expect == "refuse" and status and failed_status != status:
+            problems.append("refused as %s, expected %s: %s" % (failed_status, status,
+                                                                 detail.strip()[:200]))
+        elif expect == "accept":
+            problems.append("dfota refuses it: %s" % detail.strip()[:300])
     else:
         checks = {c["name"]: c for c in report["checks"]}
         zip_ok = checks["zip"]["result"] == "passed"
@@ -275,7 +294,7 @@ def check_case(label, data, expect, signed=False, pubkey=None, status=None, note
             problems.append("dfota refuses it: %s" % detail.strip()[:300])
         if note and accepted and note not in json.dumps(report):
             problems.append("the report does not say %r" % note)
-    if accepted:
+    if accepted and report["kind"] != "package":
         digest = report.get("package_sha256")
         problems += compare_readers(path, case_dir, report["entry"], signed,
                                     lambda b: hashlib.sha256(b).hexdigest() == digest,
@@ -338,7 +357,16 @@ def main():
     os.chdir(WORK)
     run(["zip", "-q", "-X", "infozip-plain.zip", NAME])
     run(["zip", "-q", "infozip.zip", NAME])
+    run(["bsdtar", "-a", "-cf", "bsdtar.zip", NAME])
+    run(["bsdtar", "-a", "-cf", "bsdtar-stored.zip", "--options", "zip:compression=store", NAME])
     os.chdir(cwd)
+    check_case("bsdtar -a -cf X.zip (UT with every time in the central directory too)",
+               open(os.path.join(WORK, "bsdtar.zip"), "rb").read(), "accept")
+    # bsdtar stores with a data descriptor: libarchive's own stream reader then looks for
+    # the descriptor inside the data, which a crafted .bin can fake.
+    check_case("bsdtar, stored (with a data descriptor)",
+               open(os.path.join(WORK, "bsdtar-stored.zip"), "rb").read(), "refuse",
+               status="UNSAFE_ZIP")
     check_case("Info-ZIP zip -X", open(os.path.join(WORK, "infozip-plain.zip"), "rb").read(),
                "accept")
     check_case("Info-ZIP zip (UT and ux extra fields)",
@@ -453,6 +481,43 @@ def main():
                build([Entry(NAME, content, 0), Entry("b.bin", content, 0)], offsets=[0, 0]),
                "refuse")
     check_case("a second .bin", two, "refuse", status="ZIP_CONTENT")
+
+    # ---- a package that is also a zip: dfota must not verify it as a package ----
+    header_size = struct.unpack("<I", content[12:16])[0]
+    tlvs, payload = content[16:header_size - 4], content[header_size:]
+    crc = crc32(hidden)
+    base = 16 + len(tlvs) + 4  # where the unknown field's value starts
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 10, 0, 0, 0, 0x21, crc, len(hidden),
+                        len(hidden), len(NAME), 0) + NAME.encode() + hidden
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0314, 10, 0, 0, 0, 0x21, crc,
+                          len(hidden), len(hidden), len(NAME), 0, 0, 0, 0, 0o100644 << 16,
+                          base) + NAME.encode()
+    value_size = len(local) + len(central) + 22
+    total = base + value_size + len(payload)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), base + len(local),
+                      total - (base + value_size))
+    field = struct.pack("<HH", 0x0F00, value_size) + local + central + end  # optional TLV
+    head = bytearray(content[:16]) + tlvs + field
+    head[12:16] = struct.pack("<I", len(head) + 4)
+    head += struct.pack("<I", crc32(bytes(head)))
+    check_case("a valid package whose unknown header field holds a zip of another .bin",
+               bytes(head) + payload, "refuse", status="UNSAFE_ZIP")
+    # A full image that ends with a zip: zstd stores incompressible bytes as they are,
+    # so the package would end with the zip too. dfota pack refuses to write it
+    # (test_packer.c builds such a package through the library and checks that
+    # dfota_package_open() and dfota_verify() refuse it).
+    image = os.path.join(WORK, "zip-at-the-end.bin")
+    with open(image, "wb") as f:
+        f.write(os.urandom(100000) + build([Entry(NAME, content)]))
+    rc, _, err = run([DFOTA, "pack", "--full", image, "--to-version", "EVIL1", "-o",
+                      os.path.join(WORK, "zip-at-the-end.pkg")])
+    label = "pack --full of an image that ends with a zip"
+    results.append(label)
+    if rc == 0 or b"also a zip" not in err:
+        failures.append(label)
+        print("FAIL %s: exit %d: %s" % (label, rc, err.decode(errors="replace")[:200]))
+    else:
+        print("ok   %s: refused (the package would also be a zip)" % label)
 
     # ---- signed zips ----
     for tag in ("rsa", "ec"):

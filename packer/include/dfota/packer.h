@@ -95,8 +95,11 @@ enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
  * window of at most 2^DFOTA_FULL_WINDOW_LOG_MAX bytes, and a workspace_size
  * exactly what zstd's streaming decoder needs for that window
  * (ZSTD_estimateDStreamSize_fromFrame()): PAYLOAD_CORRUPT for the frame,
- * MALFORMED for the workspace. On success `*payload` points into `data`.
- * Nothing is allocated.
+ * MALFORMED for the workspace. Last, UNSAFE_ZIP when stock zip readers
+ * would take the file for a zip too (an end of central directory record in
+ * its last 65,557 bytes that leads to a central directory header): one file
+ * must not be a package to dfota and a zip of other files to unzip. On
+ * success `*payload` points into `data`. Nothing is allocated.
  */
 enum dfota_status dfota_package_open(const uint8_t *data, size_t size,
                                      struct dfota_package_header *hdr, const uint8_t **payload,
