@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dfota/wire.h"
 #include "dfota/zip.h"
 
 static void vmessage(const char *command, const char *fmt, va_list ap)
@@ -380,44 +381,6 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds)
     return true;
 }
 
-/*
- * Length of the UTF-8 sequence at `p` (1..4) and its code point, or 0 when
- * the bytes are not well-formed UTF-8 (overlong, surrogate, above U+10FFFF,
- * truncated).
- */
-static size_t utf8_sequence(const unsigned char *p, uint32_t *code_point)
-{
-    size_t n, i;
-    uint32_t c;
-
-    if (p[0] < 0x80) {
-        *code_point = p[0];
-        return 1;
-    }
-    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-        n = 2;
-        c = p[0] & 0x1fu;
-    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-        n = 3;
-        c = p[0] & 0x0fu;
-    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-        n = 4;
-        c = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((p[i] & 0xc0u) != 0x80u) /* also stops at the terminating NUL */
-            return 0;
-        c = (c << 6) | (p[i] & 0x3fu);
-    }
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-        (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *code_point = c;
-    return n;
-}
-
 /* Bidirectional controls: they make a name read differently from what it is. */
 static bool is_bidi_control(uint32_t c)
 {
@@ -427,12 +390,12 @@ static bool is_bidi_control(uint32_t c)
 
 void cli_json_string(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
     fputc('"', out);
-    while (*p != '\0') {
+    while (p < end) {
         uint32_t c = 0;
-        size_t n = utf8_sequence(p, &c);
+        size_t n = dfota_utf8_decode(p, (size_t)(end - p), &c);
 
         if (n == 0) {
             /* Not UTF-8 (a file name, say): U+FFFD, so that the JSON stays valid. */

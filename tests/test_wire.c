@@ -51,12 +51,47 @@ static void hex_is_lower_case_and_terminated(void **state)
     assert_string_equal(out, "");
 }
 
+/* Well-formed UTF-8 and nothing else (RFC 3629, Unicode table 3-7). */
+static void utf8_decode_takes_only_well_formed_sequences(void **state)
+{
+    static const struct {
+        const char *bytes;
+        size_t size, length;
+        uint32_t code_point;
+    } cases[] = {
+        {"A", 1, 1, 0x41},          {"\xc3\xa9", 2, 2, 0xe9},
+        {"\xe2\x82\xac", 3, 3, 0x20ac}, {"\xe2\x80\xae", 3, 3, 0x202e},
+        {"\xf0\x9f\x98\x80", 4, 4, 0x1f600}, {"\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff},
+        {"\x80", 1, 0, 0},          {"\xc0\xaf", 2, 0, 0},      /* stray, overlong '/' */
+        {"\xc1\xbf", 2, 0, 0},      {"\xe0\x80\xaf", 3, 0, 0},  /* overlong */
+        {"\xed\xa0\x80", 3, 0, 0},  {"\xed\xbf\xbf", 3, 0, 0},  /* surrogates */
+        {"\xf0\x8f\xbf\xbf", 4, 0, 0}, {"\xf4\x90\x80\x80", 4, 0, 0}, /* overlong, > U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0, 0}, {"\xff", 1, 0, 0},
+        {"\xe2\x82", 2, 0, 0},      {"\xc3\x28", 2, 0, 0},      /* truncated, bad continuation */
+        {"", 0, 0, 0},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint32_t c = 0xdeadbeef;
+        size_t n = dfota_utf8_decode((const uint8_t *)cases[i].bytes, cases[i].size, &c);
+
+        if (n != cases[i].length || (n != 0 && c != cases[i].code_point))
+            fail_msg("case %zu: length %zu (want %zu), code point 0x%lx", i, n, cases[i].length,
+                     (unsigned long)c);
+    }
+    /* The length limit is the caller's: a sequence cut by it is not one. */
+    assert_int_equal(dfota_utf8_decode((const uint8_t *)"\xe2\x82\xac", 2, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc32_matches_the_standard_check_value),
         cmocka_unit_test(wire_helpers_are_little_endian),
         cmocka_unit_test(hex_is_lower_case_and_terminated),
+        cmocka_unit_test(utf8_decode_takes_only_well_formed_sequences),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "dfota/keys.h"
+#include "dfota/wire.h"
 
 void dfota_passphrase_wipe(struct dfota_passphrase *pass)
 {
@@ -137,43 +138,6 @@ enum dfota_status dfota_passphrase_read(const char *source, struct dfota_passphr
     return st;
 }
 
-/*
- * The length in bytes of the UTF-8 sequence at `s` (at most `n` bytes), or 0
- * when it is not one: a truncated or overlong sequence, a surrogate
- * (U+D800..U+DFFF), a code point above U+10FFFF, or a stray continuation byte.
- */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    size_t len, i;
-    uint32_t cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1fu;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0fu;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0; /* a continuation byte, 0xc0/0xc1 (always overlong) or 0xf5..0xff */
-    }
-    if (len > n)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 enum dfota_status dfota_passphrase_check(const struct dfota_passphrase *pass,
                                          struct dfota_error *err)
 {
@@ -183,7 +147,7 @@ enum dfota_status dfota_passphrase_check(const struct dfota_passphrase *pass,
     unsigned classes;
 
     for (i = 0; i < pass->length; i += n) {
-        n = utf8_sequence(text + i, pass->length - i);
+        n = dfota_utf8_decode(text + i, pass->length - i, NULL);
         if (n == 0)
             return dfota_error_set(err, DFOTA_E_WEAK_PASSPHRASE,
                                    "passphrase is not valid UTF-8 (at byte %zu); the rule "

@@ -59,6 +59,14 @@ uint32_t dfota_crc32(uint32_t crc, const void *data, size_t size);
 /* Lower-case hex of `size` bytes into `out`, which holds 2 * size + 1 bytes. */
 void dfota_hex(const uint8_t *data, size_t size, char *out);
 
+/*
+ * The well-formed UTF-8 sequence at `s` (at most `n` bytes): its length, 1
+ * to 4, and its code point in `*code_point` (when not NULL); 0 when there is
+ * none: n is 0, a stray continuation byte, a truncated or overlong sequence,
+ * a surrogate (U+D800..U+DFFF) or a code point above U+10FFFF.
+ */
+size_t dfota_utf8_decode(const uint8_t *s, size_t n, uint32_t *code_point);
+
 #ifdef __cplusplus
 }
 #endif
