@@ -241,13 +241,19 @@ def compare_readers(path, case_dir, entry, signed, bin_is_right, what):
     return problems
 
 
-def check_case(label, data, expect, signed=False, pubkey=None, status=None, note=None):
-    """expect: 'accept' or 'refuse'. status: the refusal's status name."""
+def new_case(data):
+    """A directory for the next case, with the file to check in it as X.zip."""
     case_dir = os.path.join(WORK, "case-%03d" % len(results))
     os.mkdir(case_dir)
     path = os.path.join(case_dir, "X.zip")
     with open(path, "wb") as f:
         f.write(data)
+    return case_dir, path
+
+
+def check_case(label, data, expect, signed=False, pubkey=None, status=None, note=None):
+    """expect: 'accept' or 'refuse'. status: the refusal's status name."""
+    case_dir, path = new_case(data)
     rc, report, detail = dfota_verify(path, pubkey)
     problems = []
     if report is None:
@@ -585,11 +591,7 @@ def main():
 
 def check_case_zip_only(label, data, content):
     """A zip whose .bin is not a package: only the zip check and the readers matter."""
-    case_dir = os.path.join(WORK, "case-%03d" % len(results))
-    os.mkdir(case_dir)
-    path = os.path.join(case_dir, "X.zip")
-    with open(path, "wb") as f:
-        f.write(data)
+    case_dir, path = new_case(data)
     rc, report, detail = dfota_verify(path, None)
     problems = []
     if report is None:
