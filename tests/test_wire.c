@@ -85,6 +85,22 @@ static void utf8_decode_takes_only_well_formed_sequences(void **state)
     assert_int_equal(dfota_utf8_decode((const uint8_t *)"\xe2\x82\xac", 2, NULL), 0);
 }
 
+/* 64-bit decimal text for device messages (no %ll in newlib-nano): exact at the limits. */
+static void int64_text_is_exact_at_the_limits(void **state)
+{
+    char out[DFOTA_INT64_TEXT_MAX];
+
+    (void)state;
+    assert_string_equal(dfota_u64_text(0, out), "0");
+    assert_string_equal(dfota_u64_text(4294967296ull, out), "4294967296");
+    assert_string_equal(dfota_u64_text(UINT64_MAX, out), "18446744073709551615");
+    assert_string_equal(dfota_i64_text(0, out), "0");
+    assert_string_equal(dfota_i64_text(-1, out), "-1");
+    assert_string_equal(dfota_i64_text(-4294967295ll, out), "-4294967295");
+    assert_string_equal(dfota_i64_text(INT64_MAX, out), "9223372036854775807");
+    assert_string_equal(dfota_i64_text(INT64_MIN, out), "-9223372036854775808");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +108,7 @@ int main(void)
         cmocka_unit_test(wire_helpers_are_little_endian),
         cmocka_unit_test(hex_is_lower_case_and_terminated),
         cmocka_unit_test(utf8_decode_takes_only_well_formed_sequences),
+        cmocka_unit_test(int64_text_is_exact_at_the_limits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

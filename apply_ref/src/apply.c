@@ -180,8 +180,8 @@ static enum dfota_status fail_io(struct dfota_apply *ap, enum dfota_status statu
 {
     if (status == DFOTA_OK)
         status = DFOTA_E_FLASH;
-    return fail(ap, status, "%s of %zu bytes at offset 0x%08lx failed (%s)", what, len,
-                (unsigned long)offset, dfota_status_name(status));
+    return fail(ap, status, "%s of %lu bytes at offset 0x%08lx failed (%s)", what,
+                (unsigned long)len, (unsigned long)offset, dfota_status_name(status));
 }
 
 enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace,
@@ -221,9 +221,10 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
                                DFOTA_APPLY_PROGRESS_MAX);
     if (workspace_size < pad + state_size() + dctx_size())
         return dfota_error_set(err, DFOTA_E_WORKSPACE,
-                               "workspace of %zu bytes cannot hold the applier state and the "
-                               "zstd context (%zu bytes)",
-                               workspace_size, pad + state_size() + dctx_size());
+                               "workspace of %lu bytes cannot hold the applier state and the "
+                               "zstd context (%lu bytes)",
+                               (unsigned long)workspace_size,
+                               (unsigned long)(pad + state_size() + dctx_size()));
     ap = (struct dfota_apply *)(void *)((uint8_t *)workspace + pad);
     memset(ap, 0, sizeof(*ap));
     ap->config = *config;
@@ -642,10 +643,10 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
      * where the caller's workspace happens to start. */
     if (ap->workspace_size < need)
         return fail(ap, DFOTA_E_WORKSPACE,
-                    "patch needs %zu bytes of workspace (window log %u, %lu map entries), "
-                    "%zu given",
-                    need, (unsigned)h->window_log, (unsigned long)h->map_count,
-                    ap->workspace_size);
+                    "patch needs %lu bytes of workspace (window log %u, %lu map entries), "
+                    "%lu given",
+                    (unsigned long)need, (unsigned)h->window_log, (unsigned long)h->map_count,
+                    (unsigned long)ap->workspace_size);
     if (ap->config.erase_size > h->segment_size)
         return fail(ap, DFOTA_E_INVALID_ARGUMENT,
                     "erase size %lu is larger than the patch segment size %lu: a segment "
@@ -783,14 +784,16 @@ static enum dfota_status check_frame_header(struct dfota_apply *ap)
 {
     ZSTD_frameHeader fh;
     size_t rc = ZSTD_getFrameHeader(&fh, ap->frame_head, ap->frame_head_len);
+    char number[DFOTA_INT64_TEXT_MAX];
 
     if (ZSTD_isError(rc) || rc != 0)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: bad zstd frame header",
                     (unsigned long)ap->segment);
     if (fh.frameType != ZSTD_frame || fh.dictID != 0 || fh.windowSize > ap->block_max)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
-                    "segment %lu: zstd frame needs a %llu-byte window, the patch allows %zu",
-                    (unsigned long)ap->segment, fh.windowSize, ap->block_max);
+                    "segment %lu: zstd frame needs a %s-byte window, the patch allows %lu",
+                    (unsigned long)ap->segment, dfota_u64_text(fh.windowSize, number),
+                    (unsigned long)ap->block_max);
     ap->frame_head_checked = 1;
     return DFOTA_OK;
 }
@@ -836,6 +839,7 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
 {
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
     uint32_t left = ap->segment_len - ap->segment_done;
+    char number[DFOTA_INT64_TEXT_MAX];
 
     /* Every record must produce a byte, so a segment decodes to at most 21
      * bytes per target byte (a record head is at most 20 bytes) and the work
@@ -857,16 +861,16 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
     if (ap->source_pos < (int64_t)ap->window_lo ||
         ap->source_pos + (int64_t)ap->copy_left > ap->window_hi)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
-                    "segment %lu: copy of %lu bytes at source offset %lld is outside the "
+                    "segment %lu: copy of %lu bytes at source offset %s is outside the "
                     "%s [%lu, %lu)",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
-                    (long long)ap->source_pos,
+                    dfota_i64_text(ap->source_pos, number),
                     ap->in_place ? "bytes an in-place segment may read" : "source image",
                     (unsigned long)ap->window_lo, (unsigned long)ap->window_hi);
     /* The seek applies after the copy; keep it until the record is done. */
     if (seek > (int64_t)UINT32_MAX || seek < -(int64_t)UINT32_MAX)
-        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %lld is out of range",
-                    (unsigned long)ap->segment, (long long)seek);
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %s is out of range",
+                    (unsigned long)ap->segment, dfota_i64_text(seek, number));
     ap->copy_shift = (int64_t)ap->segment_start + ap->segment_done - ap->source_pos;
     ap->varint = (uint64_t)seek; /* reused as the pending seek */
     ap->varint_shift = 0;
@@ -1009,8 +1013,9 @@ static enum dfota_status feed_frame(struct dfota_apply *ap, const uint8_t **p, s
         need = ZSTD_nextSrcSizeToDecompress(ap->dctx);
         if (need > ap->block_max || need == 0)
             return fail(ap, DFOTA_E_CORRUPT_PATCH,
-                        "segment %lu: zstd block of %zu bytes exceeds the %zu-byte window",
-                        (unsigned long)ap->segment, need, ap->block_max);
+                        "segment %lu: zstd block of %lu bytes exceeds the %lu-byte window",
+                        (unsigned long)ap->segment, (unsigned long)need,
+                        (unsigned long)ap->block_max);
         if ((uint64_t)ap->frame_consumed + need - ap->in_len > ap->frame_size)
             return fail(ap, DFOTA_E_CORRUPT_PATCH,
                         "segment %lu: zstd frame runs past its stated %lu bytes",
@@ -1099,7 +1104,7 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
             break;
         case STAGE_DONE:
             return fail(ap, DFOTA_E_CORRUPT_PATCH,
-                        "%zu unexpected byte(s) after the last segment", size);
+                        "%lu unexpected byte(s) after the last segment", (unsigned long)size);
         default:
             return ap->error.status;
         }
@@ -1184,12 +1189,12 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
     if (ap->stage != STAGE_DONE) {
         if (ap->stage == STAGE_HEADER)
             return fail(ap, DFOTA_E_TRUNCATED,
-                        "patch ended after %zu bytes, inside its %u-byte header",
-                        ap->gather_len, DFOTA_PATCH_HEADER_SIZE);
+                        "patch ended after %lu bytes, inside its %u-byte header",
+                        (unsigned long)ap->gather_len, DFOTA_PATCH_HEADER_SIZE);
         if (ap->stage == STAGE_MAP)
             return fail(ap, DFOTA_E_TRUNCATED,
-                        "patch ended inside its relocation map (%zu of %zu bytes)",
-                        ap->gather_len, ap->map_len);
+                        "patch ended inside its relocation map (%lu of %lu bytes)",
+                        (unsigned long)ap->gather_len, (unsigned long)ap->map_len);
         return fail(ap, DFOTA_E_TRUNCATED, "patch ended inside segment %lu of %lu",
                     (unsigned long)ap->step + 1, (unsigned long)ap->header.segment_count);
     }

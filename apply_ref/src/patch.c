@@ -67,8 +67,8 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
     memset(hdr, 0, sizeof(*hdr));
     if (size < DFOTA_PATCH_HEADER_SIZE)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "patch is %zu bytes, shorter than its %u-byte header", size,
-                               DFOTA_PATCH_HEADER_SIZE);
+                               "patch is %lu bytes, shorter than its %u-byte header",
+                               (unsigned long)size, DFOTA_PATCH_HEADER_SIZE);
     if (memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) != 0)
         return dfota_error_set(err, DFOTA_E_BAD_MAGIC, "bad magic: not a dfota patch");
     if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION &&
@@ -224,7 +224,8 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
     map_bytes = (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
     if (size - DFOTA_PATCH_HEADER_SIZE < map_bytes)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "patch ends inside its %zu-byte relocation map", map_bytes);
+                               "patch ends inside its %lu-byte relocation map",
+                               (unsigned long)map_bytes);
     if (dfota_crc32(0, data + DFOTA_PATCH_HEADER_SIZE, map_bytes) != hdr->map_crc32)
         return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM, "relocation map CRC-32 mismatch");
     for (i = 0; i < hdr->map_count; i++) {
@@ -257,6 +258,7 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
     }
     if (pos != size)
         return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH,
-                               "%zu unexpected byte(s) after the last segment", size - pos);
+                               "%lu unexpected byte(s) after the last segment",
+                               (unsigned long)(size - pos));
     return DFOTA_OK;
 }

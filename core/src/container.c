@@ -123,9 +123,9 @@ enum dfota_status dfota_version_check(const char *version, const char *what,
                                    "%s is longer than %u bytes", what, DFOTA_VERSION_MAX);
         if (!version_char_ok(version[i]))
             return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                                   "%s has character 0x%02x at offset %zu (allowed: "
+                                   "%s has character 0x%02x at offset %lu (allowed: "
                                    "A-Z a-z 0-9 . _ + -)",
-                                   what, (unsigned)(unsigned char)version[i], i);
+                                   what, (unsigned)(unsigned char)version[i], (unsigned long)i);
     }
     if (version[0] == '.' || version[0] == '-')
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "%s starts with '%c'", what,
@@ -151,14 +151,15 @@ enum dfota_status dfota_tlv_iter_next(struct dfota_tlv_iter *it, struct dfota_tl
 
     if (left < DFOTA_CONTAINER_TLV_HEADER_SIZE)
         return dfota_error_set(err, DFOTA_E_BAD_LENGTH,
-                               "%zu stray byte(s) at the end of the header fields", left);
+                               "%lu stray byte(s) at the end of the header fields",
+                               (unsigned long)left);
     tlv->type = dfota_get_le16(it->pos);
     tlv->length = dfota_get_le16(it->pos + 2);
     if (tlv->length > left - DFOTA_CONTAINER_TLV_HEADER_SIZE)
         return dfota_error_set(err, DFOTA_E_BAD_LENGTH,
-                               "field 0x%04x claims %u bytes but only %zu remain in the header",
+                               "field 0x%04x claims %u bytes but only %lu remain in the header",
                                (unsigned)tlv->type, (unsigned)tlv->length,
-                               left - DFOTA_CONTAINER_TLV_HEADER_SIZE);
+                               (unsigned long)(left - DFOTA_CONTAINER_TLV_HEADER_SIZE));
     tlv->value = it->pos + DFOTA_CONTAINER_TLV_HEADER_SIZE;
     it->pos += DFOTA_CONTAINER_TLV_HEADER_SIZE + tlv->length;
     return DFOTA_OK;
@@ -171,8 +172,8 @@ enum dfota_status dfota_container_peek(const uint8_t *data, size_t size, uint32_
 
     if (size < DFOTA_CONTAINER_PREAMBLE_SIZE)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "%zu bytes is shorter than the %u-byte package preamble", size,
-                               DFOTA_CONTAINER_PREAMBLE_SIZE);
+                               "%lu bytes is shorter than the %u-byte package preamble",
+                               (unsigned long)size, DFOTA_CONTAINER_PREAMBLE_SIZE);
     if (memcmp(data + OFF_MAGIC, DFOTA_CONTAINER_MAGIC, DFOTA_CONTAINER_MAGIC_SIZE) != 0)
         return dfota_error_set(err, DFOTA_E_BAD_MAGIC,
                                "bad magic %02x %02x %02x %02x %02x %02x %02x %02x: not a dfota "
@@ -300,8 +301,8 @@ enum dfota_status dfota_container_parse(const uint8_t *data, size_t size,
         return st;
     if (size < header_size)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "header needs %lu bytes but only %zu are present",
-                               (unsigned long)header_size, size);
+                               "header needs %lu bytes but only %lu are present",
+                               (unsigned long)header_size, (unsigned long)size);
     stored_crc = dfota_get_le32(data + header_size - DFOTA_CONTAINER_CRC_SIZE);
     computed_crc = dfota_crc32(0, data, header_size - DFOTA_CONTAINER_CRC_SIZE);
     if (stored_crc != computed_crc)
@@ -362,18 +363,19 @@ enum dfota_status dfota_container_check_size(const struct dfota_package_header *
                                              uint64_t total_size, struct dfota_error *err)
 {
     uint64_t expected = (uint64_t)hdr->header_size + hdr->payload.size;
+    char total_text[DFOTA_INT64_TEXT_MAX], expected_text[DFOTA_INT64_TEXT_MAX];
 
     if (total_size < expected)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "package is %llu bytes but header (%lu) and payload (%lu) need "
-                               "%llu",
-                               (unsigned long long)total_size, (unsigned long)hdr->header_size,
-                               (unsigned long)hdr->payload.size,
-                               (unsigned long long)expected);
+                               "package is %s bytes but header (%lu) and payload (%lu) need "
+                               "%s",
+                               dfota_u64_text(total_size, total_text),
+                               (unsigned long)hdr->header_size, (unsigned long)hdr->payload.size,
+                               dfota_u64_text(expected, expected_text));
     if (total_size > expected)
         return dfota_error_set(err, DFOTA_E_TRAILING_DATA,
-                               "%llu unexpected byte(s) after the %lu-byte payload",
-                               (unsigned long long)(total_size - expected),
+                               "%s unexpected byte(s) after the %lu-byte payload",
+                               dfota_u64_text(total_size - expected, total_text),
                                (unsigned long)hdr->payload.size);
     return DFOTA_OK;
 }
@@ -408,7 +410,8 @@ enum dfota_status dfota_container_encode(const struct dfota_package_header *hdr,
             size += DFOTA_CONTAINER_TLV_HEADER_SIZE + field_length(hdr, &field_defs[i]);
     if (size > capacity)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY,
-                               "header needs %zu bytes, buffer has %zu", size, capacity);
+                               "header needs %lu bytes, buffer has %lu", (unsigned long)size,
+                               (unsigned long)capacity);
 
     memcpy(out + OFF_MAGIC, DFOTA_CONTAINER_MAGIC, DFOTA_CONTAINER_MAGIC_SIZE);
     out[OFF_FORMAT_VERSION] = DFOTA_CONTAINER_FORMAT_VERSION;

@@ -32,3 +32,34 @@ void dfota_hex(const uint8_t *data, size_t size, char *out)
     }
     out[2 * size] = '\0';
 }
+
+const char *dfota_u64_text(uint64_t v, char out[DFOTA_INT64_TEXT_MAX])
+{
+    char digits[DFOTA_INT64_TEXT_MAX];
+    size_t n = 0, i;
+
+    do {
+        digits[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0);
+    for (i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+    return out;
+}
+
+const char *dfota_i64_text(int64_t v, char out[DFOTA_INT64_TEXT_MAX])
+{
+    char magnitude[DFOTA_INT64_TEXT_MAX];
+    size_t i;
+
+    if (v >= 0)
+        return dfota_u64_text((uint64_t)v, out);
+    /* -(v + 1) + 1 stays in range for INT64_MIN; at most 19 digits then */
+    (void)dfota_u64_text((uint64_t)(-(v + 1)) + 1u, magnitude);
+    out[0] = '-';
+    for (i = 0; magnitude[i] != '\0'; i++)
+        out[i + 1] = magnitude[i];
+    out[i + 1] = '\0';
+    return out;
+}

@@ -60,6 +60,16 @@ uint32_t dfota_crc32(uint32_t crc, const void *data, size_t size);
 void dfota_hex(const uint8_t *data, size_t size, char *out);
 
 /*
+ * Decimal text of a 64-bit value, for messages: newlib-nano's printf, as
+ * Debian's arm-none-eabi ships it, has no %ll (nor %zu), so device code
+ * formats 64-bit numbers with these and "%s". `out` holds
+ * DFOTA_INT64_TEXT_MAX bytes; returns `out`.
+ */
+#define DFOTA_INT64_TEXT_MAX 21u
+const char *dfota_u64_text(uint64_t v, char out[DFOTA_INT64_TEXT_MAX]);
+const char *dfota_i64_text(int64_t v, char out[DFOTA_INT64_TEXT_MAX]);
+
+/*
  * The well-formed UTF-8 sequence at `s` (at most `n` bytes): its length, 1
  * to 4, and its code point in `*code_point` (when not NULL); 0 when there is
  * none: n is 0, a stray continuation byte, a truncated or overlong sequence,
