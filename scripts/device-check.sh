@@ -28,14 +28,32 @@ if grep -nE '%[-+ #0-9.*]*(z|ll|j|t)[diouxX]' "${sources[@]/#/$root/}" >&2; then
     exit 1
 fi
 cd "$work"
-for src in "${sources[@]}"; do
-    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Wpedantic -Werror \
-        -Wconversion -Wno-sign-conversion -ffunction-sections -fstack-usage \
-        -I"$root/apply_ref/include" -I"$root/core/include" -I"$build/generated" -I"$work/include" \
-        -c "$root/$src" -o "$(basename "$src" .c).o"
-done
+# compile OUTDIR [FLAGS...]: every source, warnings as errors.
+compile() {
+    local out=$1
+    shift
+    mkdir -p "$out"
+    for src in "${sources[@]}"; do
+        arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Wpedantic -Werror \
+            -Wconversion -Wno-sign-conversion -ffunction-sections -fstack-usage "$@" \
+            -I"$root/apply_ref/include" -I"$root/core/include" -I"$build/generated" -I"$work/include" \
+            -c "$root/$src" -o "$out/$(basename "$src" .c).o"
+    done
+}
+compile full
 echo "Cortex-M4, arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), -Os:"
-arm-none-eabi-size -t ./*.o
+(cd full && arm-none-eabi-size -t ./*.o)
 echo
 echo "largest stack frames (bytes, function):"
-cat ./*.su | awk -F'\t' '{ n = split($1, part, ":"); print $2, part[n] }' | sort -n -r | head -8
+cat full/*.su | awk -F'\t' '{ n = split($1, part, ":"); print $2, part[n] }' | sort -n -r | head -8
+
+# The lean build: statuses only, and no printf-family function referenced.
+compile lean -DDFOTA_DEVICE_MESSAGES=0
+echo
+echo "lean build (-DDFOTA_DEVICE_MESSAGES=0):"
+(cd lean && arm-none-eabi-size -t ./*.o | tail -1)
+if arm-none-eabi-nm -u lean/*.o | grep -E ' (v?s?n?printf|v?fprintf|puts|putchar)$' >&2; then
+    echo "device-check: the lean build references the printf family (above)" >&2
+    exit 1
+fi
+echo "no printf-family function referenced"

@@ -154,6 +154,7 @@ size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
            align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
 }
 
+#if DFOTA_DEVICE_MESSAGES
 static enum dfota_status fail(struct dfota_apply *ap, enum dfota_status status, const char *fmt,
                               ...)
 #if defined(__GNUC__)
@@ -173,11 +174,25 @@ static enum dfota_status fail(struct dfota_apply *ap, enum dfota_status status, 
     ap->stage = STAGE_FAILED;
     return status;
 }
+#else
+/* Lean build: the status only; the message's text and arguments are not compiled in. */
+static enum dfota_status fail_status(struct dfota_apply *ap, enum dfota_status status)
+{
+    ap->error.status = status;
+    ap->error.message[0] = '\0';
+    ap->stage = STAGE_FAILED;
+    return status;
+}
+#define fail(ap, status, ...) fail_status((ap), (status))
+#endif
 
 /* A callback failed: keep its status, say what was being done. */
 static enum dfota_status fail_io(struct dfota_apply *ap, enum dfota_status status,
                                  const char *what, uint32_t offset, size_t len)
 {
+    (void)what; /* the message's alone: unused in the lean build */
+    (void)offset;
+    (void)len;
     if (status == DFOTA_OK)
         status = DFOTA_E_FLASH;
     return fail(ap, status, "%s of %lu bytes at offset 0x%08lx failed (%s)", what,
@@ -784,7 +799,9 @@ static enum dfota_status check_frame_header(struct dfota_apply *ap)
 {
     ZSTD_frameHeader fh;
     size_t rc = ZSTD_getFrameHeader(&fh, ap->frame_head, ap->frame_head_len);
-    char number[DFOTA_INT64_TEXT_MAX];
+    char number[DFOTA_INT64_TEXT_MAX]; /* for a message (unused in the lean build) */
+
+    (void)number;
 
     if (ZSTD_isError(rc) || rc != 0)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: bad zstd frame header",
@@ -839,7 +856,9 @@ static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t se
 {
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
     uint32_t left = ap->segment_len - ap->segment_done;
-    char number[DFOTA_INT64_TEXT_MAX];
+    char number[DFOTA_INT64_TEXT_MAX]; /* for a message (unused in the lean build) */
+
+    (void)number;
 
     /* Every record must produce a byte, so a segment decodes to at most 21
      * bytes per target byte (a record head is at most 20 bytes) and the work
@@ -1155,6 +1174,7 @@ static enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *
 
     dfota_hex(h->target_sha256, 32, want);
     dfota_hex(digest, 32, got);
+    (void)next; /* the message's alone: unused in the lean build */
     if (ap->io.save_progress != NULL && h->segment_count > 0) {
         if (ap->in_place || repaired || !ap->readback) {
             st = put_record(ap, h->segment_count, DFOTA_PROGRESS_FAILED, ap->segment_offset,

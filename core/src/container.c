@@ -115,6 +115,7 @@ enum dfota_status dfota_version_check(const char *version, const char *what,
 {
     size_t i;
 
+    (void)what; /* the messages' alone: unused in the lean build */
     if (version == NULL || version[0] == '\0')
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "%s is empty", what);
     for (i = 0; version[i] != '\0'; i++) {
@@ -364,6 +365,9 @@ enum dfota_status dfota_container_check_size(const struct dfota_package_header *
 {
     uint64_t expected = (uint64_t)hdr->header_size + hdr->payload.size;
     char total_text[DFOTA_INT64_TEXT_MAX], expected_text[DFOTA_INT64_TEXT_MAX];
+
+    (void)total_text; /* for messages: unused in the lean build */
+    (void)expected_text;
 
     if (total_size < expected)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,

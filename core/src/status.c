@@ -121,6 +121,16 @@ void dfota_error_clear(struct dfota_error *err)
     err->message[0] = '\0';
 }
 
+enum dfota_status dfota_error_status(struct dfota_error *err, enum dfota_status status)
+{
+    if (err != NULL) {
+        err->status = status;
+        err->message[0] = '\0';
+    }
+    return status;
+}
+
+#if DFOTA_DEVICE_MESSAGES
 enum dfota_status dfota_error_set(struct dfota_error *err, enum dfota_status status,
                                   const char *fmt, ...)
 {
@@ -134,3 +144,4 @@ enum dfota_status dfota_error_set(struct dfota_error *err, enum dfota_status sta
     va_end(ap);
     return status;
 }
+#endif

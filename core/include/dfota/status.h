@@ -119,6 +119,23 @@ enum dfota_status dfota_error_set(struct dfota_error *err, enum dfota_status sta
 #endif
     ;
 
+/* Record `status` alone (an empty message) in `err` (which may be NULL); return it. */
+enum dfota_status dfota_error_status(struct dfota_error *err, enum dfota_status status);
+
+/*
+ * DFOTA_DEVICE_MESSAGES: 1 (the default) words every failure of the
+ * device-side code with a detail message; 0, for a lean device build
+ * (-DDFOTA_DEVICE_MESSAGES=0 on every file of apply_ref/ and core/), keeps
+ * the status only: messages stay empty, no printf-family function is
+ * linked, and the messages' text is not in the firmware.
+ */
+#ifndef DFOTA_DEVICE_MESSAGES
+#define DFOTA_DEVICE_MESSAGES 1
+#endif
+#if !DFOTA_DEVICE_MESSAGES
+#define dfota_error_set(err, status, ...) dfota_error_status((err), (status))
+#endif
+
 #ifdef __cplusplus
 }
 #endif
