@@ -341,14 +341,10 @@ int cmd_apply(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-    outputs[0].option = "--state";
-    outputs[0].path = a.state;
-    outputs[1].option = "-o";
-    outputs[1].path = a.output;
-    inputs[0].option = "PKG_OR_PATCH";
-    inputs[0].path = a.input;
-    inputs[1].option = "--old";
-    inputs[1].path = a.old_path;
+    outputs[0] = (struct cli_file){"--state", a.state};
+    outputs[1] = (struct cli_file){"-o", a.output};
+    inputs[0] = (struct cli_file){"PKG_OR_PATCH", a.input};
+    inputs[1] = (struct cli_file){"--old", a.old_path};
     dfota_error_clear(&err);
     /* The state is read and written; a completed update removes it, so NEW must be another file. */
     rc = cli_check_outputs("apply", outputs, 2, inputs, 2);

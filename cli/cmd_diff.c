@@ -148,12 +148,9 @@ int cmd_diff(int argc, char **argv)
         return cli_usage_error("diff", "missing -o PATCH");
     old_path = argv[optind];
     new_path = argv[optind + 1];
-    files[0].option = "-o";
-    files[0].path = output;
-    files[1].option = "OLD";
-    files[1].path = old_path;
-    files[2].option = "NEW";
-    files[2].path = new_path;
+    files[0] = (struct cli_file){"-o", output};
+    files[1] = (struct cli_file){"OLD", old_path};
+    files[2] = (struct cli_file){"NEW", new_path};
     rc = cli_check_outputs("diff", &files[0], 1, &files[1], 2);
     if (rc != CLI_EXIT_OK)
         return rc;

@@ -285,8 +285,7 @@ int cmd_keygen(int argc, char **argv)
         if (snprintf(files[i].path, sizeof(files[i].path), "%s/%s", a.dir, files[i].name) >=
             (int)sizeof(files[i].path))
             return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", a.dir);
-        outputs[i].option = "-o";
-        outputs[i].path = files[i].path;
+        outputs[i] = (struct cli_file){"-o", files[i].path};
     }
     passout_file.option = "--passout";
     passout_file.path = cli_passphrase_path(a.passout);

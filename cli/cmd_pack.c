@@ -240,14 +240,10 @@ int cmd_pack(int argc, char **argv)
         return cli_usage_error("pack", "--from-version: %s", err.message);
     if (!cli_source_date_epoch("pack", &created))
         return CLI_EXIT_USAGE;
-    files[0].option = "-o";
-    files[0].path = a.output;
-    files[1].option = "--full";
-    files[1].path = a.full;
-    files[2].option = "--old";
-    files[2].path = a.old;
-    files[3].option = "--new";
-    files[3].path = a.new_;
+    files[0] = (struct cli_file){"-o", a.output};
+    files[1] = (struct cli_file){"--full", a.full};
+    files[2] = (struct cli_file){"--old", a.old};
+    files[3] = (struct cli_file){"--new", a.new_};
     rc = cli_check_outputs("pack", &files[0], 1, &files[1], 3);
     if (rc != CLI_EXIT_OK)
         return rc;

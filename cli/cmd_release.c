@@ -416,19 +416,13 @@ static int name_outputs(struct release_job *job)
             return cli_usage_error(COMMAND, "'%s/%s': path too long", job->args.dir, o->name);
     }
     for (i = 0; i < FILE_COUNT; i++) {
-        outputs[i].option = "-o";
-        outputs[i].path = job->out[i].path;
+        outputs[i] = (struct cli_file){"-o", job->out[i].path};
     }
-    inputs[0].option = "--old";
-    inputs[0].path = job->args.old;
-    inputs[1].option = "--new";
-    inputs[1].path = job->args.new_;
-    inputs[2].option = "--key";
-    inputs[2].path = cli_key_path(job->args.key);
-    inputs[3].option = "--pubkey";
-    inputs[3].path = job->args.pubkey;
-    inputs[4].option = "--passin";
-    inputs[4].path = cli_passphrase_path(job->args.passin);
+    inputs[0] = (struct cli_file){"--old", job->args.old};
+    inputs[1] = (struct cli_file){"--new", job->args.new_};
+    inputs[2] = (struct cli_file){"--key", cli_key_path(job->args.key)};
+    inputs[3] = (struct cli_file){"--pubkey", job->args.pubkey};
+    inputs[4] = (struct cli_file){"--passin", cli_passphrase_path(job->args.passin)};
     rc = cli_check_outputs(COMMAND, outputs, FILE_COUNT, inputs, 5);
     if (rc != CLI_EXIT_OK)
         return rc;

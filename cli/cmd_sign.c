@@ -97,14 +97,10 @@ int cmd_sign(int argc, char **argv)
             return cli_fail(CLI_EXIT_IO, "sign", "out of memory");
     }
     target = a.output ? a.output : output;
-    files[0].option = "-o";
-    files[0].path = target;
-    files[1].option = "X.zip";
-    files[1].path = a.input;
-    files[2].option = "--key";
-    files[2].path = cli_key_path(a.key);
-    files[3].option = "--passin";
-    files[3].path = cli_passphrase_path(a.passin);
+    files[0] = (struct cli_file){"-o", target};
+    files[1] = (struct cli_file){"X.zip", a.input};
+    files[2] = (struct cli_file){"--key", cli_key_path(a.key)};
+    files[3] = (struct cli_file){"--passin", cli_passphrase_path(a.passin)};
     rc = cli_check_outputs("sign", &files[0], 1, &files[1], 3);
     if (rc != CLI_EXIT_OK)
         goto out;

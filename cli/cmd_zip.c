@@ -82,10 +82,8 @@ int cmd_zip(int argc, char **argv)
         if (output == NULL)
             return cli_fail(CLI_EXIT_IO, "zip", "out of memory");
     }
-    files[0].option = "-o";
-    files[0].path = a.output ? a.output : output;
-    files[1].option = "X.bin";
-    files[1].path = a.input;
+    files[0] = (struct cli_file){"-o", a.output ? a.output : output};
+    files[1] = (struct cli_file){"X.bin", a.input};
     rc = cli_check_outputs("zip", &files[0], 1, &files[1], 1);
     if (rc != CLI_EXIT_OK) {
         free(output);
