@@ -61,8 +61,8 @@ void dfota_hex(const uint8_t *data, size_t size, char *out);
 
 /*
  * Decimal text of a 64-bit value, for messages: newlib-nano's printf, as
- * Debian's arm-none-eabi ships it, has no %ll (nor %zu), so device code
- * formats 64-bit numbers with these and "%s". `out` holds
+ * Debian's arm-none-eabi ships it, has neither the "ll" nor the "z" length
+ * modifier, so device code formats 64-bit numbers with these and "%s". `out` holds
  * DFOTA_INT64_TEXT_MAX bytes; returns `out`.
  */
 #define DFOTA_INT64_TEXT_MAX 21u
