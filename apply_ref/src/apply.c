@@ -31,10 +31,6 @@
 #include "dfota/sha256.h"
 #include "dfota/wire.h"
 
-#ifndef DFOTA_BUILTIN_HASH
-#define DFOTA_BUILTIN_HASH 1
-#endif
-
 #define WORKSPACE_ALIGN 16u
 #define WRITE_BUFFER_SIZE DFOTA_APPLY_WRITE_ALIGN_MAX
 #define ZSTD_MAGIC_LE 0xFD2FB528u
