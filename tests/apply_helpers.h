@@ -19,7 +19,7 @@
 
 /* Largest workspace any valid patch may ask for. */
 #define TEST_WORKSPACE_MAX \
-    dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX)
+    dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX)
 
 /* Push the whole patch at once. */
 #define TEST_CHUNK_WHOLE ((size_t)-1)
@@ -92,7 +92,7 @@ struct test_apply_params {
     uint32_t write_align;    /* flash write unit */
     size_t chunk;            /* patch bytes per push; TEST_CHUNK_WHOLE = all at once */
     unsigned progress_steps; /* 0 or 5..100 */
-    size_t workspace_size;   /* 0: what the patch header states (the maximum if unreadable) */
+    size_t workspace_size;   /* 0: what this build needs for the patch (the maximum if unreadable) */
     size_t workspace_misalign; /* workspace starts this many bytes after a malloc'd block */
     uint32_t flash_size;     /* 0: target size rounded up to the erase size (one block at least) */
     int fill_flash;          /* start from a programmed (not erased) flash */
@@ -175,8 +175,10 @@ static inline enum dfota_status test_apply(const uint8_t *source, size_t source_
     memset(res, 0, sizeof(*res));
     header_ok = dfota_patch_header_decode(patch, patch_size, &hdr, NULL) == DFOTA_OK;
     if (workspace_size == 0)
-        workspace_size = header_ok && hdr.workspace_size != 0 ? hdr.workspace_size
-                                                              : TEST_WORKSPACE_MAX;
+        workspace_size = header_ok ? dfota_apply_workspace_need(hdr.window_log, hdr.map_count)
+                                   : TEST_WORKSPACE_MAX;
+    if (workspace_size == 0)
+        workspace_size = TEST_WORKSPACE_MAX;
     if (flash_size == 0)
         flash_size = header_ok && hdr.target_size != 0 && hdr.target_size <= (64u << 20)
                          ? test_round_up(hdr.target_size, params->erase_size)

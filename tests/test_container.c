@@ -153,7 +153,7 @@ static void layout_matches_the_format_document(void **state)
     encode_sample(&e, DFOTA_PACKAGE_FULL);
     assert_int_equal(e.size, 187);
     assert_memory_equal(e.buf, magic, 8);
-    assert_int_equal(e.buf[8], 1);
+    assert_int_equal(e.buf[8], 2);
     assert_int_equal(e.buf[9], DFOTA_PACKAGE_FULL);
     assert_int_equal(dfota_get_le16(e.buf + 10), 0);
     assert_int_equal(dfota_get_le32(e.buf + 12), 187);
@@ -169,7 +169,7 @@ static void layout_matches_the_format_document(void **state)
     assert_int_equal(pos, 187 - 4 - 12);
     assert_true(dfota_get_le64(e.buf + pos + 4) == 0x0000000165f5e100ull);
     assert_int_equal(dfota_get_le32(e.buf + 183), dfota_crc32(0, e.buf, 183));
-    assert_int_equal(dfota_get_le32(e.buf + 183), 0xb8793973); /* computed independently from docs/FORMAT.md */
+    assert_int_equal(dfota_get_le32(e.buf + 183), 0x9ac8f271); /* computed independently from docs/FORMAT.md */
     assert_int_equal(test_find_tlv(e.buf, DFOTA_TLV_SOURCE_VERSION), 0);
 }
 
@@ -230,7 +230,7 @@ static void bad_magic_is_refused(void **state)
 
 static void unknown_format_version_is_refused(void **state)
 {
-    static const uint8_t versions[] = {0, 2, 0x81, 0xff};
+    static const uint8_t versions[] = {0, 1, 3, 0x81, 0xff}; /* 1: dfota 0.2 */
     struct dfota_package_header hdr;
     struct dfota_error err;
     struct encoded e;

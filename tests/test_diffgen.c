@@ -256,7 +256,7 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
     assert_int_equal(dfota_patch_check_layout(patch, patch_size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
     assert_memory_equal(patch, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE);
-    assert_int_equal(hdr.format_version, DFOTA_PATCH_FORMAT_VERSION_TWO_BANK);
+    assert_int_equal(hdr.format_version, DFOTA_PATCH_FORMAT_VERSION);
     assert_int_equal(hdr.flags, 0);
     assert_int_equal(hdr.source_size, source_size);
     assert_int_equal(hdr.target_size, target_size);

@@ -7,7 +7,17 @@
  * `ring`) -> record parser -> target bytes (predicted source byte + diff, or
  * literal) -> SHA-256 and write buffer (`wbuf`) -> erase/write callbacks.
  */
-#define ZSTD_STATIC_LINKING_ONLY /* buffer-less streaming, static context */
+/*
+ * zstd: the buffer-less streaming API (ZSTD_decompressBegin() /
+ * ZSTD_decompressContinue()) with a static context. It is not deprecated in
+ * zstd 1.5.4 (only ZSTD_copyDCtx() beside it is); it is used instead of
+ * ZSTD_decompressStream() because the streaming decoder's output buffer is
+ * ZSTD_decodingBufferSize_min() = window + block + 128 KiB (literals it may
+ * park there when not streaming), while decoding block by block into our
+ * own ring needs window + block + 128 bytes: 8 KiB + 8 KiB instead of
+ * 8 KiB + 8 KiB + 128 KiB at window log 13.
+ */
+#define ZSTD_STATIC_LINKING_ONLY
 #include "dfota/apply.h"
 
 #include <stdarg.h>
@@ -16,9 +26,14 @@
 
 #include <zstd.h>
 
+#include "apply_internal.h"
 #include "dfota/predict.h"
 #include "dfota/sha256.h"
 #include "dfota/wire.h"
+
+#ifndef DFOTA_BUILTIN_HASH
+#define DFOTA_BUILTIN_HASH 1
+#endif
 
 #define WORKSPACE_ALIGN 16u
 #define WRITE_BUFFER_SIZE DFOTA_APPLY_WRITE_ALIGN_MAX
@@ -30,6 +45,7 @@ enum stage {
     STAGE_SEGMENT_HEADER, /* gathering a segment header */
     STAGE_FRAME,          /* inside a segment's zstd frame */
     STAGE_SKIP,           /* resuming: passing over a frame that is already applied */
+    STAGE_FULL,           /* inside the zstd frame of a full image */
     STAGE_DONE,           /* every segment decoded */
     STAGE_FINISHED,       /* finish() succeeded */
     STAGE_FAILED
@@ -63,6 +79,13 @@ struct dfota_apply {
     uint32_t skip_left;           /* STAGE_SKIP: frame bytes still to pass over */
     int in_place;                 /* the patch and layout are in-place */
     int readback;                 /* finish() hashes the target as read from flash */
+    int one_area;                 /* in-place layout: source and target share one area */
+    int full;                     /* decoding a full image (dfota_apply_begin_full()) */
+    uint32_t full_skip;           /* full image, resuming: output below this is not written */
+    uint64_t full_window;         /* full image: largest window its frame may have */
+    struct dfota_apply_expect expect; /* from the package header (front end), if set */
+    int has_expect;
+    const struct dfota_hash_ops *hash;
 
     /* Current segment. */
     uint32_t step;                /* segments done, in patch order */
@@ -101,7 +124,7 @@ struct dfota_apply {
     size_t cache_len;
 
     /* Output. */
-    struct dfota_sha256 target_hash;
+    struct dfota_hash target_hash;
     uint8_t wbuf[WRITE_BUFFER_SIZE];
     size_t wbuf_len;
     uint32_t wbuf_pos;            /* output offset of wbuf[0]: target, or scratch in place */
@@ -120,6 +143,9 @@ static int is_power_of_two(uint32_t v)
     return v != 0 && (v & (v - 1)) == 0;
 }
 
+/* The reference device build's state must fit the figure patches state. */
+typedef char state_size_check[sizeof(void *) > 4 || sizeof(struct dfota_apply) <= DFOTA_APPLY_STATE_SIZE ? 1 : -1];
+
 static size_t state_size(void)
 {
     return align_up(sizeof(struct dfota_apply), WORKSPACE_ALIGN);
@@ -128,6 +154,16 @@ static size_t state_size(void)
 static size_t dctx_size(void)
 {
     return align_up(ZSTD_estimateDCtxSize(), WORKSPACE_ALIGN);
+}
+
+/* Largest zstd block for a window (ZSTD_BLOCKSIZE_MAX is 128 KiB); at least
+ * 32 bytes, so that the input buffer holds any frame header (18 bytes at
+ * most) of a tiny full image. */
+static size_t block_for(uint64_t window)
+{
+    if (window < 32)
+        return 32;
+    return window < ((size_t)1 << 17) ? (size_t)window : (size_t)1 << 17;
 }
 
 /*
@@ -139,9 +175,17 @@ static size_t dctx_size(void)
  * is too small could only make zstd fail a frame checksum, never write out
  * of bounds (it is given the capacity on every call).
  */
-static size_t ring_size_for(unsigned window_log)
+static size_t ring_size_for(uint64_t window)
 {
-    return align_up(((size_t)2 << window_log) + 128, WORKSPACE_ALIGN);
+    return align_up((size_t)window + block_for(window) + 128, WORKSPACE_ALIGN);
+}
+
+/* Workspace for `state` + `dctx` bytes of fixed part and a `window`-byte zstd window. */
+static size_t workspace_for(size_t state, size_t dctx, uint64_t window, uint32_t map_count)
+{
+    return WORKSPACE_ALIGN + state + dctx + align_up(block_for(window), WORKSPACE_ALIGN) +
+           ring_size_for(window) +
+           align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
 }
 
 size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
@@ -149,9 +193,49 @@ size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
     if (window_log < DFOTA_PATCH_WINDOW_LOG_MIN || window_log > DFOTA_PATCH_WINDOW_LOG_MAX ||
         map_count > DFOTA_PREDICT_MAP_MAX)
         return 0;
-    return WORKSPACE_ALIGN + state_size() + dctx_size() +
-           align_up((size_t)1 << window_log, WORKSPACE_ALIGN) + ring_size_for(window_log) +
-           align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+    return workspace_for(DFOTA_APPLY_STATE_SIZE, DFOTA_ZSTD_DCTX_SIZE, (uint64_t)1 << window_log,
+                         map_count);
+}
+
+size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count)
+{
+    if (window_log < DFOTA_PATCH_WINDOW_LOG_MIN || window_log > DFOTA_PATCH_WINDOW_LOG_MAX ||
+        map_count > DFOTA_PREDICT_MAP_MAX)
+        return 0;
+    return workspace_for(state_size(), dctx_size(), (uint64_t)1 << window_log, map_count);
+}
+
+size_t dfota_apply_full_workspace_size(uint64_t window_size)
+{
+    if (window_size > DFOTA_APPLY_FULL_WINDOW_MAX)
+        return 0;
+    return workspace_for(DFOTA_APPLY_STATE_SIZE, DFOTA_ZSTD_DCTX_SIZE, window_size, 0);
+}
+
+size_t dfota_apply_full_workspace_need(uint64_t window_size)
+{
+    if (window_size > DFOTA_APPLY_FULL_WINDOW_MAX)
+        return 0;
+    return workspace_for(state_size(), dctx_size(), window_size, 0);
+}
+
+/* ---- hashing (through the driver) ---- */
+
+static enum dfota_status hash_init(struct dfota_apply *ap, struct dfota_hash *h,
+                                   enum dfota_hash_alg alg)
+{
+    return ap->hash->init(ap->io.ctx, h, alg);
+}
+
+static enum dfota_status hash_update(struct dfota_apply *ap, struct dfota_hash *h,
+                                     const uint8_t *p, size_t n)
+{
+    return ap->hash->update(ap->io.ctx, h, p, n);
+}
+
+static enum dfota_status hash_final(struct dfota_apply *ap, struct dfota_hash *h, uint8_t *digest)
+{
+    return ap->hash->final(ap->io.ctx, h, digest);
 }
 
 #if DFOTA_DEVICE_MESSAGES
@@ -186,6 +270,13 @@ static enum dfota_status fail_status(struct dfota_apply *ap, enum dfota_status s
 #define fail(ap, status, ...) fail_status((ap), (status))
 #endif
 
+/* The hash driver failed. */
+static enum dfota_status fail_hash(struct dfota_apply *ap, enum dfota_status status)
+{
+    return fail(ap, status == DFOTA_OK ? DFOTA_E_INTERNAL : status, "hash driver failed (%s)",
+                dfota_status_name(status));
+}
+
 /* A callback failed: keep its status, say what was being done. */
 static enum dfota_status fail_io(struct dfota_apply *ap, enum dfota_status status,
                                  const char *what, uint32_t offset, size_t len)
@@ -213,6 +304,15 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
                                "workspace, configuration and the read, erase and write "
                                "callbacks are required");
+#if !DFOTA_BUILTIN_HASH
+    if (io->hash == NULL)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "built without the software hashes: io->hash is required");
+#endif
+    if (io->hash != NULL &&
+        (io->hash->init == NULL || io->hash->update == NULL || io->hash->final == NULL))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "the hash driver needs init, update and final");
     if (!is_power_of_two(config->erase_size) || !is_power_of_two(config->write_align) ||
         config->write_align > DFOTA_APPLY_WRITE_ALIGN_MAX ||
         config->write_align > config->erase_size)
@@ -251,10 +351,15 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
         return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd refused the static context");
     ap->stage = STAGE_HEADER;
     ap->in_place = config->layout == DFOTA_APPLY_IN_PLACE;
+    ap->one_area = ap->in_place;
     ap->readback = ap->in_place || io->read_target != NULL;
     ap->cache_start = -1;
     ap->cache_shift = INT64_MIN;
-    dfota_sha256_init(&ap->target_hash);
+#if DFOTA_BUILTIN_HASH
+    ap->hash = io->hash != NULL ? io->hash : &dfota_hash_builtin;
+#else
+    ap->hash = io->hash;
+#endif
     dfota_error_clear(&ap->error);
     *applier = ap;
     return DFOTA_OK;
@@ -364,8 +469,11 @@ static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, s
     enum dfota_status st;
     size_t take;
 
-    if (!ap->readback)
-        dfota_sha256_update(&ap->target_hash, p, n);
+    if (!ap->readback) {
+        st = hash_update(ap, &ap->target_hash, p, n);
+        if (st != DFOTA_OK)
+            return fail_hash(ap, st);
+    }
     while (n > 0) {
         take = WRITE_BUFFER_SIZE - ap->wbuf_len;
         if (take > n)
@@ -453,27 +561,28 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
 
 static enum dfota_status check_source(struct dfota_apply *ap)
 {
-    struct dfota_sha256 hash;
     uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
     char want[65], got[65];
-    uint32_t off = 0, size = ap->header.source_size;
-    size_t len;
+    uint32_t size = ap->header.source_size;
     enum dfota_status st;
 
     if (ap->config.source_size != 0 && ap->config.source_size != size)
         return fail(ap, DFOTA_E_SOURCE_MISMATCH,
                     "source image is %lu bytes, the patch was made for a %lu-byte image",
                     (unsigned long)ap->config.source_size, (unsigned long)size);
-    dfota_sha256_init(&hash);
-    while (off < size) {
-        len = size - off < DFOTA_APPLY_SOURCE_CHUNK ? size - off : DFOTA_APPLY_SOURCE_CHUNK;
-        st = ap->io.read_source(ap->io.ctx, off, ap->raw, len);
-        if (st != DFOTA_OK)
-            return fail_io(ap, st, "source read", off, len);
-        dfota_sha256_update(&hash, ap->raw, len);
-        off += (uint32_t)len;
+    if (ap->has_expect && ap->expect.source_checked) {
+        /* The front end checked the source against the package header, and
+         * the patch header agrees with that (start_patch()). */
+        return DFOTA_OK;
     }
-    dfota_sha256_final(&hash, digest);
+    /* target_hash is free until the first target byte: borrow it. */
+    st = dfota_apply_hash_area(ap, ap->io.read_source, size, &ap->target_hash, NULL, digest,
+                               NULL);
+    if (st == DFOTA_OK && !ap->readback &&
+        (st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256)) != DFOTA_OK)
+        st = fail_hash(ap, st);
+    if (st != DFOTA_OK)
+        return st;
     ap->cache_start = -1;
     if (memcmp(digest, ap->header.source_sha256, sizeof(digest)) != 0) {
         dfota_hex(ap->header.source_sha256, 32, want);
@@ -653,7 +762,19 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
         ap->stage = STAGE_FAILED;
         return st;
     }
-    need = dfota_apply_workspace_size(h->window_log, h->map_count);
+    if (ap->has_expect &&
+        (h->source_size != ap->expect.source_size || h->target_size != ap->expect.target_size ||
+         memcmp(h->source_sha256, ap->expect.source_sha256, 32) != 0 ||
+         memcmp(h->target_sha256, ap->expect.target_sha256, 32) != 0))
+        return fail(ap, DFOTA_E_MALFORMED,
+                    "the patch is for another source or target (size or SHA-256) than the "
+                    "package header states");
+    if (ap->has_expect && h->workspace_size != ap->expect.workspace)
+        return fail(ap, DFOTA_E_MALFORMED,
+                    "the patch states %lu bytes of applier workspace, the package header "
+                    "implies %lu",
+                    (unsigned long)h->workspace_size, (unsigned long)ap->expect.workspace);
+    need = dfota_apply_workspace_need(h->window_log, h->map_count);
     /* `need` includes the alignment slack, so the check does not depend on
      * where the caller's workspace happens to start. */
     if (ap->workspace_size < need)
@@ -680,10 +801,16 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
         return fail(ap, DFOTA_E_TOO_LARGE,
                     "scratch area of %lu bytes is smaller than the %lu-byte segment",
                     (unsigned long)ap->config.scratch_size, (unsigned long)h->segment_size);
-    dfota_sha256_init(&ap->target_hash);
-    dfota_sha256_update(&ap->target_hash, ap->gather, DFOTA_PATCH_HEADER_SIZE);
-    dfota_sha256_final(&ap->target_hash, ap->gather); /* the header is decoded: reuse */
-    dfota_sha256_init(&ap->target_hash);
+    /* The patch id: SHA-256 of the header (decoded: its bytes may be reused). */
+    st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+    if (st == DFOTA_OK)
+        st = hash_update(ap, &ap->target_hash, ap->gather, DFOTA_PATCH_HEADER_SIZE);
+    if (st == DFOTA_OK)
+        st = hash_final(ap, &ap->target_hash, ap->gather);
+    if (st == DFOTA_OK && !ap->readback)
+        st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+    if (st != DFOTA_OK)
+        return fail_hash(ap, st);
     if (ap->resuming &&
         (memcmp(ap->patch_id, ap->gather, sizeof(ap->patch_id)) != 0 ||
          ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
@@ -705,7 +832,7 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
     ap->block_max = block;
     ap->in_buf = ap->arena + dctx_size();
     ap->ring = ap->in_buf + align_up(block, WORKSPACE_ALIGN);
-    ap->ring_size = ring_size_for(h->window_log);
+    ap->ring_size = ring_size_for(block);
     ap->map_bytes = ap->ring + ap->ring_size;
     ap->map_len = (size_t)h->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
     ap->gather_len = 0;
@@ -806,7 +933,15 @@ static enum dfota_status check_frame_header(struct dfota_apply *ap)
     if (ZSTD_isError(rc) || rc != 0)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: bad zstd frame header",
                     (unsigned long)ap->segment);
-    if (fh.frameType != ZSTD_frame || fh.dictID != 0 || fh.windowSize > ap->block_max)
+    if (ap->full) {
+        if (fh.frameType != ZSTD_frame || fh.dictID != 0 || fh.checksumFlag != 0 ||
+            fh.frameContentSize != ap->header.target_size || fh.windowSize > ap->full_window)
+            return fail(ap, DFOTA_E_PAYLOAD_CORRUPT,
+                        "full image: the zstd frame (window %s bytes) is not one of %lu bytes "
+                        "without dictionary or checksum in a window of at most %lu bytes",
+                        dfota_u64_text(fh.windowSize, number),
+                        (unsigned long)ap->header.target_size, (unsigned long)ap->full_window);
+    } else if (fh.frameType != ZSTD_frame || fh.dictID != 0 || fh.windowSize > ap->block_max)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu: zstd frame needs a %s-byte window, the patch allows %lu",
                     (unsigned long)ap->segment, dfota_u64_text(fh.windowSize, number),
@@ -980,6 +1115,165 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
     return DFOTA_OK;
 }
 
+/* ---- full image ---- */
+
+/* Decoded bytes of a full image: written from the resume point on, with a
+ * progress record at every DFOTA_APPLY_FULL_STEP bytes. */
+static enum dfota_status full_output(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+    const struct dfota_patch_header *h = &ap->header;
+    uint32_t boundary;
+    size_t take;
+    enum dfota_status st;
+
+    if (n > h->target_size - ap->target_done)
+        return fail(ap, DFOTA_E_PAYLOAD_CORRUPT,
+                    "full image: the zstd frame decodes to more than its %lu bytes",
+                    (unsigned long)h->target_size);
+    while (n > 0) {
+        if (ap->target_done < ap->full_skip) {
+            /* Resuming: written and recorded by an earlier boot. */
+            take = ap->full_skip - ap->target_done < n ? ap->full_skip - ap->target_done : n;
+            ap->target_done += (uint32_t)take;
+            p += take;
+            n -= take;
+            continue;
+        }
+        boundary = (ap->step + 1) * h->segment_size;
+        if (boundary > h->target_size)
+            boundary = h->target_size;
+        take = boundary - ap->target_done < n ? boundary - ap->target_done : n;
+        st = produce(ap, p, take);
+        if (st != DFOTA_OK)
+            return st;
+        p += take;
+        n -= take;
+        if (ap->target_done == boundary && boundary < h->target_size) {
+            st = flush_writes(ap, 0);
+            if (st != DFOTA_OK)
+                return st;
+            ap->step++;
+            st = save_progress(ap, DFOTA_PROGRESS_PENDING);
+            if (st != DFOTA_OK)
+                return st;
+        }
+    }
+    return DFOTA_OK;
+}
+
+static enum dfota_status end_full(struct dfota_apply *ap)
+{
+    if (ap->target_done != ap->header.target_size)
+        return fail(ap, DFOTA_E_PAYLOAD_CORRUPT,
+                    "full image: the zstd frame ended after %lu of its %lu bytes",
+                    (unsigned long)ap->target_done, (unsigned long)ap->header.target_size);
+    if (ap->frame_consumed != ap->frame_size)
+        return fail(ap, DFOTA_E_PAYLOAD_CORRUPT,
+                    "full image: the zstd frame is %lu bytes, the payload %lu",
+                    (unsigned long)ap->frame_consumed, (unsigned long)ap->frame_size);
+    ap->step = ap->header.segment_count;
+    ap->stage = STAGE_DONE;
+    return DFOTA_OK;
+}
+
+void dfota_apply_set_expect(struct dfota_apply *ap, const struct dfota_apply_expect *e)
+{
+    ap->expect = *e;
+    ap->has_expect = 1;
+}
+
+enum dfota_status dfota_apply_fail_status(struct dfota_apply *ap, enum dfota_status status)
+{
+    ap->error.status = status;
+    ap->stage = STAGE_FAILED;
+    return status;
+}
+
+const struct dfota_hash_ops *dfota_apply_hash_ops(const struct dfota_apply *ap)
+{
+    return ap->hash;
+}
+
+enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window_size,
+                                         uint32_t frame_size, uint32_t target_size,
+                                         const uint8_t *target_sha256, const uint8_t *id)
+{
+    struct dfota_patch_header *h = &ap->header;
+    size_t need = dfota_apply_full_workspace_need(window_size), rc;
+    enum dfota_status st;
+
+    if (ap->stage != STAGE_HEADER || ap->gather_len != 0)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT, "a full image must start before any byte");
+    if (need == 0 || ap->workspace_size < need)
+        return fail(ap, DFOTA_E_WORKSPACE,
+                    "full image with a %lu-byte zstd window needs %lu bytes of workspace, %lu "
+                    "given",
+                    (unsigned long)window_size, (unsigned long)need,
+                    (unsigned long)ap->workspace_size);
+    if (ap->config.target_capacity != 0 && target_size > ap->config.target_capacity)
+        return fail(ap, DFOTA_E_TOO_LARGE,
+                    "target image of %lu bytes does not fit the %lu-byte target area",
+                    (unsigned long)target_size, (unsigned long)ap->config.target_capacity);
+    if (ap->config.erase_size > DFOTA_APPLY_FULL_STEP)
+        return fail(ap, DFOTA_E_INVALID_ARGUMENT,
+                    "erase size %lu is larger than the %u-byte step of a full image",
+                    (unsigned long)ap->config.erase_size, DFOTA_APPLY_FULL_STEP);
+    memset(h, 0, sizeof(*h));
+    h->segment_size = DFOTA_APPLY_FULL_STEP;
+    h->segment_count = dfota_patch_segment_count(target_size, DFOTA_APPLY_FULL_STEP);
+    h->target_size = target_size;
+    memcpy(h->target_sha256, target_sha256, 32);
+    ap->full = 1;
+    ap->full_window = window_size;
+    ap->in_place = 0; /* written straight to its place: no source is read */
+    if (ap->resuming &&
+        (memcmp(ap->patch_id, id, sizeof(ap->patch_id)) != 0 ||
+         ap->resume_count != h->segment_count || ap->resume_flags != 0 ||
+         ap->resume_step > h->segment_count || ap->resume_phase == DFOTA_PROGRESS_SCRATCH ||
+         ap->resume_phase > DFOTA_PROGRESS_FAILED ||
+         (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count)))
+        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
+                    "the progress record belongs to another update: finish or clear that "
+                    "update first");
+    if (ap->resuming && ap->resume_phase == DFOTA_PROGRESS_FAILED)
+        return fail(ap, DFOTA_E_TARGET_MISMATCH,
+                    "the progress record says an earlier boot gave this update up (clear the "
+                    "record to try again)");
+    memcpy(ap->patch_id, id, sizeof(ap->patch_id));
+    if (!ap->readback) {
+        st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+        if (st != DFOTA_OK)
+            return fail_hash(ap, st);
+    }
+    ap->block_max = block_for(window_size);
+    ap->in_buf = ap->arena + dctx_size();
+    ap->ring = ap->in_buf + align_up(ap->block_max, WORKSPACE_ALIGN);
+    ap->ring_size = ring_size_for(window_size);
+    ap->frame_size = frame_size;
+    ap->segment_len = target_size;
+    if (ap->resuming) {
+        ap->step = ap->resume_step;
+        ap->full_skip = ap->resume_step * DFOTA_APPLY_FULL_STEP;
+        if (ap->full_skip > target_size)
+            ap->full_skip = target_size;
+        ap->wbuf_pos = ap->full_skip;
+        ap->erased_end = ap->full_skip;
+        if (ap->config.progress_steps != 0 && target_size != 0) {
+            ap->progress_reported =
+                (unsigned)(((uint64_t)ap->full_skip * ap->config.progress_steps) / target_size);
+            if (ap->progress_reported > 0 && ap->io.progress != NULL)
+                ap->io.progress(ap->io.ctx,
+                                ap->progress_reported * 100u / ap->config.progress_steps);
+        }
+    }
+    rc = ZSTD_decompressBegin(ap->dctx);
+    if (ZSTD_isError(rc))
+        return fail(ap, DFOTA_E_INTERNAL, "zstd: %s", ZSTD_getErrorName(rc));
+    ap->header_valid = 1;
+    ap->stage = target_size == 0 && frame_size == 0 ? STAGE_DONE : STAGE_FULL;
+    return DFOTA_OK;
+}
+
 /* ---- zstd frame ---- */
 
 /* Run one decompression step on `size` bytes at `src` (exactly what zstd asked for). */
@@ -1012,13 +1306,14 @@ static enum dfota_status frame_step(struct dfota_apply *ap, const uint8_t *src, 
             return st;
     }
     if (produced > 0) {
-        st = parse_records(ap, ap->ring + ap->ring_pos, produced);
+        st = ap->full ? full_output(ap, ap->ring + ap->ring_pos, produced)
+                      : parse_records(ap, ap->ring + ap->ring_pos, produced);
         if (st != DFOTA_OK)
             return st;
         ap->ring_pos += produced;
     }
     if (ZSTD_nextSrcSizeToDecompress(ap->dctx) == 0)
-        return end_segment(ap);
+        return ap->full ? end_full(ap) : end_segment(ap);
     return DFOTA_OK;
 }
 
@@ -1028,7 +1323,7 @@ static enum dfota_status feed_frame(struct dfota_apply *ap, const uint8_t **p, s
     size_t need, take;
     enum dfota_status st;
 
-    while (*n > 0 && ap->stage == STAGE_FRAME) {
+    while (*n > 0 && (ap->stage == STAGE_FRAME || ap->stage == STAGE_FULL)) {
         need = ZSTD_nextSrcSizeToDecompress(ap->dctx);
         if (need > ap->block_max || need == 0)
             return fail(ap, DFOTA_E_CORRUPT_PATCH,
@@ -1116,6 +1411,7 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
                 st = start_segment(ap);
             break;
         case STAGE_FRAME:
+        case STAGE_FULL:
             st = feed_frame(ap, &data, &size);
             break;
         case STAGE_SKIP:
@@ -1131,23 +1427,54 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
     return st;
 }
 
-/* Hash the target as the flash holds it. */
-static enum dfota_status hash_target(struct dfota_apply *ap)
+/*
+ * Hash `size` bytes of an area read through `read` (SHA-256 into `sha`,
+ * and MD5 into `md5` unless NULL), in DFOTA_APPLY_SOURCE_CHUNK pieces
+ * through `raw`; `*digest`/`*md5_digest` receive the digests.
+ */
+enum dfota_status dfota_apply_hash_area(struct dfota_apply *ap,
+                                        enum dfota_status (*read)(void *, uint32_t, uint8_t *,
+                                                                  size_t),
+                                        uint32_t size, struct dfota_hash *sha,
+                                        struct dfota_hash *md5, uint8_t *digest,
+                                        uint8_t *md5_digest)
 {
-    uint32_t off, size = ap->header.target_size;
+    uint32_t off;
     size_t len;
     enum dfota_status st;
 
-    dfota_sha256_init(&ap->target_hash);
+    st = hash_init(ap, sha, DFOTA_HASH_SHA256);
+    if (st == DFOTA_OK && md5 != NULL)
+        st = hash_init(ap, md5, DFOTA_HASH_MD5);
+    if (st != DFOTA_OK)
+        return fail_hash(ap, st);
     for (off = 0; off < size; off += (uint32_t)len) {
         len = size - off < DFOTA_APPLY_SOURCE_CHUNK ? size - off : DFOTA_APPLY_SOURCE_CHUNK;
-        st = ap->in_place ? ap->io.read_source(ap->io.ctx, off, ap->raw, len)
-                          : ap->io.read_target(ap->io.ctx, off, ap->raw, len);
+        st = read(ap->io.ctx, off, ap->raw, len);
         if (st != DFOTA_OK)
-            return fail_io(ap, st, "target read-back", off, len);
-        dfota_sha256_update(&ap->target_hash, ap->raw, len);
+            return fail_io(ap, st, read == ap->io.read_source ? "source read" : "target read-back",
+                           off, len);
+        st = hash_update(ap, sha, ap->raw, len);
+        if (st == DFOTA_OK && md5 != NULL)
+            st = hash_update(ap, md5, ap->raw, len);
+        if (st != DFOTA_OK)
+            return fail_hash(ap, st);
     }
+    st = hash_final(ap, sha, digest);
+    if (st == DFOTA_OK && md5 != NULL)
+        st = hash_final(ap, md5, md5_digest);
+    if (st != DFOTA_OK)
+        return fail_hash(ap, st);
     return DFOTA_OK;
+}
+
+/* Hash the target as the flash holds it (SHA-256 into `digest`). */
+static enum dfota_status hash_target(struct dfota_apply *ap, uint8_t *digest)
+{
+    return dfota_apply_hash_area(ap, ap->one_area || ap->io.read_target == NULL
+                                         ? ap->io.read_source
+                                         : ap->io.read_target,
+                                 ap->header.target_size, &ap->target_hash, NULL, digest, NULL);
 }
 
 /*
@@ -1207,6 +1534,12 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
     if (ap->stage == STAGE_FINISHED)
         return DFOTA_OK;
     if (ap->stage != STAGE_DONE) {
+        if (ap->full)
+            return fail(ap, DFOTA_E_TRUNCATED,
+                        "full image: the payload ended after %lu of its %lu bytes (%lu of %lu "
+                        "image bytes decoded)",
+                        (unsigned long)ap->frame_consumed, (unsigned long)ap->frame_size,
+                        (unsigned long)ap->target_done, (unsigned long)ap->header.target_size);
         if (ap->stage == STAGE_HEADER)
             return fail(ap, DFOTA_E_TRUNCATED,
                         "patch ended after %lu bytes, inside its %u-byte header",
@@ -1221,12 +1554,12 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
     st = flush_writes(ap, 1);
     if (st != DFOTA_OK)
         return st;
-    if (ap->readback) {
-        st = hash_target(ap);
-        if (st != DFOTA_OK)
-            return st;
-    }
-    dfota_sha256_final(&ap->target_hash, digest);
+    if (ap->readback)
+        st = hash_target(ap, digest);
+    else if ((st = hash_final(ap, &ap->target_hash, digest)) != DFOTA_OK)
+        st = fail_hash(ap, st);
+    if (st != DFOTA_OK)
+        return st;
     if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0)
         return target_mismatch(ap, digest);
     /* Only now may a record say the update is complete (a boot that resumed

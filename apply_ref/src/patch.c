@@ -34,8 +34,7 @@ uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size)
 void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out)
 {
     memcpy(out, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE);
-    out[OFF_VERSION] =
-        hdr->flags ? DFOTA_PATCH_FORMAT_VERSION : DFOTA_PATCH_FORMAT_VERSION_TWO_BANK;
+    out[OFF_VERSION] = DFOTA_PATCH_FORMAT_VERSION;
     out[OFF_PREDICT] = hdr->predict;
     out[OFF_WINDOW_LOG] = hdr->window_log;
     out[OFF_FLAGS] = hdr->flags;
@@ -71,13 +70,16 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                (unsigned long)size, DFOTA_PATCH_HEADER_SIZE);
     if (memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) != 0)
         return dfota_error_set(err, DFOTA_E_BAD_MAGIC, "bad magic: not a dfota patch");
-    if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION &&
-        data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION_TWO_BANK)
+    if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_VERSION,
-                               "patch format version %u is not supported (this applier "
-                               "knows versions %u and %u)",
-                               data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION_TWO_BANK,
-                               DFOTA_PATCH_FORMAT_VERSION);
+                               data[OFF_VERSION] < DFOTA_PATCH_FORMAT_VERSION
+                                   ? "patch format version %u is not supported: versions 1 "
+                                     "and 2 (dfota 0.2 and older) state a workspace the host "
+                                     "computed; make the patch again (this applier knows "
+                                     "version %u)"
+                                   : "patch format version %u is not supported (this applier "
+                                     "knows version %u)",
+                               data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION);
     stored = dfota_get_le32(data + OFF_CRC);
     computed = dfota_crc32(0, data, OFF_CRC);
     if (stored != computed)
@@ -103,9 +105,8 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch prediction flags 0x%02x are not supported",
                                (unsigned)hdr->predict);
-    /* Version 1 has no flags; version 2 is exactly the in-place patches. */
+    /* DESCENDING only with IN_PLACE. */
     if ((hdr->flags & ~DFOTA_PATCH_FLAGS_KNOWN) != 0 ||
-        (hdr->format_version == DFOTA_PATCH_FORMAT_VERSION_TWO_BANK) != (hdr->flags == 0) ||
         (hdr->flags != 0 && !(hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE)))
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch flags 0x%02x are not supported in format version %u",
@@ -134,18 +135,15 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                "segment count %lu does not match target size %lu",
                                (unsigned long)hdr->segment_count,
                                (unsigned long)hdr->target_size);
-    /* The writer's figure and this build's differ only by what the two builds
-     * of the applier state and zstd's context take; a claim further away is
-     * not the format's value for these parameters on any build. */
+    /* The figure comes from constants every writer and reader share
+     * (docs/FORMAT.md, "Applier memory"): any other value is not this format's. */
     rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
-    if ((uint64_t)hdr->workspace_size + DFOTA_PATCH_WORKSPACE_SLACK < rule ||
-        (uint64_t)hdr->workspace_size > rule + DFOTA_PATCH_WORKSPACE_SLACK)
+    if (hdr->workspace_size != rule)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "patch header claims %lu bytes of applier workspace, but window "
-                               "log %u and %lu map entries need %lu (more than %u bytes apart)",
+                               "log %u and %lu map entries need %lu",
                                (unsigned long)hdr->workspace_size, (unsigned)hdr->window_log,
-                               (unsigned long)hdr->map_count, (unsigned long)rule,
-                               DFOTA_PATCH_WORKSPACE_SLACK);
+                               (unsigned long)hdr->map_count, (unsigned long)rule);
     return DFOTA_OK;
 }
 

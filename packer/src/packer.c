@@ -14,6 +14,7 @@
 
 #include "dfota/apply.h"
 #include "dfota/patch.h"
+#include "dfota/pkgapply.h"
 
 void dfota_full_options_init(struct dfota_full_options *opts)
 {
@@ -47,6 +48,17 @@ enum dfota_status dfota_image_info_compute(const uint8_t *data, size_t size,
     if (st == DFOTA_OK)
         st = digest(EVP_sha256(), data, size, info->sha256, DFOTA_SHA256_SIZE, err);
     return st;
+}
+
+/* The package workspace_size for a full-image frame: from its window. */
+static size_t full_workspace(const uint8_t *frame, size_t frame_size)
+{
+    ZSTD_frameHeader fh;
+    size_t rc = ZSTD_getFrameHeader(&fh, frame, frame_size);
+
+    if (ZSTD_isError(rc) || rc != 0)
+        return 0;
+    return dfota_pkg_workspace_size_full(fh.windowSize);
 }
 
 static enum dfota_status compress_full(const uint8_t *image, size_t image_size,
@@ -123,9 +135,9 @@ enum dfota_status dfota_pack_full(const uint8_t *image, size_t image_size,
     st = dfota_image_info_compute(frame, frame_size, &hdr.payload, err);
     if (st != DFOTA_OK)
         goto out;
-    /* What a streaming decoder of exactly this frame needs: context, window, buffers. */
-    workspace = ZSTD_estimateDStreamSize_fromFrame(frame, frame_size);
-    if (ZSTD_isError(workspace) || workspace > UINT32_MAX) {
+    /* What the device's package front end needs for this frame's window. */
+    workspace = full_workspace(frame, frame_size);
+    if (workspace == 0 || workspace > UINT32_MAX) {
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "cannot size the zstd decoder workspace");
         goto out;
     }
@@ -157,8 +169,7 @@ enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
     st = dfota_patch_check_layout(patch, size, hdr, err);
     if (st != DFOTA_OK)
         return st;
-    /* A device tolerates a few KiB either way (its own build may differ);
-     * whatever made the patch on a host computes what this host does. */
+    /* The figure comes from constants shared by every build (docs/FORMAT.md). */
     rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
     if (hdr->workspace_size != rule)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
@@ -186,11 +197,12 @@ static enum dfota_status check_patch(const struct dfota_package_header *hdr,
                                "the patch inside is for other images than the header states "
                                "(patch: %lu -> %lu bytes)",
                                (unsigned long)ph.source_size, (unsigned long)ph.target_size);
-    if (ph.workspace_size != hdr->workspace_size)
+    if (dfota_pkg_workspace_size_delta(ph.window_log, ph.map_count) != hdr->workspace_size)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
-                               "the patch needs %lu bytes of applier workspace, the header "
-                               "states %lu",
+                               "the patch needs %lu bytes of applier workspace, so the package "
+                               "needs %zu; the header states %lu",
                                (unsigned long)ph.workspace_size,
+                               dfota_pkg_workspace_size_delta(ph.window_log, ph.map_count),
                                (unsigned long)hdr->workspace_size);
     return DFOTA_OK;
 }
@@ -225,7 +237,7 @@ enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
     hdr.package_type = DFOTA_PACKAGE_DELTA;
     hdr.payload_encoding = DFOTA_ENCODING_PATCH;
     hdr.created = opts->created;
-    hdr.workspace_size = ph.workspace_size;
+    hdr.workspace_size = (uint32_t)dfota_pkg_workspace_size_delta(ph.window_log, ph.map_count);
     memcpy(hdr.source_version, opts->source_version, strlen(opts->source_version) + 1);
     memcpy(hdr.target_version, opts->target_version, strlen(opts->target_version) + 1);
     st = dfota_image_info_compute(source, source_size, &hdr.source, err);
@@ -330,11 +342,7 @@ static enum dfota_status check_full_frame(const struct dfota_package_header *hdr
                                "payload zstd frame has a %llu-byte window, over the %llu-byte "
                                "limit",
                                fh.windowSize, (unsigned long long)1 << DFOTA_FULL_WINDOW_LOG_MAX);
-    workspace = ZSTD_estimateDStreamSize_fromFrame(payload, hdr->payload.size);
-    if (ZSTD_isError(workspace))
-        return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
-                               "payload zstd frame cannot be sized: %s",
-                               ZSTD_getErrorName(workspace));
+    workspace = dfota_pkg_workspace_size_full(fh.windowSize);
     if (workspace != hdr->workspace_size)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "header states %lu bytes of decoder workspace, but the payload "

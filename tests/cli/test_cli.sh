@@ -20,7 +20,7 @@ run --help
 check "--help" 0 stdout '^usage: dfota <command>' stdout '^  pack ' stdout '^  inspect '
 check_empty "--help" stderr
 run --version
-check "--version" 0 stdout '^dfota [0-9]+\.[0-9]+\.[0-9]+$' stdout '^container format 1$'
+check "--version" 0 stdout '^dfota [0-9]+\.[0-9]+\.[0-9]+$' stdout '^container format 2$'
 run
 check "no arguments" 2 stderr '^usage: dfota <command>'
 check_empty "no arguments" stdout
@@ -103,7 +103,7 @@ sha=$(sha256sum "$image" | cut -d' ' -f1)
 md5=$(md5sum "$image" | cut -d' ' -f1)
 run inspect "$pkg"
 check "inspect" 0 stdout '^package type +full$' stdout '^target +version +BC25R01A04$' \
-    stdout "^target +sha256 +$sha$" stdout "^target +md5 +$md5$" stdout '^format version +1$' \
+    stdout "^target +sha256 +$sha$" stdout "^target +md5 +$md5$" stdout '^format version +2$' \
     stdout 'payload decodes to the target'
 check_empty "inspect" stderr
 run inspect "$work/dated.bin"
@@ -115,7 +115,7 @@ run inspect --json "$pkg"
 check "inspect --json" 0
 assert "inspect --json is JSON with the image digests" \
     jq -e --arg sha "$sha" --arg md5 "$md5" \
-    '.ok == true and .package_type == "full" and .format_version == 1 and .source == null
+    '.ok == true and .package_type == "full" and .format_version == 2 and .source == null
      and .target.version == "BC25R01A04" and .target.sha256 == $sha and .target.md5 == $md5
      and .payload_encoding == "zstd" and .workspace_size > 0 and .created == 0
      and .checks.payload_decodes_to_target == true' "$work/stdout"
@@ -129,9 +129,9 @@ corrupt; patch "$work/bad.bin" 0 50
 run inspect "$work/bad.bin"
 check "bad magic" 1 stderr "^dfota inspect: '$work/bad.bin': bad magic 50 44 46 4f" \
     stderr 'BAD_MAGIC; module error BC25 6507, EC200 504, LwM2M 5'
-corrupt; patch "$work/bad.bin" 8 02
+corrupt; patch "$work/bad.bin" 8 03
 run inspect "$work/bad.bin"
-check "unknown version" 1 stderr 'container format version 2 is not supported' stderr 'UNSUPPORTED_VERSION'
+check "unknown version" 1 stderr 'container format version 3 is not supported' stderr 'UNSUPPORTED_VERSION'
 head -c 100 "$pkg" >"$work/bad.bin"
 run inspect "$work/bad.bin"
 check "truncated header" 1 stderr 'header needs [0-9]+ bytes but only 100 are present \(TRUNCATED'
@@ -180,10 +180,10 @@ run diff "$old" "$work/missing.bin" -o "$patch"
 check "diff missing new image" 3 stderr "'$work/missing.bin': cannot open"
 run diff "$old" "$image" -o "$patch" -v
 check "diff" 0 stderr 'patch 142788 -> 143156 bytes' stderr 'prediction branch pointer' \
-    stderr 'device workspace 12[0-9]{4} bytes'
+    stderr 'device workspace 6[0-9]{4} bytes'
 assert "patch smaller than bsdiff's 4300 bytes" test "$(stat -c %s "$patch")" -lt 4300
 run inspect "$patch"
-check "inspect raw patch" 0 stdout '^kind +raw patch, format version 1' \
+check "inspect raw patch" 0 stdout '^kind +raw patch, format version 3' \
     stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$"
 head -c 1000 "$patch" >"$work/cut.patch"
 run inspect --json "$work/cut.patch"

@@ -110,22 +110,17 @@ for c in 16 4294967295 $((rule + 16)); do
     check "inspect: patch claiming $c bytes" 1 \
         stderr "^dfota inspect: '$work/claim.bin': patch header claims $c bytes of applier workspace, but window log [0-9]+ and [0-9]+ map entries need (exactly )?$rule.* \(MALFORMED"
 done
-# The last one is within what a device tolerates: refused by the host's exact rule.
-check "inspect: a claim 16 bytes off is not the exact figure" 1 stderr "need exactly $rule \(MALFORMED"
-# The device applier (apply) refuses absurd claims, and takes one a build apart.
-for c in 16 4294967295; do
+# The figure comes from constants every build shares: 16 bytes off is refused too.
+check "inspect: a claim 16 bytes off is not the exact figure" 1 stderr "need $rule \(MALFORMED"
+# The device applier (apply) refuses them all, before anything is written.
+for c in 16 4294967295 $((rule + 16)); do
     cp "$work/patch.bin" "$work/claim.bin"
     claim "$work/claim.bin" "$c"
     run apply --old "$old" "$work/claim.bin" -o "$work/claim.out"
     check "apply: patch claiming $c bytes" 1 \
-        stderr "^dfota apply: '$work/claim.bin': patch header claims $c bytes of applier workspace, .*need $rule \(more than 4096 bytes apart\) \(MALFORMED"
+        stderr "^dfota apply: '$work/claim.bin': patch header claims $c bytes of applier workspace, .*need $rule \(MALFORMED"
     assert "apply: claim $c: nothing written" test ! -e "$work/claim.out"
 done
-cp "$work/patch.bin" "$work/claim.bin"
-claim "$work/claim.bin" $((rule + 16))
-run apply --old "$old" "$work/claim.bin" -o "$work/claim.out"
-check "apply: a claim 16 bytes off, as another build's" 0
-assert "apply: that patch rebuilds the image" cmp -s "$work/claim.out" "$image"
 # A delta package whose patch and container agree on a claim off the rule.
 run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$work/delta.bin"
 check "pack" 0

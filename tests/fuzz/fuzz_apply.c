@@ -99,7 +99,7 @@ static void run_patch(uint8_t options, const uint8_t *patch, size_t size)
 {
     static struct fuzz_device device;
     const size_t workspace_max =
-        dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX);
+        dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX);
     struct dfota_patch_header hdr;
     struct dfota_apply_config config;
     struct dfota_apply_io io;
@@ -114,7 +114,7 @@ static void run_patch(uint8_t options, const uint8_t *patch, size_t size)
     device.progress_steps = fuzz_apply_steps[(options >> 6) & 3u];
 
     /* The workspace the header asks for, capped; the smallest normal one otherwise. */
-    workspace_size = dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MIN, 0);
+    workspace_size = dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MIN, 0);
     if (dfota_patch_header_decode(patch, size, &hdr, NULL) == DFOTA_OK)
         workspace_size = hdr.workspace_size < workspace_max ? hdr.workspace_size : workspace_max;
     workspace = malloc(workspace_size ? workspace_size : 1);

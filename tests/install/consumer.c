@@ -38,7 +38,7 @@ int main(void)
             return 1;
         }
         printf("patch %zu bytes, applier workspace %zu bytes\n", patch_size,
-               dfota_apply_workspace_size(13, 0));
+               dfota_apply_workspace_need(13, 0));
     }
     return 0;
 }

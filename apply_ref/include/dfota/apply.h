@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfota/hash.h"
 #include "dfota/patch.h"
 #include "dfota/progress.h"
 #include "dfota/status.h"
@@ -98,6 +99,12 @@ struct dfota_apply_io {
      * failure stops the apply with that status; the previous record stays
      * valid, so resuming from it is safe. */
     enum dfota_status (*save_progress)(void *ctx, const struct dfota_progress *rec);
+    /* Optional: the hash driver (dfota/hash.h) for every digest the applier
+     * and the package front end compute; NULL = the built-in software
+     * SHA-256 and MD5 (dfota_hash_builtin). Built with
+     * -DDFOTA_BUILTIN_HASH=0, the built-in code is left out and this is
+     * required. */
+    const struct dfota_hash_ops *hash;
 };
 
 struct dfota_apply_config {
@@ -112,10 +119,44 @@ struct dfota_apply_config {
 
 struct dfota_apply; /* opaque; lives inside the caller's workspace */
 
-/* Workspace bytes needed for a patch with zstd window log `window_log` and
- * `map_count` relocation map entries (the value its header states as
- * workspace_size); 0 if either is out of range. */
+/*
+ * Applier memory (docs/FORMAT.md, "Applier memory"). The workspace a patch
+ * header states is computed from these constants, which are the figures of
+ * the reference device build (ILP32, gcc, zstd 1.5.4's decompressor built
+ * with ZSTD_DECODER_INTERNAL_BUFFER=8192 as docs/PORTING.md lists), so
+ * that every writer states, and that build needs, the same figure on any
+ * machine. examples/cortex-m4 checks both on the target in CI.
+ *
+ *   DFOTA_APPLY_STATE_SIZE  sizeof(struct dfota_apply), rounded up to 16
+ *   DFOTA_ZSTD_DCTX_SIZE    ZSTD_estimateDCtxSize(), rounded up to 16
+ *
+ * A workspace is then 16 bytes of alignment slack, the state, the zstd
+ * context, one compressed block (2^window_log bytes, at most 128 KiB), the
+ * ring of decoded data (window + block + 128 bytes, rounded up to 16) and
+ * the relocation map (8 bytes an entry, rounded up to 16).
+ */
+#define DFOTA_APPLY_STATE_SIZE 1840u
+/* Largest zstd window of a full-image frame (2^27, as the packer allows). */
+#define DFOTA_APPLY_FULL_WINDOW_MAX ((uint64_t)1 << 27)
+#define DFOTA_ZSTD_DCTX_SIZE 38448u
+
+/* The workspace_size a patch header states for zstd window log `window_log`
+ * and `map_count` relocation map entries (the reference device build's
+ * need); 0 if either is out of range. */
 size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count);
+
+/* What this build of the applier needs for such a patch: equal to
+ * dfota_apply_workspace_size() on the reference device build, more where
+ * pointers are wider or zstd is built with its default 64 KiB literal
+ * buffer (a 64-bit host: about 58 KB more). The workspace given to
+ * dfota_apply_init() must hold this much, else the patch is refused with
+ * WORKSPACE before any flash access. */
+size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count);
+
+/* The same two figures for decoding one zstd frame with a `window_size`-byte
+ * window (a full-image payload, dfota/pkgapply.h); 0 if over 2^27. */
+size_t dfota_apply_full_workspace_size(uint64_t window_size);
+size_t dfota_apply_full_workspace_need(uint64_t window_size);
 
 /*
  * Prepare an applier in `workspace` (`workspace_size` bytes, any alignment;

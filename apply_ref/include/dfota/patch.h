@@ -39,11 +39,12 @@ extern "C" {
 /* 0x89 'D' 'F' 'P' 'A' 'T' '\r' '\n' */
 #define DFOTA_PATCH_MAGIC "\x89" "DFPAT\r\n"
 #define DFOTA_PATCH_MAGIC_SIZE 8u
-/* Version 1: two-bank patches (flags 0). Version 2 adds in-place patches
- * (flags DFOTA_PATCH_FLAG_IN_PLACE); the encoder writes version 1 whenever
- * the flags are 0, so two-bank patches stay readable by version-1 appliers. */
-#define DFOTA_PATCH_FORMAT_VERSION 2u
-#define DFOTA_PATCH_FORMAT_VERSION_TWO_BANK 1u
+/* Version 3 (dfota 0.3): workspace_size is computed from constants
+ * (dfota_apply_workspace_size(), docs/FORMAT.md "Applier memory"), for
+ * two-bank and in-place patches alike. Versions 1 (two-bank) and 2 (in
+ * place) of dfota 0.2 and older stated the host zstd's figure; they are
+ * refused with UNSUPPORTED_VERSION. */
+#define DFOTA_PATCH_FORMAT_VERSION 3u
 #define DFOTA_PATCH_HEADER_SIZE 112u
 #define DFOTA_PATCH_MAP_ENTRY_SIZE 8u
 #define DFOTA_PATCH_SEGMENT_HEADER_SIZE 8u
@@ -68,16 +69,6 @@ extern "C" {
 #define DFOTA_PATCH_SEGMENT_SIZE_MIN 4096u
 #define DFOTA_PATCH_SEGMENT_SIZE_MAX (1u << 20)
 #define DFOTA_PATCH_SEGMENT_SIZE_DEFAULT 65536u
-
-/*
- * How far a header's workspace_size may lie from this build's
- * dfota_apply_workspace_size(window_log, map_count), either way, and still be
- * accepted: the writer computed the figure with its own build (word size,
- * zstd version and options), which differs from a device's by a few hundred
- * bytes. The host tools accept only the exact figure (dfota_patch_open() in
- * dfota/packer.h). docs/FORMAT.md, "Applier memory".
- */
-#define DFOTA_PATCH_WORKSPACE_SLACK 4096u
 
 /* Longest encodings of the record fields. */
 #define DFOTA_PATCH_VARINT32_MAX 5u
@@ -105,8 +96,8 @@ struct dfota_patch_header {
  * DFOTA_PATCH_HEADER_SIZE bytes, else TRUNCATED). Refusals: BAD_MAGIC,
  * UNSUPPORTED_VERSION, HEADER_CHECKSUM, UNSUPPORTED_FEATURE (prediction
  * flags, reserved byte, window log), MALFORMED (segment size or count, map
- * count inconsistent, a workspace_size more than DFOTA_PATCH_WORKSPACE_SLACK
- * bytes away from dfota_apply_workspace_size(window_log, map_count)).
+ * count inconsistent, a workspace_size other than
+ * dfota_apply_workspace_size(window_log, map_count)).
  */
 enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                             struct dfota_patch_header *hdr,

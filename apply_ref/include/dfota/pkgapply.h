@@ -33,9 +33,9 @@
  *   resume     dfota_pkg_resume() with the newest progress record, then the
  *              same package from its first byte (through the check pass
  *              too, in place). A delta resumes at its segment boundary; a
- *              full image is decoded again from the start, and its
- *              output below the recorded point is compared... not
- *              rewritten: skipped.
+ *              full image is decoded again from its start, and its output
+ *              below the recorded point (a record every 64 KiB) is not
+ *              written again.
  *
  * Memory: one workspace of at least the workspace_size the package header
  * states (dfota_pkg_workspace_size_delta()/_full(): computed from constants
@@ -59,6 +59,10 @@ extern "C" {
 #endif
 
 struct dfota_pkg; /* opaque; lives inside the caller's workspace */
+
+/* sizeof(struct dfota_pkg) on the reference device build, rounded up to 16:
+ * the front end's share of a package's workspace_size. */
+#define DFOTA_PKG_STATE_SIZE 1104u
 
 /*
  * The workspace_size a package header states, and what the front end of the

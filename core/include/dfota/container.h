@@ -30,7 +30,10 @@ extern "C" {
 #define DFOTA_CONTAINER_MAGIC_SIZE 8u
 #define DFOTA_CONTAINER_PREAMBLE_SIZE 16u
 #define DFOTA_CONTAINER_CRC_SIZE 4u
-#define DFOTA_CONTAINER_FORMAT_VERSION 1u
+/* Version 2 (dfota 0.3): workspace_size is what the device-side package
+ * front end needs (dfota/pkgapply.h), computed from constants; version 1
+ * stated the host zstd's figure and is refused. */
+#define DFOTA_CONTAINER_FORMAT_VERSION 2u
 #define DFOTA_CONTAINER_HEADER_MIN (DFOTA_CONTAINER_PREAMBLE_SIZE + DFOTA_CONTAINER_CRC_SIZE)
 #define DFOTA_CONTAINER_HEADER_MAX 4096u
 #define DFOTA_CONTAINER_TLV_HEADER_SIZE 4u

@@ -76,9 +76,9 @@ enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
 /*
  * Check a raw patch held in memory the way the host tools do: its layout
  * (dfota_patch_check_layout()) and its workspace claim, which must be exactly
- * dfota_apply_workspace_size(window_log, map_count) as this build computes it
- * (MALFORMED otherwise; the device applier allows DFOTA_PATCH_WORKSPACE_SLACK
- * either way, docs/FORMAT.md "Applier memory"). Fills `*hdr`. No allocation.
+ * dfota_apply_workspace_size(window_log, map_count), computed from constants
+ * every build shares (MALFORMED otherwise; docs/FORMAT.md "Applier memory").
+ * Fills `*hdr`. No allocation.
  */
 struct dfota_patch_header; /* dfota/patch.h */
 enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
@@ -93,8 +93,8 @@ enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
  * without decoding it: exactly one frame and nothing after it, with the
  * content size (equal to the target size), no dictionary, no checksum, a
  * window of at most 2^DFOTA_FULL_WINDOW_LOG_MAX bytes, and a workspace_size
- * exactly what zstd's streaming decoder needs for that window
- * (ZSTD_estimateDStreamSize_fromFrame()): PAYLOAD_CORRUPT for the frame,
+ * exactly what the device's package front end needs for that window
+ * (dfota_pkg_workspace_size_full()): PAYLOAD_CORRUPT for the frame,
  * MALFORMED for the workspace. Last, UNSAFE_ZIP when stock zip readers
  * would take the file for a zip too (an end of central directory record in
  * its last 65,557 bytes that leads to a central directory header): one file
