@@ -225,15 +225,16 @@ open(run + "/digests.bin", "wb").write(out)
 EOF
 
 # ------------------------------------------------------------- scenarios
-# qemu_run BUILD SCENARIO PACKAGE: the firmware's output in $run/BUILD-SCENARIO.log.
+# qemu_run BUILD SCENARIO PACKAGE [EXPECTED]: the firmware's output in
+# $run/BUILD-SCENARIO.log; EXPECTED is the image the result is compared with.
 fails=0
 qemu_run() {
-    local b=$1 sc=$2 pkg=$3 elf=$work/$1/fw.elf log=$run/$1-$2.log rc=0 begin end
+    local b=$1 sc=$2 pkg=$3 expected=${4:-new.bin} elf=$work/$1/fw.elf log=$run/$1-$2.log rc=0 begin end
     begin=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_begin" { print "0x" $1 }')
     end=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_end" { print "0x" $1 }')
     (cd "$run" && timeout "$timeout_s" qemu-system-arm -M mps2-an386 -cpu cortex-m4 \
         -nographic -monitor none -serial none \
-        -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg=new.bin,arg="$pkg",arg=digests.bin \
+        -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg="$expected",arg="$pkg",arg=digests.bin \
         -plugin "$work/insncount.so,begin=$begin,end=$end,out=$run/$b-$sc.insn" \
         -kernel "$elf" >"$log" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || ! grep -q "^PASSED $sc\$" "$log"; then
@@ -245,6 +246,15 @@ qemu_run() {
     fi
     say "passed: $b $sc"
 }
+
+# The comparison itself: against the old image instead of the new one, the
+# run must fail, and say so.
+qemu_run normal twobank twobank.bin old.bin >/dev/null 2>&1 || true
+if [ "$fails" -ne 1 ] || ! grep -q '^FAIL twobank: the new image differs' "$run/normal-twobank.log"; then
+    die "the firmware did not detect a result that differs from the expected image"
+fi
+fails=0
+say "checked: a result compared with the wrong image fails the run"
 
 for b in normal lean; do
     qemu_run "$b" twobank twobank.bin
