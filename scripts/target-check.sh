@@ -229,13 +229,15 @@ EOF
 # $run/BUILD-SCENARIO.log; EXPECTED is the image the result is compared with.
 fails=0
 qemu_run() {
-    local b=$1 sc=$2 pkg=$3 expected=${4:-new.bin} elf=$work/$1/fw.elf log=$run/$1-$2.log rc=0 begin end
+    local b=$1 sc=$2 pkg=$3 expected=${4:-new.bin} elf=$work/$1/fw.elf log=$run/$1-$2.log rc=0 begin end lo hi
     begin=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_begin" { print "0x" $1 }')
     end=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_end" { print "0x" $1 }')
+    lo=$(arm-none-eabi-nm "$elf" | awk '$3 == "__stack_limit" { print "0x" $1 }')
+    hi=$(arm-none-eabi-nm "$elf" | awk '$3 == "__stack_top" { print "0x" $1 }')
     (cd "$run" && timeout "$timeout_s" qemu-system-arm -M mps2-an386 -cpu cortex-m4 \
         -nographic -monitor none -serial none \
         -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg="$expected",arg="$pkg",arg=digests.bin \
-        -plugin "$work/insncount.so,begin=$begin,end=$end,out=$run/$b-$sc.insn" \
+        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,out=$run/$b-$sc.insn" \
         -kernel "$elf" >"$log" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || ! grep -q "^PASSED $sc\$" "$log"; then
         [ "$rc" -eq 124 ] && echo "(timed out after ${timeout_s} s)" >>"$log"

@@ -10,6 +10,7 @@ usage: figures.py WORKDIR [--strict]   (WORKDIR: BUILD_DIR/target)
 """
 import os
 import re
+import subprocess
 import sys
 
 BUILDS = ("normal", "lean")
@@ -109,14 +110,28 @@ def parse_log(path):
 
 
 def parse_insn(path):
+    """Instruction counts per interval, and the PC of the deepest stack store
+    of the last interval."""
     counts = []
+    deepest = None
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 m = re.match(r"^interval \d+ (\d+)$", line.strip())
                 if m:
                     counts.append(int(m.group(1)))
-    return counts
+                m = re.match(r"^deepest \d+ 0x[0-9a-f]+ (0x[0-9a-f]+)$", line.strip())
+                if m:
+                    deepest = m.group(1)
+    return counts, deepest
+
+
+def function_at(elf, pc):
+    if pc is None:
+        return "-"
+    out = subprocess.run(["arm-none-eabi-addr2line", "-f", "-e", elf, pc],
+                         capture_output=True, text=True, check=False).stdout.split("\n")
+    return out[0] if out and out[0] else pc
 
 
 def num(v):
@@ -133,8 +148,11 @@ def main():
     maps = {b: parse_map(os.path.join(work, b, "fw.map")) for b in BUILDS}
     logs = {(b, s): parse_log(os.path.join(run, "%s-%s.log" % (b, s)))
             for b in BUILDS for s in SCENARIOS}
-    insns = {(b, s): parse_insn(os.path.join(run, "%s-%s.insn" % (b, s)))
-             for b in BUILDS for s in SCENARIOS}
+    parsed = {(b, s): parse_insn(os.path.join(run, "%s-%s.insn" % (b, s)))
+              for b in BUILDS for s in SCENARIOS}
+    insns = {k: v[0] for k, v in parsed.items()}
+    deepest = {k: function_at(os.path.join(work, k[0], "fw.elf"), v[1])
+               for k, v in parsed.items()}
     failures = 0
 
     def per_kb(b, s):
@@ -146,7 +164,7 @@ def main():
         return counts[-1], round(counts[-1] * 1024 / target)
 
     rows = []
-    w = 52
+    w = 64
 
     def row(label, values):
         rows.append("  %-*s %12s %12s" % (w, label, values[0], values[1]))
@@ -166,6 +184,7 @@ def main():
                      ("powercut", "resume after the power cut")):
         row("peak stack bytes, " + label,
             [num(logs[(b, s)].get("stack_peak")) for b in BUILDS])
+    row("deepest stack store (two-bank) made by", [deepest[(b, "twobank")] for b in BUILDS])
     for s, label in (("twobank", "delta"), ("full", "full image")):
         for key, what in (("zstd_dctx", "ZSTD_estimateDCtxSize()"),
                           ("workspace_header", "stated in the package header"),

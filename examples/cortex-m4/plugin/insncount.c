@@ -5,6 +5,7 @@
  * the function at `end`, once per time the pair is passed.
  *
  *   qemu-system-arm ... -plugin ./insncount.so,begin=0x1234,end=0x1240,out=FILE
+ *                          [,stack_lo=ADDR,stack_hi=ADDR]
  *
  * Every instruction that executes adds 1 to a counter through an inline
  * operation (no helper call, so the count is cheap and exact: an
@@ -13,10 +14,18 @@
  * back to read the counter; the difference goes to FILE as a line
  * "interval N INSTRUCTIONS". Single vCPU (mps2-an386 has one).
  *
+ * With stack_lo/stack_hi (the stack's bounds), it also watches every store
+ * into [stack_lo, stack_hi) inside the interval and reports the lowest
+ * address written and the instruction that wrote it, as
+ * "deepest N ADDRESS PC": the function at PC is the one at the bottom of
+ * the deepest call chain (the depth itself is measured by the firmware,
+ * which paints the stack).
+ *
  * Built against include/qemu/qemu-plugin.h from Debian's qemu source
  * package (scripts/target-check.sh); plugin API version 1 (QEMU 7.2).
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +40,18 @@ static int inside;
 static unsigned intervals;
 static uint64_t begin_addr, end_addr;
 static FILE *out;
+static uint64_t stack_lo, stack_hi; /* 0, 0: not watched */
+static uint64_t deepest_addr, deepest_pc;
+
+static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+    (void)vcpu;
+    (void)info;
+    if (inside && vaddr >= stack_lo && vaddr < stack_hi && vaddr < deepest_addr) {
+        deepest_addr = vaddr;
+        deepest_pc = (uint64_t)(uintptr_t)udata;
+    }
+}
 
 static void on_begin(unsigned int vcpu, void *udata)
 {
@@ -38,6 +59,8 @@ static void on_begin(unsigned int vcpu, void *udata)
     (void)udata;
     start = executed;
     inside = 1;
+    deepest_addr = UINT64_MAX;
+    deepest_pc = 0;
 }
 
 static void on_end(unsigned int vcpu, void *udata)
@@ -49,6 +72,9 @@ static void on_end(unsigned int vcpu, void *udata)
     inside = 0;
     intervals++;
     fprintf(out, "interval %u %" PRIu64 "\n", intervals, executed - start);
+    if (stack_hi != 0 && deepest_pc != 0)
+        fprintf(out, "deepest %u 0x%" PRIx64 " 0x%" PRIx64 "\n", intervals, deepest_addr,
+                deepest_pc);
     fflush(out);
 }
 
@@ -64,6 +90,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_begin, QEMU_PLUGIN_CB_NO_REGS, NULL);
         if (pc == end_addr)
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
+        if (stack_hi != 0)
+            qemu_plugin_register_vcpu_mem_cb(insn, on_store, QEMU_PLUGIN_CB_NO_REGS,
+                                             QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)pc);
     }
 }
 
@@ -100,6 +129,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             have_begin = 1;
         else if (strncmp(arg, "end=", 4) == 0 && parse_addr(arg + 4, &end_addr) == 0)
             have_end = 1;
+        else if (strncmp(arg, "stack_lo=", 9) == 0 && parse_addr(arg + 9, &stack_lo) == 0)
+            continue;
+        else if (strncmp(arg, "stack_hi=", 9) == 0 && parse_addr(arg + 9, &stack_hi) == 0)
+            continue;
         else if (strncmp(arg, "out=", 4) == 0)
             path = arg + 4;
         else {
