@@ -438,6 +438,52 @@ static void view_of_a_range_is_a_slice_of_a_bigger_view(void **state)
     free(out);
 }
 
+/* A view made for one shift and re-shifted is the view made for the other. */
+static void reshift_equals_a_fresh_view(void **state)
+{
+    static const int64_t shifts[] = {0, 0x40, -0x1236, 3, 0x7FFFF};
+    const uint32_t size = 70000, base = LOAD_ADDRESS;
+    struct dfota_map_entry map[8];
+    uint8_t *source = dense_source(size, base, 11), fresh[256], view[256];
+    uint16_t sites[256 / 2 + 4];
+    struct test_rng r = {12};
+    struct dfota_predict p;
+    unsigned count, rewritten = 0;
+    size_t k, i, j, len;
+    uint32_t start, raw_start, raw_end;
+
+    (void)state;
+    for (i = 0; i < COUNT(map); i++) {
+        map[i].source_start = (uint32_t)(i * size / COUNT(map));
+        map[i].shift = (int32_t)(test_rng_next(&r) % 4001) - 2000;
+    }
+    p = make_predict(DFOTA_PREDICT_ALL, base, size, map, COUNT(map));
+    for (k = 0; k < 2000; k++) {
+        start = test_rng_next(&r) % size;
+        len = 1 + test_rng_next(&r) % 256;
+        if (start + len > size)
+            len = size - start;
+        raw_start = start >= 8 ? start - 8 : 0;
+        raw_end = start + len + 8 < size ? (uint32_t)(start + len + 8) : size;
+        i = test_rng_next(&r) % COUNT(shifts);
+        dfota_predict_view_sites(&p, source + raw_start, raw_start, raw_end - raw_start, start,
+                                 len, shifts[i], view, sites, &count);
+        assert_true(count <= 256 / 2 + 4);
+        rewritten += count;
+        for (j = 0; j < COUNT(shifts); j++) {
+            dfota_predict_reshift(&p, source + raw_start, raw_start, sites, count, start, len,
+                                  shifts[j], view);
+            dfota_predict_view(&p, source + raw_start, raw_start, raw_end - raw_start, start,
+                               len, shifts[j], fresh);
+            if (memcmp(view, fresh, len) != 0)
+                fail_msg("[%u, +%zu): re-shifted view differs for shift %lld", start, len,
+                         (long long)shifts[j]);
+        }
+    }
+    assert_true(rewritten > 2000); /* there were branch sites to rewrite */
+    free(source);
+}
+
 static void no_prediction_is_the_raw_source(void **state)
 {
     static const struct dfota_map_entry zero[] = {{0, 0}};
@@ -474,6 +520,7 @@ int main(void)
         cmocka_unit_test(pointer_into_the_image_is_moved),
         cmocka_unit_test(word_sharing_bytes_with_a_branch_is_not_a_pointer),
         cmocka_unit_test(view_of_a_range_is_a_slice_of_a_bigger_view),
+        cmocka_unit_test(reshift_equals_a_fresh_view),
         cmocka_unit_test(no_prediction_is_the_raw_source),
     };
 

@@ -31,10 +31,6 @@
 #include "dfota/sha256.h"
 #include "dfota/wire.h"
 
-#ifndef DFOTA_BUILTIN_HASH
-#define DFOTA_BUILTIN_HASH 1
-#endif
-
 #define WORKSPACE_ALIGN 16u
 #define WRITE_BUFFER_SIZE DFOTA_APPLY_WRITE_ALIGN_MAX
 #define ZSTD_MAGIC_LE 0xFD2FB528u
@@ -122,6 +118,10 @@ struct dfota_apply {
     uint8_t cache[DFOTA_APPLY_SOURCE_CHUNK];
     int64_t cache_start, cache_shift;
     size_t cache_len;
+    uint32_t raw_start;           /* source offset of raw[0] */
+    /* Branch sites of the view (offsets in raw): all that a new shift changes. */
+    uint16_t sites[DFOTA_APPLY_SOURCE_CHUNK / 2 + 4];
+    unsigned site_count;
 
     /* Output. */
     struct dfota_hash target_hash;
@@ -521,37 +521,62 @@ static enum dfota_status fill_cache(struct dfota_apply *ap)
     st = ap->io.read_source(ap->io.ctx, start, ap->raw, end - start);
     if (st != DFOTA_OK)
         return fail_io(ap, st, "source read", start, end - start);
-    dfota_predict_view(&ap->predict, ap->raw, start, end - start, pos, len, ap->copy_shift,
-                       ap->cache);
+    dfota_predict_view_sites(&ap->predict, ap->raw, start, end - start, pos, len,
+                             ap->copy_shift, ap->cache, ap->sites, &ap->site_count);
+    ap->raw_start = start;
     ap->cache_start = ap->source_pos;
     ap->cache_shift = ap->copy_shift;
     ap->cache_len = len;
     return DFOTA_OK;
 }
 
-/* n diff bytes: target = predicted source + diff. */
+/*
+ * n diff bytes: target = predicted source + diff, made straight into the
+ * write buffer. The view of a source chunk is made once (fill_cache());
+ * a record with another shift over the same chunk rewrites only its branch
+ * sites (dfota_predict_reshift()).
+ */
 static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff, size_t n)
 {
     enum dfota_status st;
     size_t take, i, at;
+    uint8_t *out;
 
     while (n > 0) {
-        if (ap->cache_start < 0 || ap->cache_shift != ap->copy_shift ||
-            ap->source_pos < ap->cache_start ||
+        if (ap->cache_start < 0 || ap->source_pos < ap->cache_start ||
             ap->source_pos >= ap->cache_start + (int64_t)ap->cache_len) {
             st = fill_cache(ap);
             if (st != DFOTA_OK)
                 return st;
+        } else if (ap->cache_shift != ap->copy_shift) {
+            dfota_predict_reshift(&ap->predict, ap->raw, ap->raw_start, ap->sites,
+                                  ap->site_count, (uint32_t)ap->cache_start, ap->cache_len,
+                                  ap->copy_shift, ap->cache);
+            ap->cache_shift = ap->copy_shift;
         }
         at = (size_t)(ap->source_pos - ap->cache_start);
         take = (size_t)(ap->cache_start + (int64_t)ap->cache_len - ap->source_pos);
         if (take > n)
             take = n;
+        if (take > WRITE_BUFFER_SIZE - ap->wbuf_len)
+            take = WRITE_BUFFER_SIZE - ap->wbuf_len;
+        out = ap->wbuf + ap->wbuf_len;
         for (i = 0; i < take; i++)
-            ap->raw[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
-        st = produce(ap, ap->raw, take);
-        if (st != DFOTA_OK)
-            return st;
+            out[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
+        ap->target_done += (uint32_t)take;
+        ap->segment_done += (uint32_t)take;
+        if (!ap->readback) {
+            st = hash_update(ap, &ap->target_hash, out, take);
+            if (st != DFOTA_OK)
+                return fail_hash(ap, st);
+        }
+        ap->wbuf_len += take;
+        if (ap->wbuf_len == WRITE_BUFFER_SIZE) {
+            st = flush_writes(ap, 0);
+            if (st != DFOTA_OK)
+                return st;
+        }
+        report_progress(ap);
         ap->source_pos += (int64_t)take;
         diff += take;
         n -= take;

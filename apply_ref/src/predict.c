@@ -36,8 +36,8 @@ static int branch_at(const struct dfota_predict *p, const uint8_t *raw, uint32_t
     return dfota_predict_is_branch(raw + (q - raw_base));
 }
 
-static void predict_branch(const struct dfota_predict *p, const uint8_t *site, int64_t q,
-                           int64_t copy_shift, uint8_t *out4)
+void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, int64_t q,
+                          int64_t copy_shift, uint8_t *out4)
 {
     uint32_t h1 = (uint32_t)site[0] | ((uint32_t)site[1] << 8);
     uint32_t h2 = (uint32_t)site[2] | ((uint32_t)site[3] << 8);
@@ -71,9 +71,10 @@ static void put_site(uint8_t *out, uint32_t base, size_t len, int64_t q, const u
             out[q + k - base] = bytes[k];
 }
 
-void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
-                        size_t raw_len, uint32_t base, size_t len, int64_t copy_shift,
-                        uint8_t *out)
+void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
+                              uint32_t raw_base, size_t raw_len, uint32_t base, size_t len,
+                              int64_t copy_shift, uint8_t *out, uint16_t *sites,
+                              unsigned *site_count)
 {
     int64_t q, first, end = (int64_t)base + (int64_t)len;
     uint8_t site[4];
@@ -81,6 +82,8 @@ void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint3
     uint32_t w, x;
 
     memcpy(out, raw + (base - raw_base), len);
+    if (site_count != NULL)
+        *site_count = 0;
     if (p->flags == 0 || len == 0)
         return;
     /* Every site overlapping [base, end) starts at or after base - 3. */
@@ -95,8 +98,10 @@ void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint3
             break;
         r = raw + (q - raw_base);
         if (branch_at(p, raw, raw_base, raw_len, q)) {
-            predict_branch(p, r, q, copy_shift, site);
+            dfota_predict_branch(p, r, q, copy_shift, site);
             put_site(out, base, len, q, site);
+            if (sites != NULL)
+                sites[(*site_count)++] = (uint16_t)(q - raw_base);
             q += 2; /* its second halfword cannot start a site */
             continue;
         }
@@ -117,6 +122,28 @@ void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint3
         site[1] = (uint8_t)(w >> 8);
         site[2] = (uint8_t)(w >> 16);
         site[3] = (uint8_t)(w >> 24);
+        put_site(out, base, len, q, site);
+    }
+}
+
+void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
+                        size_t raw_len, uint32_t base, size_t len, int64_t copy_shift,
+                        uint8_t *out)
+{
+    dfota_predict_view_sites(p, raw, raw_base, raw_len, base, len, copy_shift, out, NULL, NULL);
+}
+
+void dfota_predict_reshift(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
+                           const uint16_t *sites, unsigned site_count, uint32_t base, size_t len,
+                           int64_t copy_shift, uint8_t *out)
+{
+    uint8_t site[4];
+    unsigned i;
+    int64_t q;
+
+    for (i = 0; i < site_count; i++) {
+        q = (int64_t)raw_base + sites[i];
+        dfota_predict_branch(p, raw + sites[i], q, copy_shift, site);
         put_site(out, base, len, q, site);
     }
 }

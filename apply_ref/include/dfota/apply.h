@@ -135,7 +135,7 @@ struct dfota_apply; /* opaque; lives inside the caller's workspace */
  * ring of decoded data (window + block + 128 bytes, rounded up to 16) and
  * the relocation map (8 bytes an entry, rounded up to 16).
  */
-#define DFOTA_APPLY_STATE_SIZE 1840u
+#define DFOTA_APPLY_STATE_SIZE 2112u
 /* Largest zstd window of a full-image frame (2^27, as the packer allows). */
 #define DFOTA_APPLY_FULL_WINDOW_MAX ((uint64_t)1 << 27)
 #define DFOTA_ZSTD_DCTX_SIZE 38448u

@@ -61,6 +61,13 @@ struct dfota_hash_ops {
     enum dfota_status (*final)(void *ctx, struct dfota_hash *h, uint8_t *digest);
 };
 
+/* DFOTA_BUILTIN_HASH: 1 (the default) makes the built-in driver the default
+ * when io->hash is NULL; 0 (-DDFOTA_BUILTIN_HASH=0 on every device file)
+ * leaves the software hashes out of the firmware and requires a driver. */
+#ifndef DFOTA_BUILTIN_HASH
+#define DFOTA_BUILTIN_HASH 1
+#endif
+
 /* The built-in software SHA-256 (dfota/sha256.h) and MD5 (dfota/md5.h). */
 extern const struct dfota_hash_ops dfota_hash_builtin;
 

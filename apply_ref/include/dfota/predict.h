@@ -76,6 +76,29 @@ void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint3
                         size_t raw_len, uint32_t base, size_t len, int64_t copy_shift,
                         uint8_t *out);
 
+/*
+ * The same view, also listing the branch sites it rewrote (their offsets
+ * from `raw_base`, at most len / 2 + 2 of them, in `sites`, the count in
+ * `*site_count`): the only bytes of the view that depend on `copy_shift`.
+ */
+void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
+                              uint32_t raw_base, size_t raw_len, uint32_t base, size_t len,
+                              int64_t copy_shift, uint8_t *out, uint16_t *sites,
+                              unsigned *site_count);
+
+/*
+ * Turn a view made by dfota_predict_view_sites() (same raw, base and len)
+ * into the view for another `copy_shift`: only its branch sites are
+ * rewritten. Equal to a new dfota_predict_view() with that shift.
+ */
+void dfota_predict_reshift(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
+                           const uint16_t *sites, unsigned site_count, uint32_t base, size_t len,
+                           int64_t copy_shift, uint8_t *out);
+
+/* The 4 bytes a branch site at source offset q (bytes `site`) becomes in a copy of shift `copy_shift`. */
+void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, int64_t q,
+                          int64_t copy_shift, uint8_t *out4);
+
 #ifdef __cplusplus
 }
 #endif
