@@ -237,7 +237,7 @@ qemu_run() {
     (cd "$run" && timeout "$timeout_s" qemu-system-arm -M mps2-an386 -cpu cortex-m4 \
         -nographic -monitor none -serial none \
         -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg="$expected",arg="$pkg",arg=digests.bin \
-        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,out=$run/$b-$sc.insn" \
+        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,profile=on,out=$run/$b-$sc.insn" \
         -kernel "$elf" >"$log" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || ! grep -q "^PASSED $sc\$" "$log"; then
         [ "$rc" -eq 124 ] && echo "(timed out after ${timeout_s} s)" >>"$log"

@@ -126,6 +126,37 @@ def parse_insn(path):
     return counts, deepest
 
 
+def profile_by_function(elf, path):
+    """Instructions of the last interval per function (the plugin's profile
+    lines, by block start address, mapped with the ELF's symbol table)."""
+    if not os.path.exists(path):
+        return []
+    last = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"^profile (\d+) 0x([0-9a-f]+) (\d+)$", line.strip())
+            if m:
+                last.setdefault(int(m.group(1)), []).append((int(m.group(2), 16), int(m.group(3))))
+    if not last:
+        return []
+    syms = []
+    out = subprocess.run(["arm-none-eabi-nm", "-n", "-S", elf], capture_output=True,
+                         text=True, check=False).stdout
+    for line in out.split("\n"):
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tTwW":
+            syms.append((int(parts[0], 16), int(parts[1], 16), parts[3]))
+    per = {}
+    for pc, n in last[max(last)]:
+        name = "?"
+        for start, size, sym in syms:
+            if start <= pc < start + size:
+                name = sym
+                break
+        per[name] = per.get(name, 0) + n
+    return sorted(per.items(), key=lambda kv: -kv[1])
+
+
 def function_at(elf, pc):
     if pc is None:
         return "-"
@@ -205,6 +236,18 @@ def main():
     print("  applier code bytes per object (normal / lean):")
     for obj in sorted(set(maps["normal"][2]) | set(maps["lean"][2])):
         print("    %-20s %8s %8s" % (obj, num(maps["normal"][2].get(obj)), num(maps["lean"][2].get(obj))))
+
+    for s, label in (("twobank", "two-bank, software hashes"), ("hwhash", "two-bank, hash stub")):
+        prof = profile_by_function(os.path.join(work, "normal", "fw.elf"),
+                                   os.path.join(run, "normal-%s.insn" % s))
+        total = sum(n for _, n in prof)
+        target = logs[("normal", s)].get("target_bytes")
+        if not prof or not target:
+            continue
+        print()
+        print("  where the instructions go, %s (normal build; per KB of output, share):" % label)
+        for name, n in prof[:12]:
+            print("    %-34s %10s  %5.1f %%" % (name, num(round(n * 1024 / target)), 100.0 * n / total))
 
     # Workspace: the figures must agree exactly (the firmware fails a run where
     # they do not; this catches a run that printed nothing).

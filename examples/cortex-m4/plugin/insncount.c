@@ -21,6 +21,12 @@
  * the deepest call chain (the depth itself is measured by the firmware,
  * which paints the stack).
  *
+ * With profile=on, every translation block also counts its executions
+ * (inline), and at the end of each interval the instructions executed per
+ * block start address are written as "profile N PC INSTRUCTIONS" (blocks
+ * times their length: an approximation where a block was left early, which
+ * only an exception does; the interval's total above stays exact).
+ *
  * Built against include/qemu/qemu-plugin.h from Debian's qemu source
  * package (scripts/target-check.sh); plugin API version 1 (QEMU 7.2).
  */
@@ -43,6 +49,17 @@ static FILE *out;
 static uint64_t stack_lo, stack_hi; /* 0, 0: not watched */
 static uint64_t deepest_addr, deepest_pc;
 
+/* profile=on: one record per translated block. */
+struct block {
+    uint64_t pc;
+    uint64_t insns;     /* instructions in the block */
+    uint64_t runs;      /* executions (inline counter) */
+    uint64_t runs_at_begin;
+};
+static int profile;
+static struct block **blocks;
+static size_t nblocks, blocks_cap;
+
 static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
     (void)vcpu;
@@ -61,6 +78,8 @@ static void on_begin(unsigned int vcpu, void *udata)
     inside = 1;
     deepest_addr = UINT64_MAX;
     deepest_pc = 0;
+    for (size_t i = 0; i < nblocks; i++)
+        blocks[i]->runs_at_begin = blocks[i]->runs;
 }
 
 static void on_end(unsigned int vcpu, void *udata)
@@ -75,6 +94,12 @@ static void on_end(unsigned int vcpu, void *udata)
     if (stack_hi != 0 && deepest_pc != 0)
         fprintf(out, "deepest %u 0x%" PRIx64 " 0x%" PRIx64 "\n", intervals, deepest_addr,
                 deepest_pc);
+    for (size_t i = 0; i < nblocks; i++) {
+        uint64_t runs = blocks[i]->runs - blocks[i]->runs_at_begin;
+        if (runs != 0)
+            fprintf(out, "profile %u 0x%" PRIx64 " %" PRIu64 "\n", intervals, blocks[i]->pc,
+                    runs * blocks[i]->insns);
+    }
     fflush(out);
 }
 
@@ -82,6 +107,25 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     size_t n = qemu_plugin_tb_n_insns(tb), i;
     (void)id;
+    if (profile) {
+        struct block *b = calloc(1, sizeof(*b));
+        if (b && nblocks == blocks_cap) {
+            size_t cap = blocks_cap ? 2 * blocks_cap : 1024;
+            struct block **grown = realloc(blocks, cap * sizeof(*grown));
+            if (grown) {
+                blocks = grown;
+                blocks_cap = cap;
+            }
+        }
+        if (!b || nblocks == blocks_cap) {
+            fprintf(stderr, "insncount: out of memory\n");
+            exit(1);
+        }
+        b->pc = qemu_plugin_tb_vaddr(tb);
+        b->insns = n;
+        blocks[nblocks++] = b;
+        qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->runs, 1);
+    }
     for (i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t pc = qemu_plugin_insn_vaddr(insn);
@@ -133,6 +177,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             continue;
         else if (strncmp(arg, "stack_hi=", 9) == 0 && parse_addr(arg + 9, &stack_hi) == 0)
             continue;
+        else if (strcmp(arg, "profile=on") == 0)
+            profile = 1;
         else if (strncmp(arg, "out=", 4) == 0)
             path = arg + 4;
         else {
