@@ -5,7 +5,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: sweep fuzz all deps configure build test demo install clean
+.PHONY: sweep fuzz target-check all deps configure build test demo install clean
 
 all: build
 
@@ -32,6 +32,14 @@ sweep: build
 FUZZ_SECONDS ?= 900
 fuzz: deps
 	scripts/fuzz.sh --seconds $(FUZZ_SECONDS) --jobs $(JOBS)
+
+# The example firmware under QEMU (examples/cortex-m4, scripts/target-check.sh):
+# every scenario on an emulated Cortex-M4 and the measured figures. Installs
+# its Debian packages as root; fetches zstd's and QEMU's Debian sources once.
+TARGET_PACKAGES = gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev xz-utils
+target-check: build
+	@DFOTA_EXTRA_PACKAGES="$(TARGET_PACKAGES)" scripts/install-deps.sh
+	scripts/target-check.sh $(BUILD_DIR)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)/dfota $(BUILD_DIR)/demo
