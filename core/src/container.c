@@ -243,10 +243,17 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+/* Turn the failure just recorded in `err` into MALFORMED, keeping its message. */
+static enum dfota_status malformed(struct dfota_error *err)
+{
+    if (err != NULL)
+        err->status = DFOTA_E_MALFORMED;
+    return DFOTA_E_MALFORMED;
+}
+
 enum dfota_status dfota_container_validate(const struct dfota_package_header *hdr,
                                            struct dfota_error *err)
 {
-    struct dfota_error version_err;
     unsigned expected_encoding;
 
     if (hdr->package_type != DFOTA_PACKAGE_FULL && hdr->package_type != DFOTA_PACKAGE_DELTA)
@@ -256,12 +263,12 @@ enum dfota_status dfota_container_validate(const struct dfota_package_header *hd
     if (hdr->flags != 0)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "header flags 0x%04x are not supported", (unsigned)hdr->flags);
-    if (dfota_version_check(hdr->target_version, "target version", &version_err) != DFOTA_OK)
-        return dfota_error_set(err, DFOTA_E_MALFORMED, "%s", version_err.message);
+    /* The check's message stands; a bad version in a header is MALFORMED. */
+    if (dfota_version_check(hdr->target_version, "target version", err) != DFOTA_OK)
+        return malformed(err);
     if (hdr->package_type == DFOTA_PACKAGE_DELTA) {
-        if (dfota_version_check(hdr->source_version, "source version", &version_err) !=
-            DFOTA_OK)
-            return dfota_error_set(err, DFOTA_E_MALFORMED, "%s", version_err.message);
+        if (dfota_version_check(hdr->source_version, "source version", err) != DFOTA_OK)
+            return malformed(err);
         expected_encoding = DFOTA_ENCODING_PATCH;
     } else {
         if (hdr->source_version[0] != '\0' || hdr->source.size != 0 ||
