@@ -1,7 +1,7 @@
 /*
  * test_sha256.c - the device-side SHA-256: FIPS 180-4 / NIST example
- * vectors, and OpenSSL's EVP SHA-256 as the reference for every short length
- * and for every way of chunking the input.
+ * vectors, and OpenSSL's EVP SHA-256 as the reference for every short length,
+ * for every way of chunking the input, unaligned input and empty updates.
  */
 #include "test_helpers.h"
 
@@ -172,6 +172,106 @@ static void random_splits_of_100k_match_openssl(void **state)
     free(message);
 }
 
+/*
+ * Whole blocks are hashed straight from the caller's buffer, several in one
+ * call: from every alignment, at the lengths around the padding and block
+ * boundaries, in one call and after a partial block of 1 or 5 bytes.
+ */
+static void unaligned_input_matches_openssl(void **state)
+{
+    static const size_t lengths[] = {1,   55,  56,  57,  63,  64,  65,  119,
+                                     120, 127, 128, 129, 191, 192, 1000, 4096};
+    uint8_t *buffer = malloc(4096 + 8);
+    uint8_t expected[DFOTA_SHA256_DIGEST_SIZE], got[DFOTA_SHA256_DIGEST_SIZE];
+    struct dfota_sha256 ctx;
+    size_t offset, l, len, head, first;
+
+    (void)state;
+    assert_non_null(buffer);
+    for (offset = 0; offset < 8; offset++) {
+        for (l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+            len = lengths[l];
+            fill_message(buffer + offset, len, (uint32_t)(len + offset));
+            openssl_sha256(buffer + offset, len, expected);
+            for (head = 0; head < 3; head++) {
+                first = head == 0 ? 0 : head == 1 ? 1 : 5;
+                if (first > len)
+                    first = len;
+                dfota_sha256_init(&ctx);
+                dfota_sha256_update(&ctx, buffer + offset, first);
+                dfota_sha256_update(&ctx, buffer + offset + first, len - first);
+                dfota_sha256_final(&ctx, got);
+                if (memcmp(got, expected, sizeof(got)) != 0)
+                    fail_msg("%zu bytes at offset %zu (%zu first) differ from OpenSSL", len,
+                             offset, first);
+            }
+        }
+    }
+    free(buffer);
+}
+
+/*
+ * Every way of cutting 14 bytes into chunks (all 2^13 of them), where those
+ * bytes straddle the first block boundary: 56 bytes, then bytes 56..69 in
+ * the chunks, then the rest of a 150-byte message in one call.
+ */
+static void every_chunking_across_a_block_boundary_matches_openssl(void **state)
+{
+    enum { PREFIX = 56, CUT = 14, TOTAL = 150 };
+    uint8_t message[TOTAL];
+    uint8_t expected[DFOTA_SHA256_DIGEST_SIZE], got[DFOTA_SHA256_DIGEST_SIZE];
+    struct dfota_sha256 ctx;
+    unsigned cuts, bit;
+    size_t start, end;
+
+    (void)state;
+    fill_message(message, sizeof(message), 5);
+    openssl_sha256(message, sizeof(message), expected);
+    for (cuts = 0; cuts < 1u << (CUT - 1); cuts++) {
+        dfota_sha256_init(&ctx);
+        dfota_sha256_update(&ctx, message, PREFIX);
+        /* Bit b of `cuts` set: a chunk ends after byte PREFIX + b. */
+        start = PREFIX;
+        for (bit = 0; bit < CUT; bit++) {
+            end = PREFIX + bit + 1;
+            if (bit == CUT - 1 || (cuts & (1u << bit)) != 0) {
+                dfota_sha256_update(&ctx, message + start, end - start);
+                start = end;
+            }
+        }
+        assert_int_equal(start, PREFIX + CUT);
+        dfota_sha256_update(&ctx, message + start, TOTAL - start);
+        dfota_sha256_final(&ctx, got);
+        if (memcmp(got, expected, sizeof(got)) != 0)
+            fail_msg("chunking %#x of bytes %d..%d differs from OpenSSL", cuts, PREFIX,
+                     PREFIX + CUT - 1);
+    }
+}
+
+/* Updates of 0 bytes, with or without a pointer, change nothing. */
+static void empty_updates_change_nothing(void **state)
+{
+    uint8_t message[200];
+    uint8_t expected[DFOTA_SHA256_DIGEST_SIZE], got[DFOTA_SHA256_DIGEST_SIZE];
+    struct dfota_sha256 ctx;
+    size_t done, chunk;
+
+    (void)state;
+    fill_message(message, sizeof(message), 6);
+    openssl_sha256(message, sizeof(message), expected);
+    dfota_sha256_init(&ctx);
+    dfota_sha256_update(&ctx, NULL, 0);
+    for (done = 0; done < sizeof(message); done += chunk) {
+        chunk = sizeof(message) - done < 37 ? sizeof(message) - done : 37;
+        dfota_sha256_update(&ctx, message + done, 0);
+        dfota_sha256_update(&ctx, message + done, chunk);
+        dfota_sha256_update(&ctx, NULL, 0);
+    }
+    dfota_sha256_update(&ctx, message, 0);
+    dfota_sha256_final(&ctx, got);
+    assert_memory_equal(got, expected, sizeof(got));
+}
+
 static void init_restarts_a_used_context(void **state)
 {
     struct dfota_sha256 ctx;
@@ -213,6 +313,9 @@ int main(void)
         cmocka_unit_test(every_length_to_300_matches_openssl),
         cmocka_unit_test(every_two_way_split_matches_openssl),
         cmocka_unit_test(random_splits_of_100k_match_openssl),
+        cmocka_unit_test(unaligned_input_matches_openssl),
+        cmocka_unit_test(every_chunking_across_a_block_boundary_matches_openssl),
+        cmocka_unit_test(empty_updates_change_nothing),
         cmocka_unit_test(init_restarts_a_used_context),
         cmocka_unit_test(context_is_at_most_112_bytes),
     };

@@ -587,7 +587,9 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
 static enum dfota_status check_source(struct dfota_apply *ap)
 {
     uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+#if DFOTA_DEVICE_MESSAGES
     char want[65], got[65];
+#endif
     uint32_t size = ap->header.source_size;
     enum dfota_status st;
 
@@ -610,8 +612,10 @@ static enum dfota_status check_source(struct dfota_apply *ap)
         return st;
     ap->cache_start = -1;
     if (memcmp(digest, ap->header.source_sha256, sizeof(digest)) != 0) {
+#if DFOTA_DEVICE_MESSAGES
         dfota_hex(ap->header.source_sha256, 32, want);
         dfota_hex(digest, 32, got);
+#endif
         return fail(ap, DFOTA_E_SOURCE_MISMATCH,
                     "source image SHA-256 mismatch: expected %s, got %s", want, got);
     }

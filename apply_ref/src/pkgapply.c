@@ -244,11 +244,11 @@ static enum dfota_status check_source(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     uint8_t sha[32], md5[16];
+#if DFOTA_DEVICE_MESSAGES
     char want[65], got[65];
+#endif
     enum dfota_status st;
 
-    (void)want;
-    (void)got;
     if (pkg->config.source_size != 0 && pkg->config.source_size != h->source.size)
         return fail(pkg, DFOTA_E_SOURCE_MISMATCH,
                     "source image is %lu bytes, the package was made for a %lu-byte image",
@@ -258,16 +258,20 @@ static enum dfota_status check_source(struct dfota_pkg *pkg)
     if (st != DFOTA_OK)
         return failed_in(pkg, dfota_apply_error(pkg->ap), st);
     if (memcmp(sha, h->source.sha256, 32) != 0) {
+#if DFOTA_DEVICE_MESSAGES
         dfota_hex(h->source.sha256, 32, want);
         dfota_hex(sha, 32, got);
+#endif
         return fail(pkg, DFOTA_E_SOURCE_MISMATCH,
                     "source image SHA-256 mismatch: the package was made for %s, the device "
                     "holds %s",
                     want, got);
     }
     if (memcmp(md5, h->source.md5, 16) != 0) {
+#if DFOTA_DEVICE_MESSAGES
         dfota_hex(h->source.md5, 16, want);
         dfota_hex(md5, 16, got);
+#endif
         return fail(pkg, DFOTA_E_SOURCE_MISMATCH,
                     "source image MD5 mismatch: the package states %s, the device holds %s "
                     "(its SHA-256 matched: the header's MD5 is wrong)",
@@ -281,7 +285,6 @@ static enum dfota_status start_payload(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     struct dfota_apply_expect expect;
-    struct dfota_error err;
     int in_place = pkg->config.layout == DFOTA_APPLY_IN_PLACE;
     enum dfota_status st;
 
@@ -308,11 +311,10 @@ static enum dfota_status start_payload(struct dfota_pkg *pkg)
         return fail(pkg, DFOTA_E_INVALID_ARGUMENT,
                     "this is not the package the check pass checked");
     /* The header is decoded: its memory becomes the applier's. */
-    st = dfota_apply_init(&pkg->ap, pkg->base, pkg->base_size, &pkg->config, &pkg->io, &err);
-    if (st != DFOTA_OK) {
-        pkg->error = err;
+    st = dfota_apply_init(&pkg->ap, pkg->base, pkg->base_size, &pkg->config, &pkg->io,
+                          &pkg->error);
+    if (st != DFOTA_OK)
         return failed_in(pkg, &pkg->error, st);
-    }
     if (pkg->resuming && (pkg->pass == 2)) {
         st = dfota_apply_resume(pkg->ap, &pkg->rec);
         if (st != DFOTA_OK)

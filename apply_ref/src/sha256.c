@@ -25,41 +25,37 @@ static const uint32_t round_constants[64] = {
 static const uint32_t initial_state[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                                           0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
 
-static uint32_t rotr(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32u - n));
-}
+/*
+ * Code-generation hint for schedule8() below; no effect on the result. Kept
+ * out of line, the eight working variables stay in registers across its call
+ * (they are callee-saved) and the rounds have the other registers to
+ * themselves. GCC's noipa also stops it from assuming that the call leaves
+ * `state` unchanged, which it otherwise uses to keep a copy of the state on
+ * the stack for the feed-forward (32 bytes of stack for nothing).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define DFOTA_SHA256_OUT_OF_LINE __attribute__((noipa))
+#elif defined(__GNUC__)
+#define DFOTA_SHA256_OUT_OF_LINE __attribute__((noinline))
+#else
+#define DFOTA_SHA256_OUT_OF_LINE
+#endif
 
-/* FIPS 180-4 4.1.2, functions (4.2) to (4.7). */
-static uint32_t ch(uint32_t x, uint32_t y, uint32_t z)
-{
-    return (x & y) ^ (~x & z);
-}
+/* x rotated right by n bits, 0 < n < 32. */
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static uint32_t maj(uint32_t x, uint32_t y, uint32_t z)
-{
-    return (x & y) ^ (x & z) ^ (y & z);
-}
-
-static uint32_t big_sigma0(uint32_t x)
-{
-    return rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22);
-}
-
-static uint32_t big_sigma1(uint32_t x)
-{
-    return rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25);
-}
-
-static uint32_t small_sigma0(uint32_t x)
-{
-    return rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3);
-}
-
-static uint32_t small_sigma1(uint32_t x)
-{
-    return rotr(x, 17) ^ rotr(x, 19) ^ (x >> 10);
-}
+/*
+ * FIPS 180-4 4.1.2, (4.4) to (4.7). The big sigmas are written as nested
+ * rotations (ROTR 6 ^ ROTR 11 ^ ROTR 25 = ROTR 6 of (x ^ ROTR 5 of (x ^
+ * ROTR 14 x))): two instructions and a rotated operand of the addition on an
+ * ARM, one fewer than three separate rotations.
+ */
+#define BIG_SIGMA0(x) ROTR(ROTR(ROTR(x, 9) ^ (x), 11) ^ (x), 2)
+#define BIG_SIGMA1(x) ROTR(ROTR(ROTR(x, 14) ^ (x), 5) ^ (x), 6)
+#define SMALL_SIGMA0(x) (ROTR((x) ^ ROTR(x, 11), 7) ^ ((x) >> 3))
+#define SMALL_SIGMA1(x) (ROTR((x) ^ ROTR(x, 2), 17) ^ ((x) >> 10))
+/* (4.2), with one operation fewer. */
+#define CH(x, y, z) ((((y) ^ (z)) & (x)) ^ (z))
 
 static uint32_t load_be32(const uint8_t *p)
 {
@@ -67,61 +63,122 @@ static uint32_t load_be32(const uint8_t *p)
            (uint32_t)p[3];
 }
 
-static void store_be32(uint8_t *p, uint32_t v)
+/* `count` words at `words` as big-endian bytes at `p`. */
+static void store_be32(uint8_t *p, const uint32_t *words, unsigned count)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    uint32_t v;
+
+    while (count-- > 0) {
+        v = *words++;
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
+        p += 4;
+    }
 }
 
 /*
- * FIPS 180-4 6.2.2 for one 64-byte block. The schedule W[0..63] is kept in a
- * 16-word ring: W[t] only depends on W[t-2], W[t-7], W[t-15] and W[t-16], and
- * W[t-16] is the word it replaces, so 64 bytes of stack suffice instead of 256.
+ * (6.2.2 step 1) W[t .. t+7], t a multiple of 8, into the message schedule,
+ * and K[t+i] + W[t+i] into wk[i] for the rounds. The schedule is a ring of 16
+ * words (64 bytes of stack instead of the 256 of W[0..63]): W[t] depends on
+ * W[t-2], W[t-7], W[t-15] and W[t-16], and replaces W[t-16]. `w` is the half
+ * of the ring that receives W[t .. t+7] (it holds W[t-16 .. t-9]), `v` the
+ * other half (W[t-8 .. t-1]); each operand is then at a fixed place.
  */
-static void compress(uint32_t state[8], const uint8_t *block)
+#define EXPAND(i, w2, w7, w15)                                                             \
+    do {                                                                                   \
+        x = w[i] + SMALL_SIGMA1(w2) + (w7) + SMALL_SIGMA0(w15);                            \
+        w[i] = x;                                                                          \
+        wk[i] = x + k[i];                                                                  \
+    } while (0)
+
+DFOTA_SHA256_OUT_OF_LINE
+static void schedule8(uint32_t *restrict w, const uint32_t *restrict v, uint32_t *restrict wk,
+                      const uint8_t *block, unsigned t)
 {
-    uint32_t schedule[16];
-    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-    uint32_t t1, t2, w;
+    const uint32_t *k = round_constants + t;
+    uint32_t x;
+    unsigned i;
+
+    if (t < 16) {
+        for (i = 0; i < 8; i++) {
+            x = load_be32(block + 4u * (t + i));
+            w[i] = x;
+            wk[i] = x + k[i];
+        }
+    } else {
+        EXPAND(0, v[6], v[1], w[1]);
+        EXPAND(1, v[7], v[2], w[2]);
+        EXPAND(2, w[0], v[3], w[3]);
+        EXPAND(3, w[1], v[4], w[4]);
+        EXPAND(4, w[2], v[5], w[5]);
+        EXPAND(5, w[3], v[6], w[6]);
+        EXPAND(6, w[4], v[7], w[7]);
+        EXPAND(7, w[5], w[0], v[0]);
+    }
+}
+
+/*
+ * Round t+i of 6.2.2 step 3. Rather than moving a..h along each round, the
+ * caller renames them: after eight rounds every variable is back in its
+ * place. Maj(a, b, c) is ((a ^ b) & (b ^ c)) ^ b, and this round's a ^ b is
+ * the next round's b ^ c: `ab` is computed, `bc` comes from the round before.
+ */
+#define ROUND(a, b, c, d, e, f, g, h, i, ab, bc)                                           \
+    do {                                                                                   \
+        h += BIG_SIGMA1(e) + CH(e, f, g) + wk[i];                                          \
+        d += h;                                                                            \
+        ab = (a) ^ (b);                                                                    \
+        h += BIG_SIGMA0(a) + (((ab) & (bc)) ^ (b));                                        \
+    } while (0)
+
+/* FIPS 180-4 6.2.2 for `blocks` 64-byte blocks at `data`. */
+static void compress(uint32_t state[8], const uint8_t *data, size_t blocks)
+{
+    uint32_t ring[16], wk[8];
+    uint32_t a, b, c, d, e, f, g, h, y, z;
     unsigned t;
 
-    for (t = 0; t < 64; t++) {
-        if (t < 16) {
-            w = load_be32(block + 4u * t);
-        } else {
-            w = small_sigma1(schedule[(t - 2) & 15u]) + schedule[(t - 7) & 15u] +
-                small_sigma0(schedule[(t - 15) & 15u]) + schedule[t & 15u];
+    for (; blocks > 0; blocks--, data += DFOTA_SHA256_BLOCK_SIZE) {
+        a = state[0];
+        b = state[1];
+        c = state[2];
+        d = state[3];
+        e = state[4];
+        f = state[5];
+        g = state[6];
+        h = state[7];
+        for (t = 0; t < 64; t += 8) {
+            schedule8(ring + (t & 8u), ring + (8u - (t & 8u)), wk, data, t);
+            /* Round 7 leaves it in y too, but recomputing it is cheaper
+             * than keeping it across the call. */
+            y = b ^ c;
+            ROUND(a, b, c, d, e, f, g, h, 0, z, y);
+            ROUND(h, a, b, c, d, e, f, g, 1, y, z);
+            ROUND(g, h, a, b, c, d, e, f, 2, z, y);
+            ROUND(f, g, h, a, b, c, d, e, 3, y, z);
+            ROUND(e, f, g, h, a, b, c, d, 4, z, y);
+            ROUND(d, e, f, g, h, a, b, c, 5, y, z);
+            ROUND(c, d, e, f, g, h, a, b, 6, z, y);
+            ROUND(b, c, d, e, f, g, h, a, 7, y, z);
         }
-        schedule[t & 15u] = w;
-        t1 = h + big_sigma1(e) + ch(e, f, g) + round_constants[t] + w;
-        t2 = big_sigma0(a) + maj(a, b, c);
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
+        state[0] += a;
+        state[1] += b;
+        state[2] += c;
+        state[3] += d;
+        state[4] += e;
+        state[5] += f;
+        state[6] += g;
+        state[7] += h;
     }
-    state[0] += a;
-    state[1] += b;
-    state[2] += c;
-    state[3] += d;
-    state[4] += e;
-    state[5] += f;
-    state[6] += g;
-    state[7] += h;
 }
 
 void dfota_sha256_init(struct dfota_sha256 *ctx)
 {
+    /* block[] needs no clearing: bytes are read only after being written. */
     memcpy(ctx->state, initial_state, sizeof(ctx->state));
     ctx->length = 0;
-    memset(ctx->block, 0, sizeof(ctx->block));
     ctx->fill = 0;
 }
 
@@ -143,15 +200,13 @@ void dfota_sha256_update(struct dfota_sha256 *ctx, const void *data, size_t size
         size -= take;
         if (ctx->fill < DFOTA_SHA256_BLOCK_SIZE)
             return;
-        compress(ctx->state, ctx->block);
+        compress(ctx->state, ctx->block, 1);
         ctx->fill = 0;
     }
-    /* Whole blocks straight from the caller's buffer: no copy. */
-    while (size >= DFOTA_SHA256_BLOCK_SIZE) {
-        compress(ctx->state, message);
-        message += DFOTA_SHA256_BLOCK_SIZE;
-        size -= DFOTA_SHA256_BLOCK_SIZE;
-    }
+    /* Whole blocks straight from the caller's buffer (any alignment): no copy. */
+    compress(ctx->state, message, size / DFOTA_SHA256_BLOCK_SIZE);
+    message += size - size % DFOTA_SHA256_BLOCK_SIZE;
+    size %= DFOTA_SHA256_BLOCK_SIZE;
     if (size > 0) {
         memcpy(ctx->block, message, size);
         ctx->fill = (uint32_t)size;
@@ -162,20 +217,18 @@ void dfota_sha256_final(struct dfota_sha256 *ctx, uint8_t digest[DFOTA_SHA256_DI
 {
     /* FIPS 180-4 5.1.1: a 1 bit, zeros up to 56 mod 64 bytes, then the
      * message length in bits as a 64-bit big-endian integer. */
-    uint64_t bit_length = ctx->length << 3;
+    uint32_t bits[2];
     uint32_t fill = ctx->fill;
-    unsigned i;
 
+    bits[0] = (uint32_t)(ctx->length >> 29);
+    bits[1] = (uint32_t)ctx->length << 3;
     ctx->block[fill++] = 0x80;
+    memset(ctx->block + fill, 0, DFOTA_SHA256_BLOCK_SIZE - fill);
     if (fill > DFOTA_SHA256_BLOCK_SIZE - 8u) {
-        memset(ctx->block + fill, 0, DFOTA_SHA256_BLOCK_SIZE - fill);
-        compress(ctx->state, ctx->block);
-        fill = 0;
+        compress(ctx->state, ctx->block, 1);
+        memset(ctx->block, 0, DFOTA_SHA256_BLOCK_SIZE - 8u);
     }
-    memset(ctx->block + fill, 0, DFOTA_SHA256_BLOCK_SIZE - 8u - fill);
-    store_be32(ctx->block + 56, (uint32_t)(bit_length >> 32));
-    store_be32(ctx->block + 60, (uint32_t)bit_length);
-    compress(ctx->state, ctx->block);
-    for (i = 0; i < 8; i++)
-        store_be32(digest + 4u * i, ctx->state[i]);
+    store_be32(ctx->block + DFOTA_SHA256_BLOCK_SIZE - 8u, bits, 2);
+    compress(ctx->state, ctx->block, 1);
+    store_be32(digest, ctx->state, 8);
 }
