@@ -25,17 +25,6 @@ int32_t dfota_predict_shift(const struct dfota_predict *p, uint32_t x)
     return p->map[lo].shift;
 }
 
-/* Is there a branch site at source offset q (even)? Needs raw bytes q..q+3. */
-static int branch_at(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
-                     size_t raw_len, int64_t q)
-{
-    if (!(p->flags & DFOTA_PREDICT_BRANCH) || q < 0 || q + 4 > (int64_t)p->source_size)
-        return 0;
-    if (q < (int64_t)raw_base || q + 4 > (int64_t)raw_base + (int64_t)raw_len)
-        return 0;
-    return dfota_predict_is_branch(raw + (q - raw_base));
-}
-
 void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, int64_t q,
                           int64_t copy_shift, uint8_t *out4)
 {
@@ -62,68 +51,80 @@ void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, in
     out4[3] = (uint8_t)(h2 >> 8);
 }
 
-static void put_site(uint8_t *out, uint32_t base, size_t len, int64_t q, const uint8_t *bytes)
+/* dfota_predict_is_branch(), as a macro: gcc -Os does not inline it in the hot loop. */
+#define IS_BRANCH(p) \
+    (((p)[1] & 0xF8) == 0xF0 && (((p)[3] & 0xF8) == 0xF8 || ((p)[3] & 0xF8) == 0xB8))
+
+/* Bytes of a 4-byte site at q that fall in [base, base + len), into `out`. */
+static void put_site32(uint8_t *out, uint32_t base, uint32_t len, uint32_t q, const uint8_t *bytes)
 {
-    int k;
+    unsigned k;
 
     for (k = 0; k < 4; k++)
-        if (q + k >= (int64_t)base && q + k < (int64_t)base + (int64_t)len)
+        if (q + k >= base && q + k - base < len)
             out[q + k - base] = bytes[k];
 }
 
+/*
+ * One pass over the even offsets q whose site may overlap [base, base +
+ * len), in 32-bit arithmetic (offsets are below 2^32): a branch site at q
+ * (its second halfword cannot start one), else, at a word-aligned q, a
+ * pointer unless a branch site starts at q - 2 or q + 2. A site must lie
+ * inside `raw` and inside the source.
+ */
 void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
                               uint32_t raw_base, size_t raw_len, uint32_t base, size_t len,
                               int64_t copy_shift, uint8_t *out, uint16_t *sites,
                               unsigned *site_count)
 {
-    int64_t q, first, end = (int64_t)base + (int64_t)len;
+    const uint32_t raw_end = raw_base + (uint32_t)raw_len, end = base + (uint32_t)len;
+    const uint32_t hi = raw_end < p->source_size ? raw_end : p->source_size;
+    const int branches = (p->flags & DFOTA_PREDICT_BRANCH) != 0;
+    const int pointers = (p->flags & DFOTA_PREDICT_POINTER) != 0;
     uint8_t site[4];
     const uint8_t *r;
-    uint32_t w, x;
+    uint32_t q, w, x, qend;
+    unsigned count = 0;
 
     memcpy(out, raw + (base - raw_base), len);
-    if (site_count != NULL)
-        *site_count = 0;
-    if (p->flags == 0 || len == 0)
-        return;
-    /* Every site overlapping [base, end) starts at or after base - 3. */
-    first = ((int64_t)base - 3) & ~(int64_t)1;
-    if (first < 0)
-        first = 0;
-    /* A site must lie inside `raw` (an in-place window may clip it). */
-    if (first < (int64_t)raw_base)
-        first = ((int64_t)raw_base + 1) & ~(int64_t)1;
-    for (q = first; q < end; q += 2) {
-        if (q + 4 > (int64_t)raw_base + (int64_t)raw_len)
-            break;
-        r = raw + (q - raw_base);
-        if (branch_at(p, raw, raw_base, raw_len, q)) {
-            dfota_predict_branch(p, r, q, copy_shift, site);
-            put_site(out, base, len, q, site);
-            if (sites != NULL)
-                sites[(*site_count)++] = (uint16_t)(q - raw_base);
-            q += 2; /* its second halfword cannot start a site */
-            continue;
+    if (p->flags != 0 && len != 0) {
+        /* Every site overlapping [base, end) starts at or after base - 3. */
+        q = base >= 3 ? (base - 3) & ~(uint32_t)1 : 0;
+        if (q < raw_base)
+            q = (raw_base + 1) & ~(uint32_t)1;
+        /* Sites start before `end` and end by `hi`. */
+        qend = hi < 4 ? 0 : end < hi - 3 ? end : hi - 3;
+        for (; q < qend; q += 2) {
+            r = raw + (q - raw_base);
+            if (branches && IS_BRANCH(r)) {
+                dfota_predict_branch(p, r, (int64_t)q, copy_shift, site);
+                put_site32(out, base, (uint32_t)len, q, site);
+                if (sites != NULL)
+                    sites[count++] = (uint16_t)(q - raw_base);
+                q += 2; /* its second halfword cannot start a site */
+                continue;
+            }
+            if (!pointers || (q & 3) != 0)
+                continue;
+            w = (uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
+                ((uint32_t)r[3] << 24);
+            x = w - p->pointer_base;
+            if (x >= p->source_size)
+                continue;
+            /* A pointer word must not share a byte with a branch site. */
+            if (branches && ((q >= raw_base + 2 && IS_BRANCH(r - 2)) ||
+                             (q + 6 <= hi && IS_BRANCH(r + 2))))
+                continue;
+            w = p->pointer_base + x + (uint32_t)dfota_predict_shift(p, x);
+            site[0] = (uint8_t)w;
+            site[1] = (uint8_t)(w >> 8);
+            site[2] = (uint8_t)(w >> 16);
+            site[3] = (uint8_t)(w >> 24);
+            put_site32(out, base, (uint32_t)len, q, site);
         }
-        if (!(p->flags & DFOTA_PREDICT_POINTER) || (q & 3) != 0 ||
-            q + 4 > (int64_t)p->source_size)
-            continue;
-        /* A pointer word must not share a byte with a branch site. */
-        if (branch_at(p, raw, raw_base, raw_len, q - 2) ||
-            branch_at(p, raw, raw_base, raw_len, q + 2))
-            continue;
-        w = (uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
-            ((uint32_t)r[3] << 24);
-        x = w - p->pointer_base;
-        if (x >= p->source_size)
-            continue;
-        w = p->pointer_base + x + (uint32_t)dfota_predict_shift(p, x);
-        site[0] = (uint8_t)w;
-        site[1] = (uint8_t)(w >> 8);
-        site[2] = (uint8_t)(w >> 16);
-        site[3] = (uint8_t)(w >> 24);
-        put_site(out, base, len, q, site);
     }
+    if (site_count != NULL)
+        *site_count = count;
 }
 
 void dfota_predict_view(const struct dfota_predict *p, const uint8_t *raw, uint32_t raw_base,
@@ -139,11 +140,11 @@ void dfota_predict_reshift(const struct dfota_predict *p, const uint8_t *raw, ui
 {
     uint8_t site[4];
     unsigned i;
-    int64_t q;
+    uint32_t q;
 
     for (i = 0; i < site_count; i++) {
-        q = (int64_t)raw_base + sites[i];
-        dfota_predict_branch(p, raw + sites[i], q, copy_shift, site);
-        put_site(out, base, len, q, site);
+        q = raw_base + sites[i];
+        dfota_predict_branch(p, raw + sites[i], (int64_t)q, copy_shift, site);
+        put_site32(out, base, (uint32_t)len, q, site);
     }
 }
