@@ -521,7 +521,7 @@ static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_
  * record often goes on where this one ends), so that a short copy does not
  * pay for a whole chunk's view.
  */
-static enum dfota_status fill_cache(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status fill_cache(struct dfota_apply *ap)
 {
     uint32_t lo = ap->window_lo, hi = ap->window_hi;
     uint32_t pos = (uint32_t)ap->source_pos;
@@ -609,7 +609,7 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
     return DFOTA_OK;
 }
 
-static enum dfota_status check_source(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status check_source(struct dfota_apply *ap)
 {
     uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
 #if DFOTA_DEVICE_MESSAGES
@@ -694,7 +694,7 @@ static void resume_position(struct dfota_apply *ap)
 }
 
 /* Hand the record (step, phase) to save_progress: its status (OK without one). */
-static enum dfota_status put_record(struct dfota_apply *ap, uint32_t step, unsigned phase,
+static DFOTA_NOINLINE enum dfota_status put_record(struct dfota_apply *ap, uint32_t step, unsigned phase,
                                     uint32_t patch_offset, uint32_t target_done)
 {
     struct dfota_progress rec;
@@ -715,7 +715,7 @@ static enum dfota_status put_record(struct dfota_apply *ap, uint32_t step, unsig
 }
 
 /* Record where the apply stands (ap->step, `phase`). */
-static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
+static DFOTA_NOINLINE enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
 {
     enum dfota_status st = put_record(ap, ap->step, phase, ap->segment_offset, ap->target_done);
 
@@ -728,7 +728,7 @@ static enum dfota_status save_progress(struct dfota_apply *ap, unsigned phase)
 }
 
 /* Stage for the next step; a resumed apply checks it reached the recorded offset. */
-static enum dfota_status next_step(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status next_step(struct dfota_apply *ap)
 {
     if (ap->resuming && ap->step == ap->resume_step &&
         ap->segment_offset != ap->resume_offset)
@@ -742,7 +742,7 @@ static enum dfota_status next_step(struct dfota_apply *ap)
 }
 
 /* In place: the segment is complete in scratch; move it to its place. */
-static enum dfota_status copy_scratch(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status copy_scratch(struct dfota_apply *ap)
 {
     uint32_t len = (uint32_t)align_up(ap->segment_len, ap->config.write_align);
     uint32_t erase_end = (uint32_t)align_up((size_t)ap->segment_start + len,
@@ -773,7 +773,7 @@ static enum dfota_status copy_scratch(struct dfota_apply *ap)
 
 /* The current step's segment is decoded (`decoded`) or was already, and is
  * in scratch (in place); finish the step and record it. */
-static enum dfota_status complete_step(struct dfota_apply *ap, int decoded)
+static DFOTA_NOINLINE enum dfota_status complete_step(struct dfota_apply *ap, int decoded)
 {
     enum dfota_status st;
 
@@ -805,7 +805,7 @@ static enum dfota_status complete_step(struct dfota_apply *ap, int decoded)
 
 /* ---- headers ---- */
 
-static enum dfota_status start_patch(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
 {
     struct dfota_patch_header *h = &ap->header;
     size_t need, block = (size_t)1;
@@ -895,7 +895,7 @@ static enum dfota_status start_patch(struct dfota_apply *ap)
 }
 
 /* The map is complete: check it, then the source image, before any write. */
-static enum dfota_status start_segments(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status start_segments(struct dfota_apply *ap)
 {
     struct dfota_map_entry *map = (struct dfota_map_entry *)(void *)ap->map_bytes;
     enum dfota_status st;
@@ -925,7 +925,7 @@ static enum dfota_status start_segments(struct dfota_apply *ap)
     return next_step(ap);
 }
 
-static enum dfota_status start_segment(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
 {
     const struct dfota_patch_header *h = &ap->header;
     uint32_t source_pos = dfota_get_le32(ap->gather + 4);
@@ -976,7 +976,7 @@ static enum dfota_status start_segment(struct dfota_apply *ap)
     return DFOTA_OK;
 }
 
-static enum dfota_status check_frame_header(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status check_frame_header(struct dfota_apply *ap)
 {
     ZSTD_frameHeader fh;
     size_t rc = ZSTD_getFrameHeader(&fh, ap->frame_head, ap->frame_head_len);
@@ -1006,7 +1006,7 @@ static enum dfota_status check_frame_header(struct dfota_apply *ap)
 
 /* ---- records ---- */
 
-static enum dfota_status end_segment(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status end_segment(struct dfota_apply *ap)
 {
     if (ap->segment_done != ap->segment_len || ap->field != FIELD_COPY_LEN ||
         ap->varint_shift != 0)
@@ -1041,7 +1041,7 @@ static enum dfota_status skip_frame(struct dfota_apply *ap, const uint8_t **p, s
     return complete_step(ap, 0);
 }
 
-static enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t seek_zigzag)
+static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t seek_zigzag)
 {
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
     uint32_t left = ap->segment_len - ap->segment_done;
@@ -1215,7 +1215,7 @@ static enum dfota_status full_output(struct dfota_apply *ap, const uint8_t *p, s
     return DFOTA_OK;
 }
 
-static enum dfota_status end_full(struct dfota_apply *ap)
+static DFOTA_NOINLINE enum dfota_status end_full(struct dfota_apply *ap)
 {
     if (ap->target_done != ap->header.target_size)
         return fail(ap, DFOTA_E_PAYLOAD_CORRUPT,
@@ -1544,7 +1544,7 @@ static enum dfota_status hash_target(struct dfota_apply *ap, uint8_t *digest)
  * was checked is what the patch produced: rewriting would produce it again.
  * An empty target has nothing to rewrite and gets no record.
  */
-static enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *digest)
+static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *digest)
 {
     const struct dfota_patch_header *h = &ap->header;
     int repaired = ap->resuming && ap->resume_step == 0 &&

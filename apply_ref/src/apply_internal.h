@@ -10,6 +10,14 @@
 #include "dfota/apply.h"
 #include "dfota/hash.h"
 
+/* Keep a cold function's locals out of the frames of the hot path that calls
+ * it (the stack is the deepest chain of frames; docs/PORTING.md). */
+#if defined(__GNUC__)
+#define DFOTA_NOINLINE __attribute__((noinline))
+#else
+#define DFOTA_NOINLINE
+#endif
+
 /* Resume granularity of a full image: a progress record every 64 KiB of output. */
 #define DFOTA_APPLY_FULL_STEP 65536u
 

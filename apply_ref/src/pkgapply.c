@@ -240,7 +240,7 @@ static enum dfota_status begin_pass(struct dfota_pkg *pkg, int pass)
 }
 
 /* The source area against the header: size, SHA-256 and MD5, before any erase. */
-static enum dfota_status check_source(struct dfota_pkg *pkg)
+static DFOTA_NOINLINE enum dfota_status check_source(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     uint8_t sha[32], md5[16];
@@ -281,7 +281,7 @@ static enum dfota_status check_source(struct dfota_pkg *pkg)
 }
 
 /* The header is complete in base: check it, lay out the applier, check the source. */
-static enum dfota_status start_payload(struct dfota_pkg *pkg)
+static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     struct dfota_apply_expect expect;
@@ -348,7 +348,7 @@ static enum dfota_status start_payload(struct dfota_pkg *pkg)
 }
 
 /* Full image: the frame header tells the window; then the decoder starts. */
-static enum dfota_status start_full(struct dfota_pkg *pkg, const uint8_t **p, size_t *n)
+static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const uint8_t **p, size_t *n)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     ZSTD_frameHeader fh;
@@ -379,11 +379,9 @@ static enum dfota_status start_full(struct dfota_pkg *pkg, const uint8_t **p, si
                     (unsigned long)h->workspace_size, (unsigned long)stated);
     st = dfota_apply_begin_full(pkg->ap, fh.windowSize, h->payload.size, h->target.size,
                                 h->target.sha256, pkg->header_id);
-    if (st == DFOTA_OK)
-        st = dfota_apply_push(pkg->ap, pkg->frame_head, pkg->frame_head_len);
     if (st != DFOTA_OK)
         return failed_in(pkg, dfota_apply_error(pkg->ap), st);
-    pkg->full_started = 1;
+    pkg->full_started = 1; /* payload() pushes the gathered bytes, outside this frame */
     return DFOTA_OK;
 }
 
@@ -404,8 +402,11 @@ static enum dfota_status payload(struct dfota_pkg *pkg, const uint8_t *p, size_t
         return DFOTA_OK;
     if (pkg->hdr.package_type == DFOTA_PACKAGE_FULL && !pkg->full_started) {
         st = start_full(pkg, &p, &n);
-        if (st != DFOTA_OK || n == 0)
+        if (st != DFOTA_OK || !pkg->full_started)
             return st;
+        st = dfota_apply_push(pkg->ap, pkg->frame_head, pkg->frame_head_len);
+        if (st != DFOTA_OK)
+            return failed_in(pkg, dfota_apply_error(pkg->ap), st);
     }
     st = dfota_apply_push(pkg->ap, p, n);
     if (st != DFOTA_OK)
@@ -460,7 +461,7 @@ static enum dfota_status feed(struct dfota_pkg *pkg, const uint8_t *data, size_t
 }
 
 /* End of a pass: the payload complete, and its digests those of the header. */
-static enum dfota_status end_payload(struct dfota_pkg *pkg)
+static DFOTA_NOINLINE enum dfota_status end_payload(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     uint8_t sha[32], md5[16];

@@ -122,30 +122,71 @@ enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
     return DFOTA_OK;
 }
 
+/* Index (or -1) and sequence of the newest valid record, one slot at a time. */
+static enum dfota_status newest_slot(const struct dfota_progress_store *s, int *newest,
+                                     uint32_t *sequence)
+{
+    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+    struct dfota_progress rec;
+    enum dfota_status st;
+    int i;
+
+    *newest = -1;
+    *sequence = 0;
+    for (i = 0; i < 2; i++) {
+        st = s->read(s->ctx, (uint32_t)i * s->slot_size, buf, sizeof(buf));
+        if (st != DFOTA_OK)
+            return st;
+        if (dfota_progress_decode(buf, &rec) && (*newest < 0 || newer(rec.sequence, *sequence))) {
+            *newest = i;
+            *sequence = rec.sequence;
+        }
+    }
+    return DFOTA_OK;
+}
+
+#if defined(__GNUC__)
+#define PROGRESS_NOINLINE __attribute__((noinline))
+#else
+#define PROGRESS_NOINLINE
+#endif
+
+/* Write units over the record's 64 bytes: the padded record from a buffer of
+ * that unit, kept out of dfota_progress_save()'s frame for the usual units. */
+static PROGRESS_NOINLINE enum dfota_status write_wide(const struct dfota_progress_store *s,
+                                                      uint32_t at,
+                                                      const struct dfota_progress *rec)
+{
+    uint8_t buf[STORE_ALIGN_MAX];
+
+    memset(buf, 0xFF, s->write_align);
+    dfota_progress_encode(rec, buf);
+    return s->write(s->ctx, at, buf, s->write_align);
+}
+
 enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec)
 {
-    struct dfota_progress slot[2];
-    uint8_t buf[STORE_ALIGN_MAX];
-    int valid[2], newest, target;
-    size_t len;
+    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+    int newest, target;
+    uint32_t sequence;
     enum dfota_status st;
 
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = read_slots(store, slot, valid, &newest);
+    st = newest_slot(store, &newest, &sequence);
     if (st != DFOTA_OK)
         return st;
-    rec->sequence = newest >= 0 ? slot[newest].sequence + 1 : 1;
+    rec->sequence = newest >= 0 ? sequence + 1 : 1;
     target = newest == 0 ? 1 : 0;
-    len = (DFOTA_PROGRESS_RECORD_SIZE + store->write_align - 1) / store->write_align *
-          store->write_align;
-    memset(buf, 0xFF, len);
-    dfota_progress_encode(rec, buf);
     st = store->erase(store->ctx, (uint32_t)target * store->slot_size, store->slot_size);
     if (st != DFOTA_OK)
         return st;
-    return store->write(store->ctx, (uint32_t)target * store->slot_size, buf, len);
+    if (store->write_align > DFOTA_PROGRESS_RECORD_SIZE)
+        return write_wide(store, (uint32_t)target * store->slot_size, rec);
+    /* The record's 64 bytes are a whole number of write units. */
+    dfota_progress_encode(rec, buf);
+    return store->write(store->ctx, (uint32_t)target * store->slot_size, buf, sizeof(buf));
 }
 
 enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store)
