@@ -8,17 +8,20 @@
  * source image and writes the target through callbacks with explicit
  * offsets, and takes the patch in pushed chunks of any size.
  *
- * Memory: the workspace holds all state: about 1.8 KiB of applier state, a
- * static zstd decoder context (ZSTD_estimateDCtxSize(), 95,992 bytes with
- * zstd 1.5.4), one compressed block (2^window_log bytes), zstd's ring buffer
- * (2 * 2^window_log + 128 bytes) and the relocation map (8 bytes an entry,
- * at most 512). With the default window log 13 and a full map that is under
- * 126 KiB; the exact figure is stated in the patch header
- * (dfota_apply_workspace_size()). Stack (Cortex-M4, gcc 12 -Os,
- * -fstack-usage, scripts/device-check.sh): the deepest chain of our own
- * code is dfota_apply_push (48) -> check_source (312) -> SHA-256 (184),
- * under 600 bytes; add vsnprintf (used only to word an error) and
- * ZSTD_decompressContinue(). Code: about 11 KB with the status table.
+ * Memory: the workspace holds all state: the applier state, a static zstd
+ * decoder context, one compressed block, the ring of decoded data and the
+ * relocation map; the patch header states the figure for the reference
+ * device build (dfota_apply_workspace_size(), from the constants below:
+ * 65,280 bytes at window log 13 without a map, 69,376 with a full one),
+ * this build needs dfota_apply_workspace_need(). Stack and code, measured
+ * on an emulated Cortex-M4 (examples/cortex-m4, scripts/target-check.sh,
+ * docs/PORTING.md): 628 bytes of peak stack through a whole package apply
+ * in the lean build (664 with messages), zstd's decoder included; the
+ * applier and the front end's code 15,018 bytes lean, 27,010 with
+ * messages (per object in docs/PORTING.md).
+ *
+ * Usually the device pushes the downloaded package through dfota/pkgapply.h,
+ * which drives this applier; a raw patch can be pushed here directly.
  *
  * Sequence: dfota_apply_init(), dfota_apply_push() any number of times with
  * the patch bytes in order, dfota_apply_finish(). As soon as the patch

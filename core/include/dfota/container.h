@@ -8,8 +8,10 @@
  * then the payload.
  *
  * Portable C99, part of the device-side core: nothing here allocates,
- * recurses or touches a file. Stack use of every function is below 512 bytes
- * (plus one vsnprintf when an error is recorded). The reader never reads
+ * recurses or touches a file. Stack (Cortex-M4, gcc 12 -Os, -fstack-usage,
+ * lean build): dfota_container_parse() 72 bytes and the validation it calls
+ * under 100 (plus one vsnprintf in the build with messages); measured
+ * within the whole apply in docs/PORTING.md. The reader never reads
  * outside [data, data + size) and validates every length before use.
  */
 #ifndef DFOTA_CONTAINER_H
