@@ -36,7 +36,11 @@ enum dfota_hash_alg {
     DFOTA_HASH_MD5 = 2     /* 16-byte digest */
 };
 
-/* Bytes of state one digest in progress may keep (the built-in SHA-256 uses 108). */
+/*
+ * Bytes of state one digest in progress may keep: the built-in contexts fit
+ * (struct dfota_sha256 is 112 bytes, struct dfota_md5 96, on Cortex-M and
+ * 64-bit hosts alike; hash.c checks at compile time).
+ */
 #define DFOTA_HASH_STATE_SIZE 112u
 
 struct dfota_hash {
@@ -44,15 +48,17 @@ struct dfota_hash {
         uint64_t align;
         uint8_t bytes[DFOTA_HASH_STATE_SIZE];
     } state;                 /* the algorithm's or the driver's */
-    uint32_t alg;            /* enum dfota_hash_alg, set by dfota_hash_init() */
+    uint32_t alg;            /* enum dfota_hash_alg, recorded by init() */
 };
 
 /*
  * A hash driver. `ctx` is the io callbacks' context (struct dfota_apply_io).
- * init() starts a digest of `alg` in `h`; update() appends `len` bytes (any
- * size, including 0); final() writes the digest (32 or 16 bytes) to
- * `digest`. A failure status (DFOTA_E_FLASH, DFOTA_E_INTERNAL, ...) stops
- * the update with that status.
+ * init() starts a digest of `alg` in `h` and records `alg` in h->alg;
+ * update() appends `len` bytes (any size, including 0); final() writes the
+ * digest (32 or 16 bytes) to `digest`. A failure status (DFOTA_E_FLASH,
+ * DFOTA_E_INTERNAL, ...) stops the update with that status. The built-in
+ * driver refuses an unknown `alg` with DFOTA_E_INVALID_ARGUMENT, and its
+ * update() and final() dispatch on h->alg.
  */
 struct dfota_hash_ops {
     enum dfota_status (*init)(void *ctx, struct dfota_hash *h, enum dfota_hash_alg alg);
