@@ -364,15 +364,23 @@ int cmd_apply(int argc, char **argv)
     if (st == DFOTA_OK)
         st = locate_patch(input, input_size, &patch, &patch_size, &pkg, &is_package, &err);
     if (st == DFOTA_OK && is_package && pkg.package_type == DFOTA_PACKAGE_FULL) {
-        /* A full image is only decoded: no device flash, no progress record to resume. */
+        /* A full image goes through the device's package front end into a
+         * simulated flash; --state keeps a delta's device only. */
         if (a.state != NULL) {
             free(input);
             return cli_usage_error("apply", "--state%s cannot be used with a full-image "
-                                   "package ('%s'): it is decoded, not applied on a simulated "
-                                   "device, so there is nothing to resume",
+                                   "package ('%s'): it is applied on a fresh simulated device "
+                                   "each time",
                                    a.cut ? " and --cut-after" : "", a.input);
         }
-        st = dfota_package_unpack_full(&pkg, patch, &image, &image_size, &err);
+        memset(&trial, 0, sizeof(trial));
+        trial.erase_size = a.erase_size;
+        trial.write_align = a.write_align;
+        trial.chunk_size = a.chunk_size;
+        trial.progress_steps = a.urc ? a.urc_max : 0;
+        trial.progress = a.urc ? urc_progress : NULL;
+        st = dfota_trial_apply_package(input, input_size, NULL, 0, &trial, &image, &image_size,
+                                       &err);
     } else if (st == DFOTA_OK) {
         if (a.old_path == NULL) {
             free(input);
@@ -392,8 +400,13 @@ int cmd_apply(int argc, char **argv)
                 st = run_with_state(&a, patch, patch_size, old, old_size, &image, &image_size,
                                     &resumed, &subject, &err);
             } else {
-                st = dfota_trial_apply(patch, patch_size, old, old_size, &trial, &image,
-                                       &image_size, &err);
+                /* A package goes through the device's package front end as
+                 * downloaded (container, source size/SHA-256/MD5, payload
+                 * digests); a raw patch through the patch applier. */
+                st = is_package ? dfota_trial_apply_package(input, input_size, old, old_size,
+                                                            &trial, &image, &image_size, &err)
+                                : dfota_trial_apply(patch, patch_size, old, old_size, &trial,
+                                                    &image, &image_size, &err);
                 if (st == DFOTA_E_SOURCE_MISMATCH)
                     subject = a.old_path;
             }

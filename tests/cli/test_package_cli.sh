@@ -161,7 +161,7 @@ check "inspect --json: created unset" 0 stdout '^  "created": 0,$' stdout '^  "c
 # --- apply options that a full-image package cannot honour ---
 run apply "$work/full.bin" -o "$work/new.bin" --state "$work/dev.flash"
 check "apply --state with a full-image package" 2 \
-    stderr "^dfota apply: --state cannot be used with a full-image package \('$work/full.bin'\): it is decoded, not applied on a simulated device" \
+    stderr "^dfota apply: --state cannot be used with a full-image package \('$work/full.bin'\): it is applied on a fresh simulated device each time" \
     stderr '^usage: dfota apply'
 assert "apply --state full: no state file" test ! -e "$work/dev.flash"
 assert "apply --state full: no NEW" test ! -e "$work/new.bin"
@@ -172,5 +172,32 @@ assert "apply --cut-after full: no state file" test ! -e "$work/dev.flash"
 run apply "$work/full.bin" -o "$work/new.bin"
 check "apply of a full-image package" 0
 assert "apply full: the image" cmp -s "$work/new.bin" "$image"
+rm -f "$work/new.bin"
+run apply "$work/full.bin" -o "$work/new.bin" --urc --chunk-size 64
+check "apply --urc of a full-image package, 64-byte chunks" 0 stdout '^\+QIND: "FOTA","UPDATING",100$' \
+    stdout '^\+QIND: "FOTA","END",0$'
+assert "apply full in chunks: the image" cmp -s "$work/new.bin" "$image"
+
+# A package is applied through the device's front end, as downloaded: it checks the old
+# image's MD5 as the header states it, as a module does, even when the SHA-256 matches.
+python3 - "$work/delta.bin" "$work/bad-md5.bin" <<'PY'
+import struct, sys, zlib
+d = bytearray(open(sys.argv[1], 'rb').read())
+hs = struct.unpack_from('<I', d, 12)[0]
+pos = 16
+while pos + 4 <= hs - 4:
+    t, n = struct.unpack_from('<HH', d, pos)
+    if t == 0x8004:          # source_md5
+        d[pos + 4] ^= 1
+        break
+    pos += 4 + n
+struct.pack_into('<I', d, hs - 4, zlib.crc32(bytes(d[:hs - 4])) & 0xFFFFFFFF)
+open(sys.argv[2], 'wb').write(d)
+PY
+rm -f "$work/new.bin"
+run apply --old "$old" "$work/bad-md5.bin" -o "$work/new.bin"
+check "apply: a package stating another MD5 of the old image" 1 stderr 'source image MD5 mismatch' \
+    stderr 'SOURCE_MISMATCH'
+assert "apply bad MD5: nothing written" test ! -e "$work/new.bin"
 
 summary

@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader() */
+#include <zstd.h>
+
 #include "dfota/devsim.h"
+#include "dfota/pkgapply.h"
 #include "dfota/keys.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
@@ -91,6 +95,216 @@ enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, con
         *image_size = *image != NULL ? hdr.target_size : 0;
     }
     dfota_devsim_free(&sim);
+    return st;
+}
+
+/* ---- trial apply of a whole package, through the device's front end ---- */
+
+struct pkg_sim {
+    struct dfota_flashsim area, target, scratch; /* area: the old image (in place: the one area) */
+    void (*progress)(void *ctx, unsigned percent);
+    void *progress_ctx;
+};
+
+static void sim_progress(void *c, unsigned percent)
+{
+    struct pkg_sim *sim = c;
+
+    sim->progress(sim->progress_ctx, percent);
+}
+
+static enum dfota_status sim_read(struct dfota_flashsim *f, uint32_t off, uint8_t *dst,
+                                  size_t len)
+{
+    return dfota_flashsim_read(f, off, dst, len, NULL);
+}
+
+static enum dfota_status read_area(void *c, uint32_t o, uint8_t *d, size_t n)
+{
+    return sim_read(&((struct pkg_sim *)c)->area, o, d, n);
+}
+static enum dfota_status erase_area(void *c, uint32_t o, uint32_t n)
+{
+    return dfota_flashsim_erase(&((struct pkg_sim *)c)->area, o, n, NULL);
+}
+static enum dfota_status write_area(void *c, uint32_t o, const uint8_t *s, size_t n)
+{
+    return dfota_flashsim_write(&((struct pkg_sim *)c)->area, o, s, n, NULL);
+}
+static enum dfota_status read_bank(void *c, uint32_t o, uint8_t *d, size_t n)
+{
+    return sim_read(&((struct pkg_sim *)c)->target, o, d, n);
+}
+static enum dfota_status erase_bank(void *c, uint32_t o, uint32_t n)
+{
+    return dfota_flashsim_erase(&((struct pkg_sim *)c)->target, o, n, NULL);
+}
+static enum dfota_status write_bank(void *c, uint32_t o, const uint8_t *s, size_t n)
+{
+    return dfota_flashsim_write(&((struct pkg_sim *)c)->target, o, s, n, NULL);
+}
+static enum dfota_status read_scratch(void *c, uint32_t o, uint8_t *d, size_t n)
+{
+    return sim_read(&((struct pkg_sim *)c)->scratch, o, d, n);
+}
+static enum dfota_status erase_scratch(void *c, uint32_t o, uint32_t n)
+{
+    return dfota_flashsim_erase(&((struct pkg_sim *)c)->scratch, o, n, NULL);
+}
+static enum dfota_status write_scratch(void *c, uint32_t o, const uint8_t *s, size_t n)
+{
+    return dfota_flashsim_write(&((struct pkg_sim *)c)->scratch, o, s, n, NULL);
+}
+
+static uint32_t round_up32(uint64_t v, uint32_t a)
+{
+    return (uint32_t)((v + a - 1) / a * a);
+}
+
+/* Push `size` bytes in pieces of `chunk` (0: all at once). */
+static enum dfota_status push_pieces(struct dfota_pkg *pkg,
+                                     enum dfota_status (*push)(struct dfota_pkg *,
+                                                               const uint8_t *, size_t),
+                                     const uint8_t *data, size_t size, size_t chunk)
+{
+    enum dfota_status st = DFOTA_OK;
+    size_t pos, take;
+
+    if (chunk == 0)
+        chunk = size;
+    for (pos = 0; pos < size && st == DFOTA_OK; pos += take) {
+        take = size - pos < chunk ? size - pos : chunk;
+        st = push(pkg, data + pos, take);
+    }
+    return st;
+}
+
+enum dfota_status dfota_trial_apply_package(const uint8_t *package, size_t package_size,
+                                            const uint8_t *old, size_t old_size,
+                                            const struct dfota_trial_options *opts,
+                                            uint8_t **image, size_t *image_size,
+                                            struct dfota_error *err)
+{
+    struct dfota_package_header hdr;
+    struct dfota_patch_header ph;
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_pkg *pkg = NULL;
+    struct pkg_sim sim;
+    ZSTD_frameHeader fh;
+    const uint8_t *payload;
+    uint32_t erase = opts && opts->erase_size ? opts->erase_size : 4096;
+    uint32_t align = opts && opts->write_align ? opts->write_align : 4;
+    size_t chunk = opts ? opts->chunk_size : 0, need;
+    int in_place = 0;
+    uint8_t *workspace = NULL;
+    enum dfota_status st;
+
+    *image = NULL;
+    *image_size = 0;
+    memset(&sim, 0, sizeof(sim));
+    st = dfota_container_parse(package, package_size, &hdr, err);
+    if (st != DFOTA_OK)
+        return st;
+    if (hdr.target.size > DFOTA_HOST_SIZE_MAX || old_size > DFOTA_HOST_SIZE_MAX)
+        return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                               "the package builds a %lu-byte image from a %zu-byte one, over "
+                               "the %u-byte limit",
+                               (unsigned long)hdr.target.size, old_size, DFOTA_HOST_SIZE_MAX);
+    payload = package + hdr.header_size;
+    if ((uint64_t)hdr.header_size + hdr.payload.size > package_size)
+        return dfota_error_set(err, DFOTA_E_TRUNCATED, "the package ends inside its payload");
+    /* What this build of the front end needs (more than the reference figure on a host). */
+    if (hdr.package_type == DFOTA_PACKAGE_DELTA) {
+        st = dfota_patch_header_decode(payload, hdr.payload.size, &ph, err);
+        if (st != DFOTA_OK)
+            return st;
+        in_place = (ph.flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0;
+        need = dfota_pkg_workspace_need_delta(ph.window_log, ph.map_count);
+    } else {
+        if (ZSTD_getFrameHeader(&fh, payload, hdr.payload.size) != 0)
+            return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                                   "full image: the payload does not start with a zstd frame "
+                                   "header");
+        need = dfota_pkg_workspace_need_full(fh.windowSize);
+    }
+    if (need == 0)
+        return dfota_error_set(err, DFOTA_E_MALFORMED, "the payload's window is out of range");
+    /* The device: the old image in its area; a second bank, or (in place) scratch. */
+    st = dfota_flashsim_create(&sim.area,
+                               round_up32(old_size > hdr.target.size ? old_size
+                                                                     : hdr.target.size,
+                                          erase) + erase,
+                               erase, align, err);
+    if (st == DFOTA_OK)
+        st = dfota_flashsim_load(&sim.area, 0, old, old_size, err);
+    if (st == DFOTA_OK && !in_place)
+        st = dfota_flashsim_create(&sim.target, round_up32(hdr.target.size, erase) + erase,
+                                   erase, align, err);
+    if (st == DFOTA_OK && in_place)
+        st = dfota_flashsim_create(&sim.scratch, round_up32(ph.segment_size, erase), erase,
+                                   align, err);
+    workspace = st == DFOTA_OK ? malloc(need) : NULL;
+    if (st == DFOTA_OK && workspace == NULL)
+        st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the workspace");
+    if (st != DFOTA_OK)
+        goto out;
+    memset(&config, 0, sizeof(config));
+    config.erase_size = erase;
+    config.write_align = align;
+    config.source_size = hdr.package_type == DFOTA_PACKAGE_DELTA ? (uint32_t)old_size : 0;
+    config.progress_steps = opts ? opts->progress_steps : 0;
+    config.layout = in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
+    config.scratch_size = in_place ? sim.scratch.size : 0;
+    memset(&io, 0, sizeof(io));
+    io.ctx = &sim;
+    io.read_source = read_area;
+    if (in_place) {
+        io.erase_target = erase_area;
+        io.write_target = write_area;
+        io.erase_scratch = erase_scratch;
+        io.write_scratch = write_scratch;
+        io.read_scratch = read_scratch;
+    } else {
+        io.erase_target = erase_bank;
+        io.write_target = write_bank;
+        io.read_target = read_bank;
+    }
+    config.target_capacity = in_place ? sim.area.size : sim.target.size;
+    if (opts != NULL && opts->progress != NULL) {
+        sim.progress = opts->progress;
+        sim.progress_ctx = opts->progress_ctx;
+        io.progress = sim_progress;
+    }
+    st = dfota_pkg_init(&pkg, workspace, need, &config, &io, err);
+    /* In place the stored package is checked first, then applied (dfota/pkgapply.h). */
+    if (st == DFOTA_OK && in_place) {
+        st = push_pieces(pkg, dfota_pkg_check_push, package, package_size, chunk);
+        if (st == DFOTA_OK)
+            st = dfota_pkg_check_finish(pkg);
+    }
+    if (st == DFOTA_OK)
+        st = push_pieces(pkg, dfota_pkg_push, package, package_size, chunk);
+    if (st == DFOTA_OK)
+        st = dfota_pkg_finish(pkg);
+    if (st != DFOTA_OK && pkg != NULL && err != NULL)
+        *err = *dfota_pkg_error(pkg);
+    if (st == DFOTA_OK) {
+        *image = malloc(hdr.target.size ? hdr.target.size : 1);
+        if (*image == NULL) {
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the new image");
+        } else {
+            memcpy(*image, in_place ? sim.area.mem : sim.target.mem, hdr.target.size);
+            *image_size = hdr.target.size;
+        }
+    }
+out:
+    free(workspace);
+    dfota_flashsim_free(&sim.area);
+    if (!in_place)
+        dfota_flashsim_free(&sim.target);
+    else
+        dfota_flashsim_free(&sim.scratch);
     return st;
 }
 

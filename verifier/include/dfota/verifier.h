@@ -101,6 +101,20 @@ enum dfota_status dfota_trial_apply(const uint8_t *patch, size_t patch_size, con
                                     uint8_t **image, size_t *image_size,
                                     struct dfota_error *err);
 
+/*
+ * Apply the whole package `package` (delta or full image) as a device
+ * does: through the device-side package front end (dfota/pkgapply.h),
+ * pushed as downloaded, on a simulated NOR flash holding `old` (ignored
+ * for a full image); in place (an in-place delta) the check pass first.
+ * On success `*image` (malloc'd) is the new image as the flash holds it,
+ * whose digests the front end checked. Statuses as the front end's.
+ */
+enum dfota_status dfota_trial_apply_package(const uint8_t *package, size_t package_size,
+                                            const uint8_t *old, size_t old_size,
+                                            const struct dfota_trial_options *opts,
+                                            uint8_t **image, size_t *image_size,
+                                            struct dfota_error *err);
+
 /* Defaults: no key, no images, erase 4096, alignment 4. */
 void dfota_verify_options_init(struct dfota_verify_options *opts);
 
