@@ -490,6 +490,38 @@ static void wrong_source_is_refused_before_any_erase(void **state)
     release_pair(&p);
 }
 
+/* A module checks the new image's MD5 as the header states it: so does the front end. */
+static void wrong_target_md5_is_not_declared_good(void **state)
+{
+    const struct dfota_error *e;
+    struct dfota_apply_config cfg;
+    struct dfota_apply_io io;
+    struct flash f;
+    struct pair p;
+    uint8_t *pkg, md5[16];
+    size_t size, at;
+    int full;
+
+    (void)state;
+    load_pair(&p);
+    for (full = 0; full < 2; full++) {
+        pkg = full ? make_full(&p, &size) : make_delta(&p, 0, &size);
+        at = tlv_value(pkg, DFOTA_TLV_TARGET_MD5);
+        memcpy(md5, pkg + at, 16);
+        md5[15] ^= 0x80;
+        set_header_bytes(pkg, at, md5, 16);
+        device(&f, &p, 0, &cfg, &io);
+        assert_int_equal(boot(&f, &cfg, &io, pkg, size, 64, 0, need_for(pkg, size), &e),
+                         DFOTA_E_TARGET_MISMATCH);
+        assert_non_null(strstr(e->message, "MD5"));
+        /* Not complete: the next boot rewrites (two-bank, read back). */
+        assert_true(f.have_rec && dfota_progress_in_progress(&f.rec));
+        release_device(&f);
+        free(pkg);
+    }
+    release_pair(&p);
+}
+
 static void corrupt_payload_is_caught(void **state)
 {
     const struct dfota_error *e;
@@ -678,6 +710,7 @@ int main(void)
         cmocka_unit_test(delta_in_place_needs_the_check_pass),
         cmocka_unit_test(full_image_applies_two_bank_and_in_place),
         cmocka_unit_test(wrong_source_is_refused_before_any_erase),
+        cmocka_unit_test(wrong_target_md5_is_not_declared_good),
         cmocka_unit_test(corrupt_payload_is_caught),
         cmocka_unit_test(truncated_trailing_and_small_workspace_are_refused),
         cmocka_unit_test(power_cut_then_resume),

@@ -125,6 +125,8 @@ struct dfota_apply {
 
     /* Output. */
     struct dfota_hash target_hash;
+    struct dfota_hash target_md5; /* when the package header's target MD5 is to be checked */
+    int md5_on;
     uint8_t wbuf[WRITE_BUFFER_SIZE];
     size_t wbuf_len;
     uint32_t wbuf_pos;            /* output offset of wbuf[0]: target, or scratch in place */
@@ -236,6 +238,25 @@ static enum dfota_status hash_update(struct dfota_apply *ap, struct dfota_hash *
 static enum dfota_status hash_final(struct dfota_apply *ap, struct dfota_hash *h, uint8_t *digest)
 {
     return ap->hash->final(ap->io.ctx, h, digest);
+}
+
+/* The digests of the target as it is produced (when it is not read back). */
+static enum dfota_status target_init(struct dfota_apply *ap)
+{
+    enum dfota_status st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+
+    if (st == DFOTA_OK && ap->md5_on)
+        st = hash_init(ap, &ap->target_md5, DFOTA_HASH_MD5);
+    return st;
+}
+
+static enum dfota_status target_update(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+    enum dfota_status st = hash_update(ap, &ap->target_hash, p, n);
+
+    if (st == DFOTA_OK && ap->md5_on)
+        st = hash_update(ap, &ap->target_md5, p, n);
+    return st;
 }
 
 #if DFOTA_DEVICE_MESSAGES
@@ -479,7 +500,7 @@ static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, s
     size_t take;
 
     if (!ap->readback) {
-        st = hash_update(ap, &ap->target_hash, p, n);
+        st = target_update(ap, p, n);
         if (st != DFOTA_OK)
             return fail_hash(ap, st);
     }
@@ -591,7 +612,7 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
         ap->target_done += (uint32_t)take;
         ap->segment_done += (uint32_t)take;
         if (!ap->readback) {
-            st = hash_update(ap, &ap->target_hash, out, take);
+            st = target_update(ap, out, take);
             if (st != DFOTA_OK)
                 return fail_hash(ap, st);
         }
@@ -630,8 +651,7 @@ static DFOTA_NOINLINE enum dfota_status check_source(struct dfota_apply *ap)
     /* target_hash is free until the first target byte: borrow it. */
     st = dfota_apply_hash_area(ap, ap->io.read_source, size, &ap->target_hash, NULL, digest,
                                NULL);
-    if (st == DFOTA_OK && !ap->readback &&
-        (st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256)) != DFOTA_OK)
+    if (st == DFOTA_OK && !ap->readback && (st = target_init(ap)) != DFOTA_OK)
         st = fail_hash(ap, st);
     if (st != DFOTA_OK)
         return st;
@@ -862,7 +882,7 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
     if (st == DFOTA_OK)
         st = hash_final(ap, &ap->target_hash, ap->gather);
     if (st == DFOTA_OK && !ap->readback)
-        st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+        st = target_init(ap);
     if (st != DFOTA_OK)
         return fail_hash(ap, st);
     if (ap->resuming &&
@@ -1234,6 +1254,7 @@ void dfota_apply_set_expect(struct dfota_apply *ap, const struct dfota_apply_exp
 {
     ap->expect = *e;
     ap->has_expect = 1;
+    ap->md5_on = e->check_target_md5;
 }
 
 enum dfota_status dfota_apply_fail_status(struct dfota_apply *ap, enum dfota_status status)
@@ -1295,7 +1316,7 @@ enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window
                     "record to try again)");
     memcpy(ap->patch_id, id, sizeof(ap->patch_id));
     if (!ap->readback) {
-        st = hash_init(ap, &ap->target_hash, DFOTA_HASH_SHA256);
+        st = target_init(ap);
         if (st != DFOTA_OK)
             return fail_hash(ap, st);
     }
@@ -1522,13 +1543,14 @@ enum dfota_status dfota_apply_hash_area(struct dfota_apply *ap,
     return DFOTA_OK;
 }
 
-/* Hash the target as the flash holds it (SHA-256 into `digest`). */
-static enum dfota_status hash_target(struct dfota_apply *ap, uint8_t *digest)
+/* Hash the target as the flash holds it (SHA-256 into `digest`, MD5 into `md5` when on). */
+static enum dfota_status hash_target(struct dfota_apply *ap, uint8_t *digest, uint8_t *md5)
 {
     return dfota_apply_hash_area(ap, ap->one_area || ap->io.read_target == NULL
                                          ? ap->io.read_source
                                          : ap->io.read_target,
-                                 ap->header.target_size, &ap->target_hash, NULL, digest, NULL);
+                                 ap->header.target_size, &ap->target_hash,
+                                 ap->md5_on ? &ap->target_md5 : NULL, digest, md5);
 }
 
 /*
@@ -1544,7 +1566,8 @@ static enum dfota_status hash_target(struct dfota_apply *ap, uint8_t *digest)
  * was checked is what the patch produced: rewriting would produce it again.
  * An empty target has nothing to rewrite and gets no record.
  */
-static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *digest)
+static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, const uint8_t *digest,
+                                                        int is_md5)
 {
     const struct dfota_patch_header *h = &ap->header;
     int repaired = ap->resuming && ap->resume_step == 0 &&
@@ -1553,8 +1576,8 @@ static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, 
     const char *next = "";
     char want[65], got[65];
 
-    dfota_hex(h->target_sha256, 32, want);
-    dfota_hex(digest, 32, got);
+    dfota_hex(is_md5 ? ap->expect.target_md5 : h->target_sha256, is_md5 ? 16 : 32, want);
+    dfota_hex(digest, is_md5 ? 16 : 32, got);
     (void)next; /* the message's alone: unused in the lean build */
     if (ap->io.save_progress != NULL && h->segment_count > 0) {
         if (ap->in_place || repaired || !ap->readback) {
@@ -1571,16 +1594,16 @@ static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, 
     }
     if (st != DFOTA_OK)
         return fail(ap, st,
-                    "target image SHA-256 mismatch: expected %s, got %s; saving the progress "
+                    "target image %s mismatch: expected %s, got %s; saving the progress "
                     "record failed (%s)",
-                    want, got, dfota_status_name(st));
-    return fail(ap, DFOTA_E_TARGET_MISMATCH, "target image SHA-256 mismatch: expected %s, got %s%s",
-                want, got, next);
+                    is_md5 ? "MD5" : "SHA-256", want, got, dfota_status_name(st));
+    return fail(ap, DFOTA_E_TARGET_MISMATCH, "target image %s mismatch: expected %s, got %s%s",
+                is_md5 ? "MD5" : "SHA-256", want, got, next);
 }
 
 enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
 {
-    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE], md5[16];
     enum dfota_status st;
 
     if (ap->stage == STAGE_FAILED)
@@ -1608,14 +1631,22 @@ enum dfota_status dfota_apply_finish(struct dfota_apply *ap)
     st = flush_writes(ap, 1);
     if (st != DFOTA_OK)
         return st;
-    if (ap->readback)
-        st = hash_target(ap, digest);
-    else if ((st = hash_final(ap, &ap->target_hash, digest)) != DFOTA_OK)
-        st = fail_hash(ap, st);
+    if (ap->readback) {
+        st = hash_target(ap, digest, md5);
+    } else {
+        st = hash_final(ap, &ap->target_hash, digest);
+        if (st == DFOTA_OK && ap->md5_on)
+            st = hash_final(ap, &ap->target_md5, md5);
+        if (st != DFOTA_OK)
+            st = fail_hash(ap, st);
+    }
     if (st != DFOTA_OK)
         return st;
     if (memcmp(digest, ap->header.target_sha256, sizeof(digest)) != 0)
-        return target_mismatch(ap, digest);
+        return target_mismatch(ap, digest, 0);
+    /* The MD5 the package header states: what a module checks, so it must agree. */
+    if (ap->md5_on && memcmp(md5, ap->expect.target_md5, sizeof(md5)) != 0)
+        return target_mismatch(ap, md5, 1);
     /* Only now may a record say the update is complete (a boot that resumed
      * from the complete record has it already). */
     if (!(ap->resuming && ap->resume_step == ap->header.segment_count)) {

@@ -26,6 +26,8 @@ struct dfota_apply_expect {
     uint32_t source_size, target_size;
     uint8_t source_sha256[32], target_sha256[32];
     uint32_t workspace; /* the patch header's workspace_size the package implies */
+    uint8_t target_md5[16];
+    int check_target_md5; /* finish() also checks the target's MD5 against target_md5 */
     int source_checked; /* the front end has checked the source area against these */
 };
 

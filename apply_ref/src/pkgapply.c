@@ -336,6 +336,14 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
                 return st;
         }
         expect.source_checked = 1;
+        memcpy(expect.target_md5, h->target.md5, 16);
+        expect.check_target_md5 = 1;
+        dfota_apply_set_expect(pkg->ap, &expect);
+    } else {
+        /* A full image: the header's target MD5 is checked with its SHA-256. */
+        memset(&expect, 0, sizeof(expect));
+        memcpy(expect.target_md5, h->target.md5, 16);
+        expect.check_target_md5 = 1;
         dfota_apply_set_expect(pkg->ap, &expect);
     }
     st = pkg->hash->init(pkg->io.ctx, &pkg->pay_sha, DFOTA_HASH_SHA256);
