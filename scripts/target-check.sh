@@ -207,8 +207,8 @@ cp "$new" "$run/new.bin"
 # The digests the hardware-like hash stub returns (hashstub.c), computed here:
 # every digest a two-bank delta asks for (pkgapply.c, apply.c): SHA-256 of the
 # package header (the package's id) and of the patch header (the patch's id),
-# SHA-256 and MD5 of the source image and of the payload, SHA-256 of the
-# target as read back.
+# SHA-256 and MD5 of the source image and of the payload, SHA-256 and MD5 of
+# the target as read back.
 python3 - "$run" <<'EOF'
 import hashlib, struct, sys
 run = sys.argv[1]
@@ -218,7 +218,7 @@ old = open(run + "/old.bin", "rb").read()
 new = open(run + "/new.bin", "rb").read()
 out = b""
 for alg, data in ((1, pkg[:header_size]), (1, pkg[header_size:header_size + 112]), (1, old), (2, old), (1, pkg[header_size:]),
-                  (2, pkg[header_size:]), (1, new)):
+                  (2, pkg[header_size:]), (1, new), (2, new)):
     digest = (hashlib.sha256 if alg == 1 else hashlib.md5)(data).digest()
     out += struct.pack("<II", alg, len(data)) + digest.ljust(32, b"\0")
 open(run + "/digests.bin", "wb").write(out)
