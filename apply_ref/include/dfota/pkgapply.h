@@ -17,8 +17,9 @@
  *   payload    Streamed into the patch applier (delta, payload encoding 2)
  *              or the zstd decoder (full image, encoding 1), while its size,
  *              SHA-256 and MD5 are computed. finish() checks them, and the
- *              target SHA-256 as the flash holds it, before it reports
- *              success: no image is declared good before both match.
+ *              new image's SHA-256 and MD5 (the header's; the MD5 is what a
+ *              module checks) as the flash holds it, before it reports
+ *              success: no image is declared good before all match.
  *   in place   An in-place delta (and a full image written over the running
  *              image) overwrites the old image as it goes, so a corrupted
  *              payload must be caught before the first write: the package
