@@ -58,3 +58,15 @@ if arm-none-eabi-nm -u lean/*.o | grep -E ' (v?s?n?printf|v?fprintf|puts|putchar
     exit 1
 fi
 echo "no printf-family function referenced"
+
+# With a device's own hash driver (-DDFOTA_BUILTIN_HASH=0) nothing but the
+# built-in driver itself may reach the software SHA-256 and MD5, so that a
+# firmware linked with --gc-sections leaves them out.
+compile nohash -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_BUILTIN_HASH=0
+if arm-none-eabi-nm -u nohash/apply.o nohash/pkgapply.o nohash/patch.o nohash/predict.o \
+        nohash/container.o nohash/status.o nohash/wire.o |
+        grep -E ' (dfota_hash_builtin|dfota_sha256_[a-z]+|dfota_md5_[a-z]+)$' >&2; then
+    echo "device-check: with -DDFOTA_BUILTIN_HASH=0 the applier still references the software hashes (above)" >&2
+    exit 1
+fi
+echo "with -DDFOTA_BUILTIN_HASH=0: no reference to the software hashes outside hash.c"

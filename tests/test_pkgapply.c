@@ -655,6 +655,52 @@ static void power_cut_then_resume(void **state)
     release_pair(&p);
 }
 
+/* A record of another update is refused before anything is erased: delta and full image. */
+static void record_of_another_update_is_refused(void **state)
+{
+    const struct dfota_error *e;
+    struct dfota_apply_config cfg;
+    struct dfota_apply_io io;
+    struct flash f;
+    struct pair p;
+    uint8_t *delta, *full;
+    size_t delta_size, full_size;
+
+    (void)state;
+    load_pair(&p);
+    delta = make_delta(&p, 0, &delta_size);
+    full = make_full(&p, &full_size);
+    /* A cut in the full image's update leaves its record... */
+    device(&f, &p, 0, &cfg, &io);
+    f.fail_after = 400; /* past the first 64 KiB record */
+    assert_int_equal(boot(&f, &cfg, &io, full, full_size, 64, 0, need_for(full, full_size), &e),
+                     DFOTA_E_FLASH);
+    assert_true(f.have_rec && dfota_progress_in_progress(&f.rec));
+    f.fail_after = 0;
+    f.ops = 0;
+    /* ...which the delta's update refuses, and the other way round. */
+    assert_int_equal(boot(&f, &cfg, &io, delta, delta_size, 64, 0,
+                          need_for(delta, delta_size), &e),
+                     DFOTA_E_UPDATE_IN_PROGRESS);
+    assert_int_equal(f.ops, 0);
+    release_device(&f);
+    device(&f, &p, 0, &cfg, &io);
+    f.fail_after = 300;
+    assert_int_equal(boot(&f, &cfg, &io, delta, delta_size, 64, 0,
+                          need_for(delta, delta_size), &e),
+                     DFOTA_E_FLASH);
+    assert_true(f.have_rec && dfota_progress_in_progress(&f.rec));
+    f.fail_after = 0;
+    f.ops = 0;
+    assert_int_equal(boot(&f, &cfg, &io, full, full_size, 64, 0, need_for(full, full_size), &e),
+                     DFOTA_E_UPDATE_IN_PROGRESS);
+    assert_int_equal(f.ops, 0);
+    release_device(&f);
+    free(delta);
+    free(full);
+    release_pair(&p);
+}
+
 static void hash_driver_serves_every_digest(void **state)
 {
     const struct dfota_error *e;
@@ -714,6 +760,7 @@ int main(void)
         cmocka_unit_test(corrupt_payload_is_caught),
         cmocka_unit_test(truncated_trailing_and_small_workspace_are_refused),
         cmocka_unit_test(power_cut_then_resume),
+        cmocka_unit_test(record_of_another_update_is_refused),
         cmocka_unit_test(hash_driver_serves_every_digest),
         cmocka_unit_test(workspace_figures_agree),
     };
