@@ -96,6 +96,17 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
         qend = hi < 4 ? 0 : end < hi - 3 ? end : hi - 3;
         for (; q < qend; q += 2) {
             r = raw + (q - raw_base);
+            /* Most words: neither halfword can start a branch site (the high
+             * byte of a BL/B.W's first halfword is F0..F7) and the word is no
+             * pointer into the image, so nothing happens at q nor at q + 2. */
+            if ((q & 3) == 0 &&
+                (!branches || ((r[1] & 0xF8) != 0xF0 && (r[3] & 0xF8) != 0xF0)) &&
+                (!pointers ||
+                 ((uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
+                  ((uint32_t)r[3] << 24)) - p->pointer_base >= p->source_size)) {
+                q += 2;
+                continue;
+            }
             if (branches && IS_BRANCH(r)) {
                 dfota_predict_branch(p, r, (int64_t)q, copy_shift, site);
                 put_site32(out, base, (uint32_t)len, q, site);
