@@ -20,7 +20,9 @@
  * their targets cost nothing. The exact rules are in docs/FORMAT.md
  * ("Predicted view"); diffgen and the applier share this code.
  *
- * Portable C99, no allocation, no state; stack under 96 bytes.
+ * Portable C99, no allocation, no state. Stack (Cortex-M4, gcc 12 -Os,
+ * -fstack-usage): dfota_predict_view_sites() 80 bytes + dfota_predict_branch()
+ * 40 + dfota_predict_shift() 12.
  */
 #ifndef DFOTA_PREDICT_H
 #define DFOTA_PREDICT_H
