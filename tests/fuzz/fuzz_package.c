@@ -14,10 +14,171 @@
 
 #include "apply_source.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
+#include "dfota/pkgapply.h"
 #include "dfota/verifier.h"
 #include "dfota/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* ---- a small two-bank device for power cuts: RAM banks, NOR semantics ---- */
+
+#define CUT_BANK (1u << 20)
+#define CUT_ERASE 4096u
+
+struct cut_device {
+    uint8_t *a, *b;
+    uint64_t ops, cut_at; /* the operation numbered cut_at fails (0: none) */
+    struct dfota_progress rec;
+    int have_rec;
+};
+
+static enum dfota_status cut_step(struct cut_device *d)
+{
+    d->ops++;
+    return d->cut_at != 0 && d->ops >= d->cut_at ? DFOTA_E_POWER_CUT : DFOTA_OK;
+}
+
+static enum dfota_status cut_read(const uint8_t *area, uint32_t off, uint8_t *dst, size_t len)
+{
+    if ((uint64_t)off + len > CUT_BANK)
+        return DFOTA_E_FLASH;
+    memcpy(dst, area + off, len);
+    return DFOTA_OK;
+}
+
+static enum dfota_status cut_read_a(void *c, uint32_t off, uint8_t *dst, size_t len)
+{
+    return cut_read(((struct cut_device *)c)->a, off, dst, len);
+}
+
+static enum dfota_status cut_read_b(void *c, uint32_t off, uint8_t *dst, size_t len)
+{
+    return cut_read(((struct cut_device *)c)->b, off, dst, len);
+}
+
+static enum dfota_status cut_erase_b(void *c, uint32_t off, uint32_t len)
+{
+    struct cut_device *d = c;
+
+    if (off % CUT_ERASE || len % CUT_ERASE || (uint64_t)off + len > CUT_BANK)
+        abort(); /* the applier must never ask for that */
+    if (cut_step(d) != DFOTA_OK)
+        return DFOTA_E_POWER_CUT;
+    memset(d->b + off, 0xFF, len);
+    return DFOTA_OK;
+}
+
+static enum dfota_status cut_write_b(void *c, uint32_t off, const uint8_t *src, size_t len)
+{
+    struct cut_device *d = c;
+    size_t i;
+
+    if (off % 4 || len % 4 || (uint64_t)off + len > CUT_BANK)
+        abort();
+    if (cut_step(d) != DFOTA_OK)
+        return DFOTA_E_POWER_CUT;
+    for (i = 0; i < len; i++)
+        d->b[off + i] &= src[i];
+    return DFOTA_OK;
+}
+
+static enum dfota_status cut_save(void *c, const struct dfota_progress *rec)
+{
+    struct cut_device *d = c;
+
+    if (cut_step(d) != DFOTA_OK)
+        return DFOTA_E_POWER_CUT;
+    d->rec = *rec;
+    d->have_rec = 1;
+    return DFOTA_OK;
+}
+
+/* One boot of the device: resume from its record if it holds one in progress. */
+static enum dfota_status cut_boot(struct cut_device *d, const uint8_t *data, size_t size,
+                                  size_t chunk, size_t source_size, uint8_t *workspace,
+                                  size_t workspace_size)
+{
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_error err;
+    struct dfota_pkg *pkg;
+    enum dfota_status st;
+    size_t pos, take;
+
+    memset(&config, 0, sizeof(config));
+    config.erase_size = CUT_ERASE;
+    config.write_align = 4;
+    config.source_size = (uint32_t)source_size;
+    config.target_capacity = CUT_BANK;
+    memset(&io, 0, sizeof(io));
+    io.ctx = d;
+    io.read_source = cut_read_a;
+    io.erase_target = cut_erase_b;
+    io.write_target = cut_write_b;
+    io.read_target = cut_read_b;
+    io.save_progress = cut_save;
+    st = dfota_pkg_init(&pkg, workspace, workspace_size, &config, &io, &err);
+    if (st == DFOTA_OK && d->have_rec && dfota_progress_in_progress(&d->rec))
+        st = dfota_pkg_resume(pkg, &d->rec);
+    for (pos = 0; st == DFOTA_OK && pos < size; pos += take) {
+        take = size - pos < chunk ? size - pos : chunk;
+        st = dfota_pkg_push(pkg, data + pos, take);
+    }
+    if (st == DFOTA_OK)
+        st = dfota_pkg_finish(pkg);
+    return st;
+}
+
+/*
+ * The update the front end accepted, again on a device that loses power at
+ * flash operation `cut` of `ops`, then boots once more: it must end with the
+ * same image. A full image resumes at its last 64 KiB record, a delta at its
+ * last segment.
+ */
+static void check_cut(const uint8_t *data, size_t size, const uint8_t *source,
+                      size_t source_size, const uint8_t *image, size_t image_size,
+                      uint8_t where)
+{
+    static struct cut_device d;
+    static uint8_t a[CUT_BANK], b[CUT_BANK];
+    size_t workspace_size = 512u * 1024u;
+    uint8_t *workspace = malloc(workspace_size);
+    enum dfota_status st;
+    uint64_t ops;
+
+    if (workspace == NULL || source_size > CUT_BANK || image_size > CUT_BANK)
+        goto out;
+    memset(&d, 0, sizeof(d));
+    d.a = a;
+    d.b = b;
+    memset(a, 0xFF, sizeof(a));
+    memcpy(a, source, source_size);
+    memset(b, 0, sizeof(b));
+    if (cut_boot(&d, data, size, 64, source_size, workspace, workspace_size) != DFOTA_OK)
+        abort(); /* it was accepted on the other device */
+    ops = d.ops;
+    memset(&d, 0, sizeof(d));
+    d.a = a;
+    d.b = b;
+    memset(b, 0, sizeof(b));
+    d.cut_at = 1 + (uint64_t)where * ops / 256u;
+    st = cut_boot(&d, data, size, 64, source_size, workspace, workspace_size);
+    if (st != DFOTA_E_POWER_CUT)
+        abort(); /* the cut falls inside the update */
+    d.cut_at = 0;
+    if (cut_boot(&d, data, size, 97, source_size, workspace, workspace_size) != DFOTA_OK ||
+        memcmp(b, image, image_size) != 0 || memcmp(a, source, source_size) != 0)
+        abort();
+out:
+    free(workspace);
+}
+
+/* Is the payload an in-place patch (the cut device here is two-bank)? */
+static int in_place_patch(const uint8_t *payload, size_t size)
+{
+    return size > 11 && (payload[11] & DFOTA_PATCH_FLAG_IN_PLACE) != 0;
+}
 
 /* The device's view of the same bytes. */
 static void check_device(const uint8_t *data, size_t size, size_t chunk)
@@ -50,6 +211,9 @@ static void check_device(const uint8_t *data, size_t size, size_t chunk)
             abort();
         free(host);
     }
+    if (hdr.package_type == DFOTA_PACKAGE_FULL || !in_place_patch(payload, hdr.payload.size))
+        check_cut(data, size, source, source_size, image, image_size,
+                  size > 1 ? data[size - 2] : 0);
     free(image);
 }
 
