@@ -275,7 +275,7 @@ assert "verify failure as JSON" \
 run verify "$work/missing.bin"
 check "verify a missing file" 3 stderr "cannot open"
 run verify "$work/first.bin"
-check "verify a full package" 0 stdout '^apply +passed +the zstd payload decodes'
+check "verify a full package" 0 stdout '^apply +passed +the device.s package front end rebuilt'
 run verify
 check "verify without a file" 2 stderr 'missing FILE'
 # Every JSON dfota prints parses, whatever the bytes of a name: a file name that
