@@ -2,7 +2,10 @@
 # Compile the device-side code (apply_ref/ and the parts of core/ it uses) for
 # a Cortex-M4 with arm-none-eabi-gcc and newlib, warnings as errors: proof
 # that it depends on nothing host-only. Prints code size and the stack frame
-# of every function (-fstack-usage). Needs gcc-arm-none-eabi and
+# of every function (-fstack-usage); also builds it lean (no printf family) and
+# with a device's own hash driver (no software hashes referenced), and compiles
+# the README's device example as written. Linking and running it on a target is
+# scripts/target-check.sh. Needs gcc-arm-none-eabi and
 # libnewlib-arm-none-eabi (CI installs them); zstd.h comes from libzstd-dev.
 # usage: scripts/device-check.sh [BUILD_DIR]   (BUILD_DIR holds generated/dfota/version.h)
 set -euo pipefail
@@ -70,3 +73,17 @@ if arm-none-eabi-nm -u nohash/apply.o nohash/pkgapply.o nohash/patch.o nohash/pr
     exit 1
 fi
 echo "with -DDFOTA_BUILTIN_HASH=0: no reference to the software hashes outside hash.c"
+
+# The README's device example, as written (its default workspace), for the target too.
+python3 - "$root/README.md" "$work/readme_example.c" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"<!-- device example -->\n```c\n(.*?)```\n<!-- end device example -->", text, re.S)
+if not m:
+    sys.exit("device-check: README.md has no device example between its markers")
+open(sys.argv[2], "w").write(m.group(1))
+PY
+arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os -std=c11 -Wall -Wextra -Wpedantic -Werror \
+    -Wmissing-prototypes -I"$root/apply_ref/include" -I"$root/core/include" -I"$build/generated" \
+    -c "$work/readme_example.c" -o "$work/readme_example.o"
+echo "the README's device example compiles for Cortex-M4 ($(arm-none-eabi-size "$work/readme_example.o" | awk 'NR == 2 { print $1 " bytes of code, " $3 " of bss: its workspace" }'))"
