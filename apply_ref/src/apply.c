@@ -1257,18 +1257,6 @@ void dfota_apply_set_expect(struct dfota_apply *ap, const struct dfota_apply_exp
     ap->md5_on = e->check_target_md5;
 }
 
-enum dfota_status dfota_apply_fail_status(struct dfota_apply *ap, enum dfota_status status)
-{
-    ap->error.status = status;
-    ap->stage = STAGE_FAILED;
-    return status;
-}
-
-const struct dfota_hash_ops *dfota_apply_hash_ops(const struct dfota_apply *ap)
-{
-    return ap->hash;
-}
-
 enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window_size,
                                          uint32_t frame_size, uint32_t target_size,
                                          const uint8_t *target_sha256, const uint8_t *id)

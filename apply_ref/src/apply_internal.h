@@ -57,10 +57,4 @@ enum dfota_status dfota_apply_hash_area(struct dfota_apply *ap,
                                         struct dfota_hash *md5, uint8_t *digest,
                                         uint8_t *md5_digest);
 
-/* Record a failure in the applier (for the front end's own checks). */
-enum dfota_status dfota_apply_fail_status(struct dfota_apply *ap, enum dfota_status status);
-
-/* The hash driver in use. */
-const struct dfota_hash_ops *dfota_apply_hash_ops(const struct dfota_apply *ap);
-
 #endif /* DFOTA_APPLY_INTERNAL_H */

@@ -11,8 +11,6 @@
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader() */
 #include "dfota/pkgapply.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <zstd.h>
@@ -99,38 +97,6 @@ size_t dfota_pkg_workspace_need_full(uint64_t window_size)
     return inner == 0 ? 0 : PKG_ALIGN + pkg_state_size() + inner;
 }
 
-#if DFOTA_DEVICE_MESSAGES
-static enum dfota_status fail(struct dfota_pkg *pkg, enum dfota_status status, const char *fmt,
-                              ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static enum dfota_status fail(struct dfota_pkg *pkg, enum dfota_status status, const char *fmt,
-                              ...)
-{
-    va_list args;
-
-    pkg->error.status = status;
-    va_start(args, fmt);
-    (void)vsnprintf(pkg->error.message, sizeof(pkg->error.message), fmt, args);
-    va_end(args);
-    pkg->detail = &pkg->error;
-    pkg->stage = PKG_FAILED;
-    return status;
-}
-#else
-static enum dfota_status fail_status(struct dfota_pkg *pkg, enum dfota_status status)
-{
-    pkg->error.status = status;
-    pkg->error.message[0] = '\0';
-    pkg->detail = &pkg->error;
-    pkg->stage = PKG_FAILED;
-    return status;
-}
-#define fail(pkg, status, ...) fail_status((pkg), (status))
-#endif
 
 /* The applier (or a dfota_* call reporting into pkg->error) failed. */
 static enum dfota_status failed_in(struct dfota_pkg *pkg, const struct dfota_error *where,
@@ -140,6 +106,10 @@ static enum dfota_status failed_in(struct dfota_pkg *pkg, const struct dfota_err
     pkg->stage = PKG_FAILED;
     return status;
 }
+
+/* The front end's own refusal, worded by dfota_error_set() (status only in the lean build). */
+#define fail(pkg, status, ...) \
+    failed_in((pkg), &(pkg)->error, dfota_error_set(&(pkg)->error, (status), __VA_ARGS__))
 
 static enum dfota_status fail_hash(struct dfota_pkg *pkg, enum dfota_status status)
 {
@@ -211,7 +181,7 @@ const struct dfota_package_header *dfota_pkg_header(const struct dfota_pkg *pkg)
 
 uint32_t dfota_pkg_target_done(const struct dfota_pkg *pkg)
 {
-    return pkg->ap != NULL && (pkg->pass == 2) ? dfota_apply_target_done(pkg->ap) : 0;
+    return pkg->ap != NULL && pkg->pass == 2 ? dfota_apply_target_done(pkg->ap) : 0;
 }
 
 /* Enter pass `pass` (1 check, 2 apply); the apply pass starts afresh after a check pass. */
@@ -303,11 +273,11 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
         return fail(pkg, DFOTA_E_WORKSPACE,
                     "the package needs %lu bytes of workspace, %lu given",
                     (unsigned long)h->workspace_size, (unsigned long)pkg->workspace_size);
-    if ((pkg->pass == 2) && in_place && !pkg->checked)
+    if (pkg->pass == 2 && in_place && !pkg->checked)
         return fail(pkg, DFOTA_E_INVALID_ARGUMENT,
                     "in place the package must pass dfota_pkg_check_push()/check_finish() "
                     "before it is applied: the old image is overwritten as it goes");
-    if ((pkg->pass == 2) && pkg->checked && memcmp(pkg->header_id, pkg->checked_id, 32) != 0)
+    if (pkg->pass == 2 && pkg->checked && memcmp(pkg->header_id, pkg->checked_id, 32) != 0)
         return fail(pkg, DFOTA_E_INVALID_ARGUMENT,
                     "this is not the package the check pass checked");
     /* The header is decoded: its memory becomes the applier's. */
@@ -315,13 +285,17 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
                           &pkg->error);
     if (st != DFOTA_OK)
         return failed_in(pkg, &pkg->error, st);
-    if (pkg->resuming && (pkg->pass == 2)) {
+    if (pkg->resuming && pkg->pass == 2) {
         st = dfota_apply_resume(pkg->ap, &pkg->rec);
         if (st != DFOTA_OK)
             return failed_in(pkg, dfota_apply_error(pkg->ap), st);
     }
+    /* What the applier holds the payload to: the new image's MD5 (with its
+     * SHA-256) always; a patch's images and workspace, for a delta. */
+    memset(&expect, 0, sizeof(expect));
+    memcpy(expect.target_md5, h->target.md5, 16);
+    expect.check_target_md5 = 1;
     if (h->package_type == DFOTA_PACKAGE_DELTA) {
-        memset(&expect, 0, sizeof(expect));
         expect.source_size = h->source.size;
         expect.target_size = h->target.size;
         memcpy(expect.source_sha256, h->source.sha256, 32);
@@ -330,22 +304,14 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
         /* In place, a resumed update has overwritten part of the source,
          * which passed before the first write; the apply pass after a check
          * pass does not read it a second time. */
-        if (!(pkg->resuming && in_place) && !((pkg->pass == 2) && pkg->checked)) {
+        if (!(pkg->resuming && in_place) && !(pkg->pass == 2 && pkg->checked)) {
             st = check_source(pkg);
             if (st != DFOTA_OK)
                 return st;
         }
         expect.source_checked = 1;
-        memcpy(expect.target_md5, h->target.md5, 16);
-        expect.check_target_md5 = 1;
-        dfota_apply_set_expect(pkg->ap, &expect);
-    } else {
-        /* A full image: the header's target MD5 is checked with its SHA-256. */
-        memset(&expect, 0, sizeof(expect));
-        memcpy(expect.target_md5, h->target.md5, 16);
-        expect.check_target_md5 = 1;
-        dfota_apply_set_expect(pkg->ap, &expect);
     }
+    dfota_apply_set_expect(pkg->ap, &expect);
     st = pkg->hash->init(pkg->io.ctx, &pkg->pay_sha, DFOTA_HASH_SHA256);
     if (st == DFOTA_OK)
         st = pkg->hash->init(pkg->io.ctx, &pkg->pay_md5, DFOTA_HASH_MD5);
@@ -406,7 +372,7 @@ static enum dfota_status payload(struct dfota_pkg *pkg, const uint8_t *p, size_t
     pkg->payload_done += (uint32_t)n;
     if (pkg->payload_done == pkg->hdr.payload.size)
         pkg->stage = PKG_DONE;
-    if (!(pkg->pass == 2))
+    if (pkg->pass != 2)
         return DFOTA_OK;
     if (pkg->hdr.package_type == DFOTA_PACKAGE_FULL && !pkg->full_started) {
         st = start_full(pkg, &p, &n);
