@@ -204,7 +204,7 @@ cp "$new" "$run/new.bin"
 "$dfota" pack -q --in-place --old "$old" --new "$new" --from-version BC25R01A03 \
     --to-version BC25R01A04 -o "$run/inplace.bin"
 "$dfota" pack -q --full "$new" --to-version BC25R01A04 -o "$run/full.bin"
-# The digests the hardware-like hash stub returns (hashstub.c), computed here:
+# The digests the hardware-like hash driver returns (hwhash.c), computed here:
 # every digest a two-bank delta asks for (pkgapply.c, apply.c): SHA-256 of the
 # package header (the package's id) and of the patch header (the patch's id),
 # SHA-256 and MD5 of the source image and of the payload, SHA-256 and MD5 of

@@ -11,9 +11,9 @@
  *   powercut  twobank with a system reset (a power cut) in the middle of the
  *             apply; the next boot finds the progress record, resumes,
  *             verifies and marks the new image good
- *   hwhash    twobank with the hash driver replaced by a stub that costs no
+ *   hwhash    twobank with the hash driver replaced by a hardware-like one that costs no
  *             CPU per byte (as a crypto engine would) and returns digests
- *             the host computed (hashstub.c)
+ *             the host computed (hwhash.c)
  *
  * Every package is pushed in 64-byte chunks from the UFS area, as a module
  * reads its file system; every result is compared byte for byte with the
@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "board.h"
-#include "hashstub.h"
+#include "hwhash.h"
 #include "nor.h"
 #include "syscalls.h"
 
@@ -736,13 +736,13 @@ static void run_powercut(void)
 
 static void run_hwhash(void)
 {
-    if (hashstub_load(digests_name) != 0) {
+    if (hwhash_load(digests_name) != 0) {
         fail("reading the digests the host computed", DFOTA_OK, NULL);
         return;
     }
-    run_plain(DFOTA_APPLY_TWO_BANK, &hashstub_ops);
-    if (failures == 0 && hashstub_unused() != 0)
-        fail("the stub was not asked for every digest the host computed", DFOTA_OK, NULL);
+    run_plain(DFOTA_APPLY_TWO_BANK, &hwhash_ops);
+    if (failures == 0 && hwhash_unused() != 0)
+        fail("the hardware-like driver was not asked for every digest the host computed", DFOTA_OK, NULL);
 }
 
 /* Split the command line in place: words separated by spaces. */

@@ -1,12 +1,12 @@
 /*
- * hashstub.c - the hardware-like hash driver (hashstub.h).
+ * hwhash.c - the hardware-like hash driver (hwhash.h).
  *
  * Table file: entries of 40 bytes, little-endian: u32 algorithm
  * (1 SHA-256, 2 MD5), u32 number of bytes hashed, 32 bytes of digest (an
  * MD5 in the first 16). scripts/target-check.sh writes it with sha256sum
  * and md5sum of the old image, the payload and the new image.
  */
-#include "hashstub.h"
+#include "hwhash.h"
 
 #include <string.h>
 
@@ -24,23 +24,23 @@ struct entry {
 static struct entry table[MAX_ENTRIES];
 static unsigned entries;
 
-struct stub_state {
+struct engine_state {
     uint32_t length;
 };
 
-static enum dfota_status stub_init(void *ctx, struct dfota_hash *h, enum dfota_hash_alg alg)
+static enum dfota_status engine_init(void *ctx, struct dfota_hash *h, enum dfota_hash_alg alg)
 {
-    struct stub_state st = {0};
+    struct engine_state st = {0};
     (void)ctx;
     h->alg = (uint32_t)alg;
     memcpy(h->state.bytes, &st, sizeof(st));
     return DFOTA_OK;
 }
 
-static enum dfota_status stub_update(void *ctx, struct dfota_hash *h, const uint8_t *data,
+static enum dfota_status engine_update(void *ctx, struct dfota_hash *h, const uint8_t *data,
                                      size_t len)
 {
-    struct stub_state st;
+    struct engine_state st;
     (void)ctx;
     (void)data;
     memcpy(&st, h->state.bytes, sizeof(st));
@@ -49,9 +49,9 @@ static enum dfota_status stub_update(void *ctx, struct dfota_hash *h, const uint
     return DFOTA_OK;
 }
 
-static enum dfota_status stub_final(void *ctx, struct dfota_hash *h, uint8_t *digest)
+static enum dfota_status engine_final(void *ctx, struct dfota_hash *h, uint8_t *digest)
 {
-    struct stub_state st;
+    struct engine_state st;
     unsigned i;
     (void)ctx;
     memcpy(&st, h->state.bytes, sizeof(st));
@@ -62,7 +62,7 @@ static enum dfota_status stub_final(void *ctx, struct dfota_hash *h, uint8_t *di
             return DFOTA_OK;
         }
     }
-    board_puts("hash stub: no digest from the host for algorithm ");
+    board_puts("hardware-like hash driver: no digest from the host for algorithm ");
     board_put_u32(h->alg);
     board_puts(" over ");
     board_put_u32(st.length);
@@ -70,9 +70,9 @@ static enum dfota_status stub_final(void *ctx, struct dfota_hash *h, uint8_t *di
     return DFOTA_E_INTERNAL;
 }
 
-const struct dfota_hash_ops hashstub_ops = {stub_init, stub_update, stub_final};
+const struct dfota_hash_ops hwhash_ops = {engine_init, engine_update, engine_final};
 
-int hashstub_load(const char *name)
+int hwhash_load(const char *name)
 {
     uint8_t raw[40];
     int fd = board_open(name, 0);
@@ -92,12 +92,12 @@ int hashstub_load(const char *name)
     return entries == 0 ? -1 : 0;
 }
 
-unsigned hashstub_unused(void)
+unsigned hwhash_unused(void)
 {
     unsigned i, n = 0;
     for (i = 0; i < entries; i++) {
         if (table[i].used == 0) {
-            board_puts("hash stub: the host's digest of ");
+            board_puts("hardware-like hash driver: the host's digest of ");
             board_put_u32(table[i].length);
             board_puts(" bytes was never asked for\n");
             n++;
