@@ -5,6 +5,10 @@
 
 #include <string.h>
 
+#include "block64.h"
+
+typedef char block_size_check[DFOTA_MD5_BLOCK_SIZE == DFOTA_BLOCK64_SIZE ? 1 : -1];
+
 /* RFC 1321 3.4: T[i] = floor(2^32 * abs(sin(i))), i = 1..64 in radians. */
 static const uint32_t sine_table[64] = {
     0xd76aa478u, 0xe8c7b756u, 0x242070dbu, 0xc1bdceeeu, 0xf57c0fafu, 0x4787c62au, 0xa8304613u,
@@ -141,33 +145,7 @@ void dfota_md5_init(struct dfota_md5 *ctx)
 
 void dfota_md5_update(struct dfota_md5 *ctx, const void *data, size_t size)
 {
-    const uint8_t *message = data;
-    size_t take;
-
-    if (size == 0)
-        return;
-    ctx->length += (uint64_t)size;
-    if (ctx->fill > 0) {
-        take = DFOTA_MD5_BLOCK_SIZE - ctx->fill;
-        if (take > size)
-            take = size;
-        memcpy(ctx->block + ctx->fill, message, take);
-        ctx->fill += (uint32_t)take;
-        message += take;
-        size -= take;
-        if (ctx->fill < DFOTA_MD5_BLOCK_SIZE)
-            return;
-        compress(ctx->state, ctx->block, 1);
-        ctx->fill = 0;
-    }
-    /* Whole blocks straight from the caller's buffer (any alignment): no copy. */
-    compress(ctx->state, message, size / DFOTA_MD5_BLOCK_SIZE);
-    message += size - size % DFOTA_MD5_BLOCK_SIZE;
-    size %= DFOTA_MD5_BLOCK_SIZE;
-    if (size > 0) {
-        memcpy(ctx->block, message, size);
-        ctx->fill = (uint32_t)size;
-    }
+    dfota_block64_update(ctx->state, ctx->block, &ctx->fill, &ctx->length, compress, data, size);
 }
 
 void dfota_md5_final(struct dfota_md5 *ctx, uint8_t digest[DFOTA_MD5_DIGEST_SIZE])
@@ -175,16 +153,10 @@ void dfota_md5_final(struct dfota_md5 *ctx, uint8_t digest[DFOTA_MD5_DIGEST_SIZE
     /* RFC 1321 3.1 and 3.2: a 1 bit, zeros up to 56 mod 64 bytes, then the
      * message length in bits as a 64-bit little-endian integer. */
     uint32_t bits[2];
-    uint32_t fill = ctx->fill;
 
     bits[0] = (uint32_t)ctx->length << 3;
     bits[1] = (uint32_t)(ctx->length >> 29);
-    ctx->block[fill++] = 0x80;
-    memset(ctx->block + fill, 0, DFOTA_MD5_BLOCK_SIZE - fill);
-    if (fill > DFOTA_MD5_BLOCK_SIZE - 8u) {
-        compress(ctx->state, ctx->block, 1);
-        memset(ctx->block, 0, DFOTA_MD5_BLOCK_SIZE - 8u);
-    }
+    dfota_block64_pad(ctx->state, ctx->block, ctx->fill, compress);
     store_le32(ctx->block + DFOTA_MD5_BLOCK_SIZE - 8u, bits, 2);
     compress(ctx->state, ctx->block, 1);
     store_le32(digest, ctx->state, 4);

@@ -6,6 +6,10 @@
 
 #include <string.h>
 
+#include "block64.h"
+
+typedef char block_size_check[DFOTA_SHA256_BLOCK_SIZE == DFOTA_BLOCK64_SIZE ? 1 : -1];
+
 /* FIPS 180-4 4.2.2: the first 32 bits of the fractional parts of the cube
  * roots of the first 64 primes. */
 static const uint32_t round_constants[64] = {
@@ -184,33 +188,7 @@ void dfota_sha256_init(struct dfota_sha256 *ctx)
 
 void dfota_sha256_update(struct dfota_sha256 *ctx, const void *data, size_t size)
 {
-    const uint8_t *message = data;
-    size_t take;
-
-    if (size == 0)
-        return;
-    ctx->length += (uint64_t)size;
-    if (ctx->fill > 0) {
-        take = DFOTA_SHA256_BLOCK_SIZE - ctx->fill;
-        if (take > size)
-            take = size;
-        memcpy(ctx->block + ctx->fill, message, take);
-        ctx->fill += (uint32_t)take;
-        message += take;
-        size -= take;
-        if (ctx->fill < DFOTA_SHA256_BLOCK_SIZE)
-            return;
-        compress(ctx->state, ctx->block, 1);
-        ctx->fill = 0;
-    }
-    /* Whole blocks straight from the caller's buffer (any alignment): no copy. */
-    compress(ctx->state, message, size / DFOTA_SHA256_BLOCK_SIZE);
-    message += size - size % DFOTA_SHA256_BLOCK_SIZE;
-    size %= DFOTA_SHA256_BLOCK_SIZE;
-    if (size > 0) {
-        memcpy(ctx->block, message, size);
-        ctx->fill = (uint32_t)size;
-    }
+    dfota_block64_update(ctx->state, ctx->block, &ctx->fill, &ctx->length, compress, data, size);
 }
 
 void dfota_sha256_final(struct dfota_sha256 *ctx, uint8_t digest[DFOTA_SHA256_DIGEST_SIZE])
@@ -218,16 +196,10 @@ void dfota_sha256_final(struct dfota_sha256 *ctx, uint8_t digest[DFOTA_SHA256_DI
     /* FIPS 180-4 5.1.1: a 1 bit, zeros up to 56 mod 64 bytes, then the
      * message length in bits as a 64-bit big-endian integer. */
     uint32_t bits[2];
-    uint32_t fill = ctx->fill;
 
     bits[0] = (uint32_t)(ctx->length >> 29);
     bits[1] = (uint32_t)ctx->length << 3;
-    ctx->block[fill++] = 0x80;
-    memset(ctx->block + fill, 0, DFOTA_SHA256_BLOCK_SIZE - fill);
-    if (fill > DFOTA_SHA256_BLOCK_SIZE - 8u) {
-        compress(ctx->state, ctx->block, 1);
-        memset(ctx->block, 0, DFOTA_SHA256_BLOCK_SIZE - 8u);
-    }
+    dfota_block64_pad(ctx->state, ctx->block, ctx->fill, compress);
     store_be32(ctx->block + DFOTA_SHA256_BLOCK_SIZE - 8u, bits, 2);
     compress(ctx->state, ctx->block, 1);
     store_be32(digest, ctx->state, 8);
