@@ -21,7 +21,7 @@ cflags=(-mcpu=cortex-m4 -mthumb -Os -std=c99 -Wall -Wextra -Werror -ffunction-se
 objects=()
 md5=1
 [ -f "$root/apply_ref/src/md5.c" ] || md5=0
-for src in "$root/apply_ref/src/sha256.c" "$root/apply_ref/src/md5.c" "$root/apply_ref/src/block64.c"; do
+for src in "$root/apply_ref/src/sha256.c" "$root/apply_ref/src/md5.c"; do
     [ -f "$src" ] || continue
     obj=$work/$(basename "$src" .c).o
     arm-none-eabi-gcc "${cflags[@]}" -c "$src" -o "$obj"
