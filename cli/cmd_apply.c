@@ -363,6 +363,13 @@ int cmd_apply(int argc, char **argv)
                        &input_size, &err);
     if (st == DFOTA_OK)
         st = locate_patch(input, input_size, &patch, &patch_size, &pkg, &is_package, &err);
+    /* The simulated device of a trial apply (without --state). */
+    memset(&trial, 0, sizeof(trial));
+    trial.erase_size = a.erase_size;
+    trial.write_align = a.write_align;
+    trial.chunk_size = a.chunk_size;
+    trial.progress_steps = a.urc ? a.urc_max : 0;
+    trial.progress = a.urc ? urc_progress : NULL;
     if (st == DFOTA_OK && is_package && pkg.package_type == DFOTA_PACKAGE_FULL) {
         /* A full image goes through the device's package front end into a
          * simulated flash; --state keeps a delta's device only. */
@@ -373,12 +380,6 @@ int cmd_apply(int argc, char **argv)
                                    "each time",
                                    a.cut ? " and --cut-after" : "", a.input);
         }
-        memset(&trial, 0, sizeof(trial));
-        trial.erase_size = a.erase_size;
-        trial.write_align = a.write_align;
-        trial.chunk_size = a.chunk_size;
-        trial.progress_steps = a.urc ? a.urc_max : 0;
-        trial.progress = a.urc ? urc_progress : NULL;
         st = dfota_trial_apply_package(input, input_size, NULL, 0, &trial, &image, &image_size,
                                        &err);
     } else if (st == DFOTA_OK) {
@@ -390,12 +391,6 @@ int cmd_apply(int argc, char **argv)
         if (st != DFOTA_OK) {
             subject = a.old_path;
         } else {
-            memset(&trial, 0, sizeof(trial));
-            trial.erase_size = a.erase_size;
-            trial.write_align = a.write_align;
-            trial.chunk_size = a.chunk_size;
-            trial.progress_steps = a.urc ? a.urc_max : 0;
-            trial.progress = a.urc ? urc_progress : NULL;
             if (a.state != NULL) {
                 st = run_with_state(&a, patch, patch_size, old, old_size, &image, &image_size,
                                     &resumed, &subject, &err);
