@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "apply_source.h"
+#include "dfota/flashsim.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
 #include "dfota/pkgapply.h"
@@ -21,74 +22,50 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* ---- a small two-bank device for power cuts: RAM banks, NOR semantics ---- */
+/* ---- a two-bank device for power cuts: one simulated NOR flash (dfota/flashsim.h) ---- */
 
-#define CUT_BANK (1u << 20)
+#define CUT_BANK (1u << 20) /* bank A (the old image) at 0, bank B (the new one) after it */
 #define CUT_ERASE 4096u
 
 struct cut_device {
-    uint8_t *a, *b;
-    uint64_t ops, cut_at; /* the operation numbered cut_at fails (0: none) */
-    struct dfota_progress rec;
+    struct dfota_flashsim flash;
+    struct dfota_progress rec; /* the record store, kept apart from the cut flash */
     int have_rec;
 };
 
-static enum dfota_status cut_step(struct cut_device *d)
-{
-    d->ops++;
-    return d->cut_at != 0 && d->ops >= d->cut_at ? DFOTA_E_POWER_CUT : DFOTA_OK;
-}
-
-static enum dfota_status cut_read(const uint8_t *area, uint32_t off, uint8_t *dst, size_t len)
+static enum dfota_status cut_read_a(void *c, uint32_t off, uint8_t *dst, size_t len)
 {
     if ((uint64_t)off + len > CUT_BANK)
         return DFOTA_E_FLASH;
-    memcpy(dst, area + off, len);
-    return DFOTA_OK;
-}
-
-static enum dfota_status cut_read_a(void *c, uint32_t off, uint8_t *dst, size_t len)
-{
-    return cut_read(((struct cut_device *)c)->a, off, dst, len);
+    return dfota_flashsim_read(&((struct cut_device *)c)->flash, off, dst, len, NULL);
 }
 
 static enum dfota_status cut_read_b(void *c, uint32_t off, uint8_t *dst, size_t len)
 {
-    return cut_read(((struct cut_device *)c)->b, off, dst, len);
+    if ((uint64_t)off + len > CUT_BANK)
+        return DFOTA_E_FLASH;
+    return dfota_flashsim_read(&((struct cut_device *)c)->flash, CUT_BANK + off, dst, len, NULL);
 }
 
 static enum dfota_status cut_erase_b(void *c, uint32_t off, uint32_t len)
 {
-    struct cut_device *d = c;
-
-    if (off % CUT_ERASE || len % CUT_ERASE || (uint64_t)off + len > CUT_BANK)
+    if ((uint64_t)off + len > CUT_BANK)
         abort(); /* the applier must never ask for that */
-    if (cut_step(d) != DFOTA_OK)
-        return DFOTA_E_POWER_CUT;
-    memset(d->b + off, 0xFF, len);
-    return DFOTA_OK;
+    return dfota_flashsim_erase(&((struct cut_device *)c)->flash, CUT_BANK + off, len, NULL);
 }
 
 static enum dfota_status cut_write_b(void *c, uint32_t off, const uint8_t *src, size_t len)
 {
-    struct cut_device *d = c;
-    size_t i;
-
-    if (off % 4 || len % 4 || (uint64_t)off + len > CUT_BANK)
+    if ((uint64_t)off + len > CUT_BANK)
         abort();
-    if (cut_step(d) != DFOTA_OK)
-        return DFOTA_E_POWER_CUT;
-    for (i = 0; i < len; i++)
-        d->b[off + i] &= src[i];
-    return DFOTA_OK;
+    return dfota_flashsim_write(&((struct cut_device *)c)->flash, CUT_BANK + off, src, len,
+                                NULL);
 }
 
 static enum dfota_status cut_save(void *c, const struct dfota_progress *rec)
 {
     struct cut_device *d = c;
 
-    if (cut_step(d) != DFOTA_OK)
-        return DFOTA_E_POWER_CUT;
     d->rec = *rec;
     d->have_rec = 1;
     return DFOTA_OK;
@@ -130,45 +107,56 @@ static enum dfota_status cut_boot(struct cut_device *d, const uint8_t *data, siz
     return st;
 }
 
+/* A device holding `source` in bank A and a bank B that is not erased. */
+static void cut_reset(struct cut_device *d, const uint8_t *source, size_t source_size)
+{
+    static uint8_t unerased[CUT_BANK], erased[CUT_BANK];
+
+    if (erased[0] == 0)
+        memset(erased, 0xFF, sizeof(erased));
+    dfota_flashsim_power_on(&d->flash);
+    (void)dfota_flashsim_load(&d->flash, 0, erased, CUT_BANK, NULL);
+    (void)dfota_flashsim_load(&d->flash, 0, source, source_size, NULL);
+    (void)dfota_flashsim_load(&d->flash, CUT_BANK, unerased, CUT_BANK, NULL);
+    d->have_rec = 0;
+}
+
 /*
  * The update the front end accepted, again on a device that loses power at
- * flash operation `cut` of `ops`, then boots once more: it must end with the
- * same image. A full image resumes at its last 64 KiB record, a delta at its
- * last segment.
+ * a flash operation the input chooses (clean or torn), then boots once
+ * more: it must end with the same image, the old bank untouched. A full
+ * image resumes at its last 64 KiB record, a delta at its last segment.
  */
 static void check_cut(const uint8_t *data, size_t size, const uint8_t *source,
                       size_t source_size, const uint8_t *image, size_t image_size,
                       uint8_t where)
 {
     static struct cut_device d;
-    static uint8_t a[CUT_BANK], b[CUT_BANK];
     size_t workspace_size = 512u * 1024u;
     uint8_t *workspace = malloc(workspace_size);
-    enum dfota_status st;
     uint64_t ops;
 
     if (workspace == NULL || source_size > CUT_BANK || image_size > CUT_BANK)
         goto out;
-    memset(&d, 0, sizeof(d));
-    d.a = a;
-    d.b = b;
-    memset(a, 0xFF, sizeof(a));
-    memcpy(a, source, source_size);
-    memset(b, 0, sizeof(b));
+    if (d.flash.mem == NULL &&
+        dfota_flashsim_create(&d.flash, 2 * CUT_BANK, CUT_ERASE, 4, NULL) != DFOTA_OK)
+        goto out;
+    cut_reset(&d, source, source_size);
+    ops = d.flash.ops;
     if (cut_boot(&d, data, size, 64, source_size, workspace, workspace_size) != DFOTA_OK)
         abort(); /* it was accepted on the other device */
-    ops = d.ops;
-    memset(&d, 0, sizeof(d));
-    d.a = a;
-    d.b = b;
-    memset(b, 0, sizeof(b));
-    d.cut_at = 1 + (uint64_t)where * ops / 256u;
-    st = cut_boot(&d, data, size, 64, source_size, workspace, workspace_size);
-    if (st != DFOTA_E_POWER_CUT)
+    ops = d.flash.ops - ops;
+    cut_reset(&d, source, source_size);
+    dfota_flashsim_cut_after(&d.flash, (uint64_t)(where >> 1) * ops / 128u,
+                             (where & 1) ? DFOTA_FLASHSIM_CUT_TORN : DFOTA_FLASHSIM_CUT_CLEAN,
+                             where);
+    if (cut_boot(&d, data, size, 64, source_size, workspace, workspace_size) !=
+        DFOTA_E_POWER_CUT)
         abort(); /* the cut falls inside the update */
-    d.cut_at = 0;
+    dfota_flashsim_power_on(&d.flash);
     if (cut_boot(&d, data, size, 97, source_size, workspace, workspace_size) != DFOTA_OK ||
-        memcmp(b, image, image_size) != 0 || memcmp(a, source, source_size) != 0)
+        memcmp(d.flash.mem + CUT_BANK, image, image_size) != 0 ||
+        memcmp(d.flash.mem, source, source_size) != 0)
         abort();
 out:
     free(workspace);
