@@ -825,6 +825,36 @@ static DFOTA_NOINLINE enum dfota_status complete_step(struct dfota_apply *ap, in
 
 /* ---- headers ---- */
 
+/*
+ * Resuming: the record must be this update's (id `id`, the header's segment
+ * count and flags, a step and phase that fit: SCRATCH only in place and
+ * before the last step, FAILED only at the end), else UPDATE_IN_PROGRESS;
+ * a FAILED one (target_mismatch()) is refused before any write.
+ */
+static DFOTA_NOINLINE enum dfota_status check_resume_record(struct dfota_apply *ap,
+                                                           const uint8_t *id)
+{
+    const struct dfota_patch_header *h = &ap->header;
+
+    if (!ap->resuming)
+        return DFOTA_OK;
+    if (memcmp(ap->patch_id, id, sizeof(ap->patch_id)) != 0 ||
+        ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
+        ap->resume_step > h->segment_count || ap->resume_phase > DFOTA_PROGRESS_FAILED ||
+        (ap->resume_phase == DFOTA_PROGRESS_SCRATCH &&
+         (!ap->in_place || ap->resume_step == h->segment_count)) ||
+        (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count))
+        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
+                    "the progress record belongs to another patch (or does not fit this one): "
+                    "finish or clear that update first");
+    if (ap->resume_phase == DFOTA_PROGRESS_FAILED)
+        return fail(ap, DFOTA_E_TARGET_MISMATCH,
+                    "the progress record says an earlier boot gave this update up: the target "
+                    "image failed its final check and this patch cannot rebuild it (another "
+                    "package is needed, or clear the record to try again)");
+    return DFOTA_OK;
+}
+
 static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
 {
     struct dfota_patch_header *h = &ap->header;
@@ -885,22 +915,9 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
         st = target_init(ap);
     if (st != DFOTA_OK)
         return fail_hash(ap, st);
-    if (ap->resuming &&
-        (memcmp(ap->patch_id, ap->gather, sizeof(ap->patch_id)) != 0 ||
-         ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
-         ap->resume_step > h->segment_count || ap->resume_phase > DFOTA_PROGRESS_FAILED ||
-         (ap->resume_phase == DFOTA_PROGRESS_SCRATCH &&
-          (!ap->in_place || ap->resume_step == h->segment_count)) ||
-         (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count)))
-        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
-                    "the progress record belongs to another patch (or does not fit this one): "
-                    "finish or clear that update first");
-    /* Before any write: an earlier boot gave this update up (target_mismatch()). */
-    if (ap->resuming && ap->resume_phase == DFOTA_PROGRESS_FAILED)
-        return fail(ap, DFOTA_E_TARGET_MISMATCH,
-                    "the progress record says an earlier boot gave this update up: the target "
-                    "image failed its final check and this patch cannot rebuild it (another "
-                    "package is needed, or clear the record to try again)");
+    st = check_resume_record(ap, ap->gather);
+    if (st != DFOTA_OK)
+        return st;
     memcpy(ap->patch_id, ap->gather, sizeof(ap->patch_id));
     block <<= h->window_log;
     ap->block_max = block;
@@ -1289,19 +1306,9 @@ enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window
     ap->full = 1;
     ap->full_window = window_size;
     ap->in_place = 0; /* written straight to its place: no source is read */
-    if (ap->resuming &&
-        (memcmp(ap->patch_id, id, sizeof(ap->patch_id)) != 0 ||
-         ap->resume_count != h->segment_count || ap->resume_flags != 0 ||
-         ap->resume_step > h->segment_count || ap->resume_phase == DFOTA_PROGRESS_SCRATCH ||
-         ap->resume_phase > DFOTA_PROGRESS_FAILED ||
-         (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count)))
-        return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
-                    "the progress record belongs to another update: finish or clear that "
-                    "update first");
-    if (ap->resuming && ap->resume_phase == DFOTA_PROGRESS_FAILED)
-        return fail(ap, DFOTA_E_TARGET_MISMATCH,
-                    "the progress record says an earlier boot gave this update up (clear the "
-                    "record to try again)");
+    st = check_resume_record(ap, id);
+    if (st != DFOTA_OK)
+        return st;
     memcpy(ap->patch_id, id, sizeof(ap->patch_id));
     if (!ap->readback) {
         st = target_init(ap);

@@ -82,11 +82,16 @@ static int newer(uint32_t a, uint32_t b)
     return (int32_t)(a - b) > 0;
 }
 
-/* Read both slots: valid[i], rec[i]; *newest = index of the newest valid or -1. */
-static enum dfota_status read_slots(const struct dfota_progress_store *s,
-                                    struct dfota_progress rec[2], int valid[2], int *newest)
+/*
+ * Read both slots, one at a time: *newest is the index of the newest valid
+ * record (or -1), and `*rec` (when not NULL) that record.
+ */
+static enum dfota_status newest_slot(const struct dfota_progress_store *s, int *newest,
+                                     struct dfota_progress *rec)
 {
     uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+    struct dfota_progress slot;
+    uint32_t sequence = 0;
     enum dfota_status st;
     int i;
 
@@ -95,9 +100,12 @@ static enum dfota_status read_slots(const struct dfota_progress_store *s,
         st = s->read(s->ctx, (uint32_t)i * s->slot_size, buf, sizeof(buf));
         if (st != DFOTA_OK)
             return st;
-        valid[i] = dfota_progress_decode(buf, &rec[i]);
-        if (valid[i] && (*newest < 0 || newer(rec[i].sequence, rec[*newest].sequence)))
+        if (dfota_progress_decode(buf, &slot) && (*newest < 0 || newer(slot.sequence, sequence))) {
             *newest = i;
+            sequence = slot.sequence;
+            if (rec != NULL)
+                *rec = slot;
+        }
     }
     return DFOTA_OK;
 }
@@ -105,43 +113,16 @@ static enum dfota_status read_slots(const struct dfota_progress_store *s,
 enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec, int *found)
 {
-    struct dfota_progress slot[2];
-    int valid[2], newest;
+    int newest;
     enum dfota_status st;
 
     *found = 0;
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = read_slots(store, slot, valid, &newest);
+    st = newest_slot(store, &newest, rec);
     if (st != DFOTA_OK)
         return st;
-    if (newest >= 0) {
-        *rec = slot[newest];
-        *found = 1;
-    }
-    return DFOTA_OK;
-}
-
-/* Index (or -1) and sequence of the newest valid record, one slot at a time. */
-static enum dfota_status newest_slot(const struct dfota_progress_store *s, int *newest,
-                                     uint32_t *sequence)
-{
-    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
-    struct dfota_progress rec;
-    enum dfota_status st;
-    int i;
-
-    *newest = -1;
-    *sequence = 0;
-    for (i = 0; i < 2; i++) {
-        st = s->read(s->ctx, (uint32_t)i * s->slot_size, buf, sizeof(buf));
-        if (st != DFOTA_OK)
-            return st;
-        if (dfota_progress_decode(buf, &rec) && (*newest < 0 || newer(rec.sequence, *sequence))) {
-            *newest = i;
-            *sequence = rec.sequence;
-        }
-    }
+    *found = newest >= 0;
     return DFOTA_OK;
 }
 
@@ -168,16 +149,16 @@ enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec)
 {
     uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+    struct dfota_progress last;
     int newest, target;
-    uint32_t sequence;
     enum dfota_status st;
 
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = newest_slot(store, &newest, &sequence);
+    st = newest_slot(store, &newest, &last);
     if (st != DFOTA_OK)
         return st;
-    rec->sequence = newest >= 0 ? sequence + 1 : 1;
+    rec->sequence = newest >= 0 ? last.sequence + 1 : 1;
     target = newest == 0 ? 1 : 0;
     st = store->erase(store->ctx, (uint32_t)target * store->slot_size, store->slot_size);
     if (st != DFOTA_OK)
@@ -191,13 +172,12 @@ enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
 
 enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store)
 {
-    struct dfota_progress slot[2];
-    int valid[2], newest, first;
+    int newest, first;
     enum dfota_status st;
 
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = read_slots(store, slot, valid, &newest);
+    st = newest_slot(store, &newest, NULL);
     if (st != DFOTA_OK)
         return st;
     first = newest == 0 ? 1 : 0;

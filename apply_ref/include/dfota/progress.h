@@ -36,9 +36,10 @@
  * checking and failing at every boot.
  *
  * Portable C99, part of the device-side applier: no allocation. Stack
- * (Cortex-M4, gcc 12 -Os, -fstack-usage): dfota_progress_save() 144 bytes
- * for write units up to 64 bytes, 272 more for wider ones (a buffer of one
- * unit, in its own frame); dfota_progress_load() 144. docs/PORTING.md has
+ * (Cortex-M4, gcc 12 -Os, -fstack-usage): dfota_progress_save() 288 bytes
+ * with the slot reader it calls, for write units up to 64 bytes, 272 more
+ * for wider ones (a buffer of one unit, in its own frame);
+ * dfota_progress_load() 176. docs/PORTING.md has
  * the whole apply's measured peak.
  */
 #ifndef DFOTA_PROGRESS_H
