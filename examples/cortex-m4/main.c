@@ -653,15 +653,22 @@ static uint32_t stored_package_size(void)
     return hdr.header_size + hdr.payload.size;
 }
 
+/* First boot: the old image and the package into the flash, and the workspace
+ * figures checked; the workspace to give the apply, 0 after a failure. */
+static size_t prepare(uint32_t *package_size)
+{
+    if (provision(package_size) != 0) {
+        fail("provisioning", DFOTA_OK, NULL);
+        return 0;
+    }
+    return workspace_figures(*package_size);
+}
+
 static void run_plain(enum dfota_apply_layout layout, const struct dfota_hash_ops *hash)
 {
     uint32_t package_size;
-    size_t ws;
-    if (provision(&package_size) != 0) {
-        fail("provisioning", DFOTA_OK, NULL);
-        return;
-    }
-    ws = workspace_figures(package_size);
+    size_t ws = prepare(&package_size);
+
     if (ws == 0)
         return;
     workspace_refusal(ws, package_size, layout);
@@ -681,11 +688,7 @@ static void run_powercut(void)
 
     device_init(&dev, DFOTA_APPLY_TWO_BANK);
     if (boot.boots == 1) {
-        if (provision(&package_size) != 0) {
-            fail("provisioning", DFOTA_OK, NULL);
-            return;
-        }
-        ws = workspace_figures(package_size);
+        ws = prepare(&package_size);
         if (ws == 0)
             return;
         *(volatile uint32_t *)(uintptr_t)&image_probe = 0; /* see image_probe */
