@@ -71,9 +71,13 @@ enum cli_diff_option {
     CLI_OPT_WINDOW_LOG,
     CLI_OPT_SEGMENT_SIZE,
     CLI_OPT_LEVEL,
-    CLI_OPT_IN_PLACE
+    CLI_OPT_IN_PLACE,
+    CLI_OPT_CODEC
 };
 extern const struct option cli_diff_options[];
+
+/* "range" or "zstd": a patch header's codec in reports. */
+const char *cli_codec_name(unsigned codec);
 
 /* Apply one of cli_diff_options to `opts`: CLI_EXIT_OK, a usage error's exit
  * code, or -1 if `opt` is not a patch option. */

@@ -16,6 +16,7 @@ const struct option cli_diff_options[] = {
     {"segment-size", required_argument, NULL, CLI_OPT_SEGMENT_SIZE},
     {"level", required_argument, NULL, CLI_OPT_LEVEL},
     {"in-place", no_argument, NULL, CLI_OPT_IN_PLACE},
+    {"codec", required_argument, NULL, CLI_OPT_CODEC},
     {NULL, 0, NULL, 0},
 };
 
@@ -42,10 +43,20 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
                                    arg);
         return CLI_EXIT_OK;
     case CLI_OPT_WINDOW_LOG:
-        if (!cli_parse_uint(arg, DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX, &value))
+        /* 8..12 for the range codec, 10..13 for zstd: dfota_diff() checks
+         * the value against the codec. */
+        if (!cli_parse_uint(arg, DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX, &value))
             return cli_usage_error(command, "--window-log '%s' is not a number in %u..%u", arg,
-                                   DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX);
+                                   DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX);
         opts->window_log = (unsigned)value;
+        return CLI_EXIT_OK;
+    case CLI_OPT_CODEC:
+        if (strcmp(arg, "range") == 0)
+            opts->codec = DFOTA_CODEC_RANGE_ID;
+        else if (strcmp(arg, "zstd") == 0)
+            opts->codec = DFOTA_CODEC_ZSTD_ID;
+        else
+            return cli_usage_error(command, "--codec '%s' is not range or zstd", arg);
         return CLI_EXIT_OK;
     case CLI_OPT_SEGMENT_SIZE:
         if (!cli_parse_uint(arg, DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX,
@@ -68,6 +79,11 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
     default:
         return -1;
     }
+}
+
+const char *cli_codec_name(unsigned codec)
+{
+    return codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "range";
 }
 
 static void diff_progress(void *ctx, uint64_t done, uint64_t total)
@@ -173,13 +189,13 @@ int cmd_diff(int argc, char **argv)
                 new_size ? 100.0 * (double)patch_size / (double)new_size : 0.0);
         if (verbose)
             fprintf(stderr,
-                    "  prediction%s%s%s (pointer base 0x%08lx, %lu map entries), window log "
-                    "%u, %lu segments of %lu bytes, device workspace %lu bytes\n",
+                    "  prediction%s%s%s (pointer base 0x%08lx, %lu map entries), codec %s, "
+                    "log %u, %lu segments of %lu bytes, device workspace %lu bytes\n",
                     hdr.predict == 0 ? " none" : "",
                     hdr.predict & DFOTA_PREDICT_BRANCH ? " branch" : "",
                     hdr.predict & DFOTA_PREDICT_POINTER ? " pointer" : "",
                     (unsigned long)hdr.pointer_base, (unsigned long)hdr.map_count,
-                    (unsigned)hdr.window_log, (unsigned long)hdr.segment_count,
+                    cli_codec_name(hdr.codec), (unsigned)hdr.window_log, (unsigned long)hdr.segment_count,
                     (unsigned long)hdr.segment_size, (unsigned long)hdr.workspace_size);
     }
     free(patch);

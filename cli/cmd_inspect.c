@@ -92,10 +92,18 @@ static const char *predict_name(unsigned flags)
     return "none";
 }
 
+/* "range codec, history log 10" or "zstd, window log 13". */
+static const char *codec_text(const struct dfota_patch_header *p, char *buf)
+{
+    snprintf(buf, 64, "%s, %s log %u", p->codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "range codec",
+             p->codec == DFOTA_CODEC_ZSTD_ID ? "window" : "history", (unsigned)p->window_log);
+    return buf;
+}
+
 static void print_text(const char *file, const struct dfota_package_header *hdr,
                        const struct dfota_patch_header *patch, const char *payload_check)
 {
-    char when[DATE_SIZE];
+    char when[DATE_SIZE], codec[64];
 
     printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
     printf("format version    %u\n", hdr->format_version);
@@ -108,9 +116,8 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
     printf("payload  encoding  %s\n", dfota_payload_encoding_name(hdr->payload_encoding));
     text_info("payload", NULL, &hdr->payload);
     if (patch != NULL) {
-        printf("patch    segments  %lu x %lu bytes, zstd window log %u\n",
-               (unsigned long)patch->segment_count, (unsigned long)patch->segment_size,
-               (unsigned)patch->window_log);
+        printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)patch->segment_count,
+               (unsigned long)patch->segment_size, codec_text(patch, codec));
         printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
                predict_name(patch->predict), (unsigned long)patch->pointer_base,
                (unsigned long)patch->map_count);
@@ -165,10 +172,12 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
     json_info("payload", NULL, &hdr->payload, false);
     if (patch != NULL)
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
-               "\"segment_count\": %lu, \"window_log\": %u, \"predict\": \"%s\", "
-               "\"pointer_base\": %lu, \"map_count\": %lu, \"layout\": \"%s\"},\n",
+               "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
+               "\"predict\": \"%s\", \"pointer_base\": %lu, \"map_count\": %lu, "
+               "\"layout\": \"%s\"},\n",
                (unsigned)patch->format_version, (unsigned long)patch->segment_size,
-               (unsigned long)patch->segment_count, (unsigned)patch->window_log,
+               (unsigned long)patch->segment_count, cli_codec_name(patch->codec),
+               (unsigned)patch->window_log,
                predict_name(patch->predict), (unsigned long)patch->pointer_base,
                (unsigned long)patch->map_count, layout_name(patch->flags));
     else
@@ -189,7 +198,7 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
 static void print_patch(const char *file, const struct dfota_patch_header *p, size_t size,
                         bool json)
 {
-    char src[65], tgt[65];
+    char src[65], tgt[65], codec[64];
 
     dfota_hex(p->source_sha256, 32, src);
     dfota_hex(p->target_sha256, 32, tgt);
@@ -202,10 +211,11 @@ static void print_patch(const char *file, const struct dfota_patch_header *p, si
         printf("  \"target\": {\"size\": %lu, \"sha256\": \"%s\"},\n",
                (unsigned long)p->target_size, tgt);
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
-               "\"segment_count\": %lu, \"window_log\": %u, \"predict\": \"%s\", "
-               "\"pointer_base\": %lu, \"map_count\": %lu},\n",
+               "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
+               "\"predict\": \"%s\", \"pointer_base\": %lu, \"map_count\": %lu},\n",
                (unsigned)p->format_version, (unsigned long)p->segment_size,
-               (unsigned long)p->segment_count, (unsigned)p->window_log,
+               (unsigned long)p->segment_count, cli_codec_name(p->codec),
+               (unsigned)p->window_log,
                predict_name(p->predict), (unsigned long)p->pointer_base,
                (unsigned long)p->map_count);
         printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
@@ -219,9 +229,8 @@ static void print_patch(const char *file, const struct dfota_patch_header *p, si
            src);
     printf("target   size      %lu\ntarget   sha256    %s\n", (unsigned long)p->target_size,
            tgt);
-    printf("patch    segments  %lu x %lu bytes, zstd window log %u\n",
-           (unsigned long)p->segment_count, (unsigned long)p->segment_size,
-           (unsigned)p->window_log);
+    printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)p->segment_count,
+           (unsigned long)p->segment_size, codec_text(p, codec));
     printf("patch    layout    %s\n", layout_name(p->flags));
     printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
            predict_name(p->predict), (unsigned long)p->pointer_base,

@@ -120,10 +120,10 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
             break;
         case CLI_OPT_WINDOW_LOG:
             /* Up to 27 for a full image; a delta allows less (checked below). */
-            if (!cli_parse_uint(optarg, DFOTA_FULL_WINDOW_LOG_MIN, DFOTA_FULL_WINDOW_LOG_MAX,
+            if (!cli_parse_uint(optarg, DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_FULL_WINDOW_LOG_MAX,
                                 &a->window_log))
                 return cli_usage_error("pack", "--window-log '%s' is not a number in %u..%u",
-                                       optarg, DFOTA_FULL_WINDOW_LOG_MIN,
+                                       optarg, DFOTA_PATCH_HISTORY_LOG_MIN,
                                        DFOTA_FULL_WINDOW_LOG_MAX);
             a->window_set = true;
             break;
@@ -133,10 +133,14 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
                 return rc;
         }
     }
+    if (a->full != NULL && a->window_set && a->window_log < DFOTA_FULL_WINDOW_LOG_MIN)
+        return cli_usage_error("pack", "--window-log %lu: a full image allows %u..%u",
+                               a->window_log, DFOTA_FULL_WINDOW_LOG_MIN,
+                               DFOTA_FULL_WINDOW_LOG_MAX);
     if (a->full == NULL && a->window_set) {
         if (a->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
             return cli_usage_error("pack", "--window-log %lu: a delta allows %u..%u",
-                                   a->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
+                                   a->window_log, DFOTA_PATCH_HISTORY_LOG_MIN,
                                    DFOTA_PATCH_WINDOW_LOG_MAX);
         a->diff.window_log = (unsigned)a->window_log;
     }

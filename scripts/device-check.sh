@@ -22,7 +22,7 @@ mkdir -p "$work/include"
 # Only zstd's own header, not the host's include directory.
 cp /usr/include/zstd.h "$work/include/"
 
-sources=(apply_ref/src/apply.c apply_ref/src/patch.c apply_ref/src/predict.c apply_ref/src/progress.c
+sources=(apply_ref/src/apply.c apply_ref/src/patch.c apply_ref/src/predict.c apply_ref/src/rcdec.c apply_ref/src/progress.c
          apply_ref/src/sha256.c apply_ref/src/md5.c apply_ref/src/hash.c apply_ref/src/pkgapply.c
          core/src/status.c core/src/wire.c core/src/container.c)
 # newlib-nano, as Debian's arm-none-eabi ships it, has no %zu, %ll, %j or %t: the

@@ -140,8 +140,12 @@ static inline uint8_t *test_patch_build(const struct test_patch *p, size_t *size
 struct test_record {
     uint64_t copy_len, extra_len;
     int64_t seek;
-    const uint8_t *diff, *extra;
+    const uint8_t *diff, *extra; /* difference bytes (decoded from their runs), literal bytes */
+    const uint8_t *body;         /* in the records: where the runs start, after the head */
 };
+
+/* Decoded difference bytes of the records test_records_parse() last read. */
+static uint8_t test_diff_arena[1u << 21];
 
 static inline size_t test_get_varint(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
 {
@@ -164,8 +168,8 @@ static inline size_t test_get_varint(const uint8_t *p, size_t n, size_t *pos, ui
 static inline size_t test_records_parse(const uint8_t *p, size_t n, struct test_record *out,
                                         size_t max)
 {
-    size_t pos = 0, count = 0;
-    uint64_t zigzag;
+    size_t pos = 0, count = 0, arena = 0;
+    uint64_t zigzag, left, run;
 
     while (pos < n) {
         struct test_record *r = &out[count];
@@ -175,8 +179,25 @@ static inline size_t test_records_parse(const uint8_t *p, size_t n, struct test_
         assert_true(test_get_varint(p, n, &pos, &r->extra_len));
         assert_true(test_get_varint(p, n, &pos, &zigzag));
         r->seek = (int64_t)(zigzag >> 1) ^ -(int64_t)(zigzag & 1);
-        r->diff = p + pos;
-        pos += r->copy_len;
+        r->body = p + pos;
+        /* The difference bytes: runs of zeros and of bytes (docs/FORMAT.md). */
+        assert_true(arena + r->copy_len <= sizeof(test_diff_arena));
+        r->diff = test_diff_arena + arena;
+        for (left = r->copy_len; left > 0;) {
+            assert_true(test_get_varint(p, n, &pos, &run));
+            assert_true(run <= left);
+            memset(test_diff_arena + arena, 0, (size_t)run);
+            arena += (size_t)run;
+            left -= run;
+            if (left == 0)
+                break;
+            assert_true(test_get_varint(p, n, &pos, &run));
+            assert_true(run >= 1 && run <= left && pos + run <= n);
+            memcpy(test_diff_arena + arena, p + pos, (size_t)run);
+            arena += (size_t)run;
+            pos += (size_t)run;
+            left -= run;
+        }
         r->extra = p + pos;
         pos += r->extra_len;
         assert_true(pos <= n);
@@ -202,10 +223,33 @@ static inline uint64_t test_zigzag(int64_t v)
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
+/* copy_len difference bytes as runs: zeros, then bytes up to the next zero. */
+static inline size_t test_runs_encode(const uint8_t *diff, uint64_t copy_len, uint8_t *out)
+{
+    uint64_t i = 0, z, k;
+    size_t n = 0;
+
+    while (i < copy_len) {
+        for (z = 0; i + z < copy_len && diff[i + z] == 0; z++)
+            ;
+        n += test_put_varint(out + n, z);
+        i += z;
+        if (i == copy_len)
+            break;
+        for (k = 0; i + k < copy_len && diff[i + k] != 0; k++)
+            ;
+        n += test_put_varint(out + n, k);
+        memcpy(out + n, diff + i, (size_t)k);
+        n += (size_t)k;
+        i += k;
+    }
+    return n;
+}
+
 /*
- * Encode `count` records into `out` (large enough: the records' data plus
- * 30 bytes each): lengths and seek as in the structs, then copy_len bytes
- * from `diff` and extra_len bytes from `extra`.
+ * Encode `count` records into `out` (large enough: 30 bytes each plus
+ * twice the records' data): lengths and seek as in the structs, then the
+ * copy_len bytes of `diff` as runs and extra_len bytes from `extra`.
  */
 static inline size_t test_records_encode(const struct test_record *r, size_t count, uint8_t *out)
 {
@@ -215,8 +259,7 @@ static inline size_t test_records_encode(const struct test_record *r, size_t cou
         n += test_put_varint(out + n, r[i].copy_len);
         n += test_put_varint(out + n, r[i].extra_len);
         n += test_put_varint(out + n, test_zigzag(r[i].seek));
-        memcpy(out + n, r[i].diff, (size_t)r[i].copy_len);
-        n += (size_t)r[i].copy_len;
+        n += test_runs_encode(r[i].diff, r[i].copy_len, out + n);
         memcpy(out + n, r[i].extra, (size_t)r[i].extra_len);
         n += (size_t)r[i].extra_len;
     }

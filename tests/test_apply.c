@@ -382,7 +382,10 @@ static void unaligned_target_size_fills_the_last_unit(void **state)
 static void segment_sizes_and_windows_round_trip(void **state)
 {
     static const uint32_t segment_sizes[] = {4096, 65536};
-    static const unsigned window_logs[] = {10, 13};
+    /* Codec and log: zstd windows 2^10 and 2^13, range histories 2^8 and 2^12. */
+    static const unsigned codecs[] = {DFOTA_CODEC_ZSTD_ID, DFOTA_CODEC_ZSTD_ID,
+                                      DFOTA_CODEC_RANGE_ID, DFOTA_CODEC_RANGE_ID};
+    static const unsigned window_logs[] = {10, 13, 8, 12};
     struct dfota_diff_options opts;
     struct test_apply_params params;
     struct dfota_patch_header hdr;
@@ -397,17 +400,19 @@ static void segment_sizes_and_windows_round_trip(void **state)
             for (p = 0; p < COUNT(predictions); p++) {
                 test_diff_options(&opts, predictions[p]);
                 opts.segment_size = segment_sizes[s];
+                opts.codec = codecs[w];
                 opts.window_log = window_logs[w];
                 patch = test_diff(a03, a03_size, a04, a04_size, &opts, &patch_size);
                 assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL),
                                  DFOTA_OK);
                 assert_int_equal(hdr.segment_size, segment_sizes[s]);
                 assert_int_equal(hdr.window_log, window_logs[w]);
+                assert_int_equal(hdr.codec, codecs[w]);
                 assert_int_equal(hdr.segment_count,
                                  (a04_size + segment_sizes[s] - 1) / segment_sizes[s]);
                 /* The workspace follows the window: exactly what this build needs. */
                 params.workspace_size =
-                    dfota_apply_workspace_need(hdr.window_log, hdr.map_count);
+                    dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
                 apply_at_every_chunk_size(a03, a03_size, a04, a04_size, patch, patch_size,
                                           &params);
                 free(patch);
@@ -514,9 +519,9 @@ static void workspace_of_any_alignment_is_enough(void **state)
         test_apply_params_init(&params);
         params.workspace_misalign = misalign;
         hdr = test_patch_header(patch, patch_size);
-        params.workspace_size = dfota_apply_workspace_need(hdr.window_log, hdr.map_count);
+        params.workspace_size = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
         assert_int_equal(hdr.workspace_size,
-                         dfota_apply_workspace_size(hdr.window_log, hdr.map_count));
+                         dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count));
         test_apply(a03, a03_size, patch, patch_size, &params, &res);
         test_assert_flash_holds(&res, a04, a04_size);
         test_apply_result_release(&res);

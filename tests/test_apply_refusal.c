@@ -36,6 +36,9 @@ static void make_pair(struct pair *p, unsigned predict, uint32_t segment_size,
         p->target[test_rng_next(&r) % p->target_size] ^= 0x5A;
     test_diff_options(&opts, predict);
     opts.segment_size = segment_size;
+    /* zstd frames: these tests rewrite the records and code them again with
+     * zstd (patch_helpers.h); test_rc covers the range codec's frames. */
+    opts.codec = DFOTA_CODEC_ZSTD_ID;
     opts.window_log = window_log;
     p->patch = test_diff(p->source, p->source_size, p->target, p->target_size, &opts,
                          &p->patch_size);
@@ -404,11 +407,11 @@ static void replace_first_head(struct test_patch *tp, uint32_t s, const struct t
                                const uint8_t *head, size_t head_len)
 {
     const struct test_segment *seg = &tp->segments[s];
-    size_t rest = (size_t)(seg->records + seg->records_len - first->diff);
+    size_t rest = (size_t)(seg->records + seg->records_len - first->body);
     uint8_t *records = test_alloc(head_len + rest);
 
     memcpy(records, head, head_len);
-    memcpy(records + head_len, first->diff, rest);
+    memcpy(records + head_len, first->body, rest);
     test_patch_set_records(tp, s, records, head_len + rest);
     free(records);
 }
@@ -747,7 +750,7 @@ static void frame_size_must_match_the_frame(void **state)
 
         frame = dfota_get_le32(patch + at);
         dfota_put_le32(patch + at, 0);
-        expect_status(&p, patch, size, NULL, DFOTA_E_CORRUPT_PATCH, 1, "empty frame");
+        expect_status(&p, patch, size, NULL, DFOTA_E_CORRUPT_PATCH, 1, "frame of 0 bytes");
         dfota_put_le32(patch + at, (uint32_t)frame);
         /* Not a zstd frame (magic), and a skippable frame. */
         patch[at + 8] ^= 0x01;
@@ -789,6 +792,16 @@ static void frame_window_larger_than_the_header_is_refused(void **state)
     (void)state;
     make_pair(&p, 0, 4096, 10);
     test_patch_parse(p.patch, p.patch_size, &tp);
+    {
+        /* Segment 0 as one record of literal bytes: records over 1 KiB, so
+         * that zstd's window (2^10 in the header) matters. */
+        uint8_t *records = test_alloc(16 + 4096);
+        size_t n = record_head(records, 0, 4096, 0);
+
+        memcpy(records + n, p.target, 4096);
+        test_patch_set_records(&tp, 0, records, n + 4096);
+        free(records);
+    }
     assert_true(tp.segments[0].records_len > 1024);
     tp.frame_window_log = 10;
     expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
@@ -1140,7 +1153,7 @@ static void workspace_claim_is_the_reference_figure(void **state)
                      16 + DFOTA_APPLY_STATE_SIZE + DFOTA_ZSTD_DCTX_SIZE + 8192 +
                          (8192 + 8192 + 128) + (hdr.map_count * 8 + 15) / 16 * 16);
     if (sizeof(void *) > 4)
-        assert_true(dfota_apply_workspace_need(hdr.window_log, hdr.map_count) >
+        assert_true(dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count) >
                     hdr.workspace_size);
     release_pair(&p);
 }

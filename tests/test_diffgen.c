@@ -12,6 +12,7 @@
 
 #include "apply_helpers.h"
 #include "patch_helpers.h"
+#include "dfota/rcdec.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -141,8 +142,12 @@ static void expect_accepted(const struct dfota_diff_options *opts)
 
 static void bad_options_are_refused(void **state)
 {
-    static const unsigned bad_windows[] = {0, 9, 14, 27, 100};
-    static const unsigned good_windows[] = {10, 11, 12, 13};
+    /* zstd windows, then range histories (0: the codec's default). */
+    static const unsigned bad_windows[] = {9, 14, 27, 100};
+    static const unsigned good_windows[] = {0, 10, 11, 12, 13};
+    static const unsigned bad_histories[] = {7, 13, 100};
+    static const unsigned good_histories[] = {0, 8, 9, 10, 11, 12};
+    static const unsigned bad_codecs[] = {2, 3, 255};
     static const uint32_t bad_segments[] = {0, 1, 2048, 4095, 4097, 6144, 65535, 2u << 20,
                                             UINT32_MAX};
     static const uint32_t good_segments[] = {4096, 8192, 65536, 1u << 20};
@@ -157,13 +162,30 @@ static void bad_options_are_refused(void **state)
     (void)state;
     for (k = 0; k < COUNT(bad_windows); k++) {
         dfota_diff_options_init(&opts);
+        opts.codec = DFOTA_CODEC_ZSTD_ID;
         opts.window_log = bad_windows[k];
         expect_refused(&opts, DFOTA_E_INVALID_ARGUMENT);
     }
     for (k = 0; k < COUNT(good_windows); k++) {
         dfota_diff_options_init(&opts);
+        opts.codec = DFOTA_CODEC_ZSTD_ID;
         opts.window_log = good_windows[k];
         expect_accepted(&opts);
+    }
+    for (k = 0; k < COUNT(bad_histories); k++) {
+        dfota_diff_options_init(&opts);
+        opts.window_log = bad_histories[k];
+        expect_refused(&opts, DFOTA_E_INVALID_ARGUMENT);
+    }
+    for (k = 0; k < COUNT(good_histories); k++) {
+        dfota_diff_options_init(&opts);
+        opts.window_log = good_histories[k];
+        expect_accepted(&opts);
+    }
+    for (k = 0; k < COUNT(bad_codecs); k++) {
+        dfota_diff_options_init(&opts);
+        opts.codec = bad_codecs[k];
+        expect_refused(&opts, DFOTA_E_INVALID_ARGUMENT);
     }
     for (k = 0; k < COUNT(bad_segments); k++) {
         dfota_diff_options_init(&opts);
@@ -205,8 +227,10 @@ static void defaults_are_documented(void **state)
     memset(&opts, 0xA5, sizeof(opts));
     dfota_diff_options_init(&opts);
     assert_int_equal(opts.predict, DFOTA_DIFF_PREDICT_AUTO);
-    assert_int_equal(opts.window_log, DFOTA_PATCH_WINDOW_LOG_DEFAULT);
-    assert_int_equal(opts.window_log, 13);
+    assert_int_equal(opts.codec, DFOTA_CODEC_RANGE_ID);
+    assert_int_equal(opts.window_log, 0); /* the codec's: history 2^10, zstd window 2^13 */
+    assert_int_equal(DFOTA_PATCH_HISTORY_LOG_DEFAULT, 10);
+    assert_int_equal(DFOTA_PATCH_WINDOW_LOG_DEFAULT, 13);
     assert_int_equal(opts.segment_size, DFOTA_PATCH_SEGMENT_SIZE_DEFAULT);
     assert_int_equal(opts.segment_size, 65536);
     assert_int_equal(opts.level, DFOTA_DIFF_LEVEL_DEFAULT);
@@ -269,7 +293,7 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
     assert_int_equal(hdr.segment_count,
                      (target_size + opts->segment_size - 1) / opts->segment_size);
     assert_int_equal(hdr.workspace_size,
-                     dfota_apply_workspace_size(hdr.window_log, hdr.map_count));
+                     dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count));
     if (opts->predict != DFOTA_DIFF_PREDICT_AUTO)
         assert_int_equal(hdr.predict, opts->predict);
     assert_true((hdr.predict == 0) == (hdr.map_count == 0));
@@ -324,6 +348,120 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
     free(patch);
 }
 
+/*
+ * A range-coded patch carries the records of the zstd patch of the same
+ * images and options, byte for byte: each frame decodes (dfota/rcdec.h,
+ * fed 1 and 64 bytes at a time) to the records the zstd frame holds, using
+ * every byte of the frame; in place, it starts with the CRC-32 of the
+ * segment's target bytes.
+ */
+static void check_range_patch(const uint8_t *source, size_t source_size, const uint8_t *target,
+                              size_t target_size, struct dfota_diff_options *opts)
+{
+    static uint8_t history[1u << DFOTA_RC_HISTORY_LOG_MAX], out[1u << 21];
+    static struct dfota_rcdec dec;
+    static const size_t feeds[] = {1, 64};
+    struct dfota_patch_header rh, zh;
+    struct test_patch tp;
+    uint8_t *rp, *zp;
+    size_t rsize, zsize, pos, f;
+    uint32_t s;
+    int in_place = opts->in_place;
+
+    opts->codec = DFOTA_CODEC_RANGE_ID;
+    rp = test_diff(source, source_size, target, target_size, opts, &rsize);
+    opts->codec = DFOTA_CODEC_ZSTD_ID;
+    opts->window_log = 0;
+    zp = test_diff(source, source_size, target, target_size, opts, &zsize);
+    assert_int_equal(dfota_patch_check_layout(rp, rsize, &rh, NULL), DFOTA_OK);
+    assert_int_equal(dfota_patch_header_decode(zp, zsize, &zh, NULL), DFOTA_OK);
+    assert_int_equal(rh.codec, DFOTA_CODEC_RANGE_ID);
+    assert_int_equal(rh.workspace_size,
+                     dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, rh.window_log, rh.map_count));
+    /* Same decisions: only the codec differs (in place also the order may). */
+    assert_int_equal(rh.predict, zh.predict);
+    assert_int_equal(rh.map_count, zh.map_count);
+    assert_int_equal(rh.segment_count, zh.segment_count);
+    if (!in_place)
+        assert_int_equal(rh.flags, zh.flags);
+    if (rh.flags != zh.flags) {
+        free(rp);
+        free(zp);
+        return;
+    }
+    test_patch_parse(zp, zsize, &tp);
+    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)rh.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (s = 0; s < rh.segment_count; s++) {
+        uint32_t seg = dfota_patch_segment_at(&rh, s);
+        uint32_t start = seg * rh.segment_size;
+        uint32_t len = target_size - start < rh.segment_size ? (uint32_t)(target_size - start)
+                                                             : rh.segment_size;
+        uint32_t frame = dfota_get_le32(rp + pos), crc = in_place ? 4u : 0u;
+        const uint8_t *coded = rp + pos + DFOTA_PATCH_SEGMENT_HEADER_SIZE + crc;
+
+        assert_int_equal(dfota_get_le32(rp + pos + 4), tp.segments[s].source_pos);
+        if (in_place)
+            assert_int_equal(dfota_get_le32(rp + pos + DFOTA_PATCH_SEGMENT_HEADER_SIZE),
+                             dfota_crc32(0, target + start, len));
+        for (f = 0; f < COUNT(feeds); f++) {
+            size_t fed = 0, got, n = 0;
+            enum dfota_rcdec_result r;
+
+            dfota_rcdec_init(&dec, history, rh.window_log);
+            dfota_rcdec_reset(&dec, frame - crc, len);
+            do {
+                size_t give = frame - crc - fed < feeds[f] ? frame - crc - fed : feeds[f];
+
+                fed += dfota_rcdec_feed(&dec, coded + fed, give);
+                r = dfota_rcdec_decode(&dec, out + n, sizeof(out) - n < 64 ? sizeof(out) - n : 64,
+                                       &got);
+                n += got;
+            } while (r == DFOTA_RCDEC_INPUT || r == DFOTA_RCDEC_OUTPUT);
+            assert_int_equal(r, DFOTA_RCDEC_DONE);
+            assert_int_equal(fed, frame - crc);
+            assert_int_equal(n, tp.segments[s].records_len);
+            assert_memory_equal(out, tp.segments[s].records, n);
+        }
+        pos += DFOTA_PATCH_SEGMENT_HEADER_SIZE + frame;
+    }
+    assert_int_equal(pos, rsize);
+    test_patch_release(&tp);
+    free(rp);
+    free(zp);
+}
+
+static void range_frames_hold_the_zstd_frames_records(void **state)
+{
+    static const uint32_t segment_sizes[] = {4096, 65536};
+    static const unsigned histories[] = {8, 10, 12};
+    static const unsigned predictions[] = {DFOTA_DIFF_PREDICT_AUTO, 0};
+    struct dfota_diff_options opts;
+    uint8_t *a03, *a04;
+    size_t a03_size, a04_size, s, h, p, i;
+
+    (void)state;
+    load_samples(&a03, &a03_size, &a04, &a04_size);
+    for (s = 0; s < COUNT(segment_sizes); s++)
+        for (h = 0; h < COUNT(histories); h++)
+            for (p = 0; p < COUNT(predictions); p++)
+                for (i = 0; i < 2; i++) {
+                    test_diff_options(&opts, predictions[p]);
+                    opts.segment_size = segment_sizes[s];
+                    opts.window_log = histories[h];
+                    opts.in_place = (int)i;
+                    check_range_patch(a03, a03_size, a04, a04_size, &opts);
+                }
+    /* Edges: empty images, one byte over a segment. */
+    test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
+    check_range_patch(a03, 0, a04, 5000, &opts);
+    test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
+    check_range_patch(a03, a03_size, a04, 0, &opts);
+    test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
+    check_range_patch(a03, a03_size, a04, 4097, &opts);
+    free(a03);
+    free(a04);
+}
+
 static void patch_header_describes_the_images(void **state)
 {
     static const uint32_t segment_sizes[] = {4096, 65536, 1u << 20};
@@ -341,12 +479,15 @@ static void patch_header_describes_the_images(void **state)
             for (p = 0; p < COUNT(predictions); p++) {
                 test_diff_options(&opts, predictions[p]);
                 opts.segment_size = segment_sizes[s];
+                opts.codec = DFOTA_CODEC_ZSTD_ID;
                 opts.window_log = window_logs[w];
                 check_patch(a03, a03_size, a04, a04_size, &opts);
             }
     /* Edge sizes: empty images, a target of exactly one segment and one byte more. */
     test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
     opts.segment_size = 4096;
+    opts.codec = DFOTA_CODEC_ZSTD_ID;
+    opts.window_log = 13;
     check_patch(a03, 0, a04, 5000, &opts);
     check_patch(a03, a03_size, a04, 0, &opts);
     check_patch(a03, 0, a04, 0, &opts);
@@ -403,6 +544,7 @@ int main(void)
         cmocka_unit_test(defaults_are_documented),
         cmocka_unit_test(images_too_large_are_refused),
         cmocka_unit_test(patch_header_describes_the_images),
+        cmocka_unit_test(range_frames_hold_the_zstd_frames_records),
         cmocka_unit_test(prediction_auto_picks_what_pays),
     };
 

@@ -2,10 +2,13 @@
  * apply.c - the streaming reference applier (docs/FORMAT.md, "Patch").
  *
  * Data path for one patch byte: pushed bytes -> patch header, relocation
- * map, segment header or the zstd frame of the current segment (buffer-less
- * zstd API, compressed block gathered in `in_buf`, output into the ring
- * `ring`) -> record parser -> target bytes (predicted source byte + diff, or
- * literal) -> SHA-256 and write buffer (`wbuf`) -> erase/write callbacks.
+ * map, segment header or the frame of the current segment, through its
+ * codec (the seam: a codec starts at each segment, takes the frame's bytes
+ * and hands what it decodes to the record parser; DFOTA_CODEC_ZSTD: the
+ * buffer-less zstd API, compressed block gathered in `in_buf`, output into
+ * the ring `ring`; DFOTA_CODEC_RANGE: dfota/rcdec.h, output through
+ * `rc_out`) -> record parser -> target bytes (predicted source byte + diff,
+ * or literal) -> SHA-256 and write buffer (`wbuf`) -> erase/write callbacks.
  */
 /*
  * zstd: the buffer-less streaming API (ZSTD_decompressBegin() /
@@ -24,7 +27,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#if !DFOTA_CODEC_ZSTD && !DFOTA_CODEC_RANGE
+#error "build with at least one codec: DFOTA_CODEC_ZSTD or DFOTA_CODEC_RANGE"
+#endif
+#if DFOTA_CODEC_ZSTD
 #include <zstd.h>
+#endif
+#if DFOTA_CODEC_RANGE
+#include "dfota/rcdec.h"
+#endif
 
 #include "apply_internal.h"
 #include "dfota/predict.h"
@@ -47,7 +58,18 @@ enum stage {
     STAGE_FAILED
 };
 
-enum record_field { FIELD_COPY_LEN, FIELD_EXTRA_LEN, FIELD_SEEK, FIELD_DIFF, FIELD_EXTRA };
+/* Output buffer of the range decoder. */
+#define RC_OUT_SIZE 64u
+
+enum record_field {
+    FIELD_COPY_LEN,
+    FIELD_EXTRA_LEN,
+    FIELD_SEEK,
+    FIELD_ZERO,  /* a zero run of the difference bytes */
+    FIELD_DIFFS, /* the length of the difference run after it */
+    FIELD_DIFF,  /* difference bytes */
+    FIELD_EXTRA
+};
 
 struct dfota_apply {
     struct dfota_apply_config config;
@@ -93,6 +115,7 @@ struct dfota_apply {
     uint32_t frame_consumed;      /* frame bytes given to zstd */
     uint32_t window_lo, window_hi; /* source bytes the segment may read */
 
+#if DFOTA_CODEC_ZSTD
     /* zstd buffer-less decoding. */
     ZSTD_DCtx *dctx;
     uint8_t *in_buf;              /* one compressed block (2^window_log) */
@@ -102,13 +125,23 @@ struct dfota_apply {
     uint8_t frame_head[ZSTD_FRAMEHEADERSIZE_MAX];
     size_t frame_head_len;
     int frame_head_checked;
+#endif
+#if DFOTA_CODEC_RANGE
+    struct dfota_rcdec *rc;
+    uint8_t *rc_out;              /* RC_OUT_SIZE bytes */
+    uint32_t crc_want, crc_have;  /* in place: CRC-32 of the segment's target bytes */
+    uint8_t crc_len;              /* bytes of crc_want gathered */
+#endif
+    uint8_t range;                /* the patch's codec is the range codec */
 
     /* Record parser. */
     enum record_field field;
     uint64_t varint;
     unsigned varint_shift;
-    uint32_t copy_left, extra_left;
+    uint32_t copy_left, extra_left, run_left;
+    int first_run;
     int64_t source_pos;
+    int64_t seek;                 /* of the current record, applied after its copy */
     int64_t copy_shift;           /* target offset - source offset of the current copy */
 
     /* Predicted view of [cache_start, cache_start + cache_len) for cache_shift.
@@ -135,6 +168,11 @@ struct dfota_apply {
     unsigned progress_reported;   /* steps reported */
 };
 
+static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p, size_t n);
+#if DFOTA_CODEC_RANGE
+static enum dfota_status feed_range(struct dfota_apply *ap, const uint8_t **p, size_t *n);
+#endif
+
 static size_t align_up(size_t v, size_t a)
 {
     return (v + a - 1) / a * a;
@@ -153,9 +191,34 @@ static size_t state_size(void)
     return align_up(sizeof(struct dfota_apply), WORKSPACE_ALIGN);
 }
 
+#if DFOTA_CODEC_ZSTD
 static size_t dctx_size(void)
 {
     return align_up(ZSTD_estimateDCtxSize(), WORKSPACE_ALIGN);
+}
+#else
+static size_t dctx_size(void)
+{
+    return DFOTA_ZSTD_DCTX_SIZE;
+}
+#endif
+
+#if DFOTA_CODEC_RANGE
+static size_t rcdec_size(void)
+{
+    return align_up(sizeof(struct dfota_rcdec), WORKSPACE_ALIGN);
+}
+#else
+static size_t rcdec_size(void)
+{
+    return DFOTA_RCDEC_STATE_SIZE;
+}
+#endif
+
+/* The range codec's part: decoder state, its output buffer and the history. */
+static size_t range_part(size_t rcdec, unsigned history_log)
+{
+    return rcdec + RC_OUT_SIZE + ((size_t)1 << history_log);
 }
 
 /* Largest zstd block for a window (ZSTD_BLOCKSIZE_MAX is 128 KiB); at least
@@ -188,6 +251,31 @@ static size_t workspace_for(size_t state, size_t dctx, uint64_t window, uint32_t
     return WORKSPACE_ALIGN + state + dctx + align_up(block_for(window), WORKSPACE_ALIGN) +
            ring_size_for(window) +
            align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+}
+
+static size_t map_part(uint32_t map_count)
+{
+    return align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+}
+
+size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count)
+{
+    if (codec == DFOTA_CODEC_ZSTD_ID)
+        return dfota_apply_workspace_size(log, map_count);
+    if (codec != DFOTA_CODEC_RANGE_ID || log < DFOTA_PATCH_HISTORY_LOG_MIN ||
+        log > DFOTA_PATCH_HISTORY_LOG_MAX || map_count > DFOTA_PREDICT_MAP_MAX)
+        return 0;
+    return WORKSPACE_ALIGN + DFOTA_APPLY_STATE_SIZE + range_part(DFOTA_RCDEC_STATE_SIZE, log) +
+           map_part(map_count);
+}
+
+size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count)
+{
+    if (codec == DFOTA_CODEC_ZSTD_ID)
+        return dfota_apply_workspace_need(log, map_count);
+    if (dfota_apply_workspace_for(codec, log, map_count) == 0)
+        return 0;
+    return WORKSPACE_ALIGN + state_size() + range_part(rcdec_size(), log) + map_part(map_count);
 }
 
 size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
@@ -355,30 +443,16 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
                                "progress steps %u is neither 0 nor in %u..%u",
                                config->progress_steps, DFOTA_APPLY_PROGRESS_MIN,
                                DFOTA_APPLY_PROGRESS_MAX);
-    if (workspace_size < pad + state_size() + dctx_size())
+    if (workspace_size < pad + state_size())
         return dfota_error_set(err, DFOTA_E_WORKSPACE,
-                               "workspace of %lu bytes cannot hold the applier state and the "
-                               "zstd context (%lu bytes)",
-                               (unsigned long)workspace_size,
-                               (unsigned long)(pad + state_size() + dctx_size()));
+                               "workspace of %lu bytes cannot hold the applier state (%lu bytes)",
+                               (unsigned long)workspace_size, (unsigned long)(pad + state_size()));
     ap = (struct dfota_apply *)(void *)((uint8_t *)workspace + pad);
     memset(ap, 0, sizeof(*ap));
     ap->config = *config;
     ap->io = *io;
     ap->workspace_size = workspace_size;
     ap->arena = (uint8_t *)ap + state_size();
-    ap->dctx = ZSTD_initStaticDCtx(ap->arena, dctx_size());
-    if (ap->dctx == NULL)
-        return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd refused the static context");
-    /* Two-bank, nothing a frame decodes is irreversible and the target's
-     * SHA-256, read back from flash, covers it all: zstd's frame checksum
-     * (XXH64 over the decoded records, 2 % of an apply's instructions on a
-     * Cortex-M4) is not computed. In place it is, so that a segment that
-     * decodes wrongly is caught in scratch, before it overwrites the source. */
-    if (config->layout == DFOTA_APPLY_TWO_BANK && io->read_target != NULL &&
-        ZSTD_isError(ZSTD_DCtx_setParameter(ap->dctx, ZSTD_d_forceIgnoreChecksum,
-                                            ZSTD_d_ignoreChecksum)))
-        return dfota_error_set(err, DFOTA_E_INTERNAL, "zstd refused to skip frame checksums");
     ap->stage = STAGE_HEADER;
     ap->in_place = config->layout == DFOTA_APPLY_IN_PLACE;
     ap->one_area = ap->in_place;
@@ -521,6 +595,20 @@ static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, s
     return DFOTA_OK;
 }
 
+/* In place with the range codec: the CRC-32 of the segment's target bytes,
+ * checked before the segment leaves scratch. */
+static void segment_crc(struct dfota_apply *ap, const uint8_t *p, size_t n)
+{
+#if DFOTA_CODEC_RANGE
+    if (ap->range && ap->in_place)
+        ap->crc_have = dfota_crc32(ap->crc_have, p, n);
+#else
+    (void)ap;
+    (void)p;
+    (void)n;
+#endif
+}
+
 /* Target bytes, in order. */
 static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_t n)
 {
@@ -528,6 +616,7 @@ static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_
 
     ap->target_done += (uint32_t)n;
     ap->segment_done += (uint32_t)n;
+    segment_crc(ap, p, n);
     st = emit_target(ap, p, n);
     if (st == DFOTA_OK)
         report_progress(ap);
@@ -597,18 +686,26 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
         if (take > WRITE_BUFFER_SIZE - ap->wbuf_len)
             take = WRITE_BUFFER_SIZE - ap->wbuf_len;
         out = ap->wbuf + ap->wbuf_len;
-        /* Four byte-wise sums (mod 256) at a time: the low 7 bits of each
-         * byte added without a carry out of the byte, the top bit by XOR. */
-        for (i = 0; i + 4 <= take; i += 4) {
-            uint32_t a, b;
+        if (diff == NULL) {
+            /* A zero run: the predicted source as it is. */
+            memcpy(out, ap->cache + at, take);
+        } else {
+            /* Four byte-wise sums (mod 256) at a time: the low 7 bits of
+             * each byte added without a carry out of the byte, the top bit
+             * by XOR. */
+            for (i = 0; i + 4 <= take; i += 4) {
+                uint32_t a, b;
 
-            memcpy(&a, ap->cache + at + i, 4);
-            memcpy(&b, diff + i, 4);
-            a = ((a & 0x7F7F7F7Fu) + (b & 0x7F7F7F7Fu)) ^ ((a ^ b) & 0x80808080u);
-            memcpy(out + i, &a, 4);
+                memcpy(&a, ap->cache + at + i, 4);
+                memcpy(&b, diff + i, 4);
+                a = ((a & 0x7F7F7F7Fu) + (b & 0x7F7F7F7Fu)) ^ ((a ^ b) & 0x80808080u);
+                memcpy(out + i, &a, 4);
+            }
+            for (; i < take; i++)
+                out[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
+            diff += take;
         }
-        for (; i < take; i++)
-            out[i] = (uint8_t)(ap->cache[at + i] + diff[i]);
+        segment_crc(ap, out, take);
         ap->target_done += (uint32_t)take;
         ap->segment_done += (uint32_t)take;
         if (!ap->readback) {
@@ -624,7 +721,6 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
         }
         report_progress(ap);
         ap->source_pos += (int64_t)take;
-        diff += take;
         n -= take;
     }
     return DFOTA_OK;
@@ -855,6 +951,30 @@ static DFOTA_NOINLINE enum dfota_status check_resume_record(struct dfota_apply *
     return DFOTA_OK;
 }
 
+#if DFOTA_CODEC_ZSTD
+/* A zstd context in the arena, its input block and ring for `window`. */
+static DFOTA_NOINLINE enum dfota_status zstd_setup(struct dfota_apply *ap, uint64_t window)
+{
+    ap->dctx = ZSTD_initStaticDCtx(ap->arena, dctx_size());
+    if (ap->dctx == NULL)
+        return fail(ap, DFOTA_E_INTERNAL, "zstd refused the static context");
+    /* Two-bank, nothing a frame decodes is irreversible and the target's
+     * SHA-256, read back from flash, covers it all: zstd's frame checksum
+     * (XXH64 over the decoded records, 2 % of an apply's instructions on a
+     * Cortex-M4) is not computed. In place it is, so that a segment that
+     * decodes wrongly is caught in scratch, before it overwrites the source. */
+    if (ap->config.layout == DFOTA_APPLY_TWO_BANK && ap->io.read_target != NULL &&
+        ZSTD_isError(ZSTD_DCtx_setParameter(ap->dctx, ZSTD_d_forceIgnoreChecksum,
+                                            ZSTD_d_ignoreChecksum)))
+        return fail(ap, DFOTA_E_INTERNAL, "zstd refused to skip frame checksums");
+    ap->block_max = block_for(window);
+    ap->in_buf = ap->arena + dctx_size();
+    ap->ring = ap->in_buf + align_up(ap->block_max, WORKSPACE_ALIGN);
+    ap->ring_size = ring_size_for(window);
+    return DFOTA_OK;
+}
+#endif
+
 static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
 {
     struct dfota_patch_header *h = &ap->header;
@@ -878,15 +998,21 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
                     "the patch states %lu bytes of applier workspace, the package header "
                     "implies %lu",
                     (unsigned long)h->workspace_size, (unsigned long)ap->expect.workspace);
-    need = dfota_apply_workspace_need(h->window_log, h->map_count);
+    if ((h->codec == DFOTA_CODEC_ZSTD_ID && !DFOTA_CODEC_ZSTD) ||
+        (h->codec == DFOTA_CODEC_RANGE_ID && !DFOTA_CODEC_RANGE))
+        return fail(ap, DFOTA_E_UNSUPPORTED_FEATURE,
+                    "the patch's segments are coded with %s, which this applier is built "
+                    "without",
+                    h->codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "the range codec");
+    need = dfota_apply_workspace_need_for(h->codec, h->window_log, h->map_count);
     /* `need` includes the alignment slack, so the check does not depend on
      * where the caller's workspace happens to start. */
     if (ap->workspace_size < need)
         return fail(ap, DFOTA_E_WORKSPACE,
-                    "patch needs %lu bytes of workspace (window log %u, %lu map entries), "
+                    "patch needs %lu bytes of workspace (codec %u, log %u, %lu map entries), "
                     "%lu given",
-                    (unsigned long)need, (unsigned)h->window_log, (unsigned long)h->map_count,
-                    (unsigned long)ap->workspace_size);
+                    (unsigned long)need, (unsigned)h->codec, (unsigned)h->window_log,
+                    (unsigned long)h->map_count, (unsigned long)ap->workspace_size);
     if (ap->config.erase_size > h->segment_size)
         return fail(ap, DFOTA_E_INVALID_ARGUMENT,
                     "erase size %lu is larger than the patch segment size %lu: a segment "
@@ -920,11 +1046,23 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
         return st;
     memcpy(ap->patch_id, ap->gather, sizeof(ap->patch_id));
     block <<= h->window_log;
-    ap->block_max = block;
-    ap->in_buf = ap->arena + dctx_size();
-    ap->ring = ap->in_buf + align_up(block, WORKSPACE_ALIGN);
-    ap->ring_size = ring_size_for(block);
-    ap->map_bytes = ap->ring + ap->ring_size;
+#if DFOTA_CODEC_RANGE
+    if (h->codec == DFOTA_CODEC_RANGE_ID) {
+        ap->range = 1;
+        ap->rc = (struct dfota_rcdec *)(void *)ap->arena;
+        ap->rc_out = ap->arena + rcdec_size();
+        dfota_rcdec_init(ap->rc, ap->rc_out + RC_OUT_SIZE, h->window_log);
+        ap->map_bytes = ap->arena + range_part(rcdec_size(), h->window_log);
+    }
+#endif
+#if DFOTA_CODEC_ZSTD
+    if (h->codec == DFOTA_CODEC_ZSTD_ID) {
+        st = zstd_setup(ap, block);
+        if (st != DFOTA_OK)
+            return st;
+        ap->map_bytes = ap->ring + ap->ring_size;
+    }
+#endif
     ap->map_len = (size_t)h->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
     ap->gather_len = 0;
     ap->stage = STAGE_MAP;
@@ -974,9 +1112,10 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
     ap->segment_start = ap->segment * h->segment_size;
     ap->segment_len = segment_length(h, ap->segment);
     ap->segment_done = 0;
-    if (ap->frame_size == 0)
-        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu has an empty frame",
-                    (unsigned long)ap->segment);
+    /* A zstd frame is never empty; a range frame holds the CRC-32 in place. */
+    if (ap->frame_size < (ap->range ? (ap->in_place ? 4u : 0u) : 1u))
+        return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu has a frame of %lu bytes",
+                    (unsigned long)ap->segment, (unsigned long)ap->frame_size);
     if (ap->resuming && (ap->step < ap->resume_step ||
                          (ap->step == ap->resume_step &&
                           ap->resume_phase == DFOTA_PROGRESS_SCRATCH))) {
@@ -999,20 +1138,42 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
                     (unsigned long)h->source_size);
     ap->source_pos = source_pos;
     ap->frame_consumed = 0;
+    ap->field = FIELD_COPY_LEN;
+    ap->varint = 0;
+    ap->varint_shift = 0;
+    ap->stage = STAGE_FRAME;
+#if DFOTA_CODEC_RANGE
+    if (ap->range) {
+        uint32_t crc = ap->in_place ? 4u : 0u;
+
+        ap->crc_len = (uint8_t)(4u - crc);
+        ap->crc_have = 0;
+        ap->crc_want = 0;
+        dfota_rcdec_reset(ap->rc, ap->frame_size - crc, ap->segment_len);
+        if (ap->frame_size == crc) {
+            /* Nothing left to push for this frame: decode it now. */
+            const uint8_t *none = ap->gather;
+            size_t zero = 0;
+
+            return feed_range(ap, &none, &zero);
+        }
+        return DFOTA_OK;
+    }
+#endif
+#if DFOTA_CODEC_ZSTD
     ap->in_len = 0;
     ap->ring_pos = 0;
     ap->frame_head_len = 0;
     ap->frame_head_checked = 0;
-    ap->field = FIELD_COPY_LEN;
-    ap->varint = 0;
-    ap->varint_shift = 0;
     rc = ZSTD_decompressBegin(ap->dctx);
     if (ZSTD_isError(rc))
         return fail(ap, DFOTA_E_INTERNAL, "zstd: %s", ZSTD_getErrorName(rc));
-    ap->stage = STAGE_FRAME;
+#endif
+    (void)rc;
     return DFOTA_OK;
 }
 
+#if DFOTA_CODEC_ZSTD
 static DFOTA_NOINLINE enum dfota_status check_frame_header(struct dfota_apply *ap)
 {
     ZSTD_frameHeader fh;
@@ -1041,6 +1202,8 @@ static DFOTA_NOINLINE enum dfota_status check_frame_header(struct dfota_apply *a
     return DFOTA_OK;
 }
 
+#endif
+
 /* ---- records ---- */
 
 static DFOTA_NOINLINE enum dfota_status end_segment(struct dfota_apply *ap)
@@ -1056,8 +1219,58 @@ static DFOTA_NOINLINE enum dfota_status end_segment(struct dfota_apply *ap)
                     "segment %lu frame is %lu bytes, its header says %lu",
                     (unsigned long)ap->segment, (unsigned long)ap->frame_consumed,
                     (unsigned long)ap->frame_size);
+#if DFOTA_CODEC_RANGE
+    if (ap->range && ap->in_place && ap->crc_have != ap->crc_want)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu decodes to target bytes with CRC-32 0x%08lx, its frame "
+                    "states 0x%08lx",
+                    (unsigned long)ap->segment, (unsigned long)ap->crc_have,
+                    (unsigned long)ap->crc_want);
+#endif
     return complete_step(ap, 1);
 }
+
+#if DFOTA_CODEC_RANGE
+/* Consume range-coded frame bytes from [*p, *p + *n): in place its CRC-32
+ * first, then the coded bytes through the decoder into the record parser. */
+static enum dfota_status feed_range(struct dfota_apply *ap, const uint8_t **p, size_t *n)
+{
+    enum dfota_rcdec_result r;
+    enum dfota_status st;
+    size_t took, got;
+
+    while (ap->crc_len < 4 && *n > 0) {
+        ap->crc_want |= (uint32_t)**p << (8 * ap->crc_len);
+        ap->crc_len++;
+        (*p)++;
+        (*n)--;
+        ap->frame_consumed++;
+    }
+    if (ap->crc_len < 4)
+        return DFOTA_OK;
+    for (;;) {
+        took = dfota_rcdec_feed(ap->rc, *p, *n);
+        *p += took;
+        *n -= took;
+        ap->frame_consumed += (uint32_t)took;
+        r = dfota_rcdec_decode(ap->rc, ap->rc_out, RC_OUT_SIZE, &got);
+        if (got > 0) {
+            st = parse_records(ap, ap->rc_out, got);
+            if (st != DFOTA_OK)
+                return st;
+        }
+        if (r == DFOTA_RCDEC_DONE)
+            return end_segment(ap);
+        if (r == DFOTA_RCDEC_CORRUPT)
+            return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                        "segment %lu: the range-coded frame does not decode to the segment's "
+                        "records",
+                        (unsigned long)ap->segment);
+        if (r == DFOTA_RCDEC_INPUT && *n == 0)
+            return DFOTA_OK;
+    }
+}
+#endif
 
 /* Resuming: pass over frame bytes of a segment that is already applied. */
 static enum dfota_status skip_frame(struct dfota_apply *ap, const uint8_t **p, size_t *n)
@@ -1117,18 +1330,53 @@ static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %s is out of range",
                     (unsigned long)ap->segment, dfota_i64_text(seek, number));
     ap->copy_shift = (int64_t)ap->segment_start + ap->segment_done - ap->source_pos;
-    ap->varint = (uint64_t)seek; /* reused as the pending seek */
-    ap->varint_shift = 0;
-    ap->field = ap->copy_left ? FIELD_DIFF : FIELD_EXTRA;
+    ap->seek = seek;
+    ap->first_run = 1;
+    ap->field = ap->copy_left ? FIELD_ZERO : FIELD_EXTRA;
     return DFOTA_OK;
 }
 
-static void finish_record(struct dfota_apply *ap)
+/* The copy of the record is done: its literal bytes, or the next record. */
+static void copy_done(struct dfota_apply *ap)
 {
-    ap->source_pos += (int64_t)ap->varint;
-    ap->varint = 0;
-    ap->varint_shift = 0;
+    if (ap->extra_left) {
+        ap->field = FIELD_EXTRA;
+        return;
+    }
+    ap->source_pos += ap->seek;
     ap->field = FIELD_COPY_LEN;
+}
+
+/* A zero run or the length of a difference run (`v`) is complete. */
+static DFOTA_NOINLINE enum dfota_status run_field(struct dfota_apply *ap, uint64_t v)
+{
+    enum dfota_status st;
+
+    if (ap->field == FIELD_ZERO) {
+        /* Only the first run of a copy may start without zeros. */
+        if (v > ap->copy_left || (v == 0 && !ap->first_run))
+            return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                        "segment %lu: zero run of %lu bytes in a copy with %lu left",
+                        (unsigned long)ap->segment, (unsigned long)v,
+                        (unsigned long)ap->copy_left);
+        ap->first_run = 0;
+        st = apply_diff(ap, NULL, (size_t)v);
+        if (st != DFOTA_OK)
+            return st;
+        ap->copy_left -= (uint32_t)v;
+        if (ap->copy_left == 0)
+            copy_done(ap);
+        else
+            ap->field = FIELD_DIFFS;
+        return DFOTA_OK;
+    }
+    if (v == 0 || v > ap->copy_left)
+        return fail(ap, DFOTA_E_CORRUPT_PATCH,
+                    "segment %lu: difference run of %lu bytes in a copy with %lu left",
+                    (unsigned long)ap->segment, (unsigned long)v, (unsigned long)ap->copy_left);
+    ap->run_left = (uint32_t)v;
+    ap->field = FIELD_DIFF;
+    return DFOTA_OK;
 }
 
 /* Decoded bytes of the current segment's frame. */
@@ -1143,6 +1391,8 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
         case FIELD_COPY_LEN:
         case FIELD_EXTRA_LEN:
         case FIELD_SEEK:
+        case FIELD_ZERO:
+        case FIELD_DIFFS:
             if (ap->field == FIELD_COPY_LEN && ap->varint_shift == 0 &&
                 ap->segment_done == ap->segment_len)
                 return fail(ap, DFOTA_E_CORRUPT_PATCH,
@@ -1159,23 +1409,26 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
                 ap->varint_shift += 7;
                 continue;
             }
-            if (ap->field == FIELD_COPY_LEN) {
-                ap->copy_left = (uint32_t)ap->varint;
-                ap->field = FIELD_EXTRA_LEN;
-            } else if (ap->field == FIELD_EXTRA_LEN) {
-                ap->extra_left = (uint32_t)ap->varint;
-                ap->field = FIELD_SEEK;
-            } else {
-                st = start_record_fields(ap, ap->varint);
-                if (st != DFOTA_OK)
-                    return st;
-                continue;
+            {
+                uint64_t v = ap->varint;
+
+                ap->varint = 0;
+                ap->varint_shift = 0;
+                if (ap->field == FIELD_COPY_LEN) {
+                    ap->copy_left = (uint32_t)v;
+                    ap->field = FIELD_EXTRA_LEN;
+                } else if (ap->field == FIELD_EXTRA_LEN) {
+                    ap->extra_left = (uint32_t)v;
+                    ap->field = FIELD_SEEK;
+                } else {
+                    st = ap->field == FIELD_SEEK ? start_record_fields(ap, v) : run_field(ap, v);
+                    if (st != DFOTA_OK)
+                        return st;
+                }
             }
-            ap->varint = 0;
-            ap->varint_shift = 0;
             break;
         case FIELD_DIFF:
-            take = n < ap->copy_left ? n : ap->copy_left;
+            take = n < ap->run_left ? n : ap->run_left;
             st = apply_diff(ap, p, take);
             if (st != DFOTA_OK)
                 return st;
@@ -1183,11 +1436,12 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
             n -= take;
             /* apply_diff advanced source_pos by the copied bytes */
             ap->copy_left -= (uint32_t)take;
-            if (ap->copy_left == 0) {
-                if (ap->extra_left)
-                    ap->field = FIELD_EXTRA;
+            ap->run_left -= (uint32_t)take;
+            if (ap->run_left == 0) {
+                if (ap->copy_left == 0)
+                    copy_done(ap);
                 else
-                    finish_record(ap);
+                    ap->field = FIELD_ZERO;
             }
             break;
         case FIELD_EXTRA:
@@ -1198,14 +1452,17 @@ static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p,
             p += take;
             n -= take;
             ap->extra_left -= (uint32_t)take;
-            if (ap->extra_left == 0)
-                finish_record(ap);
+            if (ap->extra_left == 0) {
+                ap->source_pos += ap->seek;
+                ap->field = FIELD_COPY_LEN;
+            }
             break;
         }
     }
     return DFOTA_OK;
 }
 
+#if DFOTA_CODEC_ZSTD
 /* ---- full image ---- */
 
 /* Decoded bytes of a full image: written from the resume point on, with a
@@ -1267,6 +1524,8 @@ static DFOTA_NOINLINE enum dfota_status end_full(struct dfota_apply *ap)
     return DFOTA_OK;
 }
 
+#endif
+
 void dfota_apply_set_expect(struct dfota_apply *ap, const struct dfota_apply_expect *e)
 {
     ap->expect = *e;
@@ -1274,6 +1533,7 @@ void dfota_apply_set_expect(struct dfota_apply *ap, const struct dfota_apply_exp
     ap->md5_on = e->check_target_md5;
 }
 
+#if DFOTA_CODEC_ZSTD
 enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window_size,
                                          uint32_t frame_size, uint32_t target_size,
                                          const uint8_t *target_sha256, const uint8_t *id)
@@ -1315,10 +1575,9 @@ enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window
         if (st != DFOTA_OK)
             return fail_hash(ap, st);
     }
-    ap->block_max = block_for(window_size);
-    ap->in_buf = ap->arena + dctx_size();
-    ap->ring = ap->in_buf + align_up(ap->block_max, WORKSPACE_ALIGN);
-    ap->ring_size = ring_size_for(window_size);
+    st = zstd_setup(ap, window_size);
+    if (st != DFOTA_OK)
+        return st;
     ap->frame_size = frame_size;
     ap->segment_len = target_size;
     if (ap->resuming) {
@@ -1343,7 +1602,22 @@ enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window
     ap->stage = target_size == 0 && frame_size == 0 ? STAGE_DONE : STAGE_FULL;
     return DFOTA_OK;
 }
+#else
+enum dfota_status dfota_apply_begin_full(struct dfota_apply *ap, uint64_t window_size,
+                                         uint32_t frame_size, uint32_t target_size,
+                                         const uint8_t *target_sha256, const uint8_t *id)
+{
+    (void)window_size;
+    (void)frame_size;
+    (void)target_size;
+    (void)target_sha256;
+    (void)id;
+    return fail(ap, DFOTA_E_UNSUPPORTED_FEATURE,
+                "a full image is one zstd frame: this applier is built without zstd");
+}
+#endif
 
+#if DFOTA_CODEC_ZSTD
 /* ---- zstd frame ---- */
 
 /* Run one decompression step on `size` bytes at `src` (exactly what zstd asked for). */
@@ -1430,6 +1704,8 @@ static enum dfota_status feed_frame(struct dfota_apply *ap, const uint8_t **p, s
     return DFOTA_OK;
 }
 
+#endif
+
 static size_t gather(struct dfota_apply *ap, const uint8_t **p, size_t *n, size_t want)
 {
     size_t take = want - ap->gather_len;
@@ -1481,9 +1757,21 @@ enum dfota_status dfota_apply_push(struct dfota_apply *ap, const uint8_t *data, 
                 st = start_segment(ap);
             break;
         case STAGE_FRAME:
+#if DFOTA_CODEC_RANGE
+            if (ap->range) {
+                st = feed_range(ap, &data, &size);
+                break;
+            }
+#endif
+#if DFOTA_CODEC_ZSTD
+            st = feed_frame(ap, &data, &size);
+#endif
+            break;
+#if DFOTA_CODEC_ZSTD
         case STAGE_FULL:
             st = feed_frame(ap, &data, &size);
             break;
+#endif
         case STAGE_SKIP:
             st = skip_frame(ap, &data, &size);
             break;

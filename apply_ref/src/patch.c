@@ -23,6 +23,8 @@
 #define OFF_TARGET_SHA256 64u
 #define OFF_POINTER_BASE 96u
 #define OFF_MAP_COUNT 100u
+#define OFF_CODEC 102u
+#define OFF_RESERVED 103u
 #define OFF_MAP_CRC 104u
 #define OFF_CRC 108u
 
@@ -46,7 +48,9 @@ void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *ou
     memcpy(out + OFF_SOURCE_SHA256, hdr->source_sha256, 32);
     memcpy(out + OFF_TARGET_SHA256, hdr->target_sha256, 32);
     dfota_put_le32(out + OFF_POINTER_BASE, hdr->pointer_base);
-    dfota_put_le32(out + OFF_MAP_COUNT, hdr->map_count);
+    dfota_put_le16(out + OFF_MAP_COUNT, (uint16_t)hdr->map_count);
+    out[OFF_CODEC] = hdr->codec;
+    out[OFF_RESERVED] = 0;
     dfota_put_le32(out + OFF_MAP_CRC, hdr->map_crc32);
     dfota_put_le32(out + OFF_CRC, dfota_crc32(0, out, OFF_CRC));
 }
@@ -73,10 +77,9 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
     if (data[OFF_VERSION] != DFOTA_PATCH_FORMAT_VERSION)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_VERSION,
                                data[OFF_VERSION] < DFOTA_PATCH_FORMAT_VERSION
-                                   ? "patch format version %u is not supported: versions 1 "
-                                     "and 2 (dfota 0.2 and older) state a workspace the host "
-                                     "computed; make the patch again (this applier knows "
-                                     "version %u)"
+                                   ? "patch format version %u is not supported: it was made "
+                                     "by an older dfota; make the patch again (this applier "
+                                     "knows version %u)"
                                    : "patch format version %u is not supported (this applier "
                                      "knows version %u)",
                                data[OFF_VERSION], DFOTA_PATCH_FORMAT_VERSION);
@@ -98,7 +101,8 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
     memcpy(hdr->source_sha256, data + OFF_SOURCE_SHA256, 32);
     memcpy(hdr->target_sha256, data + OFF_TARGET_SHA256, 32);
     hdr->pointer_base = dfota_get_le32(data + OFF_POINTER_BASE);
-    hdr->map_count = dfota_get_le32(data + OFF_MAP_COUNT);
+    hdr->map_count = dfota_get_le16(data + OFF_MAP_COUNT);
+    hdr->codec = data[OFF_CODEC];
     hdr->map_crc32 = dfota_get_le32(data + OFF_MAP_CRC);
 
     if ((hdr->predict & ~DFOTA_PREDICT_ALL) != 0)
@@ -118,12 +122,22 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                "most %u entries)",
                                (unsigned long)hdr->map_count, (unsigned)hdr->predict,
                                DFOTA_PREDICT_MAP_MAX);
-    if (hdr->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
-        hdr->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
+    if (hdr->codec > DFOTA_CODEC_ID_MAX || data[OFF_RESERVED] != 0)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
-                               "patch window log %u is outside %u..%u",
-                               (unsigned)hdr->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
-                               DFOTA_PATCH_WINDOW_LOG_MAX);
+                               "patch codec %u (reserved byte %u) is not supported",
+                               (unsigned)hdr->codec, (unsigned)data[OFF_RESERVED]);
+    if (hdr->codec == DFOTA_CODEC_ZSTD_ID ? hdr->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
+                                                hdr->window_log > DFOTA_PATCH_WINDOW_LOG_MAX
+                                          : hdr->window_log < DFOTA_PATCH_HISTORY_LOG_MIN ||
+                                                hdr->window_log > DFOTA_PATCH_HISTORY_LOG_MAX)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
+                               "patch %s log %u is outside %u..%u",
+                               hdr->codec == DFOTA_CODEC_ZSTD_ID ? "window" : "history",
+                               (unsigned)hdr->window_log,
+                               hdr->codec == DFOTA_CODEC_ZSTD_ID ? DFOTA_PATCH_WINDOW_LOG_MIN
+                                                                 : DFOTA_PATCH_HISTORY_LOG_MIN,
+                               hdr->codec == DFOTA_CODEC_ZSTD_ID ? DFOTA_PATCH_WINDOW_LOG_MAX
+                                                                 : DFOTA_PATCH_HISTORY_LOG_MAX);
     if (!is_power_of_two(hdr->segment_size) || hdr->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
         hdr->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
@@ -137,12 +151,13 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                (unsigned long)hdr->target_size);
     /* The figure comes from constants every writer and reader share
      * (docs/FORMAT.md, "Applier memory"): any other value is not this format's. */
-    rule = dfota_apply_workspace_size(hdr->window_log, hdr->map_count);
+    rule = dfota_apply_workspace_for(hdr->codec, hdr->window_log, hdr->map_count);
     if (hdr->workspace_size != rule)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
-                               "patch header claims %lu bytes of applier workspace, but window "
-                               "log %u and %lu map entries need %lu",
-                               (unsigned long)hdr->workspace_size, (unsigned)hdr->window_log,
+                               "patch header claims %lu bytes of applier workspace, but codec "
+                               "%u, log %u and %lu map entries need %lu",
+                               (unsigned long)hdr->workspace_size, (unsigned)hdr->codec,
+                               (unsigned)hdr->window_log,
                                (unsigned long)hdr->map_count, (unsigned long)rule);
     return DFOTA_OK;
 }

@@ -13,7 +13,10 @@
 
 #include <string.h>
 
+#include "dfota/apply.h" /* DFOTA_CODEC_* */
+#if DFOTA_CODEC_ZSTD
 #include <zstd.h>
+#endif
 
 #include "apply_internal.h"
 #include "dfota/wire.h"
@@ -69,9 +72,9 @@ static size_t pkg_state_size(void)
     return align_up(sizeof(struct dfota_pkg), PKG_ALIGN);
 }
 
-size_t dfota_pkg_workspace_size_delta(unsigned window_log, uint32_t map_count)
+size_t dfota_pkg_workspace_size_delta(unsigned codec, unsigned log, uint32_t map_count)
 {
-    size_t inner = dfota_apply_workspace_size(window_log, map_count);
+    size_t inner = dfota_apply_workspace_for(codec, log, map_count);
 
     return inner == 0 ? 0 : PKG_ALIGN + DFOTA_PKG_STATE_SIZE + inner;
 }
@@ -83,9 +86,9 @@ size_t dfota_pkg_workspace_size_full(uint64_t window_size)
     return inner == 0 ? 0 : PKG_ALIGN + DFOTA_PKG_STATE_SIZE + inner;
 }
 
-size_t dfota_pkg_workspace_need_delta(unsigned window_log, uint32_t map_count)
+size_t dfota_pkg_workspace_need_delta(unsigned codec, unsigned log, uint32_t map_count)
 {
-    size_t inner = dfota_apply_workspace_need(window_log, map_count);
+    size_t inner = dfota_apply_workspace_need_for(codec, log, map_count);
 
     return inner == 0 ? 0 : PKG_ALIGN + pkg_state_size() + inner;
 }
@@ -321,6 +324,7 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
     return DFOTA_OK;
 }
 
+#if DFOTA_CODEC_ZSTD
 /* Full image: the frame header tells the window; then the decoder starts. */
 static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const uint8_t **p, size_t *n)
 {
@@ -358,6 +362,16 @@ static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const 
     pkg->full_started = 1; /* payload() pushes the gathered bytes, outside this frame */
     return DFOTA_OK;
 }
+#else
+/* Built without zstd: a full image cannot be decoded. */
+static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const uint8_t **p, size_t *n)
+{
+    (void)p;
+    (void)n;
+    return fail(pkg, DFOTA_E_UNSUPPORTED_FEATURE,
+                "full image: this applier is built without zstd (DFOTA_CODEC_ZSTD=0)");
+}
+#endif
 
 /* Payload bytes at `p`: hash them, and in the apply pass decode them. */
 static enum dfota_status payload(struct dfota_pkg *pkg, const uint8_t *p, size_t n)

@@ -15,6 +15,7 @@
 #include "dfota/sha256.h"
 #include "dfota/wire.h"
 #include "match.h"
+#include "rcenc.h"
 #include "relocate.h"
 
 /* Segments are encoded and compressed on this many threads (independent frames). */
@@ -58,7 +59,8 @@ void dfota_diff_options_init(struct dfota_diff_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
     opts->predict = DFOTA_DIFF_PREDICT_AUTO;
-    opts->window_log = DFOTA_PATCH_WINDOW_LOG_DEFAULT;
+    opts->codec = DFOTA_CODEC_RANGE_ID;
+    opts->window_log = 0; /* the codec's default */
     opts->segment_size = DFOTA_PATCH_SEGMENT_SIZE_DEFAULT;
     opts->level = DFOTA_DIFF_LEVEL_DEFAULT;
     opts->search_log = DFOTA_DIFF_SEARCH_LOG_DEFAULT;
@@ -70,6 +72,7 @@ struct segment_writer {
     const struct dfota_predict *predict;
     uint32_t win_lo, win_hi;        /* source bytes the segment may read */
     uint8_t *view;                  /* predicted source of one record's copy */
+    uint8_t *diff;                  /* its difference bytes */
     struct bytes records;           /* current segment, decoded form */
     int64_t record_source;          /* source position the open record copies from */
     uint32_t record_target;         /* target offset of the open record */
@@ -87,19 +90,38 @@ static int close_record(struct segment_writer *w, int64_t next_source)
 
     if (!w->open)
         return 1;
-    if (!bytes_reserve(&w->records, 3 * DFOTA_PATCH_VARINT64_MAX + (size_t)w->copy + w->extra))
+    /* A run pair costs at most 2 varints of 5 bytes per difference byte. */
+    if (!bytes_reserve(&w->records, 3 * DFOTA_PATCH_VARINT64_MAX + 11 * (size_t)w->copy + w->extra))
         return 0;
     put_varint(&w->records, w->copy);
     put_varint(&w->records, w->extra);
     put_varint(&w->records, zigzag);
-    out = w->records.data + w->records.len;
     dfota_predict_view(w->predict, w->source + w->win_lo, w->win_lo, w->win_hi - w->win_lo,
                        (uint32_t)w->record_source, w->copy,
                        (int64_t)w->record_target - w->record_source, w->view);
     for (i = 0; i < w->copy; i++)
-        out[i] = (uint8_t)(w->target[w->record_target + i] - w->view[i]);
-    memcpy(out + w->copy, w->target + w->record_target + w->copy, w->extra);
-    w->records.len += (size_t)w->copy + w->extra;
+        w->diff[i] = (uint8_t)(w->target[w->record_target + i] - w->view[i]);
+    /* The difference bytes as runs: zeros, then the non-zero bytes up to
+     * the next zero (docs/FORMAT.md, "Records"). */
+    for (i = 0; i < w->copy;) {
+        uint32_t z = 0, n = 0;
+
+        while (i + z < w->copy && w->diff[i + z] == 0)
+            z++;
+        put_varint(&w->records, z);
+        i += z;
+        if (i == w->copy)
+            break;
+        while (i + n < w->copy && w->diff[i + n] != 0)
+            n++;
+        put_varint(&w->records, n);
+        memcpy(w->records.data + w->records.len, w->diff + i, n);
+        w->records.len += n;
+        i += n;
+    }
+    out = w->records.data + w->records.len;
+    memcpy(out, w->target + w->record_target + w->copy, w->extra);
+    w->records.len += w->extra;
     w->open = 0;
     return 1;
 }
@@ -181,21 +203,21 @@ static int add_copy_in_window(struct segment_writer *w, uint32_t target_pos, uin
 }
 
 static enum dfota_status set_zstd_params(ZSTD_CCtx *cctx, const struct dfota_diff_options *opts,
-                                         struct dfota_error *err)
+                                         unsigned window_log, struct dfota_error *err)
 {
     size_t rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, opts->level);
 
     if (!ZSTD_isError(rc))
-        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)opts->window_log);
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)window_log);
     /*
      * Match-finder tables sized for the small window instead of the level's
      * defaults: a chain or hash table larger than twice the window only
      * costs memory (2^17 entries per table at level 15, 2 x 1 MiB per thread).
      */
     if (!ZSTD_isError(rc))
-        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)opts->window_log + 1);
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)window_log + 1);
     if (!ZSTD_isError(rc))
-        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)opts->window_log + 1);
+        rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)window_log + 1);
     if (!ZSTD_isError(rc) && opts->search_log != 0)
         rc = ZSTD_CCtx_setParameter(cctx, ZSTD_c_searchLog, (int)opts->search_log);
     if (!ZSTD_isError(rc))
@@ -287,6 +309,31 @@ static int encode_records(const struct segment_plan *plan, struct segment_writer
     return close_record(w, w->record_source + w->copy);
 }
 
+/* The segment's records coded with the range codec; in place the frame
+ * starts with the CRC-32 of the segment's target bytes. */
+static enum dfota_status range_frame(const struct segment_plan *plan, struct segment_writer *w,
+                                     uint32_t start, uint32_t end, struct segment *seg,
+                                     struct dfota_error *err)
+{
+    size_t crc = (plan->hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE) ? 4 : 0, len;
+    uint8_t *coded;
+    int rc = dfota_rc_encode(w->records.data, w->records.len, plan->hdr->window_log, &coded, &len);
+
+    if (rc < 0)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "range coder: malformed records");
+    if (rc == 0 || !bytes_reserve(&seg->frame, crc + len)) {
+        free(coded);
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate a segment frame");
+    }
+    if (crc)
+        dfota_put_le32(seg->frame.data, dfota_crc32(0, plan->target + start, end - start));
+    if (len > 0)
+        memcpy(seg->frame.data + crc, coded, len);
+    seg->frame.len = crc + len;
+    free(coded);
+    return DFOTA_OK;
+}
+
 /* Encode and compress segments first, first + step, ... */
 static void *segment_worker(void *arg)
 {
@@ -303,12 +350,13 @@ static void *segment_worker(void *arg)
     w.target = plan->target;
     w.predict = plan->predict;
     w.view = malloc(plan->opts->segment_size);
+    w.diff = malloc(plan->opts->segment_size);
     job->status = DFOTA_OK;
-    if (cctx == NULL || w.view == NULL)
+    if (cctx == NULL || w.view == NULL || w.diff == NULL)
         job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
                                       "cannot allocate a segment encoder");
-    else
-        job->status = set_zstd_params(cctx, plan->opts, &job->error);
+    else if (plan->hdr->codec == DFOTA_CODEC_ZSTD_ID)
+        job->status = set_zstd_params(cctx, plan->opts, plan->hdr->window_log, &job->error);
     for (i = job->first; i < plan->count && job->status == DFOTA_OK; i += job->step) {
         struct segment *seg = &plan->segments[i];
 
@@ -321,6 +369,12 @@ static void *segment_worker(void *arg)
             job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
                                           "cannot grow the record buffer");
             break;
+        }
+        if (plan->hdr->codec == DFOTA_CODEC_RANGE_ID) {
+            job->status = range_frame(plan, &w, start, end, seg, &job->error);
+            if (job->status != DFOTA_OK)
+                break;
+            continue;
         }
         bound = ZSTD_compressBound(w.records.len);
         if (!bytes_reserve(&seg->frame, bound)) {
@@ -338,6 +392,7 @@ static void *segment_worker(void *arg)
     }
     free(w.records.data);
     free(w.view);
+    free(w.diff);
     ZSTD_freeCCtx(cctx);
     return NULL;
 }
@@ -431,11 +486,20 @@ static enum dfota_status check_options(const struct dfota_diff_options *opts,
     if (opts->predict != DFOTA_DIFF_PREDICT_AUTO && (opts->predict & ~DFOTA_PREDICT_ALL) != 0)
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown prediction flags 0x%x",
                                opts->predict);
-    if (opts->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
-        opts->window_log > DFOTA_PATCH_WINDOW_LOG_MAX)
-        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "window log %u is outside %u..%u",
-                               opts->window_log, DFOTA_PATCH_WINDOW_LOG_MIN,
-                               DFOTA_PATCH_WINDOW_LOG_MAX);
+    if (opts->codec > DFOTA_CODEC_ID_MAX)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown codec %u", opts->codec);
+    if (opts->window_log != 0 && opts->codec == DFOTA_CODEC_ZSTD_ID &&
+        (opts->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
+         opts->window_log > DFOTA_PATCH_WINDOW_LOG_MAX))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "zstd window log %u is outside %u..%u", opts->window_log,
+                               DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX);
+    if (opts->window_log != 0 && opts->codec == DFOTA_CODEC_RANGE_ID &&
+        (opts->window_log < DFOTA_PATCH_HISTORY_LOG_MIN ||
+         opts->window_log > DFOTA_PATCH_HISTORY_LOG_MAX))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "range codec history log %u is outside %u..%u", opts->window_log,
+                               DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_PATCH_HISTORY_LOG_MAX);
     if (opts->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
         opts->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX ||
         (opts->segment_size & (opts->segment_size - 1)) != 0)
@@ -521,14 +585,19 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     memset(&hdr, 0, sizeof(hdr));
     hdr.predict = reloc.predict.flags;
     hdr.flags = opts->in_place ? DFOTA_PATCH_FLAG_IN_PLACE : 0;
-    hdr.window_log = (uint8_t)opts->window_log;
+    hdr.codec = (uint8_t)opts->codec;
+    hdr.window_log = (uint8_t)(opts->window_log != 0 ? opts->window_log
+                               : opts->codec == DFOTA_CODEC_ZSTD_ID
+                                   ? DFOTA_PATCH_WINDOW_LOG_DEFAULT
+                                   : DFOTA_PATCH_HISTORY_LOG_DEFAULT);
     hdr.segment_size = opts->segment_size;
     hdr.source_size = (uint32_t)source_size;
     hdr.target_size = (uint32_t)target_size;
     hdr.segment_count = dfota_patch_segment_count(hdr.target_size, hdr.segment_size);
     hdr.pointer_base = reloc.predict.pointer_base;
     hdr.map_count = reloc.predict.map_count;
-    hdr.workspace_size = (uint32_t)dfota_apply_workspace_size(hdr.window_log, hdr.map_count);
+    hdr.workspace_size =
+        (uint32_t)dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count);
     memcpy(hdr.source_sha256, digests.source_sha256, 32);
     memcpy(hdr.target_sha256, digests.target_sha256, 32);
     plan.list = &list;

@@ -484,8 +484,8 @@ static size_t workspace_figures(uint32_t package_size)
             fail("patch header", st, &err);
             return 0;
         }
-        need = dfota_pkg_workspace_need_delta(ph.window_log, ph.map_count);
-        rule = dfota_pkg_workspace_size_delta(ph.window_log, ph.map_count);
+        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count);
+        rule = dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count);
         measure("patch_workspace", ph.workspace_size);
     } else {
         /* The frame header's window: the payload starts with the zstd frame. */

@@ -173,17 +173,34 @@ check "diff without -o" 2 stderr 'missing -o PATCH'
 run diff "$old" "$image" -o "$patch" --predict sometimes
 check "diff bad --predict" 2 stderr "--predict 'sometimes' is not auto, none, branch, pointer or all"
 run diff "$old" "$image" -o "$patch" --window-log 14
-check "diff window log too large" 2 stderr "--window-log '14' is not a number in 10..13"
+check "diff window log too large" 2 stderr "--window-log '14' is not a number in 8..13"
+run diff "$old" "$image" -o "$patch" --window-log 13
+check "diff window log too large for the range codec" 2 stderr "range codec history log 13 is outside 8..12"
+run diff "$old" "$image" -o "$patch" --codec lzma
+check "diff bad --codec" 2 stderr "--codec 'lzma' is not range or zstd"
+run diff "$old" "$image" -o "$work/zstd.patch" --codec zstd -v
+check "diff --codec zstd" 0 stderr 'codec zstd, log 13' stderr 'device workspace 6[0-9]{4} bytes'
+run inspect --json "$work/zstd.patch"
+check "inspect zstd patch" 0
+assert "inspect shows the zstd codec" jq -e '.patch.codec == "zstd" and .patch.window_log == 13' "$work/stdout"
+rm -f "$work/rebuilt.bin"
+run apply --old "$old" "$work/zstd.patch" -o "$work/rebuilt.bin" --chunk-size 7
+check "apply zstd patch" 0
+assert "apply zstd patch bit-exact" cmp -s "$work/rebuilt.bin" "$image"
+rm -f "$work/rebuilt.bin"
 run diff "$old" "$image" -o "$patch" --segment-size 3000
 check "diff bad segment size" 2 stderr "--segment-size '3000' is not a power of two"
 run diff "$old" "$work/missing.bin" -o "$patch"
 check "diff missing new image" 3 stderr "'$work/missing.bin': cannot open"
 run diff "$old" "$image" -o "$patch" -v
 check "diff" 0 stderr 'patch 142788 -> 143156 bytes' stderr 'prediction branch pointer' \
-    stderr 'device workspace 6[0-9]{4} bytes'
+    stderr 'codec range, log 10' stderr 'device workspace [0-9]{4,5} bytes'
 assert "patch smaller than bsdiff's 4300 bytes" test "$(stat -c %s "$patch")" -lt 4300
+assert "the range patch is smaller than the zstd one" test "$(stat -c %s "$patch")" -lt "$(stat -c %s "$work/zstd.patch")"
+assert "the range patch's workspace is within 16 KiB" test "$(od -An -tu4 -j28 -N4 "$patch" | tr -d ' ')" -le 16384
 run inspect "$patch"
-check "inspect raw patch" 0 stdout '^kind +raw patch, format version 3' \
+check "inspect raw patch" 0 stdout '^kind +raw patch, format version 4' \
+    stdout '^patch +segments +3 x 65536 bytes, range codec, history log 10$' \
     stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$"
 head -c 1000 "$patch" >"$work/cut.patch"
 run inspect --json "$work/cut.patch"
@@ -236,7 +253,7 @@ check "pack delta without --from-version" 2 stderr 'missing --from-version'
 run pack --old "$old" --full "$image" --to-version BC25R01A04 -o "$delta"
 check "pack --full with --old" 2 stderr '--full cannot be combined'
 run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$delta" --window-log 16
-check "pack delta window log too large" 2 stderr 'a delta allows 10..13'
+check "pack delta window log too large" 2 stderr 'a delta allows 8..13'
 run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$delta"
 check "pack delta" 0 stderr 'delta package BC25R01A03 -> BC25R01A04'
 run inspect --json "$delta"
@@ -244,8 +261,8 @@ check "inspect delta" 0
 assert "inspect delta shows both images and the patch" \
     jq -e --arg sha "$sha" '.package_type == "delta" and .source.version == "BC25R01A03"
      and .source.size == 142788 and .target.sha256 == $sha and .payload_encoding == "patch"
-     and .patch.segment_count == 3 and .patch.window_log == 13
-     and .workspace_size <= 131072' "$work/stdout"
+     and .patch.segment_count == 3 and .patch.window_log == 10 and .patch.codec == "range"
+     and .workspace_size <= 16384' "$work/stdout"
 rm -f "$work/rebuilt.bin"
 run apply --old "$old" "$delta" -o "$work/rebuilt.bin" --chunk-size 512
 check "apply delta package" 0

@@ -21,11 +21,11 @@ new="$src/samples/BC25R01A04.bin"
 run diff --in-place --segment-size 4096 "$old" "$new" -o "$work/ip.patch"
 check "diff --in-place" 0
 run inspect "$work/ip.patch"
-check "inspect in-place patch" 0 stdout 'format version 3' stdout '^patch    layout    in-place, (ascending|descending)$'
+check "inspect in-place patch" 0 stdout 'format version 4' stdout '^patch    layout    in-place, (ascending|descending)$'
 run diff --segment-size 4096 "$old" "$new" -o "$work/tb.patch"
 check "diff two-bank" 0
 run inspect "$work/tb.patch"
-check "inspect two-bank patch" 0 stdout 'format version 3' stdout '^patch    layout    two-bank$'
+check "inspect two-bank patch" 0 stdout 'format version 4' stdout '^patch    layout    two-bank$'
 run pack --in-place --old "$old" --new "$new" --from-version BC25R01A03 --to-version BC25R01A04 -o "$work/ip.bin"
 check "pack --in-place" 0
 run inspect "$work/ip.bin"

@@ -137,8 +137,9 @@ assert "report: sizes, ratio, workspace, patch parameters" \
     jq -e --argjson s "$(stat -c %s "$out/$name.bin")" \
     '.package_size == $s and .patch_size < .package_size and .patch_ratio > 0 and .patch_ratio < 0.05
      and (.patch_ratio - $s / .new_image.size | fabs) < 0.000001
-     and .workspace_size > 0 and .workspace_size <= 131072 and .created == 0
-     and .patch.segment_size == 65536 and .patch.window_log == 13 and .patch.segment_count == 3
+     and .workspace_size > 0 and .workspace_size <= 16384 and .created == 0
+     and .patch.segment_size == 65536 and .patch.window_log == 10 and .patch.codec == "range"
+     and .patch.segment_count == 3
      and (.patch.predict | type) == "string"' "$report"
 assert "report: signature scheme" \
     jq -e '.signature.scheme == "RSA2048+SHA256"' "$report"

@@ -10,7 +10,8 @@
  * that makes the new image from the old one, so that the two share what
  * real firmware versions share:
  *   byte 0   bits 0-1 prediction (none, branch, pointer, auto), bit 2 in place,
- *            bits 3-4 window log 10..13, bits 5-7 segment size 4 KiB << (0..2)
+ *            bits 3-4 codec: range with history log 8, 10 or 12, or zstd with
+ *            window log 13; bits 5-7 segment size 4 KiB << (0..2)
  *   byte 1   bits 0-3 patch chunk size index (apply_source.h), bits 4-5 write
  *            alignment index, bits 6-7 flash erase size 256 << (0, 2, 4, 4)
  *   script   op byte b: b & 3 = 0 copy ((b >> 2) + 1) * 16 bytes of the old
@@ -25,6 +26,7 @@
 
 #include "apply_source.h"
 #include "dfota/diffgen.h"
+#include "dfota/patch.h"
 #include "dfota/predict.h"
 #include "dfota/verifier.h"
 #include "dfota/wire.h"
@@ -94,7 +96,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dfota_diff_options_init(&opts);
     opts.predict = predict_modes[data[0] & 3u];
     opts.in_place = (data[0] >> 2) & 1;
-    opts.window_log = 10u + ((data[0] >> 3) & 3u);
+    if (((data[0] >> 3) & 3u) == 3) {
+        opts.codec = DFOTA_CODEC_ZSTD_ID;
+        opts.window_log = 13;
+    } else {
+        opts.codec = DFOTA_CODEC_RANGE_ID;
+        opts.window_log = 8u + 2u * ((data[0] >> 3) & 3u);
+    }
     opts.segment_size = 4096u << ((data[0] >> 5) % 3u);
     opts.level = 3; /* speed: what is checked here is correctness, not size */
     st = dfota_diff(old, old_size, new_image, new_size, &opts, &patch, &patch_size, &err);

@@ -22,6 +22,7 @@
 #include "apply_source.h"
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/patch.h"
 #include "dfota/progress.h"
 #include "dfota/wire.h"
 
@@ -74,6 +75,8 @@ static uint8_t *diff(const uint8_t *source, size_t source_size, const uint8_t *t
 
     dfota_diff_options_init(&opts);
     opts.predict = predict;
+    /* window_log 10..13: zstd frames of that window; 0: the range codec. */
+    opts.codec = window_log != 0 ? DFOTA_CODEC_ZSTD_ID : DFOTA_CODEC_RANGE_ID;
     opts.window_log = window_log;
     opts.segment_size = 4096;
     opts.level = 19;
@@ -196,7 +199,7 @@ static int apply_seed(const char *dir, const char *name, uint8_t options, const 
 
 /* A delta package of the fixed source to `target`; with an unknown optional TLV if asked. */
 static int package_seed(const char *dir, const char *name, const uint8_t *target,
-                        size_t target_size, int optional_field)
+                        size_t target_size, int optional_field, unsigned window_log)
 {
     static const uint8_t optional_tlv[12] = {0x40, 0x00, 0x08, 0x00, 'o', 'p',
                                              't',  'i',  'o',  'n',  'a', 'l'};
@@ -207,7 +210,7 @@ static int package_seed(const char *dir, const char *name, const uint8_t *target
     uint32_t header_size;
     int ok;
 
-    patch = diff(source, source_size, target, target_size, DFOTA_DIFF_PREDICT_AUTO, 13,
+    patch = diff(source, source_size, target, target_size, DFOTA_DIFF_PREDICT_AUTO, window_log,
                  &patch_size);
     memset(&opts, 0, sizeof(opts));
     opts.source_version = "FUZZR01A01";
@@ -303,13 +306,22 @@ int main(int argc, char **argv)
                      0);
     ok &= apply_seed(dir, "raw-records-literals.bin", fuzz_apply_options(4, 0, 0), target, 300,
                      0, 10, 1);
+    /* The same images with the range codec (the default). */
+    ok &= apply_seed(dir, "range-literals.bin", fuzz_apply_options(2, 0, 1), target, 300, 0, 0,
+                     0);
+    target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 3);
+    ok &= apply_seed(dir, "range-insert-predicted.bin", fuzz_apply_options(0, 1, 2), target,
+                     target_size, DFOTA_DIFF_PREDICT_AUTO, 0, 0);
+    ok &= apply_seed(dir, "range-insert-plain.bin", fuzz_apply_options(5, 0, 0), target,
+                     target_size, 0, 0, 0);
 
     snprintf(dir, sizeof(dir), "%s/package", argv[1]);
     target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 9);
-    ok &= package_seed(dir, "delta-with-optional-field.bin", target, target_size, 1);
+    ok &= package_seed(dir, "delta-with-optional-field.bin", target, target_size, 1, 0);
     memcpy(target, source, source_size);
     target[100] ^= 0xFF;
-    ok &= package_seed(dir, "delta-small.bin", target, source_size, 0);
+    ok &= package_seed(dir, "delta-small.bin", target, source_size, 0, 13);
+    ok &= package_seed(dir, "delta-small-range.bin", target, source_size, 0, 0);
     /* Full images: a single-segment frame (the image fits the window), and a
      * frame with a 1 KiB window descriptor. */
     ok &= full_seed(dir, "full-small.bin", "BC25R01A04", source, 854, 16);

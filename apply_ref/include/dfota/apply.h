@@ -46,6 +46,20 @@
 extern "C" {
 #endif
 
+/*
+ * Codecs built in (docs/PORTING.md): DFOTA_CODEC_ZSTD (zstd frames: patches
+ * made with --codec zstd and full images) and DFOTA_CODEC_RANGE (dfota's
+ * range codec, dfota/rcdec.h: the default patches); 1 or 0 each, at least
+ * one, the same on every file of apply_ref/. A patch of a codec left out is
+ * refused with UNSUPPORTED_FEATURE before any flash access.
+ */
+#ifndef DFOTA_CODEC_ZSTD
+#define DFOTA_CODEC_ZSTD 1
+#endif
+#ifndef DFOTA_CODEC_RANGE
+#define DFOTA_CODEC_RANGE 1
+#endif
+
 /* Largest flash write alignment supported (program page / write unit). */
 #define DFOTA_APPLY_WRITE_ALIGN_MAX 256u
 /* Bytes of the source image read per source callback. */
@@ -139,6 +153,10 @@ struct dfota_apply; /* opaque; lives inside the caller's workspace */
  * the relocation map (8 bytes an entry, rounded up to 16).
  */
 #define DFOTA_APPLY_STATE_SIZE 2256u
+/* sizeof(struct dfota_rcdec) (dfota/rcdec.h), rounded up to 16: a range-coded
+ * patch's workspace is 16 + the state + this + 64 (decoder output) +
+ * 2^history_log + the map (docs/FORMAT.md, "Applier memory"). */
+#define DFOTA_RCDEC_STATE_SIZE 6032u
 /* Largest zstd window of a full-image frame (2^27, as the packer allows). */
 #define DFOTA_APPLY_FULL_WINDOW_MAX ((uint64_t)1 << 27)
 #define DFOTA_ZSTD_DCTX_SIZE 38448u
@@ -155,6 +173,11 @@ size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count);
  * dfota_apply_init() must hold this much, else the patch is refused with
  * WORKSPACE before any flash access. */
 size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count);
+
+/* Both figures for a patch of codec `codec` (DFOTA_CODEC_*_ID, dfota/patch.h)
+ * with window log (zstd) or history log (range) `log`; 0 if out of range. */
+size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count);
+size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count);
 
 /* The same two figures for decoding one zstd frame with a `window_size`-byte
  * window (a full-image payload, dfota/pkgapply.h); 0 if over 2^27. */

@@ -44,15 +44,25 @@ extern "C" {
  * two-bank and in-place patches alike. Versions 1 (two-bank) and 2 (in
  * place) of dfota 0.2 and older stated the host zstd's figure; they are
  * refused with UNSUPPORTED_VERSION. */
-#define DFOTA_PATCH_FORMAT_VERSION 3u
+#define DFOTA_PATCH_FORMAT_VERSION 4u
 #define DFOTA_PATCH_HEADER_SIZE 112u
 #define DFOTA_PATCH_MAP_ENTRY_SIZE 8u
 #define DFOTA_PATCH_SEGMENT_HEADER_SIZE 8u
 
 /* zstd window of the segment frames: 2^10..2^13 bytes (docs/FORMAT.md). */
+/* Codecs of the segment frames (header byte 102; docs/FORMAT.md "Codecs"). */
+#define DFOTA_CODEC_ZSTD_ID 0u  /* zstd frames (RFC 8878) */
+#define DFOTA_CODEC_RANGE_ID 1u /* dfota's range codec (dfota/rcdec.h) */
+#define DFOTA_CODEC_ID_MAX 1u
+
+/* zstd: window log of the frames. */
 #define DFOTA_PATCH_WINDOW_LOG_MIN 10u
 #define DFOTA_PATCH_WINDOW_LOG_MAX 13u
 #define DFOTA_PATCH_WINDOW_LOG_DEFAULT 13u
+/* range: log of the literal history (DFOTA_RC_HISTORY_LOG_* in dfota/rcdec.h). */
+#define DFOTA_PATCH_HISTORY_LOG_MIN 8u
+#define DFOTA_PATCH_HISTORY_LOG_MAX 12u
+#define DFOTA_PATCH_HISTORY_LOG_DEFAULT 10u
 
 /*
  * Patch flags (header byte 11). IN_PLACE: the target overwrites the source
@@ -77,7 +87,7 @@ extern "C" {
 struct dfota_patch_header {
     uint8_t format_version;   /* DFOTA_PATCH_FORMAT_VERSION */
     uint8_t predict;          /* DFOTA_PREDICT_* flags */
-    uint8_t window_log;       /* zstd window log of every segment frame */
+    uint8_t window_log;       /* zstd: window log of the frames; range: history log */
     uint8_t flags;            /* DFOTA_PATCH_FLAG_* */
     uint32_t segment_size;    /* target bytes per segment */
     uint32_t segment_count;   /* ceil(target_size / segment_size) */
@@ -89,6 +99,7 @@ struct dfota_patch_header {
     uint32_t pointer_base;    /* load address of the source image (pointer prediction) */
     uint32_t map_count;       /* relocation map entries following the header */
     uint32_t map_crc32;       /* CRC-32 of the map bytes */
+    uint8_t codec;            /* DFOTA_CODEC_*_ID of the segment frames */
 };
 
 /*

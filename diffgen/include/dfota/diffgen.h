@@ -45,7 +45,10 @@ extern "C" {
 
 struct dfota_diff_options {
     unsigned predict;         /* DFOTA_DIFF_PREDICT_AUTO or DFOTA_PREDICT_* flags (0: none) */
-    unsigned window_log;      /* zstd window log of the segment frames, 10..13 */
+    unsigned codec;           /* DFOTA_CODEC_RANGE_ID (default) or DFOTA_CODEC_ZSTD_ID */
+    /* zstd: window log of the frames, 10..13 (default 13); range: log of the
+     * literal history, 8..12 (default 10); 0 = the codec's default. */
+    unsigned window_log;
     uint32_t segment_size;    /* target bytes per segment, power of two, 4 KiB..1 MiB */
     int level;                /* zstd level, 1..22 */
     unsigned search_log;      /* zstd search log override, 0 = the level's own */
@@ -58,8 +61,8 @@ struct dfota_diff_options {
     void *progress_ctx;
 };
 
-/* Defaults: prediction auto, window log 13, segment 64 KiB, level 15 with
- * search log 4. */
+/* Defaults: prediction auto, the range codec with a 1 KiB history (zstd:
+ * window log 13, level 15 with search log 4), segment 64 KiB. */
 void dfota_diff_options_init(struct dfota_diff_options *opts);
 
 /*
