@@ -33,9 +33,7 @@
 #if DFOTA_CODEC_ZSTD
 #include <zstd.h>
 #endif
-#if DFOTA_CODEC_RANGE
 #include "dfota/rcdec.h"
-#endif
 
 #include "apply_internal.h"
 #include "dfota/predict.h"
@@ -60,6 +58,11 @@ enum stage {
 
 /* Output buffer of the range decoder. */
 #define RC_OUT_SIZE 64u
+/* ZSTD_FRAMEHEADERSIZE_MAX, also where zstd.h is not included. */
+#define FRAME_HEAD_MAX 18u
+#if DFOTA_CODEC_ZSTD
+typedef char frame_head_check[ZSTD_FRAMEHEADERSIZE_MAX == FRAME_HEAD_MAX ? 1 : -1];
+#endif
 
 enum record_field {
     FIELD_COPY_LEN,
@@ -115,23 +118,26 @@ struct dfota_apply {
     uint32_t frame_consumed;      /* frame bytes given to zstd */
     uint32_t window_lo, window_hi; /* source bytes the segment may read */
 
+    /* zstd buffer-less decoding. The fields of both codecs are there in
+     * every build, so that the state has one size (DFOTA_APPLY_STATE_SIZE
+     * on the reference build) whichever codecs a build includes. */
 #if DFOTA_CODEC_ZSTD
-    /* zstd buffer-less decoding. */
     ZSTD_DCtx *dctx;
+#else
+    void *dctx;                   /* unused */
+#endif
     uint8_t *in_buf;              /* one compressed block (2^window_log) */
     size_t in_len;
     uint8_t *ring;                /* decoded data and window */
     size_t ring_size, ring_pos, block_max;
-    uint8_t frame_head[ZSTD_FRAMEHEADERSIZE_MAX];
+    uint8_t frame_head[FRAME_HEAD_MAX];
     size_t frame_head_len;
     int frame_head_checked;
-#endif
-#if DFOTA_CODEC_RANGE
+    /* The range codec (dfota/rcdec.h). */
     struct dfota_rcdec *rc;
     uint8_t *rc_out;              /* RC_OUT_SIZE bytes */
     uint32_t crc_want, crc_have;  /* in place: CRC-32 of the segment's target bytes */
     uint8_t crc_len;              /* bytes of crc_want gathered */
-#endif
     uint8_t range;                /* the patch's codec is the range codec */
 
     /* Record parser. */
