@@ -160,15 +160,19 @@ device_sources=("$root"/apply_ref/src/*.c "$root"/core/src/status.c "$root"/core
                 "$root"/core/src/container.c)
 fw_sources=("$ex"/*.c)
 
-# build NAME [FLAGS...]: the firmware $work/NAME/fw.elf and its map.
+# build NAME [FLAGS...]: the firmware $work/NAME/fw.elf and its map (with
+# zstd's decoder unless FLAGS has -DDFOTA_CODEC_ZSTD=0).
 build_fw() {
-    local name=$1 out=$work/$1 f
+    local name=$1 out=$work/$1 f with_zstd=1
     shift
+    case " $* " in *" -DDFOTA_CODEC_ZSTD=0 "*) with_zstd=0 ;; esac
     rm -rf "$out"
     mkdir -p "$out/zstd" "$out/dfota" "$out/example"
-    for f in "${zstd_sources[@]}"; do
-        arm-none-eabi-gcc "${cflags[@]}" "${zstd_flags[@]}" -c "$f" -o "$out/zstd/$(basename "$f" .c).o"
-    done
+    if [ "$with_zstd" -eq 1 ]; then
+        for f in "${zstd_sources[@]}"; do
+            arm-none-eabi-gcc "${cflags[@]}" "${zstd_flags[@]}" -c "$f" -o "$out/zstd/$(basename "$f" .c).o"
+        done
+    fi
     for f in "${device_sources[@]}"; do
         arm-none-eabi-gcc "${cflags[@]}" -Wpedantic -Wconversion -Wno-sign-conversion -fstack-usage "$@" \
             -I"$root/apply_ref/include" -I"$root/core/include" -I"$build/generated" -I"$zlib" \
@@ -181,14 +185,21 @@ build_fw() {
     done
     arm-none-eabi-gcc "${cpu[@]}" --specs=nano.specs -nostartfiles -T "$ex/link.ld" \
         -Wl,--gc-sections -Wl,-Map="$out/fw.map" -Wl,--fatal-warnings \
-        "$out"/example/*.o "$out"/dfota/*.o "$out"/zstd/*.o -o "$out/fw.elf"
+        "$out"/example/*.o "$out"/dfota/*.o $([ "$with_zstd" -eq 1 ] && echo "$out"/zstd/*.o) \
+        -o "$out/fw.elf"
 }
 
-say "building the firmware (normal and lean)"
+say "building the firmware (normal, lean, and small: lean without zstd)"
 build_fw normal
 build_fw lean -DDFOTA_DEVICE_MESSAGES=0
-if arm-none-eabi-nm "$work/lean/fw.elf" | grep -E ' [Tt] _?(v?s?n?printf|_svfprintf_r|_vfprintf_r)$' >&2; then
-    die "the lean firmware links the printf family (above)"
+build_fw small -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0
+for b in lean small; do
+    if arm-none-eabi-nm "$work/$b/fw.elf" | grep -E ' [Tt] _?(v?s?n?printf|_svfprintf_r|_vfprintf_r)$' >&2; then
+        die "the $b firmware links the printf family (above)"
+    fi
+done
+if arm-none-eabi-nm "$work/small/fw.elf" | grep -E ' [Tt] ZSTD_' >&2; then
+    die "the small firmware links zstd (above)"
 fi
 
 # -------------------------------------------------------------- packages
@@ -204,6 +215,12 @@ cp "$new" "$run/new.bin"
 "$dfota" pack -q --in-place --old "$old" --new "$new" --from-version BC25R01A03 \
     --to-version BC25R01A04 -o "$run/inplace.bin"
 "$dfota" pack -q --full "$new" --to-version BC25R01A04 -o "$run/full.bin"
+# The same deltas with zstd frames (for the builds that include zstd), and the
+# raw patch of the two-bank package (its payload).
+"$dfota" pack -q --codec zstd --old "$old" --new "$new" --from-version BC25R01A03 \
+    --to-version BC25R01A04 -o "$run/twobank-zstd.bin"
+"$dfota" pack -q --codec zstd --in-place --old "$old" --new "$new" --from-version BC25R01A03 \
+    --to-version BC25R01A04 -o "$run/inplace-zstd.bin"
 # The digests the hardware-like hash driver returns (hwhash.c), computed here:
 # every digest a two-bank delta asks for (pkgapply.c, apply.c): SHA-256 of the
 # package header (the package's id) and of the patch header (the patch's id),
@@ -222,31 +239,41 @@ for alg, data in ((1, pkg[:header_size]), (1, pkg[header_size:header_size + 112]
     digest = (hashlib.sha256 if alg == 1 else hashlib.md5)(data).digest()
     out += struct.pack("<II", alg, len(data)) + digest.ljust(32, b"\0")
 open(run + "/digests.bin", "wb").write(out)
+# The raw patch (the payload) and what a raw apply asks the driver for: the
+# patch header (its id), the source, the target read back.
+patch = pkg[header_size:]
+open(run + "/patch.bin", "wb").write(patch)
+out = b""
+for alg, data in ((1, patch[:112]), (1, old), (1, new)):
+    out += struct.pack("<II", alg, len(data)) + hashlib.sha256(data).digest()
+open(run + "/patch-digests.bin", "wb").write(out)
 EOF
 
 # ------------------------------------------------------------- scenarios
-# qemu_run BUILD SCENARIO PACKAGE [EXPECTED]: the firmware's output in
-# $run/BUILD-SCENARIO.log; EXPECTED is the image the result is compared with.
+# qemu_run BUILD SCENARIO PACKAGE [EXPECTED [LABEL [DIGESTS]]]: the firmware's
+# output in $run/BUILD-LABEL.log (LABEL: the scenario's name by default);
+# EXPECTED is the image the result is compared with.
 fails=0
 qemu_run() {
-    local b=$1 sc=$2 pkg=$3 expected=${4:-new.bin} elf=$work/$1/fw.elf log=$run/$1-$2.log rc=0 begin end lo hi
+    local b=$1 sc=$2 pkg=$3 expected=${4:-new.bin} label=${5:-$2} digests=${6:-digests.bin}
+    local elf=$work/$1/fw.elf log=$run/$1-${5:-$2}.log rc=0 begin end lo hi
     begin=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_begin" { print "0x" $1 }')
     end=$(arm-none-eabi-nm "$elf" | awk '$3 == "measure_end" { print "0x" $1 }')
     lo=$(arm-none-eabi-nm "$elf" | awk '$3 == "__stack_limit" { print "0x" $1 }')
     hi=$(arm-none-eabi-nm "$elf" | awk '$3 == "__stack_top" { print "0x" $1 }')
     (cd "$run" && timeout "$timeout_s" qemu-system-arm -M mps2-an386 -cpu cortex-m4 \
         -nographic -monitor none -serial none \
-        -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg="$expected",arg="$pkg",arg=digests.bin \
-        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,profile=on,out=$run/$b-$sc.insn" \
+        -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg="$expected",arg="$pkg",arg="$digests" \
+        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,profile=on,out=$run/$b-$label.insn" \
         -kernel "$elf" >"$log" 2>&1) || rc=$?
     if [ "$rc" -ne 0 ] || ! grep -q "^PASSED $sc\$" "$log"; then
         [ "$rc" -eq 124 ] && echo "(timed out after ${timeout_s} s)" >>"$log"
-        say "FAILED: $b $sc (exit $rc):"
+        say "FAILED: $b $label (exit $rc):"
         sed 's/^/    /' "$log" >&2
         fails=$((fails + 1))
         return 0
     fi
-    say "passed: $b $sc"
+    say "passed: $b $label"
 }
 
 # The comparison itself: against the old image instead of the new one, the
@@ -258,15 +285,21 @@ fi
 fails=0
 say "checked: a result compared with the wrong image fails the run"
 
-for b in normal lean; do
+for b in normal lean small; do
     qemu_run "$b" twobank twobank.bin
     qemu_run "$b" inplace inplace.bin
-    qemu_run "$b" full full.bin
     qemu_run "$b" powercut twobank.bin
     qemu_run "$b" hwhash twobank.bin
+    qemu_run "$b" patch patch.bin
+    qemu_run "$b" patchhw patch.bin new.bin patchhw patch-digests.bin
+done
+for b in normal lean; do
+    qemu_run "$b" full full.bin
+    qemu_run "$b" twobank twobank-zstd.bin new.bin zstd
+    qemu_run "$b" inplace inplace-zstd.bin new.bin inplacezstd
 done
 # The power cut must have been a reset, and the resume must have found work left.
-for b in normal lean; do
+for b in normal lean small; do
     log=$run/$b-powercut.log
     [ -f "$log" ] || continue
     if ! grep -q '^power cut: system reset' "$log" || ! grep -q '^dfota example firmware, boot 2,' "$log"; then

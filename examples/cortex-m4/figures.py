@@ -3,8 +3,8 @@
 part from each firmware's linker map, and what the firmware runs printed
 ("measure NAME VALUE" lines) and the instruction-counting plugin wrote
 ("interval N COUNT"). Prints the table, checks that the workspace figures
-agree exactly, and reports the budgets of issue 11 (with --strict a missed
-budget fails the run).
+agree exactly, and reports the budgets of issues 11 and 12 (with --strict a
+missed budget fails the run).
 
 usage: figures.py WORKDIR [--strict]   (WORKDIR: BUILD_DIR/target)
 """
@@ -13,12 +13,20 @@ import re
 import subprocess
 import sys
 
-BUILDS = ("normal", "lean")
-SCENARIOS = ("twobank", "hwhash", "inplace", "full", "powercut")
+BUILDS = ("normal", "lean", "small")
+SCENARIOS = ("twobank", "hwhash", "inplace", "full", "powercut", "patch", "patchhw", "zstd",
+             "inplacezstd")
+# Which scenarios each build runs (scripts/target-check.sh): the small build
+# (lean, -DDFOTA_CODEC_ZSTD=0) has no zstd, so no full image and no zstd deltas.
+RUNS = {b: SCENARIOS for b in ("normal", "lean")}
+RUNS["small"] = ("twobank", "hwhash", "inplace", "powercut", "patch", "patchhw")
+# The package front end's objects: what a device that applies raw patches
+# (dfota/apply.h) leaves out.
+FRONT_END = ("pkgapply.o", "container.o", "md5.o")
 PARTS = ("applier", "decoder", "libc", "libgcc", "example")
 PART_NAMES = {
     "applier": "applier (apply_ref/, core/)",
-    "decoder": "decoder (zstd lib/common, lib/decompress)",
+    "decoder": "zstd (lib/common, lib/decompress)",
     "libc": "libc (newlib-nano)",
     "libgcc": "libgcc",
     "example": "example firmware (startup, NOR, semihosting)",
@@ -198,61 +206,79 @@ def main():
     w = 64
 
     def row(label, values):
-        rows.append("  %-*s %12s %12s" % (w, label, values[0], values[1]))
+        rows.append("  %-*s" % (w, label) + "".join(" %12s" % v for v in values))
+
+    def raw_code(b):
+        return sum(n for o, n in maps[b][2].items() if o not in FRONT_END)
 
     print()
     print("Measured on an emulated Cortex-M4 (QEMU mps2-an386), BC25 sample pair")
-    print("  %-*s %12s %12s" % (w, "", "normal", "lean"))
+    print("  %-*s" % (w, "") + "".join(" %12s" % b for b in BUILDS))
     for p in PARTS:
         row("code bytes: " + PART_NAMES[p], [num(maps[b][0][p]) for b in BUILDS])
     row("code bytes: alignment fill and other", [num(maps[b][0]["other"]) for b in BUILDS])
     row("code bytes: applier + decoder + libc + libgcc",
         [num(sum(maps[b][0][p] for p in ("applier", "decoder", "libc", "libgcc"))) for b in BUILDS])
+    row("code bytes: applier without the package front end (raw patches)",
+        [num(raw_code(b)) for b in BUILDS])
     row("static RAM (data + bss): applier + decoder + libc",
         [num(sum(maps[b][1][p] for p in ("applier", "decoder", "libc", "libgcc"))) for b in BUILDS])
-    for s, label in (("twobank", "two-bank"), ("hwhash", "two-bank, hardware-like hash driver"),
-                     ("inplace", "in place (check + apply pass)"), ("full", "full image"),
-                     ("powercut", "resume after the power cut")):
+    scen = (("twobank", "two-bank"), ("hwhash", "two-bank, hardware-like hash driver"),
+            ("inplace", "in place (check + apply pass)"), ("full", "full image"),
+            ("powercut", "resume after the power cut"), ("patch", "raw patch, two-bank"),
+            ("patchhw", "raw patch, hardware-like hash driver"),
+            ("zstd", "two-bank, zstd-coded delta"), ("inplacezstd", "in place, zstd-coded delta"))
+    for s, label in scen:
         row("peak stack bytes, " + label,
             [num(logs[(b, s)].get("stack_peak")) for b in BUILDS])
     row("deepest stack store (two-bank) made by", [deepest[(b, "twobank")] for b in BUILDS])
-    for s, label in (("twobank", "delta"), ("full", "full image")):
+    row("deepest stack store (raw patch) made by", [deepest[(b, "patch")] for b in BUILDS])
+    for s, label in (("twobank", "delta"), ("patch", "raw patch"), ("zstd", "zstd delta"),
+                     ("full", "full image")):
         for key, what in (("zstd_dctx", "ZSTD_estimateDCtxSize()"),
                           ("workspace_header", "stated in the package header"),
                           ("workspace_need", "needed by this build"),
                           ("workspace_rule", "the rule (dfota_pkg_workspace_size_*)")):
-            if s == "full" and key == "zstd_dctx":
+            if s != "zstd" and key == "zstd_dctx":
                 continue
             row("workspace bytes, %s: %s" % (label, what),
                 [num(logs[(b, s)].get(key)) for b in BUILDS])
     for s, label in (("twobank", "two-bank, software SHA-256/MD5"),
                      ("hwhash", "two-bank, hardware-like hash driver"), ("inplace", "in place, both passes"),
-                     ("full", "full image"), ("powercut", "resume after the power cut")):
+                     ("full", "full image"), ("powercut", "resume after the power cut"),
+                     ("patch", "raw patch, software SHA-256"),
+                     ("patchhw", "raw patch, hardware-like hash driver"),
+                     ("zstd", "zstd-coded delta, two-bank"), ("inplacezstd", "zstd-coded delta, in place")):
         row("instructions, " + label, [num(per_kb(b, s)[0]) for b in BUILDS])
         row("instructions per KB of output, " + label, [num(per_kb(b, s)[1]) for b in BUILDS])
     print("\n".join(rows))
 
     print()
-    print("  applier code bytes per object (normal / lean):")
-    for obj in sorted(set(maps["normal"][2]) | set(maps["lean"][2])):
-        print("    %-20s %8s %8s" % (obj, num(maps["normal"][2].get(obj)), num(maps["lean"][2].get(obj))))
+    print("  applier code bytes per object (%s):" % " / ".join(BUILDS))
+    for obj in sorted(set().union(*(set(maps[b][2]) for b in BUILDS))):
+        print("    %-20s" % obj + "".join(" %8s" % num(maps[b][2].get(obj)) for b in BUILDS))
 
-    for s, label in (("twobank", "two-bank, software hashes"), ("hwhash", "two-bank, hardware-like hash driver")):
-        prof = profile_by_function(os.path.join(work, "normal", "fw.elf"),
-                                   os.path.join(run, "normal-%s.insn" % s))
+    for b, s, label in (("normal", "twobank", "two-bank, software hashes"),
+                        ("normal", "hwhash", "two-bank, hardware-like hash driver"),
+                        ("small", "patch", "raw patch, software SHA-256"),
+                        ("small", "patchhw", "raw patch, hardware-like hash driver")):
+        prof = profile_by_function(os.path.join(work, b, "fw.elf"),
+                                   os.path.join(run, "%s-%s.insn" % (b, s)))
         total = sum(n for _, n in prof)
-        target = logs[("normal", s)].get("target_bytes")
+        target = logs[(b, s)].get("target_bytes")
         if not prof or not target:
             continue
         print()
-        print("  where the instructions go, %s (normal build; per KB of output, share):" % label)
+        print("  where the instructions go, %s (%s build; per KB of output, share):" % (label, b))
         for name, n in prof[:12]:
             print("    %-34s %10s  %5.1f %%" % (name, num(round(n * 1024 / target)), 100.0 * n / total))
 
     # Workspace: the figures must agree exactly (the firmware fails a run where
     # they do not; this catches a run that printed nothing).
     for b in BUILDS:
-        for s in ("twobank", "inplace", "full", "hwhash"):
+        for s in ("twobank", "inplace", "full", "hwhash", "patch", "zstd", "inplacezstd"):
+            if s not in RUNS[b]:
+                continue
             v = logs[(b, s)]
             figs = [v.get(k) for k in ("workspace_header", "workspace_need", "workspace_rule")]
             if None in figs or len(set(figs)) != 1:
@@ -277,18 +303,30 @@ def main():
             missed += 1
         print("  %-60s %10s   %s" % (label, num(value), verdict))
 
-    for b in BUILDS:
+    for b in ("normal", "lean"):
         budget("peak stack <= 700 B (%s build)" % b, logs[(b, "twobank")].get("stack_peak"), 700)
     budget("applier code without messages <= 9 KB = 9,216 B (lean)", maps["lean"][0]["applier"], 9216)
-    for b in BUILDS:
+    for b in ("normal", "lean"):
         budget("instructions/KB <= 120k, software SHA-256 (%s)" % b, per_kb(b, "twobank")[1], 120000)
         budget("instructions/KB <= 60k, hardware-like hash driver (%s)" % b, per_kb(b, "hwhash")[1], 60000)
-    for b in BUILDS:
+    for b in ("normal", "lean"):
         v = logs[(b, "twobank")]
         same = v.get("workspace_header") is not None and \
             v.get("workspace_header") == v.get("workspace_need") == v.get("workspace_rule")
         print("  %-60s %10s   %s" % ("workspace as the header states, exactly (%s)" % b,
                                      num(v.get("workspace_need")), "met" if same else "MISSED"))
+    print()
+    print("Budgets (issue 12, item 3; the small profile: lean, range codec only; BC25 pair):")
+    budget("workspace <= 16 KiB = 16,384 B (raw patch, as stated)", logs[("small", "patch")].get("workspace_need"), 16384)
+    budget("workspace <= 16 KiB (package, as stated)", logs[("small", "twobank")].get("workspace_need"), 16384)
+    budget("applier + decoder + SHA-256 code <= 10 KB = 10,240 B (raw patch)", raw_code("small"), 10240)
+    budget("... with the package front end (container, MD5)", maps["small"][0]["applier"], 10240)
+    budget("peak stack <= 512 B (raw patch)", logs[("small", "patch")].get("stack_peak"), 512)
+    budget("peak stack <= 512 B (package)", logs[("small", "twobank")].get("stack_peak"), 512)
+    budget("instructions/KB <= 100k, software SHA-256 (raw patch)", per_kb("small", "patch")[1], 100000)
+    budget("instructions/KB <= 100k, software SHA-256 + MD5 (package)", per_kb("small", "twobank")[1], 100000)
+    budget("instructions/KB <= 50k, hardware-like hash driver (raw patch)", per_kb("small", "patchhw")[1], 50000)
+    budget("instructions/KB <= 50k, hardware-like hash driver (package)", per_kb("small", "hwhash")[1], 50000)
     if missed and strict:
         failures += 1
     return 1 if failures else 0

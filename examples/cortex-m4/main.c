@@ -14,7 +14,14 @@
  *   hwhash    twobank with the hash driver replaced by a hardware-like one that costs no
  *             CPU per byte (as a crypto engine would) and returns digests
  *             the host computed (hwhash.c)
+ *   patch     a raw patch (no package front end) applied two-bank straight
+ *             through dfota/apply.h, as a device that gets patches by
+ *             other means would
+ *   patchhw   patch with the hardware-like hash driver
  *
+ * Built with -DDFOTA_CODEC_ZSTD=0 (the small profile, docs/PORTING.md) it
+ * has no zstd: the full scenario is then refused (UNSUPPORTED_FEATURE)
+ * and not run.
  * Every package is pushed in 64-byte chunks from the UFS area, as a module
  * reads its file system; every result is compared byte for byte with the
  * new image read from the host. Measurements are printed as lines
@@ -33,8 +40,11 @@
 #include "nor.h"
 #include "syscalls.h"
 
+#include "dfota/apply.h" /* DFOTA_CODEC_* */
+#if DFOTA_CODEC_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_estimateDCtxSize() */
 #include <zstd.h>
+#endif
 
 #include "dfota/apply.h"
 #include "dfota/hash.h"
@@ -470,12 +480,14 @@ static size_t workspace_figures(uint32_t package_size)
         fail("package header", st, &err);
         return 0;
     }
+#if DFOTA_CODEC_ZSTD
     measure("zstd_dctx", (uint32_t)ZSTD_estimateDCtxSize());
     if (ZSTD_estimateDCtxSize() != DFOTA_ZSTD_DCTX_SIZE) {
         say_u32("ZSTD_estimateDCtxSize() differs from DFOTA_ZSTD_DCTX_SIZE ", DFOTA_ZSTD_DCTX_SIZE,
                 "\n");
         fail("zstd context size", DFOTA_OK, NULL);
     }
+#endif
     if (hdr.package_type == DFOTA_PACKAGE_DELTA) {
         struct dfota_patch_header ph;
         st = dfota_patch_header_decode(pkg + hdr.header_size, package_size - hdr.header_size, &ph,
@@ -488,6 +500,7 @@ static size_t workspace_figures(uint32_t package_size)
         rule = dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count);
         measure("patch_workspace", ph.workspace_size);
     } else {
+#if DFOTA_CODEC_ZSTD
         /* The frame header's window: the payload starts with the zstd frame. */
         ZSTD_frameHeader fh;
         if (ZSTD_getFrameHeader(&fh, pkg + hdr.header_size, package_size - hdr.header_size) != 0) {
@@ -497,6 +510,10 @@ static size_t workspace_figures(uint32_t package_size)
         need = dfota_pkg_workspace_need_full(fh.windowSize);
         rule = dfota_pkg_workspace_size_full(fh.windowSize);
         measure("window_size", (uint32_t)fh.windowSize);
+#else
+        fail("a full image needs zstd, which this build leaves out", DFOTA_OK, NULL);
+        return 0;
+#endif
     }
     measure("workspace_header", hdr.workspace_size);
     measure("workspace_rule", (uint32_t)rule);
@@ -677,6 +694,100 @@ static void run_plain(enum dfota_apply_layout layout, const struct dfota_hash_op
     verify_and_mark(layout);
 }
 
+/*
+ * A raw patch in the UFS area, applied two-bank through dfota/apply.h: the
+ * workspace is the patch header's figure, exactly what this build needs; one
+ * byte less is refused before any flash operation.
+ */
+static void run_patch(const struct dfota_hash_ops *hash)
+{
+    const uint8_t *patch = nor_map(NOR_UFS_BASE);
+    struct dfota_patch_header ph;
+    struct device dev;
+    struct dfota_apply_io io;
+    struct dfota_apply_config cfg;
+    struct dfota_apply *ap = NULL;
+    struct dfota_error err;
+    struct nor_counters before;
+    enum dfota_status st;
+    uint32_t size, off, *top, stack;
+    uint8_t chunk[CHUNK];
+    size_t need, rule;
+
+    if (provision(&size) != 0) {
+        fail("provisioning", DFOTA_OK, NULL);
+        return;
+    }
+    st = dfota_patch_header_decode(patch, size, &ph, &err);
+    if (st != DFOTA_OK) {
+        fail("patch header", st, &err);
+        return;
+    }
+    need = dfota_apply_workspace_need_for(ph.codec, ph.window_log, ph.map_count);
+    rule = dfota_apply_workspace_for(ph.codec, ph.window_log, ph.map_count);
+    measure("patch_codec", ph.codec);
+    measure("workspace_header", ph.workspace_size);
+    measure("workspace_rule", (uint32_t)rule);
+    measure("workspace_need", (uint32_t)need);
+    if (need != ph.workspace_size || rule != ph.workspace_size || need > sizeof(workspace)) {
+        fail("workspace: the header, the rule and this build disagree", DFOTA_OK, NULL);
+        return;
+    }
+    /* One byte short: refused with WORKSPACE once the header is in, flash untouched. */
+    device_init(&dev, DFOTA_APPLY_TWO_BANK);
+    dev.quiet = 1;
+    io_init(&io, &dev, DFOTA_APPLY_TWO_BANK, hash);
+    config_init(&cfg, DFOTA_APPLY_TWO_BANK);
+    before = nor_count;
+    st = dfota_apply_init(&ap, workspace, need - 1, &cfg, &io, &err);
+    if (st == DFOTA_OK)
+        st = dfota_apply_push(ap, patch, DFOTA_PATCH_HEADER_SIZE);
+    if (st != DFOTA_E_WORKSPACE || nor_count.erases != before.erases ||
+        nor_count.programs != before.programs) {
+        fail("a workspace one byte short is not refused before any flash operation", st, NULL);
+        return;
+    }
+    say_u32("workspace of ", (uint32_t)(need - 1), " bytes refused (WORKSPACE), flash untouched\n");
+
+    device_init(&dev, DFOTA_APPLY_TWO_BANK);
+    dev.quiet = 1;
+    io_init(&io, &dev, DFOTA_APPLY_TWO_BANK, hash);
+    top = stack_pointer();
+    stack_paint();
+    measure_begin();
+    st = dfota_apply_init(&ap, workspace, need, &cfg, &io, &err);
+    for (off = 0; st == DFOTA_OK && off < size; off += CHUNK) {
+        uint32_t n = size - off < CHUNK ? size - off : CHUNK;
+
+        st = nor_read(NOR_UFS_BASE + off, chunk, n);
+        if (st == DFOTA_OK)
+            st = dfota_apply_push(ap, chunk, n);
+    }
+    if (st == DFOTA_OK)
+        st = dfota_apply_finish(ap);
+    measure_end();
+    stack = stack_used(top);
+    if (st != DFOTA_OK) {
+        fail("apply", st, ap != NULL ? dfota_apply_error(ap) : &err);
+        return;
+    }
+    measure("stack_peak", stack);
+    measure("target_bytes", dfota_apply_target_done(ap));
+    measure("last_percent", dev.last_percent);
+    verify_and_mark(DFOTA_APPLY_TWO_BANK);
+}
+
+static void run_patchhw(void)
+{
+    if (hwhash_load(digests_name) != 0) {
+        fail("reading the digests the host computed", DFOTA_OK, NULL);
+        return;
+    }
+    run_patch(&hwhash_ops);
+    if (failures == 0 && hwhash_unused() != 0)
+        fail("the hardware-like driver was not asked for every digest the host computed", DFOTA_OK, NULL);
+}
+
 static void run_powercut(void)
 {
     struct device dev;
@@ -781,7 +892,8 @@ int main(void)
     }
     n = split(cmdline, words, 6);
     if (n < 5) {
-        board_puts("usage: fw.elf twobank|inplace|full|powercut|hwhash OLD NEW PACKAGE [DIGESTS]\n");
+        board_puts("usage: fw.elf twobank|inplace|full|powercut|hwhash|patch|patchhw OLD NEW "
+                   "PACKAGE [DIGESTS]\n");
         return 2;
     }
     scenario = words[1];
@@ -802,6 +914,10 @@ int main(void)
         run_powercut();
     else if (strcmp(scenario, "hwhash") == 0)
         run_hwhash();
+    else if (strcmp(scenario, "patch") == 0)
+        run_patch(&dfota_hash_builtin);
+    else if (strcmp(scenario, "patchhw") == 0)
+        run_patchhw();
     else {
         say("unknown scenario ", scenario);
         board_puts("\n");
