@@ -153,7 +153,12 @@ struct dfota_apply {
     /* Predicted view of [cache_start, cache_start + cache_len) for cache_shift.
      * `raw` holds the source bytes the view is made from, then (once the
      * view is made) the target bytes of a copy. */
-    uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 16];
+    union {
+        uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 16];
+        /* At a segment boundary (the cache is empty then): the progress
+         * record given to save_progress, here rather than on the stack. */
+        struct dfota_progress rec;
+    } u;
     uint8_t cache[DFOTA_APPLY_SOURCE_CHUNK];
     int64_t cache_start, cache_shift;
     size_t cache_len;
@@ -649,10 +654,10 @@ static DFOTA_NOINLINE enum dfota_status fill_cache(struct dfota_apply *ap)
     size_t len = end - pos > want ? want : end - pos;
     enum dfota_status st;
 
-    st = ap->io.read_source(ap->io.ctx, start, ap->raw, end - start);
+    st = ap->io.read_source(ap->io.ctx, start, ap->u.raw, end - start);
     if (st != DFOTA_OK)
         return fail_io(ap, st, "source read", start, end - start);
-    dfota_predict_view_sites(&ap->predict, ap->raw, start, end - start, pos, len,
+    dfota_predict_view_sites(&ap->predict, ap->u.raw, start, end - start, pos, len,
                              ap->copy_shift, ap->cache, ap->sites, &ap->site_count);
     ap->raw_start = start;
     ap->cache_start = ap->source_pos;
@@ -680,7 +685,7 @@ static enum dfota_status apply_diff(struct dfota_apply *ap, const uint8_t *diff,
             if (st != DFOTA_OK)
                 return st;
         } else if (ap->cache_shift != ap->copy_shift) {
-            dfota_predict_reshift(&ap->predict, ap->raw, ap->raw_start, ap->sites,
+            dfota_predict_reshift(&ap->predict, ap->u.raw, ap->raw_start, ap->sites,
                                   ap->site_count, (uint32_t)ap->cache_start, ap->cache_len,
                                   ap->copy_shift, ap->cache);
             ap->cache_shift = ap->copy_shift;
@@ -819,21 +824,22 @@ static void resume_position(struct dfota_apply *ap)
 static DFOTA_NOINLINE enum dfota_status put_record(struct dfota_apply *ap, uint32_t step, unsigned phase,
                                     uint32_t patch_offset, uint32_t target_done)
 {
-    struct dfota_progress rec;
+    struct dfota_progress *rec = &ap->u.rec;
 
     if (ap->io.save_progress == NULL)
         return DFOTA_OK;
-    memset(&rec, 0, sizeof(rec));
-    rec.phase = (uint8_t)phase;
-    rec.percent = (uint8_t)(ap->header.target_size
-                                ? ((uint64_t)target_done * 100u) / ap->header.target_size
-                                : 100u);
-    rec.flags = ap->header.flags;
-    rec.step = step;
-    rec.segment_count = ap->header.segment_count;
-    rec.patch_offset = patch_offset;
-    memcpy(rec.patch_id, ap->patch_id, sizeof(rec.patch_id));
-    return ap->io.save_progress(ap->io.ctx, &rec);
+    ap->cache_start = -1; /* the record overwrites the cached source bytes */
+    memset(rec, 0, sizeof(*rec));
+    rec->phase = (uint8_t)phase;
+    rec->percent = (uint8_t)(ap->header.target_size
+                                 ? ((uint64_t)target_done * 100u) / ap->header.target_size
+                                 : 100u);
+    rec->flags = ap->header.flags;
+    rec->step = step;
+    rec->segment_count = ap->header.segment_count;
+    rec->patch_offset = patch_offset;
+    memcpy(rec->patch_id, ap->patch_id, sizeof(rec->patch_id));
+    return ap->io.save_progress(ap->io.ctx, rec);
 }
 
 /* Record where the apply stands (ap->step, `phase`). */
@@ -1814,13 +1820,13 @@ enum dfota_status dfota_apply_hash_area(struct dfota_apply *ap,
         return fail_hash(ap, st);
     for (off = 0; off < size; off += (uint32_t)len) {
         len = size - off < DFOTA_APPLY_SOURCE_CHUNK ? size - off : DFOTA_APPLY_SOURCE_CHUNK;
-        st = read(ap->io.ctx, off, ap->raw, len);
+        st = read(ap->io.ctx, off, ap->u.raw, len);
         if (st != DFOTA_OK)
             return fail_io(ap, st, read == ap->io.read_source ? "source read" : "target read-back",
                            off, len);
-        st = hash_update(ap, sha, ap->raw, len);
+        st = hash_update(ap, sha, ap->u.raw, len);
         if (st == DFOTA_OK && md5 != NULL)
-            st = hash_update(ap, md5, ap->raw, len);
+            st = hash_update(ap, md5, ap->u.raw, len);
         if (st != DFOTA_OK)
             return fail_hash(ap, st);
     }

@@ -254,10 +254,32 @@ static DFOTA_NOINLINE enum dfota_status check_source(struct dfota_pkg *pkg)
 }
 
 /* The header is complete in base: check it, lay out the applier, check the source. */
-static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
+/* What the applier holds the payload to: the new image's MD5 (with its
+ * SHA-256) always; a patch's images and workspace, for a delta (whose source
+ * the front end checks). Out of start_payload()'s frame, which the source
+ * check runs under. */
+static DFOTA_NOINLINE void hold_to_header(struct dfota_pkg *pkg)
 {
     const struct dfota_package_header *h = &pkg->hdr;
     struct dfota_apply_expect expect;
+
+    memset(&expect, 0, sizeof(expect));
+    memcpy(expect.target_md5, h->target.md5, 16);
+    expect.check_target_md5 = 1;
+    if (h->package_type == DFOTA_PACKAGE_DELTA) {
+        expect.source_size = h->source.size;
+        expect.target_size = h->target.size;
+        memcpy(expect.source_sha256, h->source.sha256, 32);
+        memcpy(expect.target_sha256, h->target.sha256, 32);
+        expect.workspace = h->workspace_size - PKG_ALIGN - DFOTA_PKG_STATE_SIZE;
+        expect.source_checked = 1;
+    }
+    dfota_apply_set_expect(pkg->ap, &expect);
+}
+
+static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
+{
+    const struct dfota_package_header *h = &pkg->hdr;
     int in_place = pkg->config.layout == DFOTA_APPLY_IN_PLACE;
     enum dfota_status st;
 
@@ -293,28 +315,16 @@ static DFOTA_NOINLINE enum dfota_status start_payload(struct dfota_pkg *pkg)
         if (st != DFOTA_OK)
             return failed_in(pkg, dfota_apply_error(pkg->ap), st);
     }
-    /* What the applier holds the payload to: the new image's MD5 (with its
-     * SHA-256) always; a patch's images and workspace, for a delta. */
-    memset(&expect, 0, sizeof(expect));
-    memcpy(expect.target_md5, h->target.md5, 16);
-    expect.check_target_md5 = 1;
-    if (h->package_type == DFOTA_PACKAGE_DELTA) {
-        expect.source_size = h->source.size;
-        expect.target_size = h->target.size;
-        memcpy(expect.source_sha256, h->source.sha256, 32);
-        memcpy(expect.target_sha256, h->target.sha256, 32);
-        expect.workspace = h->workspace_size - PKG_ALIGN - DFOTA_PKG_STATE_SIZE;
-        /* In place, a resumed update has overwritten part of the source,
-         * which passed before the first write; the apply pass after a check
-         * pass does not read it a second time. */
-        if (!(pkg->resuming && in_place) && !(pkg->pass == 2 && pkg->checked)) {
-            st = check_source(pkg);
-            if (st != DFOTA_OK)
-                return st;
-        }
-        expect.source_checked = 1;
+    /* In place, a resumed update has overwritten part of the source, which
+     * passed before the first write; the apply pass after a check pass does
+     * not read it a second time. */
+    if (h->package_type == DFOTA_PACKAGE_DELTA && !(pkg->resuming && in_place) &&
+        !(pkg->pass == 2 && pkg->checked)) {
+        st = check_source(pkg);
+        if (st != DFOTA_OK)
+            return st;
     }
-    dfota_apply_set_expect(pkg->ap, &expect);
+    hold_to_header(pkg);
     st = pkg->hash->init(pkg->io.ctx, &pkg->pay_sha, DFOTA_HASH_SHA256);
     if (st == DFOTA_OK)
         st = pkg->hash->init(pkg->io.ctx, &pkg->pay_md5, DFOTA_HASH_MD5);

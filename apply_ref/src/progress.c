@@ -42,18 +42,24 @@ void dfota_progress_encode(const struct dfota_progress *rec, uint8_t *out)
     dfota_put_le32(out + OFF_CRC, dfota_crc32(0, out, OFF_CRC));
 }
 
-int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec)
+/* Is the record at `in` valid (everything dfota_progress_decode() checks)? */
+static int valid_record(const uint8_t *in)
 {
     uint8_t version = in[OFF_VERSION], phase = in[OFF_PHASE];
     uint32_t step = dfota_get_le32(in + OFF_STEP), count = dfota_get_le32(in + OFF_SEGMENT_COUNT);
 
-    if (memcmp(in, DFOTA_PROGRESS_MAGIC, 4) != 0 ||
-        (version != DFOTA_PROGRESS_VERSION_NO_FAILED && version != DFOTA_PROGRESS_VERSION) ||
-        dfota_get_le32(in + OFF_CRC) != dfota_crc32(0, in, OFF_CRC) ||
-        phase > (version == DFOTA_PROGRESS_VERSION ? DFOTA_PROGRESS_FAILED
-                                                   : DFOTA_PROGRESS_SCRATCH) ||
-        in[OFF_PERCENT] > 100 || dfota_get_le32(in + OFF_RESERVED) != 0 || step > count ||
-        (phase == DFOTA_PROGRESS_FAILED && step != count))
+    return memcmp(in, DFOTA_PROGRESS_MAGIC, 4) == 0 &&
+           (version == DFOTA_PROGRESS_VERSION_NO_FAILED || version == DFOTA_PROGRESS_VERSION) &&
+           dfota_get_le32(in + OFF_CRC) == dfota_crc32(0, in, OFF_CRC) &&
+           phase <= (version == DFOTA_PROGRESS_VERSION ? DFOTA_PROGRESS_FAILED
+                                                       : DFOTA_PROGRESS_SCRATCH) &&
+           in[OFF_PERCENT] <= 100 && dfota_get_le32(in + OFF_RESERVED) == 0 && step <= count &&
+           (phase != DFOTA_PROGRESS_FAILED || step == count);
+}
+
+int dfota_progress_decode(const uint8_t *in, struct dfota_progress *rec)
+{
+    if (!valid_record(in))
         return 0;
     rec->phase = in[OFF_PHASE];
     rec->percent = in[OFF_PERCENT];
@@ -84,27 +90,29 @@ static int newer(uint32_t a, uint32_t b)
 
 /*
  * Read both slots, one at a time: *newest is the index of the newest valid
- * record (or -1), and `*rec` (when not NULL) that record.
+ * record (or -1), *sequence its sequence number, and `*rec` (when not NULL)
+ * that record. Only the 64 bytes of one slot are on the stack (this runs
+ * inside the applier's deepest call, docs/PORTING.md).
  */
 static enum dfota_status newest_slot(const struct dfota_progress_store *s, int *newest,
-                                     struct dfota_progress *rec)
+                                     uint32_t *sequence, struct dfota_progress *rec)
 {
     uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
-    struct dfota_progress slot;
-    uint32_t sequence = 0;
     enum dfota_status st;
     int i;
 
     *newest = -1;
+    *sequence = 0;
     for (i = 0; i < 2; i++) {
         st = s->read(s->ctx, (uint32_t)i * s->slot_size, buf, sizeof(buf));
         if (st != DFOTA_OK)
             return st;
-        if (dfota_progress_decode(buf, &slot) && (*newest < 0 || newer(slot.sequence, sequence))) {
+        if (valid_record(buf) &&
+            (*newest < 0 || newer(dfota_get_le32(buf + OFF_SEQUENCE), *sequence))) {
             *newest = i;
-            sequence = slot.sequence;
+            *sequence = dfota_get_le32(buf + OFF_SEQUENCE);
             if (rec != NULL)
-                *rec = slot;
+                dfota_progress_decode(buf, rec);
         }
     }
     return DFOTA_OK;
@@ -113,13 +121,14 @@ static enum dfota_status newest_slot(const struct dfota_progress_store *s, int *
 enum dfota_status dfota_progress_load(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec, int *found)
 {
+    uint32_t sequence;
     int newest;
     enum dfota_status st;
 
     *found = 0;
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = newest_slot(store, &newest, rec);
+    st = newest_slot(store, &newest, &sequence, rec);
     if (st != DFOTA_OK)
         return st;
     *found = newest >= 0;
@@ -145,39 +154,49 @@ static PROGRESS_NOINLINE enum dfota_status write_wide(const struct dfota_progres
     return s->write(s->ctx, at, buf, s->write_align);
 }
 
+/* The record's 64 bytes, a whole number of write units: its buffer is kept
+ * out of dfota_progress_save()'s frame, which newest_slot() runs under. */
+static PROGRESS_NOINLINE enum dfota_status write_record(const struct dfota_progress_store *s,
+                                                        uint32_t at,
+                                                        const struct dfota_progress *rec)
+{
+    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
+
+    dfota_progress_encode(rec, buf);
+    return s->write(s->ctx, at, buf, sizeof(buf));
+}
+
 enum dfota_status dfota_progress_save(const struct dfota_progress_store *store,
                                       struct dfota_progress *rec)
 {
-    uint8_t buf[DFOTA_PROGRESS_RECORD_SIZE];
-    struct dfota_progress last;
+    uint32_t sequence;
     int newest, target;
     enum dfota_status st;
 
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = newest_slot(store, &newest, &last);
+    st = newest_slot(store, &newest, &sequence, NULL);
     if (st != DFOTA_OK)
         return st;
-    rec->sequence = newest >= 0 ? last.sequence + 1 : 1;
+    rec->sequence = newest >= 0 ? sequence + 1 : 1;
     target = newest == 0 ? 1 : 0;
     st = store->erase(store->ctx, (uint32_t)target * store->slot_size, store->slot_size);
     if (st != DFOTA_OK)
         return st;
     if (store->write_align > DFOTA_PROGRESS_RECORD_SIZE)
         return write_wide(store, (uint32_t)target * store->slot_size, rec);
-    /* The record's 64 bytes are a whole number of write units. */
-    dfota_progress_encode(rec, buf);
-    return store->write(store->ctx, (uint32_t)target * store->slot_size, buf, sizeof(buf));
+    return write_record(store, (uint32_t)target * store->slot_size, rec);
 }
 
 enum dfota_status dfota_progress_clear(const struct dfota_progress_store *store)
 {
+    uint32_t sequence;
     int newest, first;
     enum dfota_status st;
 
     if (!store_ok(store))
         return DFOTA_E_INVALID_ARGUMENT;
-    st = newest_slot(store, &newest, NULL);
+    st = newest_slot(store, &newest, &sequence, NULL);
     if (st != DFOTA_OK)
         return st;
     first = newest == 0 ? 1 : 0;
