@@ -154,7 +154,7 @@ struct dfota_apply {
      * `raw` holds the source bytes the view is made from, then (once the
      * view is made) the target bytes of a copy. */
     union {
-        uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 16];
+        uint8_t raw[DFOTA_APPLY_SOURCE_CHUNK + 20];
         /* At a segment boundary (the cache is empty then): the progress
          * record given to save_progress, here rather than on the stack. */
         struct dfota_progress rec;
@@ -177,6 +177,7 @@ struct dfota_apply {
     uint32_t erased_end;          /* output area erased up to here */
     uint32_t target_done;         /* target bytes produced */
     unsigned progress_reported;   /* steps reported */
+    uint32_t progress_next;       /* target_done at which the next step may be due */
 };
 
 static enum dfota_status parse_records(struct dfota_apply *ap, const uint8_t *p, size_t n);
@@ -518,17 +519,25 @@ uint32_t dfota_apply_target_done(const struct dfota_apply *applier)
 static void report_progress(struct dfota_apply *ap)
 {
     unsigned steps = ap->config.progress_steps, due;
+    uint32_t size = ap->header.target_size;
 
-    if (steps == 0 || ap->io.progress == NULL)
+    /* Called for every piece of output: the division only when a step may be due. */
+    if (steps == 0 || ap->io.progress == NULL || ap->target_done < ap->progress_next)
         return;
-    if (ap->header.target_size == 0)
+    if (size == 0)
         due = ap->stage == STAGE_FINISHED ? steps : 0;
     else
-        due = (unsigned)(((uint64_t)ap->target_done * steps) / ap->header.target_size);
+        due = (unsigned)(((uint64_t)ap->target_done * steps) / size);
     while (ap->progress_reported < due) {
         ap->progress_reported++;
         ap->io.progress(ap->io.ctx, ap->progress_reported * 100u / steps);
     }
+    /* The first output at which floor(done * steps / size) passes the steps reported. */
+    if (size != 0 && ap->progress_reported < steps)
+        ap->progress_next =
+            (uint32_t)(((uint64_t)(ap->progress_reported + 1) * size + steps - 1) / steps);
+    else if (size != 0)
+        ap->progress_next = UINT32_MAX;
 }
 
 /* Erase the output area (target, or scratch in place) up to `end`. */
@@ -649,7 +658,11 @@ static DFOTA_NOINLINE enum dfota_status fill_cache(struct dfota_apply *ap)
     uint32_t want = ap->copy_left < 64u                         ? 64u
                     : ap->copy_left > DFOTA_APPLY_SOURCE_CHUNK ? DFOTA_APPLY_SOURCE_CHUNK
                                                                 : ap->copy_left;
-    uint32_t start = (uint64_t)pos >= (uint64_t)lo + 8 ? pos - 8 : lo;
+    /* 8 bytes (to 11: the read starts on a word, as flash reads are
+     * fastest) before, 8 after, for the sites that straddle the chunk. */
+    uint32_t start = (uint64_t)pos >= (uint64_t)lo + 11 ? (pos - 8) & ~(uint32_t)3
+                     : (uint64_t)pos >= (uint64_t)lo + 8 ? pos - 8
+                                                         : lo;
     uint32_t end = (uint64_t)pos + want + 8 < hi ? pos + want + 8 : hi;
     size_t len = end - pos > want ? want : end - pos;
     enum dfota_status st;

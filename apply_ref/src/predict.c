@@ -31,24 +31,41 @@ void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, in
     uint32_t h1 = (uint32_t)site[0] | ((uint32_t)site[1] << 8);
     uint32_t h2 = (uint32_t)site[2] | ((uint32_t)site[3] << 8);
     int64_t imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu));
-    int64_t target, moved, delta;
-    uint32_t field;
+    int64_t target;
+    uint32_t moved, delta, field;
 
     if (imm & 0x200000)
         imm -= 0x400000;
     target = q + 4 + 2 * imm;
-    moved = target;
+    moved = (uint32_t)target;
     if (target >= 0 && target < (int64_t)p->source_size)
-        moved = target + dfota_predict_shift(p, (uint32_t)target);
-    delta = moved - (q + copy_shift + 4);
-    /* Arithmetic shift right by one, written portably. */
-    field = (uint32_t)((delta >= 0 ? delta / 2 : -((-delta + 1) / 2)) & 0x3FFFFF);
+        moved += (uint32_t)dfota_predict_shift(p, (uint32_t)target);
+    /* floor(d / 2) mod 2^22 of d = moved - (q + copy_shift + 4) is bits 1..22
+     * of d in two's complement, which d mod 2^32 has too: 32-bit arithmetic
+     * gives the exact field. */
+    delta = moved - ((uint32_t)q + (uint32_t)copy_shift + 4u);
+    field = (delta >> 1) & 0x3FFFFFu;
     h1 = (h1 & 0xF800u) | (field >> 11);
     h2 = (h2 & 0xF800u) | (field & 0x7FFu);
     out4[0] = (uint8_t)h1;
     out4[1] = (uint8_t)(h1 >> 8);
     out4[2] = (uint8_t)h2;
     out4[3] = (uint8_t)(h2 >> 8);
+}
+
+/* The little-endian word at r: one (unaligned) load where the machine is
+ * little-endian, as a Cortex-M is. */
+static uint32_t le32_at(const uint8_t *r)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+
+    memcpy(&w, r, 4);
+    return w;
+#else
+    return (uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
+           ((uint32_t)r[3] << 24);
+#endif
 }
 
 /* dfota_predict_is_branch(), as a macro: gcc -Os does not inline it in the hot loop. */
@@ -60,6 +77,10 @@ static void put_site32(uint8_t *out, uint32_t base, uint32_t len, uint32_t q, co
 {
     unsigned k;
 
+    if (q >= base && len >= 4 && q - base <= len - 4) {
+        memcpy(out + (q - base), bytes, 4); /* the usual case: all four inside */
+        return;
+    }
     for (k = 0; k < 4; k++)
         if (q + k >= base && q + k - base < len)
             out[q + k - base] = bytes[k];
@@ -99,13 +120,14 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
             /* Most words: neither halfword can start a branch site (the high
              * byte of a BL/B.W's first halfword is F0..F7) and the word is no
              * pointer into the image, so nothing happens at q nor at q + 2. */
-            if ((q & 3) == 0 &&
-                (!branches || ((r[1] & 0xF8) != 0xF0 && (r[3] & 0xF8) != 0xF0)) &&
-                (!pointers ||
-                 ((uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
-                  ((uint32_t)r[3] << 24)) - p->pointer_base >= p->source_size)) {
-                q += 2;
-                continue;
+            if ((q & 3) == 0) {
+                w = le32_at(r);
+                if ((!branches ||
+                     ((w & 0xF800u) != 0xF000u && (w & 0xF8000000u) != 0xF0000000u)) &&
+                    (!pointers || w - p->pointer_base >= p->source_size)) {
+                    q += 2;
+                    continue;
+                }
             }
             if (branches && IS_BRANCH(r)) {
                 dfota_predict_branch(p, r, (int64_t)q, copy_shift, site);
@@ -117,8 +139,7 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
             }
             if (!pointers || (q & 3) != 0)
                 continue;
-            w = (uint32_t)r[0] | ((uint32_t)r[1] << 8) | ((uint32_t)r[2] << 16) |
-                ((uint32_t)r[3] << 24);
+            w = le32_at(r);
             x = w - p->pointer_base;
             if (x >= p->source_size)
                 continue;

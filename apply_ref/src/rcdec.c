@@ -35,10 +35,16 @@ void dfota_rcdec_init(struct dfota_rcdec *d, uint8_t *history, unsigned history_
 void dfota_rcdec_reset(struct dfota_rcdec *d, uint32_t frame_size, uint32_t target_len)
 {
     uint16_t *p = (uint16_t *)(void *)&d->model;
-    size_t i;
+    size_t done = 1, n = sizeof(d->model) / sizeof(uint16_t);
 
-    for (i = 0; i < sizeof(d->model) / sizeof(uint16_t); i++)
-        p[i] = DFOTA_RC_PROB_INIT;
+    /* Every probability to one half: the filled part doubled with memcpy. */
+    p[0] = DFOTA_RC_PROB_INIT;
+    while (done < n) {
+        size_t take = done < n - done ? done : n - done;
+
+        memcpy(p + done, p, take * sizeof(uint16_t));
+        done += take;
+    }
     d->range = 0xFFFFFFFFu;
     d->code = 0;
     d->frame_left = frame_size;
@@ -83,7 +89,14 @@ static uint8_t next_byte(struct dfota_rcdec *d)
     return 0;
 }
 
-static void normalize(struct dfota_rcdec *d)
+/* Inlined where it is called (once per bit): a call costs more than its body. */
+#if defined(__GNUC__)
+#define RC_INLINE inline __attribute__((always_inline))
+#else
+#define RC_INLINE inline
+#endif
+
+static RC_INLINE void normalize(struct dfota_rcdec *d)
 {
     while (d->range < DFOTA_RC_TOP) {
         d->range <<= 8;

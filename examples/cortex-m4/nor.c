@@ -3,6 +3,8 @@
  */
 #include "nor.h"
 
+#include <string.h>
+
 __attribute__((section(".persist.nor"), aligned(NOR_ERASE_SIZE))) static uint8_t flash[NOR_SIZE];
 
 struct nor_counters nor_count;
@@ -42,10 +44,8 @@ enum dfota_status nor_erase(uint32_t addr, uint32_t len)
 {
     if (!in_range(addr, len) || addr % NOR_ERASE_SIZE != 0 || len % NOR_ERASE_SIZE != 0)
         return DFOTA_E_FLASH;
-    for (uint32_t i = 0; i < len; i += 4) {
-        uint32_t *word = (uint32_t *)(void *)(flash + addr + i);
-        *word = 0xFFFFFFFFu;
-    }
+    /* A real erase is one command and a wait: as little CPU as memset. */
+    memset(flash + addr, 0xFF, len);
     nor_count.erases += len / NOR_ERASE_SIZE;
     return DFOTA_OK;
 }

@@ -152,7 +152,7 @@ struct dfota_apply; /* opaque; lives inside the caller's workspace */
  * ring of decoded data (window + block + 128 bytes, rounded up to 16) and
  * the relocation map (8 bytes an entry, rounded up to 16).
  */
-#define DFOTA_APPLY_STATE_SIZE 2288u
+#define DFOTA_APPLY_STATE_SIZE 2304u
 /* sizeof(struct dfota_rcdec) (dfota/rcdec.h), rounded up to 16: a range-coded
  * patch's workspace is 16 + the state + this + 64 (decoder output) +
  * 2^history_log + the map (docs/FORMAT.md, "Applier memory"). */
