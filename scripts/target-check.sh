@@ -193,14 +193,18 @@ say "building the firmware (normal, lean, and small: lean without zstd)"
 build_fw normal
 build_fw lean -DDFOTA_DEVICE_MESSAGES=0
 build_fw small -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0
-for b in lean small; do
+# The small profile for a device with two banks: no in-place code either.
+build_fw small2bank -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0 -DDFOTA_IN_PLACE=0
+for b in lean small small2bank; do
     if arm-none-eabi-nm "$work/$b/fw.elf" | grep -E ' [Tt] _?(v?s?n?printf|_svfprintf_r|_vfprintf_r)$' >&2; then
         die "the $b firmware links the printf family (above)"
     fi
 done
-if arm-none-eabi-nm "$work/small/fw.elf" | grep -E ' [Tt] ZSTD_' >&2; then
-    die "the small firmware links zstd (above)"
-fi
+for b in small small2bank; do
+    if arm-none-eabi-nm "$work/$b/fw.elf" | grep -E ' [Tt] ZSTD_' >&2; then
+        die "the $b firmware links zstd (above)"
+    fi
+done
 
 # -------------------------------------------------------------- packages
 old=$root/samples/BC25R01A03.bin
@@ -293,13 +297,20 @@ for b in normal lean small; do
     qemu_run "$b" patch patch.bin
     qemu_run "$b" patchhw patch.bin new.bin patchhw patch-digests.bin
 done
+for b in small2bank; do
+    qemu_run "$b" twobank twobank.bin
+    qemu_run "$b" powercut twobank.bin
+    qemu_run "$b" hwhash twobank.bin
+    qemu_run "$b" patch patch.bin
+    qemu_run "$b" patchhw patch.bin new.bin patchhw patch-digests.bin
+done
 for b in normal lean; do
     qemu_run "$b" full full.bin
     qemu_run "$b" twobank twobank-zstd.bin new.bin zstd
     qemu_run "$b" inplace inplace-zstd.bin new.bin inplacezstd
 done
 # The power cut must have been a reset, and the resume must have found work left.
-for b in normal lean small; do
+for b in normal lean small small2bank; do
     log=$run/$b-powercut.log
     [ -f "$log" ] || continue
     if ! grep -q '^power cut: system reset' "$log" || ! grep -q '^dfota example firmware, boot 2,' "$log"; then

@@ -56,6 +56,10 @@ enum stage {
     STAGE_FAILED
 };
 
+/* In place (DFOTA_IN_PLACE, dfota/apply.h): a constant 0 where the build
+ * leaves it out, so that its code goes too. */
+#define IN_PLACE(ap) (DFOTA_IN_PLACE && (ap)->in_place)
+
 /* Output buffer of the range decoder. */
 #define RC_OUT_SIZE 64u
 /* ZSTD_FRAMEHEADERSIZE_MAX, also where zstd.h is not included. */
@@ -442,6 +446,10 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
                                "with 1 <= alignment <= %u and alignment <= erase size",
                                (unsigned long)config->erase_size,
                                (unsigned long)config->write_align, DFOTA_APPLY_WRITE_ALIGN_MAX);
+    if (config->layout == DFOTA_APPLY_IN_PLACE && !DFOTA_IN_PLACE)
+        return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
+                               "this applier is built without in-place support "
+                               "(DFOTA_IN_PLACE=0)");
     if (config->layout != DFOTA_APPLY_TWO_BANK &&
         (config->layout != DFOTA_APPLY_IN_PLACE || io->read_scratch == NULL ||
          io->erase_scratch == NULL || io->write_scratch == NULL))
@@ -467,8 +475,8 @@ enum dfota_status dfota_apply_init(struct dfota_apply **applier, void *workspace
     ap->arena = (uint8_t *)ap + state_size();
     ap->stage = STAGE_HEADER;
     ap->in_place = config->layout == DFOTA_APPLY_IN_PLACE;
-    ap->one_area = ap->in_place;
-    ap->readback = ap->in_place || io->read_target != NULL;
+    ap->one_area = IN_PLACE(ap);
+    ap->readback = IN_PLACE(ap) || io->read_target != NULL;
     ap->cache_start = -1;
     ap->cache_shift = INT64_MIN;
 #if DFOTA_BUILTIN_HASH
@@ -546,11 +554,11 @@ static enum dfota_status erase_output(struct dfota_apply *ap, uint32_t end)
     enum dfota_status st;
 
     while (ap->erased_end < end) {
-        st = ap->in_place
+        st = IN_PLACE(ap)
                  ? ap->io.erase_scratch(ap->io.ctx, ap->erased_end, ap->config.erase_size)
                  : ap->io.erase_target(ap->io.ctx, ap->erased_end, ap->config.erase_size);
         if (st != DFOTA_OK)
-            return fail_io(ap, st, ap->in_place ? "scratch erase" : "erase", ap->erased_end,
+            return fail_io(ap, st, IN_PLACE(ap) ? "scratch erase" : "erase", ap->erased_end,
                            ap->config.erase_size);
         ap->erased_end += ap->config.erase_size;
     }
@@ -561,7 +569,7 @@ static enum dfota_status flush_writes(struct dfota_apply *ap, int pad)
 {
     enum dfota_status st;
     size_t len = ap->wbuf_len;
-    uint32_t end, capacity = ap->in_place ? ap->config.scratch_size : ap->config.target_capacity;
+    uint32_t end, capacity = IN_PLACE(ap) ? ap->config.scratch_size : ap->config.target_capacity;
 
     if (len == 0)
         return DFOTA_OK;
@@ -574,14 +582,14 @@ static enum dfota_status flush_writes(struct dfota_apply *ap, int pad)
         return fail(ap, DFOTA_E_TOO_LARGE,
                     "target of %lu bytes does not fit the %lu-byte %s area",
                     (unsigned long)ap->header.target_size, (unsigned long)capacity,
-                    ap->in_place ? "scratch" : "target");
+                    IN_PLACE(ap) ? "scratch" : "target");
     st = erase_output(ap, end);
     if (st != DFOTA_OK)
         return st;
-    st = ap->in_place ? ap->io.write_scratch(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len)
+    st = IN_PLACE(ap) ? ap->io.write_scratch(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len)
                       : ap->io.write_target(ap->io.ctx, ap->wbuf_pos, ap->wbuf, len);
     if (st != DFOTA_OK)
-        return fail_io(ap, st, ap->in_place ? "scratch write" : "write", ap->wbuf_pos, len);
+        return fail_io(ap, st, IN_PLACE(ap) ? "scratch write" : "write", ap->wbuf_pos, len);
     ap->wbuf_pos = end;
     ap->wbuf_len = 0;
     return DFOTA_OK;
@@ -620,7 +628,7 @@ static enum dfota_status emit_target(struct dfota_apply *ap, const uint8_t *p, s
 static void segment_crc(struct dfota_apply *ap, const uint8_t *p, size_t n)
 {
 #if DFOTA_CODEC_RANGE
-    if (ap->range && ap->in_place)
+    if (ap->range && IN_PLACE(ap))
         ap->crc_have = dfota_crc32(ap->crc_have, p, n);
 #else
     (void)ap;
@@ -819,7 +827,7 @@ static void resume_position(struct dfota_apply *ap)
     ap->target_done = steps_bytes(h, ap->resume_step);
     if (ap->resume_phase == DFOTA_PROGRESS_SCRATCH)
         ap->target_done += segment_length(h, dfota_patch_segment_at(h, ap->resume_step));
-    if (!ap->in_place) {
+    if (!IN_PLACE(ap)) {
         /* Two-bank segments are in target order; rewrite from this one's start,
          * erase blocks included (segments are erase-block aligned). */
         ap->wbuf_pos = ap->resume_step * h->segment_size;
@@ -920,12 +928,12 @@ static DFOTA_NOINLINE enum dfota_status complete_step(struct dfota_apply *ap, in
 
     if (decoded) {
         st = flush_writes(ap, 1);
-        if (st == DFOTA_OK && ap->in_place)
+        if (st == DFOTA_OK && IN_PLACE(ap))
             st = save_progress(ap, DFOTA_PROGRESS_SCRATCH);
         if (st != DFOTA_OK)
             return st;
     }
-    if (ap->in_place) {
+    if (IN_PLACE(ap)) {
         st = copy_scratch(ap);
         if (st != DFOTA_OK)
             return st;
@@ -963,7 +971,7 @@ static DFOTA_NOINLINE enum dfota_status check_resume_record(struct dfota_apply *
         ap->resume_count != h->segment_count || ap->resume_flags != h->flags ||
         ap->resume_step > h->segment_count || ap->resume_phase > DFOTA_PROGRESS_FAILED ||
         (ap->resume_phase == DFOTA_PROGRESS_SCRATCH &&
-         (!ap->in_place || ap->resume_step == h->segment_count)) ||
+         (!IN_PLACE(ap) || ap->resume_step == h->segment_count)) ||
         (ap->resume_phase == DFOTA_PROGRESS_FAILED && ap->resume_step != h->segment_count))
         return fail(ap, DFOTA_E_UPDATE_IN_PROGRESS,
                     "the progress record belongs to another patch (or does not fit this one): "
@@ -1047,12 +1055,12 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
         return fail(ap, DFOTA_E_TOO_LARGE,
                     "target image of %lu bytes does not fit the %lu-byte target area",
                     (unsigned long)h->target_size, (unsigned long)ap->config.target_capacity);
-    if (ap->in_place != ((h->flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0))
+    if (IN_PLACE(ap) != ((h->flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0))
         return fail(ap, DFOTA_E_UNSUPPORTED_FEATURE,
-                    ap->in_place ? "a two-bank patch cannot be applied in place (it reads "
+                    IN_PLACE(ap) ? "a two-bank patch cannot be applied in place (it reads "
                                    "source bytes that the target overwrites)"
                                  : "an in-place patch needs the in-place layout (scratch area)");
-    if (ap->in_place && ap->config.scratch_size < h->segment_size)
+    if (IN_PLACE(ap) && ap->config.scratch_size < h->segment_size)
         return fail(ap, DFOTA_E_TOO_LARGE,
                     "scratch area of %lu bytes is smaller than the %lu-byte segment",
                     (unsigned long)ap->config.scratch_size, (unsigned long)h->segment_size);
@@ -1112,7 +1120,7 @@ static DFOTA_NOINLINE enum dfota_status start_segments(struct dfota_apply *ap)
     ap->predict.map_count = ap->header.map_count;
     /* In place, a resumed apply has already overwritten part of the source
      * (which passed this check before the first write). */
-    if (!(ap->resuming && ap->in_place)) {
+    if (!(ap->resuming && IN_PLACE(ap))) {
         st = check_source(ap);
         if (st != DFOTA_OK)
             return st;
@@ -1138,7 +1146,7 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
     ap->segment_len = segment_length(h, ap->segment);
     ap->segment_done = 0;
     /* A zstd frame is never empty; a range frame holds the CRC-32 in place. */
-    if (ap->frame_size < (ap->range ? (ap->in_place ? 4u : 0u) : 1u))
+    if (ap->frame_size < (ap->range ? (IN_PLACE(ap) ? 4u : 0u) : 1u))
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu has a frame of %lu bytes",
                     (unsigned long)ap->segment, (unsigned long)ap->frame_size);
     if (ap->resuming && (ap->step < ap->resume_step ||
@@ -1151,7 +1159,7 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
     }
     dfota_patch_source_window(h, ap->segment, &ap->window_lo, &ap->window_hi);
     ap->cache_start = -1;
-    if (ap->in_place) {
+    if (IN_PLACE(ap)) {
         /* Each segment is built at the start of the scratch area. */
         ap->wbuf_pos = 0;
         ap->erased_end = 0;
@@ -1169,7 +1177,7 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
     ap->stage = STAGE_FRAME;
 #if DFOTA_CODEC_RANGE
     if (ap->range) {
-        uint32_t crc = ap->in_place ? 4u : 0u;
+        uint32_t crc = IN_PLACE(ap) ? 4u : 0u;
 
         ap->crc_len = (uint8_t)(4u - crc);
         ap->crc_have = 0;
@@ -1245,7 +1253,7 @@ static DFOTA_NOINLINE enum dfota_status end_segment(struct dfota_apply *ap)
                     (unsigned long)ap->segment, (unsigned long)ap->frame_consumed,
                     (unsigned long)ap->frame_size);
 #if DFOTA_CODEC_RANGE
-    if (ap->range && ap->in_place && ap->crc_have != ap->crc_want)
+    if (ap->range && IN_PLACE(ap) && ap->crc_have != ap->crc_want)
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu decodes to target bytes with CRC-32 0x%08lx, its frame "
                     "states 0x%08lx",
@@ -1348,7 +1356,7 @@ static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *
                     "%s [%lu, %lu)",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
                     dfota_i64_text(ap->source_pos, number),
-                    ap->in_place ? "bytes an in-place segment may read" : "source image",
+                    IN_PLACE(ap) ? "bytes an in-place segment may read" : "source image",
                     (unsigned long)ap->window_lo, (unsigned long)ap->window_hi);
     /* The seek applies after the copy; keep it until the record is done. */
     if (seek > (int64_t)UINT32_MAX || seek < -(int64_t)UINT32_MAX)
@@ -1888,10 +1896,10 @@ static DFOTA_NOINLINE enum dfota_status target_mismatch(struct dfota_apply *ap, 
     dfota_hex(digest, is_md5 ? 16 : 32, got);
     (void)next; /* the message's alone: unused in the lean build */
     if (ap->io.save_progress != NULL && h->segment_count > 0) {
-        if (ap->in_place || repaired || !ap->readback) {
+        if (IN_PLACE(ap) || repaired || !ap->readback) {
             st = put_record(ap, h->segment_count, DFOTA_PROGRESS_FAILED, ap->segment_offset,
                             ap->target_done);
-            next = ap->in_place ? "; progress record: FAILED (in place it cannot be rebuilt)"
+            next = IN_PLACE(ap) ? "; progress record: FAILED (in place it cannot be rebuilt)"
                    : repaired   ? "; progress record: FAILED (rewritten once already)"
                                 : "; progress record: FAILED (a rewrite would produce the same)";
         } else {

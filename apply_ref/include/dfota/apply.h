@@ -59,6 +59,13 @@ extern "C" {
 #ifndef DFOTA_CODEC_RANGE
 #define DFOTA_CODEC_RANGE 1
 #endif
+/* DFOTA_IN_PLACE: 1 (the default) applies in-place patches too
+ * (DFOTA_APPLY_IN_PLACE); 0 leaves that code out, for a device with two
+ * banks, and dfota_apply_init() refuses the in-place layout
+ * (UNSUPPORTED_FEATURE). */
+#ifndef DFOTA_IN_PLACE
+#define DFOTA_IN_PLACE 1
+#endif
 
 /* Largest flash write alignment supported (program page / write unit). */
 #define DFOTA_APPLY_WRITE_ALIGN_MAX 256u
