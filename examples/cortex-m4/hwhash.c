@@ -55,10 +55,15 @@ static enum dfota_status engine_final(void *ctx, struct dfota_hash *h, uint8_t *
     unsigned i;
     (void)ctx;
     memcpy(&st, h->state.bytes, sizeof(st));
-    for (i = 0; i < entries; i++) {
-        if (table[i].alg == h->alg && table[i].length == st.length) {
-            memcpy(digest, table[i].digest, h->alg == DFOTA_HASH_MD5 ? 16u : 32u);
-            table[i].used++;
+    /* The first digest of that algorithm and length not yet given, in the
+     * order the host listed them (the source before the target: the two
+     * images may have the same size); then any, for a digest asked twice. */
+    for (i = 0; i < 2 * entries; i++) {
+        struct entry *e = &table[i % entries];
+
+        if (e->alg == h->alg && e->length == st.length && (i >= entries || e->used == 0)) {
+            memcpy(digest, e->digest, h->alg == DFOTA_HASH_MD5 ? 16u : 32u);
+            e->used++;
             return DFOTA_OK;
         }
     }

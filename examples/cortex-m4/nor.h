@@ -26,14 +26,16 @@
 #define NOR_RECORD_SIZE (2u * NOR_ERASE_SIZE)
 #define NOR_CONTROL_BASE 0x02000u /* boot control: which image is pending/good */
 #define NOR_CONTROL_SIZE NOR_ERASE_SIZE
+/* Banks of 1 MiB: room for the largest images of the benchmark corpus
+ * (bench/m4-corpus.sh), not only the BC25 sample. */
 #define NOR_BANK_A_BASE 0x10000u /* the running image (the source); in place, the one area */
-#define NOR_BANK_SIZE 0x40000u
-#define NOR_BANK_B_BASE 0x50000u /* two-bank: the new image */
-#define NOR_SCRATCH_BASE 0x90000u /* in place: one segment of the patch */
+#define NOR_BANK_SIZE 0x100000u
+#define NOR_BANK_B_BASE 0x110000u /* two-bank: the new image */
+#define NOR_SCRATCH_BASE 0x210000u /* in place: one segment of the patch */
 #define NOR_SCRATCH_SIZE 0x10000u
-#define NOR_UFS_BASE 0xA0000u /* the downloaded package, as the module's file system holds it */
-#define NOR_UFS_SIZE 0x40000u
-#define NOR_SIZE 0xE0000u
+#define NOR_UFS_BASE 0x220000u /* the downloaded package, as the module's file system holds it */
+#define NOR_UFS_SIZE 0x100000u
+#define NOR_SIZE 0x320000u
 
 /* Operation counters since the last reset. */
 struct nor_counters {
