@@ -45,7 +45,7 @@ qemu_pair() {
     (cd "$dir" && timeout 600 qemu-system-arm -M mps2-an386 -cpu cortex-m4 -nographic \
         -monitor none -serial none \
         -semihosting-config enable=on,target=native,arg=fw.elf,arg="$sc",arg=old.bin,arg=new.bin,arg=patch.bin,arg="$digests" \
-        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,out=$dir/$sc.insn" \
+        -plugin "$work/insncount.so,begin=$begin,end=$end,stack_lo=$lo,stack_hi=$hi,profile=on,out=$dir/$sc.insn" \
         -kernel "$elf" >"$dir/$sc.log" 2>&1) || true
     grep -q "^PASSED $sc\$" "$dir/$sc.log"
 }

@@ -104,7 +104,7 @@ static RC_INLINE void normalize(struct dfota_rcdec *d)
     }
 }
 
-static unsigned bit(struct dfota_rcdec *d, uint16_t *prob)
+static RC_INLINE unsigned bit_inline(struct dfota_rcdec *d, uint16_t *prob)
 {
     uint32_t bound = (d->range >> DFOTA_RC_PROB_BITS) * *prob;
     unsigned b;
@@ -123,13 +123,20 @@ static unsigned bit(struct dfota_rcdec *d, uint16_t *prob)
     return b;
 }
 
+/* One bit: out of line where it is rare, inlined in tree(), the hot loop
+ * of difference and literal bytes (most of the decoder's work). */
+static unsigned bit(struct dfota_rcdec *d, uint16_t *prob)
+{
+    return bit_inline(d, prob);
+}
+
 /* A value on a tree of `bits` levels of probs[1 .. 2^bits). */
 static unsigned tree(struct dfota_rcdec *d, uint16_t *probs, unsigned bits)
 {
     unsigned m = 1, i;
 
     for (i = 0; i < bits; i++)
-        m = (m << 1) | bit(d, &probs[m]);
+        m = (m << 1) | bit_inline(d, &probs[m]);
     return m - (1u << bits);
 }
 
