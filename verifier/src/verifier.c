@@ -561,9 +561,10 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
         /* dfota_package_open() checked the layout; say what it is. */
         (void)dfota_patch_header_decode(payload, hdr->payload.size, &patch, NULL);
         pass(&r, DFOTA_CHECK_PAYLOAD,
-             "patch: %lu segments of %lu bytes, window log %u, %lu relocation entries, "
+             "patch: %lu segments of %lu bytes, %s log %u, %lu relocation entries, "
              "workspace %lu bytes; agrees with the container",
              (unsigned long)patch.segment_count, (unsigned long)patch.segment_size,
+             patch.codec == DFOTA_CODEC_ZSTD_ID ? "zstd, window" : "range codec, history",
              (unsigned)patch.window_log, (unsigned long)patch.map_count,
              (unsigned long)patch.workspace_size);
     } else if (!r.stopped) {

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Patch sizes per codec (issue 12): on every pair of a corpus and the BC25
+# samples, dfota's patches with the range codec (the default) and with zstd,
+# with prediction (auto, the default) and without (--predict none), beside
+# the anchors of the corpus (its ANCHORS.md: bsdiff 4.3, HDiffPatch,
+# HPatchLite, detools) and, when --before is given, beside an older dfota
+# binary on the same inputs in the same run. Then the RAM/size trade-offs of
+# the range codec: history log and segment size, the corpus total and the
+# largest workspace. Every patch is applied back (dfota apply) and compared
+# with new.bin. Not part of `make test`; results in docs/BENCHMARKS.md.
+#
+# usage: bash bench/codec.sh [--corpus DIR] [--dfota PATH] [--before PATH] [--out DIR]
+set -euo pipefail
+export LC_ALL=C
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+corpus=$repo/../shared/corpus
+dfota=$repo/build/dfota
+before=
+out=$repo/build/bench-codec
+while [ $# -gt 0 ]; do
+    case $1 in
+    --corpus) corpus=$2; shift 2 ;;
+    --dfota) dfota=$2; shift 2 ;;
+    --before) before=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "usage: bash bench/codec.sh [--corpus DIR] [--dfota PATH] [--before PATH] [--out DIR]" >&2; exit 2 ;;
+    esac
+done
+anchors=$corpus/ANCHORS.md
+[ -f "$anchors" ] || { echo "codec: no $anchors" >&2; exit 2; }
+rm -rf "$out"
+mkdir -p "$out"
+fails=0
+
+# anchor PAIR COLUMN: a figure of ANCHORS.md's per-pair table (columns by header name).
+anchor() {
+    awk -F'|' -v pair="$1" -v col="$2" '
+        /^\| pair \|/ { for (i = 2; i <= NF; i++) { h = $i; gsub(/^ +| +$/, "", h); name[h] = i } next }
+        { p = $2; gsub(/ /, "", p) }
+        p == pair && (col in name) { v = $(name[col]); gsub(/ /, "", v); print v; exit }' "$anchors"
+}
+
+# patch NAME OLD NEW BINARY ARGS...: the patch's size (and a bit-exact apply check).
+patch_size() {
+    local tag=$1 old=$2 new=$3 bin=$4
+    shift 4
+    local p=$out/$tag.patch
+    rm -f "$p" "$out/rebuilt.bin"
+    if ! "$bin" diff -q "$old" "$new" -o "$p" "$@" >"$out/log" 2>&1; then
+        echo FAIL
+        fails=$((fails + 1))
+        return
+    fi
+    if ! "$bin" apply -q --old "$old" "$p" -o "$out/rebuilt.bin" >>"$out/log" 2>&1 ||
+       ! cmp -s "$out/rebuilt.bin" "$new"; then
+        echo "FAIL"
+        fails=$((fails + 1))
+        return
+    fi
+    stat -c %s "$p"
+}
+workspace() { od -An -tu4 -j28 -N4 "$out/$1.patch" | tr -d ' '; }
+
+names=()
+olds=()
+news=()
+for d in "$corpus"/*/; do
+    [ -f "$d/old.bin" ] && [ -f "$d/new.bin" ] || continue
+    names+=("$(basename "$d")")
+    olds+=("$d/old.bin")
+    news+=("$d/new.bin")
+done
+ncorpus=${#names[@]}
+names+=(BC25R01A03_to_A04)
+olds+=("$repo/samples/BC25R01A03.bin")
+news+=("$repo/samples/BC25R01A04.bin")
+
+# geo LIST_OF "value bsdiff" pairs -> geometric mean of value / bsdiff
+geo() { awk '{ if ($1 > 0 && $2 > 0) { s += log($1 / $2); n++ } } END { if (n) printf "%.3f", exp(s / n); else print "-" }'; }
+
+{
+echo "### Patch bytes per codec (bench/codec.sh)"
+echo
+hdr="| pair | bsdiff 4.3 | HDiffPatch -SD lzma2 | HPatchLite tuz | detools ARM + lzma |"
+sep="|---|---:|---:|---:|---:|"
+if [ -n "$before" ]; then
+    hdr="$hdr before: default | before: --predict none |"
+    sep="$sep---:|---:|"
+fi
+echo "$hdr range (default) | range, --predict none | zstd | zstd, --predict none | range workspace | zstd workspace |"
+echo "$sep---:|---:|---:|---:|---:|---:|"
+: >"$out/rows"
+for i in "${!names[@]}"; do
+    n=${names[$i]} o=${olds[$i]} w=${news[$i]}
+    bs=$(anchor "$n" "bsdiff 4.3"); hd=$(anchor "$n" "HDiffPatch -SD lzma2")
+    hl=$(anchor "$n" "HPatchLite tuz"); dt=$(anchor "$n" "detools ARM data format + lzma")
+    row="| $n | ${bs:--} | ${hd:--} | ${hl:--} | ${dt:--} |"
+    b1=- b2=-
+    if [ -n "$before" ]; then
+        b1=$(patch_size before "$o" "$w" "$before")
+        b2=$(patch_size before-none "$o" "$w" "$before" --predict none)
+        row="$row $b1 | $b2 |"
+    fi
+    r1=$(patch_size range "$o" "$w" "$dfota"); rw=$(workspace range)
+    r2=$(patch_size range-none "$o" "$w" "$dfota" --predict none)
+    z1=$(patch_size zstd "$o" "$w" "$dfota" --codec zstd); zw=$(workspace zstd)
+    z2=$(patch_size zstd-none "$o" "$w" "$dfota" --codec zstd --predict none)
+    echo "$row $r1 | $r2 | $z1 | $z2 | $rw | $zw |"
+    [ "$i" -lt "$ncorpus" ] && echo "$n ${bs:-0} $b1 $b2 $r1 $r2 $z1 $z2" >>"$out/rows"
+done
+echo
+echo "Geometric mean over the $ncorpus corpus pairs, patch bytes / bsdiff 4.3 (the BC25 pair has no anchor):"
+echo
+echo "| | default | --predict none |"
+echo "|---|---:|---:|"
+if [ -n "$before" ]; then
+    echo "| before | $(awk '{ print $3, $2 }' "$out/rows" | geo) | $(awk '{ print $4, $2 }' "$out/rows" | geo) |"
+fi
+echo "| range | $(awk '{ print $5, $2 }' "$out/rows" | geo) | $(awk '{ print $6, $2 }' "$out/rows" | geo) |"
+echo "| zstd | $(awk '{ print $7, $2 }' "$out/rows" | geo) | $(awk '{ print $8, $2 }' "$out/rows" | geo) |"
+if [ -n "$before" ]; then
+    echo
+    echo "Pairs where the range codec's default patch is larger than the older binary's: $(awk '$5 > $3 { printf "%s ", $1; n++ } END { if (!n) print "none" }' "$out/rows")"
+fi
+
+echo
+echo "### Range codec: history and segment size against RAM (bench/codec.sh)"
+echo
+echo "Corpus total patch bytes (the $ncorpus pairs), the geometric mean / bsdiff, and the largest applier"
+echo "workspace any pair's patch states (raw patch; a package adds 1,120 bytes):"
+echo
+echo "| setting | total bytes | geo-mean / bsdiff | largest workspace |"
+echo "|---|---:|---:|---:|"
+for setting in "--window-log 8" "--window-log 9" "--window-log 10" "--window-log 11" "--window-log 12" \
+               "--segment-size 4096" "--segment-size 16384" "--segment-size 262144" "--segment-size 1048576"; do
+    total=0 ws=0
+    : >"$out/geo"
+    for i in $(seq 0 $((ncorpus - 1))); do
+        # shellcheck disable=SC2086
+        s=$(patch_size t "${olds[$i]}" "${news[$i]}" "$dfota" $setting)
+        [ "$s" = FAIL ] && continue
+        total=$((total + s))
+        w=$(workspace t)
+        [ "$w" -gt "$ws" ] && ws=$w
+        echo "$s $(anchor "${names[$i]}" "bsdiff 4.3")" >>"$out/geo"
+    done
+    echo "| \`$setting\` | $total | $(geo <"$out/geo") | $ws |"
+done
+echo
+echo "dfota: $("$dfota" --version | head -1)${before:+; before: $("$before" --version | head -1) ($before)}"
+} | tee "$out/results.md"
+[ "$fails" -eq 0 ] || { echo "codec: $fails patch(es) failed to build or to apply bit-exactly; see $out/log" >&2; exit 1; }
