@@ -4,6 +4,11 @@
  * patch bit for bit, and every refusal keeps its status with an empty
  * message (no printf-family function is linked into it;
  * scripts/device-check.sh checks that on the Cortex-M4 objects).
+ *
+ * Built a second time as test_apply_small against dfota_device_small, the
+ * small profile for two banks (-DDFOTA_CODEC_ZSTD=0 -DDFOTA_IN_PLACE=0, no
+ * zstd linked): it applies a range-coded patch, and refuses a zstd-coded
+ * patch, a full image and the in-place layout before any flash operation.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -18,18 +23,28 @@
 
 #include "dfota/apply.h"
 #include "dfota/patch.h"
+#include "dfota/pkgapply.h"
 #include "fuzz/apply_source.h"
 
 #if DFOTA_DEVICE_MESSAGES
 #error "test_apply_lean must be built with DFOTA_DEVICE_MESSAGES=0"
 #endif
 
-#define SEED DFOTA_SOURCE_DIR "/tests/fuzz/corpus/apply/insert-plain.bin"
+#define CORPUS DFOTA_SOURCE_DIR "/tests/fuzz/corpus/"
+#define ZSTD_SEED CORPUS "apply/insert-plain.bin"
+#define RANGE_SEED CORPUS "apply/range-insert-plain.bin"
+/* The patch each build applies: zstd-coded in the lean build, range-coded in the small one. */
+#if DFOTA_CODEC_ZSTD
+#define SEED ZSTD_SEED
+#else
+#define SEED RANGE_SEED
+#endif
 
 struct ram_device {
     uint8_t source[FUZZ_APPLY_SOURCE_CAP];
     size_t source_size;
     uint8_t target[FUZZ_APPLY_TARGET_CAPACITY];
+    unsigned erases, writes;
 };
 
 static enum dfota_status ram_read_source(void *ctx, uint32_t offset, uint8_t *dst, size_t len)
@@ -48,6 +63,7 @@ static enum dfota_status ram_erase(void *ctx, uint32_t offset, uint32_t len)
 
     if (offset > sizeof(d->target) || len > sizeof(d->target) - offset)
         return DFOTA_E_FLASH;
+    d->erases++;
     memset(d->target + offset, 0xFF, len);
     return DFOTA_OK;
 }
@@ -58,6 +74,7 @@ static enum dfota_status ram_write(void *ctx, uint32_t offset, const uint8_t *sr
 
     if (offset > sizeof(d->target) || len > sizeof(d->target) - offset)
         return DFOTA_E_FLASH;
+    d->writes++;
     memcpy(d->target + offset, src, len);
     return DFOTA_OK;
 }
@@ -72,9 +89,9 @@ static enum dfota_status ram_read_target(void *ctx, uint32_t offset, uint8_t *ds
     return DFOTA_OK;
 }
 
-static uint8_t *read_seed(size_t *size)
+static uint8_t *read_file(const char *path, size_t *size)
 {
-    FILE *f = fopen(SEED, "rb");
+    FILE *f = fopen(path, "rb");
     uint8_t *data = malloc(1u << 16);
 
     assert_non_null(f);
@@ -133,7 +150,7 @@ static void lean_build_applies_and_refuses_with_status_only(void **state)
     struct dfota_error err;
     const struct dfota_error *error = NULL;
     size_t size, expected_size, workspace;
-    uint8_t *seed = read_seed(&size), *patch = seed + 1;
+    uint8_t *seed = read_file(SEED, &size), *patch = seed + 1;
 
     (void)state;
     size -= 1; /* the option byte of the fuzz seed */
@@ -162,10 +179,91 @@ static void lean_build_applies_and_refuses_with_status_only(void **state)
     free(seed);
 }
 
+#if !DFOTA_CODEC_ZSTD
+/* What the small profile leaves out is refused before any flash operation. */
+static void small_build_refuses_what_it_leaves_out(void **state)
+{
+    static struct ram_device device;
+    const struct dfota_error *error = NULL;
+    struct dfota_patch_header hdr;
+    size_t size;
+    uint8_t *seed = read_file(ZSTD_SEED, &size), *patch = seed + 1;
+    static uint8_t workspace[1u << 16];
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_apply *ap;
+    struct dfota_error err;
+
+    (void)state;
+    size -= 1;
+    device.source_size = fuzz_apply_source(device.source);
+    assert_int_equal(dfota_patch_header_decode(patch, size, &hdr, NULL), DFOTA_OK);
+    assert_int_equal(hdr.codec, DFOTA_CODEC_ZSTD_ID);
+    /* A zstd-coded patch, with all the workspace zstd would need. */
+    assert_int_equal(apply(&device, patch, size, sizeof(workspace), &error),
+                     DFOTA_E_UNSUPPORTED_FEATURE);
+    assert_int_equal(device.erases + device.writes, 0);
+    free(seed);
+    /* A full-image package (one zstd frame). */
+    {
+        static uint8_t pkg_ws[1u << 19];
+        struct dfota_apply_config cfg;
+        struct dfota_apply_io pio;
+        struct dfota_pkg *pkg;
+        enum dfota_status st;
+
+        seed = read_file(CORPUS "package/full-small.bin", &size);
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.erase_size = FUZZ_APPLY_ERASE_SIZE;
+        cfg.write_align = 4;
+        memset(&pio, 0, sizeof(pio));
+        pio.ctx = &device;
+        pio.read_source = ram_read_source;
+        pio.erase_target = ram_erase;
+        pio.write_target = ram_write;
+        pio.read_target = ram_read_target;
+        assert_int_equal(dfota_pkg_init(&pkg, pkg_ws, sizeof(pkg_ws), &cfg, &pio, &err),
+                         DFOTA_OK);
+        st = dfota_pkg_push(pkg, seed, size);
+        if (st == DFOTA_OK)
+            st = dfota_pkg_finish(pkg);
+        assert_int_equal(st, DFOTA_E_UNSUPPORTED_FEATURE);
+        assert_int_equal(device.erases + device.writes, 0);
+        free(seed);
+    }
+#if !DFOTA_IN_PLACE
+    /* The in-place layout. */
+    memset(&config, 0, sizeof(config));
+    config.erase_size = FUZZ_APPLY_ERASE_SIZE;
+    config.write_align = 4;
+    config.layout = DFOTA_APPLY_IN_PLACE;
+    config.scratch_size = 65536;
+    memset(&io, 0, sizeof(io));
+    io.ctx = &device;
+    io.read_source = ram_read_source;
+    io.erase_target = ram_erase;
+    io.write_target = ram_write;
+    io.read_scratch = ram_read_target;
+    io.erase_scratch = ram_erase;
+    io.write_scratch = ram_write;
+    assert_int_equal(dfota_apply_init(&ap, workspace, sizeof(workspace), &config, &io, &err),
+                     DFOTA_E_UNSUPPORTED_FEATURE);
+#else
+    (void)config;
+    (void)io;
+    (void)ap;
+    (void)err;
+#endif
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lean_build_applies_and_refuses_with_status_only),
+#if !DFOTA_CODEC_ZSTD
+        cmocka_unit_test(small_build_refuses_what_it_leaves_out),
+#endif
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
