@@ -437,12 +437,45 @@ static void malformed_records_are_refused(void **state)
         {"a varint of 11 bytes",
          {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 1, 0, 'a'},
          14},
+        /* docs/FORMAT.md: lengths take at most 5 bytes, the seek at most 10,
+         * and no value has bits past 64 (the applier refuses both). */
+        {"copy_len of 1 in 6 bytes", {0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 0, 0, 1}, 9},
+        {"extra_len of 1 in 6 bytes", {0, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 0, 'a'}, 9},
+        {"a zero run in 6 bytes", {1, 0, 0, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00}, 9},
+        {"a difference run in 6 bytes", {1, 0, 0, 0, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 7}, 11},
+        {"a copy_len past 64 bits (2^64 read as 0)",
+         {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 1, 0, 'a'},
+         13},
+        {"a seek past 64 bits (2^64 read as 0)",
+         {0, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 'a'},
+         13},
     };
     size_t i;
 
     (void)state;
     for (i = 0; i < COUNT(cases); i++)
         assert_refused(cases[i].bytes, cases[i].len, cases[i].what);
+}
+
+/* Varints longer than they need be, within the format's limits: accepted,
+ * and coded by value (they decode to the minimal encoding). */
+static void long_varints_within_the_limits_are_coded_by_value(void **state)
+{
+    static const uint8_t records[] = {
+        0x81, 0x80, 0x80, 0x80, 0x00,                               /* copy_len 1 in 5 bytes */
+        0x80, 0x00,                                                 /* extra_len 0 in 2 */
+        0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, /* seek 0 in 10 */
+        0x81, 0x80, 0x80, 0x80, 0x00,                               /* zero run 1 in 5 */
+        0, 0x81, 0x80, 0x00, 0, 'a',                                /* a 1-byte literal */
+    };
+    static const uint8_t minimal[] = {1, 0, 0, 1, 0, 1, 0, 'a'};
+    uint8_t *frame;
+    size_t frame_len;
+
+    (void)state;
+    frame = encode(records, sizeof(records), 10, &frame_len);
+    assert_round_trip(minimal, sizeof(minimal), 2, 10, frame, frame_len, 1, 16);
+    free(frame);
 }
 
 /* Where each record of a well-formed stream ends. */
@@ -860,6 +893,7 @@ int main(void)
         cmocka_unit_test(the_last_distance_is_repeated),
         cmocka_unit_test(encoding_is_deterministic),
         cmocka_unit_test(malformed_records_are_refused),
+        cmocka_unit_test(long_varints_within_the_limits_are_coded_by_value),
         cmocka_unit_test(truncated_records_are_refused),
         cmocka_unit_test(random_frames_end),
         cmocka_unit_test(every_bit_flip_ends),
