@@ -32,6 +32,10 @@
 
 #include "dfota/rcdec.h"
 
+/* Feed sizes and output buffers of tests/fuzz/fuzz_rcdec.c's inputs (byte 3). */
+static const size_t rc_fuzz_feeds[8] = {1, 2, 3, 7, 32, 64, 100, (size_t)-1};
+static const size_t rc_fuzz_caps[4] = {16, 17, 64, 4096};
+
 /* Largest record stream of a segment of `t` target bytes (docs/FORMAT.md:
  * at most t records of at most 21 bytes of head), plus slack. */
 #define RC_RECORDS_MAX(t) (21u * (size_t)(t) + 64u)
