@@ -40,10 +40,13 @@ static const size_t rc_fuzz_caps[4] = {16, 17, 64, 4096};
  * at most t records of at most 21 bytes of head), plus slack. */
 #define RC_RECORDS_MAX(t) (21u * (size_t)(t) + 64u)
 
-/* A source of choices: pick(ctx, bound) returns a value in [0, bound) (0 for bound 0). */
+/* A source of choices: pick(ctx, bound) returns a value in [0, bound) (0 for
+ * bound 0); optionally, spent(ctx) says there are no more real choices (the
+ * rest of the segment is then one record, a copy of zeros). */
 struct rc_choices {
     uint32_t (*pick)(void *ctx, uint32_t bound);
     void *ctx;
+    int (*spent)(void *ctx);
 };
 
 static inline uint32_t rc_pick(const struct rc_choices *c, uint32_t bound)
@@ -224,6 +227,13 @@ static inline size_t rc_generate(const struct rc_choices *c, uint32_t target_len
     h.window = 1u << history_log;
     h.dist = 0;
     while (left > 0) {
+        if (c->spent != NULL && c->spent(c->ctx)) {
+            len += rc_put_varint(out + len, left);
+            len += rc_put_varint(out + len, 0);
+            len += rc_put_varint(out + len, 0);
+            len += rc_put_varint(out + len, left);
+            break;
+        }
         copy = rc_pick_size(c, left);
         extra = rc_pick_size(c, left - copy);
         if (copy + extra == 0) {

@@ -44,7 +44,7 @@ static uint32_t rng_pick(void *ctx, uint32_t bound)
 static uint8_t *random_records(struct test_rng *r, uint32_t target_len, unsigned history_log,
                                size_t *len)
 {
-    struct rc_choices c = {rng_pick, r};
+    struct rc_choices c = {rng_pick, r, NULL};
     uint8_t *records = malloc(RC_RECORDS_MAX(target_len)), *scratch = malloc(target_len + 1);
     const char *why;
 

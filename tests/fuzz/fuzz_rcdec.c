@@ -17,9 +17,9 @@
  * stream of exactly the target length.
  *
  * Mode B builds a valid record stream of the target length from the rest
- * (rc_generate(), each choice taken from the next input bytes, zeros once
- * they run out), codes it with dfota_rc_encode() and decodes it again: it
- * must come back byte for byte.
+ * (rc_generate(), each choice taken from the next input bytes; once they
+ * run out, the rest of the segment is one copy of zeros), codes it with
+ * dfota_rc_encode() and decodes it again: it must come back byte for byte.
  *
  * Any broken promise abort()s. Built as a libFuzzer target with
  * -DDFOTA_FUZZ=ON (clang), and always linked into the replay driver that
@@ -52,6 +52,13 @@ static uint32_t input_pick(void *ctx, uint32_t bound)
         in->pos++;
     }
     return v;
+}
+
+static int input_spent(void *ctx)
+{
+    const struct input_choices *in = ctx;
+
+    return in->pos >= in->n;
 }
 
 static void decode_frame(unsigned log, uint32_t target_len, size_t feed, size_t cap,
@@ -89,7 +96,7 @@ static void round_trip(unsigned log, uint32_t target_len, size_t feed, size_t ca
                        const uint8_t *choices, size_t n)
 {
     struct input_choices in = {choices, n, 0};
-    struct rc_choices c = {input_pick, &in};
+    struct rc_choices c = {input_pick, &in, input_spent};
     uint8_t *records = malloc(RC_RECORDS_MAX(target_len)), *scratch = malloc(target_len + 1);
     uint8_t *frame = NULL;
     size_t len, frame_len;
