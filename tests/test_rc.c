@@ -225,6 +225,44 @@ static void edge_values_round_trip(void **state)
     }
 }
 
+/* Lengths of a 1 MiB segment (the largest): a match of 300,000 bytes, a
+ * repeated 3-byte pattern, a zero run of 2^19 bytes, a difference run of
+ * 100,000 bytes. */
+static void long_matches_and_runs_round_trip(void **state)
+{
+    const uint32_t target_len = 1u << 20;
+    uint8_t *records = malloc(target_len + 64), *frame;
+    size_t len = 0, frame_len, i;
+    unsigned log;
+
+    (void)state;
+    assert_non_null(records);
+    len += rc_put_varint(records + len, 0);
+    len += rc_put_varint(records + len, 300000 + 124288);
+    len += rc_put_varint(records + len, 0);
+    memset(records + len, 0x42, 300000);
+    len += 300000;
+    for (i = 0; i < 124288; i++)
+        records[len++] = (uint8_t)("abc"[i % 3]);
+    len += rc_put_varint(records + len, (1u << 19) + 100000);
+    len += rc_put_varint(records + len, 0);
+    len += rc_put_varint(records + len, 3);
+    len += rc_put_varint(records + len, 1u << 19);
+    len += rc_put_varint(records + len, 100000);
+    for (i = 0; i < 100000; i++)
+        records[len++] = (uint8_t)(1 + i % 251);
+    assert_null(rc_check_records(records, len, target_len));
+    for (log = DFOTA_RC_HISTORY_LOG_MIN; log <= DFOTA_RC_HISTORY_LOG_MAX; log += 4) {
+        frame = encode(records, len, log, &frame_len);
+        /* The literal part is a few matches: nearly all the frame is the difference run's. */
+        assert_true(frame_len > 90000 && frame_len < 105000);
+        assert_round_trip(records, len, target_len, log, frame, frame_len, 64, 17);
+        assert_round_trip(records, len, target_len, log, frame, frame_len, WHOLE, 1u << 20);
+        free(frame);
+    }
+    free(records);
+}
+
 /* The empty segment codes to an empty frame, which decodes as one. */
 static void empty_stream_is_an_empty_frame(void **state)
 {
@@ -888,6 +926,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_streams_round_trip),
         cmocka_unit_test(edge_values_round_trip),
+        cmocka_unit_test(long_matches_and_runs_round_trip),
         cmocka_unit_test(empty_stream_is_an_empty_frame),
         cmocka_unit_test(matches_stay_within_the_history),
         cmocka_unit_test(the_last_distance_is_repeated),
