@@ -3,8 +3,8 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [--build DIR] [TARGET...]
 #
-# TARGET is one of the fuzz targets (default: all of them): package apply
-# zip signed_zip device progress roundtrip. Each runs for N seconds (default
+# TARGET is one of the fuzz targets (default: all of them): package apply zip
+# signed_zip device progress rcdec roundtrip. Each runs for N seconds (default
 # 60), up to J at a time (default: the number of cores), starting from its
 # committed seeds (tests/fuzz/corpus/TARGET, only read) plus what earlier runs
 # found (DIR/corpus/TARGET). A crash, leak, timeout or sanitizer report is
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=60
 jobs=$(nproc 2>/dev/null || echo 2)
 build=build-fuzz
-all=(package apply zip signed_zip device progress roundtrip)
+all=(package apply zip signed_zip device progress rcdec roundtrip)
 targets=()
 while [ $# -gt 0 ]; do
     case $1 in

@@ -2,9 +2,10 @@
  * test_fuzz_corpus.c - the fuzz seeds are what they claim to be: every seed
  * of tests/fuzz/corpus/apply is a patch of the fuzz source that applies, and
  * every delta package of tests/fuzz/corpus/package opens and its patch
- * applies, and every full-image package opens and decodes. A seed the current code refuses at its first check only ever
- * exercises that refusal, so a format change must regenerate them
- * (tests/fuzz/make_corpus.c).
+ * applies, every full-image package opens and decodes, and every frame
+ * seed of tests/fuzz/corpus/rcdec decodes to a valid segment. A seed the
+ * current code refuses at its first check only ever exercises that
+ * refusal, so a format change must regenerate them (tests/fuzz/make_corpus.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "test_helpers.h"
@@ -14,6 +15,7 @@
 #include "apply_helpers.h"
 #include "dfota/packer.h"
 #include "fuzz/apply_source.h"
+#include "rc_records.h"
 
 #define CORPUS DFOTA_SOURCE_DIR "/tests/fuzz/corpus"
 
@@ -155,12 +157,54 @@ static void full_package_seeds_open_and_decode(void **state)
     assert_true(fulls >= 2);
 }
 
+/* fuzz_rcdec.c's input: byte 0 history log and mode, bytes 1-2 target length, byte 3 sizes. */
+static void rcdec_frame_seeds_decode(void **state)
+{
+    static char names[64][256];
+    char path[512];
+    size_t count, k, size, frames = 0, streams = 0;
+    uint8_t *seed;
+
+    (void)state;
+    count = list_dir(CORPUS "/rcdec", names, 64);
+    for (k = 0; k < count; k++) {
+        struct rc_decode r;
+
+        snprintf(path, sizeof(path), "%s/%s", CORPUS "/rcdec", names[k]);
+        seed = test_read_file(path, &size);
+        assert_true(size >= 4 && size < 4096);
+        if ((seed[0] / 5u) % 2u != 0) {
+            streams++; /* mode B: choices, anything goes */
+            free(seed);
+            continue;
+        }
+        memset(&r, 0, sizeof(r));
+        r.frame = seed + 4;
+        r.frame_len = r.frame_size = (uint32_t)(size - 4);
+        r.target_len = dfota_get_le16(seed + 1);
+        r.history_log = DFOTA_RC_HISTORY_LOG_MIN + seed[0] % 5u;
+        r.feed = rc_fuzz_feeds[seed[3] & 7u];
+        r.cap = rc_fuzz_caps[(seed[3] >> 3) & 3u];
+        r.out = test_alloc(RC_RECORDS_MAX(r.target_len));
+        if (rc_decode(&r) != NULL)
+            fail_msg("%s: %s", names[k], r.violation);
+        if (r.result != DFOTA_RCDEC_DONE)
+            fail_msg("%s: the frame does not decode (%d)", names[k], (int)r.result);
+        assert_null(rc_check_records(r.out, r.out_len, r.target_len));
+        free(r.out);
+        free(seed);
+        frames++;
+    }
+    assert_true(frames >= 4 && streams >= 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(apply_seeds_are_patches_that_apply),
         cmocka_unit_test(delta_package_seeds_open_and_apply),
         cmocka_unit_test(full_package_seeds_open_and_decode),
+        cmocka_unit_test(rcdec_frame_seeds_decode),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,18 +144,24 @@ static void flush(struct enc *e)
         e->len--;
 }
 
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+/* Bytes a varint may take (docs/FORMAT.md, "Records"): lengths and runs, the seek. */
+#define LEN_BYTES 5u
+#define SEEK_BYTES 10u
+
+/* A varint of at most `max_bytes` bytes whose value fits in 64 bits. */
+static int get_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes, uint64_t *v)
 {
-    unsigned shift = 0;
+    unsigned shift = 0, k;
 
     *v = 0;
-    while (*p < end && shift < 64) {
+    for (k = 0; k < max_bytes && *p < end; k++, shift += 7) {
         uint8_t b = *(*p)++;
 
+        if (shift == 63 && (b & 0x7E) != 0)
+            return 0;
         *v |= (uint64_t)(b & 0x7F) << shift;
         if (!(b & 0x80))
             return 1;
-        shift += 7;
     }
     return 0;
 }
@@ -223,18 +229,19 @@ int dfota_rc_encode(const uint8_t *records, size_t len, unsigned history_log, ui
         uint64_t copy, extra, seek, z, d, left;
         int first = 1;
 
-        if (!get_varint(&p, end, &copy) || !get_varint(&p, end, &extra) ||
-            !get_varint(&p, end, &seek) || copy + extra == 0 || copy > UINT32_MAX ||
+        if (!get_varint(&p, end, LEN_BYTES, &copy) || !get_varint(&p, end, LEN_BYTES, &extra) ||
+            !get_varint(&p, end, SEEK_BYTES, &seek) || copy + extra == 0 || copy > UINT32_MAX ||
             extra > UINT32_MAX || seek >= (uint64_t)1 << 33)
             goto malformed;
         for (left = copy; left > 0;) {
-            if (!get_varint(&p, end, &z) || z > left || (!first && z == 0))
+            if (!get_varint(&p, end, LEN_BYTES, &z) || z > left || (!first && z == 0))
                 goto malformed;
             first = 0;
             left -= z;
             if (left == 0)
                 break;
-            if (!get_varint(&p, end, &d) || d == 0 || d > left || (uint64_t)(end - p) < d)
+            if (!get_varint(&p, end, LEN_BYTES, &d) || d == 0 || d > left ||
+                (uint64_t)(end - p) < d)
                 goto malformed;
             p += d;
             left -= d;
@@ -268,21 +275,21 @@ int dfota_rc_encode(const uint8_t *records, size_t len, unsigned history_log, ui
         uint64_t copy, extra, seek, z, d, left;
         int first = 1;
 
-        get_varint(&p, end, &copy);
-        get_varint(&p, end, &extra);
-        get_varint(&p, end, &seek);
+        get_varint(&p, end, LEN_BYTES, &copy);
+        get_varint(&p, end, LEN_BYTES, &extra);
+        get_varint(&p, end, SEEK_BYTES, &seek);
         number(&e, DFOTA_RC_COPY, copy);
         number(&e, DFOTA_RC_EXTRA, extra);
         number(&e, DFOTA_RC_SEEK, seek);
         for (left = copy; left > 0;) {
-            get_varint(&p, end, &z);
+            get_varint(&p, end, LEN_BYTES, &z);
             number(&e, DFOTA_RC_ZERO, first ? z : z - 1);
             first = 0;
             offset += (uint32_t)z;
             left -= z;
             if (left == 0)
                 break;
-            get_varint(&p, end, &d);
+            get_varint(&p, end, LEN_BYTES, &d);
             number(&e, DFOTA_RC_DIFFS, d - 1);
             for (i = 0; i < d; i++) {
                 tree(&e, e.model.diff[offset & 3], 8, p[i]);

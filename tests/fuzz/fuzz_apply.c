@@ -186,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (copy == NULL)
         return 0;
     memcpy(copy, patch, patch_size);
-    map_count = dfota_get_le32(copy + 100);
+    map_count = dfota_get_le16(copy + 100); /* bytes 102-103: codec, reserved */
     if (map_count <= DFOTA_PREDICT_MAP_MAX) {
         map_end = DFOTA_PATCH_HEADER_SIZE + (size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
         if (map_end <= patch_size)

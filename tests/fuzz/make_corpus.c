@@ -5,8 +5,9 @@
  * delta and full-image packages of the same images for
  * tests/fuzz/corpus/package (truncated-header.bin there is not written
  * here), record areas for corpus/progress, image pairs for
- * corpus/roundtrip and edit lists for corpus/signed_zip. Run it again when
- * a format changes:
+ * corpus/roundtrip, edit lists for corpus/signed_zip, and segment frames of
+ * range-coded patches and record-stream choices for corpus/rcdec. Run it
+ * again when a format changes:
  *
  *   cmake --build build --target make_fuzz_corpus
  *   build/tests/make_fuzz_corpus tests/fuzz/corpus
@@ -266,6 +267,63 @@ static int full_seed(const char *dir, const char *name, const char *version,
     return ok;
 }
 
+/*
+ * rcdec seeds (fuzz_rcdec.c): the segment frames of a range-coded two-bank
+ * patch of the fixed source to `target`, history log `log`, each as a mode A
+ * input (log, the segment's target length, feed and output sizes `io`, the
+ * frame); at most `max` of them.
+ */
+static int rcdec_frame_seeds(const char *dir, const char *name, const uint8_t *target,
+                             size_t target_size, unsigned log, uint8_t io, unsigned max)
+{
+    uint8_t source[FUZZ_APPLY_SOURCE_CAP], *patch, head[4];
+    size_t source_size = fuzz_apply_source(source), patch_size, pos;
+    struct dfota_diff_options opts;
+    struct dfota_patch_header hdr;
+    uint32_t i, frame_size, seg_len;
+    char file[256];
+    int ok = 1;
+
+    dfota_diff_options_init(&opts);
+    opts.codec = DFOTA_CODEC_RANGE_ID;
+    opts.window_log = log;
+    opts.segment_size = 4096;
+    patch = diff_with(source, source_size, target, target_size, &opts, &patch_size);
+    if (dfota_patch_header_decode(patch, patch_size, &hdr, NULL) != DFOTA_OK) {
+        fprintf(stderr, "make_corpus: %s: the patch does not decode\n", name);
+        exit(1);
+    }
+    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (i = 0; i < hdr.segment_count && i < max; i++) {
+        frame_size = dfota_get_le32(patch + pos);
+        seg_len = hdr.target_size - i * hdr.segment_size < hdr.segment_size
+                      ? hdr.target_size - i * hdr.segment_size
+                      : hdr.segment_size;
+        head[0] = (uint8_t)(log - 8);
+        dfota_put_le16(head + 1, (uint16_t)seg_len);
+        head[3] = (uint8_t)(io + i);
+        snprintf(file, sizeof(file), "%s-%u.bin", name, (unsigned)i);
+        ok &= write_file(dir, file, head, 4, patch + pos + 8, frame_size);
+        pos += DFOTA_PATCH_SEGMENT_HEADER_SIZE + frame_size;
+    }
+    free(patch);
+    return ok;
+}
+
+/* A mode B rcdec seed: log, target length, feed and output sizes, `n` choice bytes. */
+static int rcdec_choice_seed(const char *dir, const char *name, unsigned log,
+                             uint16_t target_len, uint8_t io, uint32_t seed, size_t n)
+{
+    uint8_t bytes[4 + 1024];
+    struct test_rng r = {seed};
+
+    bytes[0] = (uint8_t)(5 + log - 8);
+    dfota_put_le16(bytes + 1, target_len);
+    bytes[3] = io;
+    test_rng_fill(&r, bytes + 4, n);
+    return write_file(dir, name, NULL, 0, bytes, 4 + n);
+}
+
 int main(int argc, char **argv)
 {
     static uint8_t source[FUZZ_APPLY_SOURCE_CAP], target[IMAGE_CAP];
@@ -375,6 +433,33 @@ int main(int argc, char **argv)
         rec.percent = 100;
         ok &= progress_seed(dir, "complete.bin", 6, &rec, NULL);
     }
+
+    snprintf(dir, sizeof(dir), "%s/rcdec", argv[1]);
+    /* Frames of real patches: the inserted function (three segments), and
+     * random literals at the smallest and largest history. */
+    target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 3);
+    ok &= rcdec_frame_seeds(dir, "frame-insert-log10", target, target_size, 10, 0x00, 2);
+    /* The same, rewritten here and there: difference runs among zero runs. */
+    {
+        struct test_rng rr = {4096};
+
+        for (i = 0; i < target_size / 40; i++)
+            target[test_rng_next(&rr) % target_size] = (uint8_t)test_rng_next(&rr);
+        ok &= rcdec_frame_seeds(dir, "frame-rewrites-log9", target, target_size, 9, 0x1C, 2);
+    }
+    {
+        uint8_t noise[1500];
+        struct test_rng nr = {77};
+
+        test_rng_fill(&nr, noise, sizeof(noise));
+        memcpy(noise + 1000, noise + 100, 500); /* a repeat beyond 256 bytes, within 4096 */
+        ok &= rcdec_frame_seeds(dir, "frame-literals-log8", noise, sizeof(noise), 8, 0x0B, 1);
+        ok &= rcdec_frame_seeds(dir, "frame-literals-log12", noise, sizeof(noise), 12, 0x15, 1);
+    }
+    /* Record streams from choices: short, middling, long. */
+    ok &= rcdec_choice_seed(dir, "records-short.bin", 8, 60, 0x01, 11, 64);
+    ok &= rcdec_choice_seed(dir, "records-middle.bin", 10, 2000, 0x0D, 12, 400);
+    ok &= rcdec_choice_seed(dir, "records-long.bin", 12, 9000, 0x1F, 13, 1000);
 
     snprintf(dir, sizeof(dir), "%s/roundtrip", argv[1]);
     {
