@@ -37,8 +37,11 @@ int main(void)
             fprintf(stderr, "consumer: %s\n", err.message);
             return 1;
         }
-        printf("patch %zu bytes, applier workspace %zu bytes\n", patch_size,
-               dfota_apply_workspace_need(13, 0));
+        printf("patch %zu bytes, applier workspace %zu bytes (range codec, history 2^%u)\n",
+               patch_size,
+               dfota_apply_workspace_need_for(DFOTA_CODEC_RANGE_ID, DFOTA_PATCH_HISTORY_LOG_DEFAULT,
+                                              0),
+               DFOTA_PATCH_HISTORY_LOG_DEFAULT);
     }
     return 0;
 }
