@@ -195,12 +195,19 @@ build_fw lean -DDFOTA_DEVICE_MESSAGES=0
 build_fw small -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0
 # The small profile for a device with two banks: no in-place code either.
 build_fw small2bank -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0 -DDFOTA_IN_PLACE=0
-for b in lean small small2bank; do
+# ... and the firmware of a device that applies raw patches only (no package
+# front end): its map holds exactly what such an applier links.
+build_fw smallraw -DDFOTA_DEVICE_MESSAGES=0 -DDFOTA_CODEC_ZSTD=0 -DDFOTA_IN_PLACE=0 -DDFOTA_BUILTIN_MD5=0 \
+    -DEXAMPLE_RAW_ONLY
+for b in lean small small2bank smallraw; do
     if arm-none-eabi-nm "$work/$b/fw.elf" | grep -E ' [Tt] _?(v?s?n?printf|_svfprintf_r|_vfprintf_r)$' >&2; then
         die "the $b firmware links the printf family (above)"
     fi
 done
-for b in small small2bank; do
+if arm-none-eabi-nm "$work/smallraw/fw.elf" | grep -E ' [Tt] dfota_(pkg|container|md5)_' >&2; then
+    die "the raw-patch firmware links the package front end (above)"
+fi
+for b in small small2bank smallraw; do
     if arm-none-eabi-nm "$work/$b/fw.elf" | grep -E ' [Tt] ZSTD_' >&2; then
         die "the $b firmware links zstd (above)"
     fi
@@ -297,6 +304,8 @@ for b in normal lean small; do
     qemu_run "$b" patch patch.bin
     qemu_run "$b" patchhw patch.bin new.bin patchhw patch-digests.bin
 done
+qemu_run smallraw patch patch.bin
+qemu_run smallraw patchhw patch.bin new.bin patchhw patch-digests.bin
 for b in small2bank; do
     qemu_run "$b" twobank twobank.bin
     qemu_run "$b" powercut twobank.bin

@@ -6,9 +6,10 @@
  * scripts/device-check.sh checks that on the Cortex-M4 objects).
  *
  * Built a second time as test_apply_small against dfota_device_small, the
- * small profile for two banks (-DDFOTA_CODEC_ZSTD=0 -DDFOTA_IN_PLACE=0, no
- * zstd linked): it applies a range-coded patch, and refuses a zstd-coded
- * patch, a full image and the in-place layout before any flash operation.
+ * small profile of a two-bank raw-patch device (-DDFOTA_CODEC_ZSTD=0
+ * -DDFOTA_IN_PLACE=0 -DDFOTA_BUILTIN_MD5=0, no zstd linked): it applies a
+ * range-coded patch (which asks for no MD5), and refuses a zstd-coded patch,
+ * a full image and the in-place layout before any flash operation.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>

@@ -20,10 +20,12 @@ static struct dfota_sha256 *sha256_of(struct dfota_hash *h)
     return (struct dfota_sha256 *)(void *)h->state.bytes;
 }
 
+#if DFOTA_BUILTIN_MD5
 static struct dfota_md5 *md5_of(struct dfota_hash *h)
 {
     return (struct dfota_md5 *)(void *)h->state.bytes;
 }
+#endif
 
 static enum dfota_status builtin_init(void *ctx, struct dfota_hash *h, enum dfota_hash_alg alg)
 {
@@ -33,8 +35,12 @@ static enum dfota_status builtin_init(void *ctx, struct dfota_hash *h, enum dfot
         dfota_sha256_init(sha256_of(h));
         break;
     case DFOTA_HASH_MD5:
+#if DFOTA_BUILTIN_MD5
         dfota_md5_init(md5_of(h));
         break;
+#else
+        return DFOTA_E_UNSUPPORTED_FEATURE;
+#endif
     default:
         return DFOTA_E_INVALID_ARGUMENT;
     }
@@ -51,8 +57,12 @@ static enum dfota_status builtin_update(void *ctx, struct dfota_hash *h, const u
         dfota_sha256_update(sha256_of(h), data, len);
         return DFOTA_OK;
     case DFOTA_HASH_MD5:
+#if DFOTA_BUILTIN_MD5
         dfota_md5_update(md5_of(h), data, len);
         return DFOTA_OK;
+#else
+        return DFOTA_E_UNSUPPORTED_FEATURE;
+#endif
     default:
         return DFOTA_E_INVALID_ARGUMENT;
     }
@@ -66,8 +76,12 @@ static enum dfota_status builtin_final(void *ctx, struct dfota_hash *h, uint8_t 
         dfota_sha256_final(sha256_of(h), digest);
         return DFOTA_OK;
     case DFOTA_HASH_MD5:
+#if DFOTA_BUILTIN_MD5
         dfota_md5_final(md5_of(h), digest);
         return DFOTA_OK;
+#else
+        return DFOTA_E_UNSUPPORTED_FEATURE;
+#endif
     default:
         return DFOTA_E_INVALID_ARGUMENT;
     }

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 
-BUILDS = ("normal", "lean", "small", "small2bank")
+BUILDS = ("normal", "lean", "small", "small2bank", "smallraw")
 SCENARIOS = ("twobank", "hwhash", "inplace", "full", "powercut", "patch", "patchhw", "zstd",
              "inplacezstd")
 # Which scenarios each build runs (scripts/target-check.sh): the small build
@@ -22,6 +22,9 @@ RUNS = {b: SCENARIOS for b in ("normal", "lean")}
 RUNS["small"] = ("twobank", "hwhash", "inplace", "powercut", "patch", "patchhw")
 # small2bank: the small profile with -DDFOTA_IN_PLACE=0 (a device with two banks).
 RUNS["small2bank"] = ("twobank", "hwhash", "powercut", "patch", "patchhw")
+# smallraw: small2bank with the raw-patch scenarios only (-DEXAMPLE_RAW_ONLY): the
+# firmware of a device without the package front end.
+RUNS["smallraw"] = ("patch", "patchhw")
 # The package front end's objects: what a device that applies raw patches
 # (dfota/apply.h) leaves out.
 FRONT_END = ("pkgapply.o", "container.o", "md5.o")
@@ -323,6 +326,7 @@ def main():
     budget("workspace <= 16 KiB (package, as stated)", logs[("small", "twobank")].get("workspace_need"), 16384)
     budget("applier + decoder + SHA-256 code <= 10 KB = 10,240 B (raw patch)", raw_code("small"), 10240)
     budget("... two banks only (-DDFOTA_IN_PLACE=0)", raw_code("small2bank"), 10240)
+    budget("... as linked by a raw-patch-only two-bank firmware", maps["smallraw"][0]["applier"], 10240)
     budget("... with the package front end (container, MD5)", maps["small"][0]["applier"], 10240)
     budget("peak stack <= 512 B (raw patch)", logs[("small", "patch")].get("stack_peak"), 512)
     budget("peak stack <= 512 B (package)", logs[("small", "twobank")].get("stack_peak"), 512)

@@ -21,7 +21,9 @@
  *
  * Built with -DDFOTA_CODEC_ZSTD=0 (the small profile, docs/PORTING.md) it
  * has no zstd: the full scenario is then refused (UNSUPPORTED_FEATURE)
- * and not run.
+ * and not run. Built with -DEXAMPLE_RAW_ONLY it has only the raw-patch
+ * scenarios: the firmware of a device that applies raw patches, whose
+ * linker map then holds only what such an applier links.
  * Every package is pushed in 64-byte chunks from the UFS area, as a module
  * reads its file system; every result is compared byte for byte with the
  * new image read from the host. Measurements are printed as lines
@@ -447,6 +449,7 @@ static void config_init(struct dfota_apply_config *cfg, enum dfota_apply_layout 
     cfg->scratch_size = layout == DFOTA_APPLY_IN_PLACE ? NOR_SCRATCH_SIZE : 0;
 }
 
+#ifndef EXAMPLE_RAW_ONLY /* the package scenarios */
 typedef enum dfota_status (*push_fn)(struct dfota_pkg *, const uint8_t *, size_t);
 
 /* Push the package from the UFS area in CHUNK-byte pieces, read into RAM as
@@ -620,6 +623,7 @@ static enum dfota_status apply_package(uint32_t package_size, size_t ws_size,
     return DFOTA_OK;
 }
 
+#endif
 /* ------------------------------------------------------------ scenarios */
 
 /* The factory state: blank flash, the old image in bank A, the package in UFS. */
@@ -661,6 +665,7 @@ static int verify_and_mark(enum dfota_apply_layout layout)
     return 0;
 }
 
+#ifndef EXAMPLE_RAW_ONLY
 static uint32_t stored_package_size(void)
 {
     /* header_size + payload_size, from the package as stored */
@@ -693,6 +698,8 @@ static void run_plain(enum dfota_apply_layout layout, const struct dfota_hash_op
         return;
     verify_and_mark(layout);
 }
+
+#endif
 
 /*
  * A raw patch in the UFS area, applied two-bank through dfota/apply.h: the
@@ -788,6 +795,7 @@ static void run_patchhw(void)
         fail("the hardware-like driver was not asked for every digest the host computed", DFOTA_OK, NULL);
 }
 
+#ifndef EXAMPLE_RAW_ONLY
 static void run_powercut(void)
 {
     struct device dev;
@@ -859,6 +867,8 @@ static void run_hwhash(void)
         fail("the hardware-like driver was not asked for every digest the host computed", DFOTA_OK, NULL);
 }
 
+#endif
+
 /* Split the command line in place: words separated by spaces. */
 static int split(char *line, const char **words, int max)
 {
@@ -904,21 +914,24 @@ int main(void)
     say_u32("dfota example firmware, boot ", boot.boots, ", scenario ");
     say(scenario, "\n");
 
-    if (strcmp(scenario, "twobank") == 0)
+    if (0) {
+#ifndef EXAMPLE_RAW_ONLY
+    } else if (strcmp(scenario, "twobank") == 0) {
         run_plain(DFOTA_APPLY_TWO_BANK, &dfota_hash_builtin);
-    else if (strcmp(scenario, "inplace") == 0)
+    } else if (strcmp(scenario, "inplace") == 0) {
         run_plain(DFOTA_APPLY_IN_PLACE, &dfota_hash_builtin);
-    else if (strcmp(scenario, "full") == 0)
+    } else if (strcmp(scenario, "full") == 0) {
         run_plain(DFOTA_APPLY_TWO_BANK, &dfota_hash_builtin);
-    else if (strcmp(scenario, "powercut") == 0)
+    } else if (strcmp(scenario, "powercut") == 0) {
         run_powercut();
-    else if (strcmp(scenario, "hwhash") == 0)
+    } else if (strcmp(scenario, "hwhash") == 0) {
         run_hwhash();
-    else if (strcmp(scenario, "patch") == 0)
+#endif
+    } else if (strcmp(scenario, "patch") == 0) {
         run_patch(&dfota_hash_builtin);
-    else if (strcmp(scenario, "patchhw") == 0)
+    } else if (strcmp(scenario, "patchhw") == 0) {
         run_patchhw();
-    else {
+    } else {
         say("unknown scenario ", scenario);
         board_puts("\n");
         return 2;

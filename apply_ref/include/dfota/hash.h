@@ -73,6 +73,13 @@ struct dfota_hash_ops {
 #ifndef DFOTA_BUILTIN_HASH
 #define DFOTA_BUILTIN_HASH 1
 #endif
+/* DFOTA_BUILTIN_MD5: 1 (the default) gives the built-in driver MD5 too; 0
+ * leaves md5.c out of it, for a device that applies raw patches only (MD5 is
+ * asked for only by the package front end, which then fails with
+ * UNSUPPORTED_FEATURE at its first digest unless io->hash gives MD5). */
+#ifndef DFOTA_BUILTIN_MD5
+#define DFOTA_BUILTIN_MD5 1
+#endif
 
 /* The built-in software SHA-256 (dfota/sha256.h) and MD5 (dfota/md5.h). */
 extern const struct dfota_hash_ops dfota_hash_builtin;
