@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <zstd.h>
 
 #include "dfota/apply.h"
 #include "dfota/patch.h"
 #include "dfota/predict.h"
-#include "dfota/sha256.h"
 #include "dfota/wire.h"
 #include "match.h"
 #include "rcenc.h"
@@ -516,19 +516,20 @@ static enum dfota_status check_options(const struct dfota_diff_options *opts,
     return DFOTA_OK;
 }
 
-static void sha256(const uint8_t *data, size_t size, uint8_t *out)
+/* SHA-256 through OpenSSL, which uses the CPU's SHA extensions where it has
+ * them (the portable dfota_sha256 is the device's); 0 if OpenSSL failed. */
+static int sha256(const uint8_t *data, size_t size, uint8_t *out)
 {
-    struct dfota_sha256 ctx;
+    unsigned int len = 0;
 
-    dfota_sha256_init(&ctx);
-    dfota_sha256_update(&ctx, data, size);
-    dfota_sha256_final(&ctx, out);
+    return EVP_Digest(data, size, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
 }
 
 struct digest_job {
     const uint8_t *source, *target;
     size_t source_size, target_size;
     uint8_t source_sha256[32], target_sha256[32];
+    int ok;
 };
 
 /* Both image digests; runs beside the suffix sort, which has one thread only. */
@@ -536,8 +537,8 @@ static void *digest_images(void *arg)
 {
     struct digest_job *job = arg;
 
-    sha256(job->source, job->source_size, job->source_sha256);
-    sha256(job->target, job->target_size, job->target_sha256);
+    job->ok = sha256(job->source, job->source_size, job->source_sha256) &&
+              sha256(job->target, job->target_size, job->target_sha256);
     return NULL;
 }
 
@@ -575,6 +576,8 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
                       opts->progress_ctx, err);
     if (digest_thread)
         pthread_join(digester, NULL);
+    if (st == DFOTA_OK && !digests.ok)
+        st = dfota_error_set(err, DFOTA_E_INTERNAL, "OpenSSL could not compute SHA-256");
     if (st != DFOTA_OK)
         goto out;
     st = relocation_plan(&list, source, source_size, target, target_size, opts->predict, &reloc,

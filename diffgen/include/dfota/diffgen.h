@@ -3,11 +3,13 @@
  * image to a target image that the device-side applier can apply in a
  * fixed workspace.
  *
- * Host library (libdivsufsort, zstd). Method: a suffix array of the source
- * (libdivsufsort), bsdiff-style approximate matches (byte-wise difference
- * plus literal data), a relocation map derived from the matches so that
- * moved calls and pointers are predicted (dfota/predict.h), records cut at
- * segment boundaries, each segment one zstd frame with a small window.
+ * Host library (libdivsufsort, zstd, OpenSSL for the image digests).
+ * Method: a suffix array of the source (libdivsufsort), bsdiff-style
+ * approximate matches (byte-wise difference plus literal data), a
+ * relocation map derived from the matches so that moved calls and pointers
+ * are predicted (dfota/predict.h), records cut at segment boundaries, each
+ * segment coded on its own: with dfota's range codec (the default) or as one
+ * zstd frame with a small window.
  *
  * Deterministic: the same images and options give the same bytes.
  * Memory: the two transformed copies, a 4-byte suffix array entry per
