@@ -15,6 +15,7 @@
 #include "dfota/patch.h"
 #include "dfota/predict.h"
 #include "dfota/wire.h"
+#include "test_varint.h"
 
 struct test_segment {
     uint32_t source_pos;  /* from the segment header */
@@ -204,18 +205,6 @@ static inline size_t test_records_parse(const uint8_t *p, size_t n, struct test_
         count++;
     }
     return count;
-}
-
-static inline size_t test_put_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-
-    do {
-        out[n] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-        v >>= 7;
-        n++;
-    } while (v);
-    return n;
 }
 
 static inline uint64_t test_zigzag(int64_t v)

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "dfota/rcdec.h"
+#include "test_varint.h"
 
 /* Feed sizes and output buffers of tests/fuzz/fuzz_rcdec.c's inputs (byte 3). */
 static const size_t rc_fuzz_feeds[8] = {1, 2, 3, 7, 32, 64, 100, (size_t)-1};
@@ -60,18 +61,6 @@ static inline uint32_t rc_pick_len(const struct rc_choices *c, uint32_t bound, u
     uint32_t v = 1 + rc_pick(c, bound);
 
     return v < max ? v : max;
-}
-
-static inline size_t rc_put_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-
-    do {
-        out[n] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0));
-        v >>= 7;
-        n++;
-    } while (v);
-    return n;
 }
 
 /* A length of a size class chosen from the choices: often 0 or short, now
@@ -125,14 +114,14 @@ static inline size_t rc_generate_runs(const struct rc_choices *c, uint32_t copy,
         }
         if (z > left)
             z = left;
-        len += rc_put_varint(out + len, z);
+        len += test_put_varint(out + len, z);
         left -= z;
         first = 0;
         if (left == 0)
             break;
         if (n > left)
             n = left;
-        len += rc_put_varint(out + len, n);
+        len += test_put_varint(out + len, n);
         for (i = 0; i < n; i++)
             out[len++] = style == 4 && rc_pick(c, 4) == 0 ? 0 : (uint8_t)(1 + rc_pick(c, 255));
         left -= n;
@@ -228,10 +217,10 @@ static inline size_t rc_generate(const struct rc_choices *c, uint32_t target_len
     h.dist = 0;
     while (left > 0) {
         if (c->spent != NULL && c->spent(c->ctx)) {
-            len += rc_put_varint(out + len, left);
-            len += rc_put_varint(out + len, 0);
-            len += rc_put_varint(out + len, 0);
-            len += rc_put_varint(out + len, left);
+            len += test_put_varint(out + len, left);
+            len += test_put_varint(out + len, 0);
+            len += test_put_varint(out + len, 0);
+            len += test_put_varint(out + len, left);
             break;
         }
         copy = rc_pick_size(c, left);
@@ -259,9 +248,9 @@ static inline size_t rc_generate(const struct rc_choices *c, uint32_t target_len
             zz = rc_pick(c, 601);
             break;
         }
-        len += rc_put_varint(out + len, copy);
-        len += rc_put_varint(out + len, extra);
-        len += rc_put_varint(out + len, zz);
+        len += test_put_varint(out + len, copy);
+        len += test_put_varint(out + len, extra);
+        len += test_put_varint(out + len, zz);
         len += rc_generate_runs(c, copy, out + len);
         rc_generate_literals(c, &h, extra, out + len);
         len += extra;

@@ -12,7 +12,7 @@
 
 #include "apply_helpers.h"
 #include "patch_helpers.h"
-#include "dfota/rcdec.h"
+#include "rc_records.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -358,8 +358,6 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
 static void check_range_patch(const uint8_t *source, size_t source_size, const uint8_t *target,
                               size_t target_size, struct dfota_diff_options *opts)
 {
-    static uint8_t history[1u << DFOTA_RC_HISTORY_LOG_MAX], out[1u << 21];
-    static struct dfota_rcdec dec;
     static const size_t feeds[] = {1, 64};
     struct dfota_patch_header rh, zh;
     struct test_patch tp;
@@ -404,23 +402,22 @@ static void check_range_patch(const uint8_t *source, size_t source_size, const u
             assert_int_equal(dfota_get_le32(rp + pos + DFOTA_PATCH_SEGMENT_HEADER_SIZE),
                              dfota_crc32(0, target + start, len));
         for (f = 0; f < COUNT(feeds); f++) {
-            size_t fed = 0, got, n = 0;
-            enum dfota_rcdec_result r;
+            struct rc_decode r;
 
-            dfota_rcdec_init(&dec, history, rh.window_log);
-            dfota_rcdec_reset(&dec, frame - crc, len);
-            do {
-                size_t give = frame - crc - fed < feeds[f] ? frame - crc - fed : feeds[f];
-
-                fed += dfota_rcdec_feed(&dec, coded + fed, give);
-                r = dfota_rcdec_decode(&dec, out + n, sizeof(out) - n < 64 ? sizeof(out) - n : 64,
-                                       &got);
-                n += got;
-            } while (r == DFOTA_RCDEC_INPUT || r == DFOTA_RCDEC_OUTPUT);
-            assert_int_equal(r, DFOTA_RCDEC_DONE);
-            assert_int_equal(fed, frame - crc);
-            assert_int_equal(n, tp.segments[s].records_len);
-            assert_memory_equal(out, tp.segments[s].records, n);
+            memset(&r, 0, sizeof(r));
+            r.frame = coded;
+            r.frame_len = r.frame_size = frame - crc;
+            r.target_len = len;
+            r.history_log = rh.window_log;
+            r.feed = feeds[f];
+            r.cap = 64;
+            r.out = test_alloc(RC_RECORDS_MAX(len));
+            assert_null(rc_decode(&r));
+            assert_int_equal(r.result, DFOTA_RCDEC_DONE);
+            assert_int_equal(r.fed, frame - crc);
+            assert_int_equal(r.out_len, tp.segments[s].records_len);
+            assert_memory_equal(r.out, tp.segments[s].records, r.out_len);
+            free(r.out);
         }
         pos += DFOTA_PATCH_SEGMENT_HEADER_SIZE + frame;
     }

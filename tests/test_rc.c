@@ -184,35 +184,35 @@ static void edge_values_round_trip(void **state)
         for (k = 0; k < COUNT(seeks); k++) {
             len = 0;
             /* A one-byte copy of one zero. */
-            len += rc_put_varint(records + len, 1);
-            len += rc_put_varint(records + len, 0);
-            len += rc_put_varint(records + len, seeks[k]);
+            len += test_put_varint(records + len, 1);
+            len += test_put_varint(records + len, 0);
+            len += test_put_varint(records + len, seeks[k]);
             records[len++] = 1;
             /* A one-byte literal. */
-            len += rc_put_varint(records + len, 0);
-            len += rc_put_varint(records + len, 1);
-            len += rc_put_varint(records + len, seeks[COUNT(seeks) - 1 - k]);
+            len += test_put_varint(records + len, 0);
+            len += test_put_varint(records + len, 1);
+            len += test_put_varint(records + len, seeks[COUNT(seeks) - 1 - k]);
             records[len++] = 0x5A;
             /* 200 literal bytes. */
-            len += rc_put_varint(records + len, 0);
-            len += rc_put_varint(records + len, 200);
-            len += rc_put_varint(records + len, 0);
+            len += test_put_varint(records + len, 0);
+            len += test_put_varint(records + len, 200);
+            len += test_put_varint(records + len, 0);
             memcpy(records + len, lit, 200);
             len += 200;
             /* A copy of 129 bytes, one difference run (no zeros first). */
-            len += rc_put_varint(records + len, 129);
-            len += rc_put_varint(records + len, 0);
-            len += rc_put_varint(records + len, seeks[k]);
+            len += test_put_varint(records + len, 129);
+            len += test_put_varint(records + len, 0);
+            len += test_put_varint(records + len, seeks[k]);
             records[len++] = 0;
-            len += rc_put_varint(records + len, 129);
+            len += test_put_varint(records + len, 129);
             memset(records + len, 0xFF, 129);
             len += 129;
             /* A copy of 300 zeros and 1 byte: the last run a difference run. */
-            len += rc_put_varint(records + len, 301);
-            len += rc_put_varint(records + len, 2);
-            len += rc_put_varint(records + len, 0);
-            len += rc_put_varint(records + len, 300);
-            len += rc_put_varint(records + len, 1);
+            len += test_put_varint(records + len, 301);
+            len += test_put_varint(records + len, 2);
+            len += test_put_varint(records + len, 0);
+            len += test_put_varint(records + len, 300);
+            len += test_put_varint(records + len, 1);
             records[len++] = 0x80;
             records[len++] = 'x';
             records[len++] = 'x';
@@ -237,18 +237,18 @@ static void long_matches_and_runs_round_trip(void **state)
 
     (void)state;
     assert_non_null(records);
-    len += rc_put_varint(records + len, 0);
-    len += rc_put_varint(records + len, 300000 + 124288);
-    len += rc_put_varint(records + len, 0);
+    len += test_put_varint(records + len, 0);
+    len += test_put_varint(records + len, 300000 + 124288);
+    len += test_put_varint(records + len, 0);
     memset(records + len, 0x42, 300000);
     len += 300000;
     for (i = 0; i < 124288; i++)
         records[len++] = (uint8_t)("abc"[i % 3]);
-    len += rc_put_varint(records + len, (1u << 19) + 100000);
-    len += rc_put_varint(records + len, 0);
-    len += rc_put_varint(records + len, 3);
-    len += rc_put_varint(records + len, 1u << 19);
-    len += rc_put_varint(records + len, 100000);
+    len += test_put_varint(records + len, (1u << 19) + 100000);
+    len += test_put_varint(records + len, 0);
+    len += test_put_varint(records + len, 3);
+    len += test_put_varint(records + len, 1u << 19);
+    len += test_put_varint(records + len, 100000);
     for (i = 0; i < 100000; i++)
         records[len++] = (uint8_t)(1 + i % 251);
     assert_null(rc_check_records(records, len, target_len));
@@ -287,9 +287,9 @@ static size_t literal_record(const uint8_t *lit, size_t n, uint8_t *out)
 {
     size_t len = 0;
 
-    len += rc_put_varint(out + len, 0);
-    len += rc_put_varint(out + len, n);
-    len += rc_put_varint(out + len, 0);
+    len += test_put_varint(out + len, 0);
+    len += test_put_varint(out + len, n);
+    len += test_put_varint(out + len, 0);
     memcpy(out + len, lit, n);
     return len + n;
 }
