@@ -62,10 +62,8 @@ enum stage {
 
 /* Output buffer of the range decoder. */
 #define RC_OUT_SIZE 64u
-/* ZSTD_FRAMEHEADERSIZE_MAX, also where zstd.h is not included. */
-#define FRAME_HEAD_MAX 18u
 #if DFOTA_CODEC_ZSTD
-typedef char frame_head_check[ZSTD_FRAMEHEADERSIZE_MAX == FRAME_HEAD_MAX ? 1 : -1];
+typedef char frame_head_check[ZSTD_FRAMEHEADERSIZE_MAX == DFOTA_FRAME_HEAD_MAX ? 1 : -1];
 #endif
 
 enum record_field {
@@ -134,7 +132,7 @@ struct dfota_apply {
     size_t in_len;
     uint8_t *ring;                /* decoded data and window */
     size_t ring_size, ring_pos, block_max;
-    uint8_t frame_head[FRAME_HEAD_MAX];
+    uint8_t frame_head[DFOTA_FRAME_HEAD_MAX];
     size_t frame_head_len;
     int frame_head_checked;
     /* The range codec (dfota/rcdec.h). */

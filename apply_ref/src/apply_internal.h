@@ -18,6 +18,10 @@
 #define DFOTA_NOINLINE
 #endif
 
+/* ZSTD_FRAMEHEADERSIZE_MAX, also where zstd.h is not included (apply.c checks
+ * it against zstd's). */
+#define DFOTA_FRAME_HEAD_MAX 18u
+
 /* Resume granularity of a full image: a progress record every 64 KiB of output. */
 #define DFOTA_APPLY_FULL_STEP 65536u
 

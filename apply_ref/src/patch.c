@@ -65,6 +65,7 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                             struct dfota_error *err)
 {
     uint32_t stored, computed;
+    unsigned log_min, log_max;
     uint64_t rule;
 
     memset(hdr, 0, sizeof(*hdr));
@@ -122,22 +123,15 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                "most %u entries)",
                                (unsigned long)hdr->map_count, (unsigned)hdr->predict,
                                DFOTA_PREDICT_MAP_MAX);
-    if (hdr->codec > DFOTA_CODEC_ID_MAX || data[OFF_RESERVED] != 0)
+    if (!dfota_patch_log_bounds(hdr->codec, &log_min, &log_max) || data[OFF_RESERVED] != 0)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch codec %u (reserved byte %u) is not supported",
                                (unsigned)hdr->codec, (unsigned)data[OFF_RESERVED]);
-    if (hdr->codec == DFOTA_CODEC_ZSTD_ID ? hdr->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
-                                                hdr->window_log > DFOTA_PATCH_WINDOW_LOG_MAX
-                                          : hdr->window_log < DFOTA_PATCH_HISTORY_LOG_MIN ||
-                                                hdr->window_log > DFOTA_PATCH_HISTORY_LOG_MAX)
+    if (hdr->window_log < log_min || hdr->window_log > log_max)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch %s log %u is outside %u..%u",
                                hdr->codec == DFOTA_CODEC_ZSTD_ID ? "window" : "history",
-                               (unsigned)hdr->window_log,
-                               hdr->codec == DFOTA_CODEC_ZSTD_ID ? DFOTA_PATCH_WINDOW_LOG_MIN
-                                                                 : DFOTA_PATCH_HISTORY_LOG_MIN,
-                               hdr->codec == DFOTA_CODEC_ZSTD_ID ? DFOTA_PATCH_WINDOW_LOG_MAX
-                                                                 : DFOTA_PATCH_HISTORY_LOG_MAX);
+                               (unsigned)hdr->window_log, log_min, log_max);
     if (!is_power_of_two(hdr->segment_size) || hdr->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
         hdr->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX)
         return dfota_error_set(err, DFOTA_E_MALFORMED,

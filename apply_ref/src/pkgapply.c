@@ -22,7 +22,6 @@
 #include "dfota/wire.h"
 
 #define PKG_ALIGN 16u
-#define FRAME_HEAD_MAX 18u /* ZSTD_FRAMEHEADERSIZE_MAX */
 
 enum pkg_stage {
     PKG_PREAMBLE, /* gathering the 16-byte preamble */
@@ -55,7 +54,7 @@ struct dfota_pkg {
     struct dfota_apply *ap;           /* in base, once the header is checked */
     struct dfota_hash pay_sha, pay_md5;
     uint32_t payload_done;
-    uint8_t frame_head[FRAME_HEAD_MAX]; /* full image: start of the zstd frame */
+    uint8_t frame_head[DFOTA_FRAME_HEAD_MAX]; /* full image: start of the zstd frame */
     uint32_t frame_head_len;
     int full_started;
 };
@@ -340,7 +339,7 @@ static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const 
 {
     const struct dfota_package_header *h = &pkg->hdr;
     ZSTD_frameHeader fh;
-    size_t take = FRAME_HEAD_MAX - pkg->frame_head_len, rc;
+    size_t take = DFOTA_FRAME_HEAD_MAX - pkg->frame_head_len, rc;
     size_t stated;
     enum dfota_status st;
 
@@ -354,7 +353,7 @@ static DFOTA_NOINLINE enum dfota_status start_full(struct dfota_pkg *pkg, const 
     *n -= take;
     rc = ZSTD_getFrameHeader(&fh, pkg->frame_head, pkg->frame_head_len);
     if (!ZSTD_isError(rc) && rc > 0 && pkg->frame_head_len < h->payload.size &&
-        pkg->frame_head_len < FRAME_HEAD_MAX)
+        pkg->frame_head_len < DFOTA_FRAME_HEAD_MAX)
         return DFOTA_OK; /* more header bytes to come */
     if (ZSTD_isError(rc) || rc > 0 || fh.frameType != ZSTD_frame)
         return fail(pkg, DFOTA_E_PAYLOAD_CORRUPT,

@@ -340,7 +340,9 @@ static void *segment_worker(void *arg)
     struct segment_job *job = arg;
     const struct segment_plan *plan = job->plan;
     struct segment_writer w;
-    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    /* zstd's compressor for the zstd codec only. */
+    int zstd = plan->hdr->codec == DFOTA_CODEC_ZSTD_ID;
+    ZSTD_CCtx *cctx = zstd ? ZSTD_createCCtx() : NULL;
     uint32_t start, end;
     size_t i, rc, bound;
 
@@ -352,10 +354,10 @@ static void *segment_worker(void *arg)
     w.view = malloc(plan->opts->segment_size);
     w.diff = malloc(plan->opts->segment_size);
     job->status = DFOTA_OK;
-    if (cctx == NULL || w.view == NULL || w.diff == NULL)
+    if ((zstd && cctx == NULL) || w.view == NULL || w.diff == NULL)
         job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
                                       "cannot allocate a segment encoder");
-    else if (plan->hdr->codec == DFOTA_CODEC_ZSTD_ID)
+    else if (zstd)
         job->status = set_zstd_params(cctx, plan->opts, plan->hdr->window_log, &job->error);
     for (i = job->first; i < plan->count && job->status == DFOTA_OK; i += job->step) {
         struct segment *seg = &plan->segments[i];
@@ -370,7 +372,7 @@ static void *segment_worker(void *arg)
                                           "cannot grow the record buffer");
             break;
         }
-        if (plan->hdr->codec == DFOTA_CODEC_RANGE_ID) {
+        if (!zstd) {
             job->status = range_frame(plan, &w, start, end, seg, &job->error);
             if (job->status != DFOTA_OK)
                 break;
@@ -483,23 +485,18 @@ static enum dfota_status append_segments(struct segment *segments, size_t count,
 static enum dfota_status check_options(const struct dfota_diff_options *opts,
                                        struct dfota_error *err)
 {
+    unsigned log_min, log_max;
+
     if (opts->predict != DFOTA_DIFF_PREDICT_AUTO && (opts->predict & ~DFOTA_PREDICT_ALL) != 0)
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown prediction flags 0x%x",
                                opts->predict);
-    if (opts->codec > DFOTA_CODEC_ID_MAX)
+    if (!dfota_patch_log_bounds(opts->codec, &log_min, &log_max))
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "unknown codec %u", opts->codec);
-    if (opts->window_log != 0 && opts->codec == DFOTA_CODEC_ZSTD_ID &&
-        (opts->window_log < DFOTA_PATCH_WINDOW_LOG_MIN ||
-         opts->window_log > DFOTA_PATCH_WINDOW_LOG_MAX))
-        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                               "zstd window log %u is outside %u..%u", opts->window_log,
-                               DFOTA_PATCH_WINDOW_LOG_MIN, DFOTA_PATCH_WINDOW_LOG_MAX);
-    if (opts->window_log != 0 && opts->codec == DFOTA_CODEC_RANGE_ID &&
-        (opts->window_log < DFOTA_PATCH_HISTORY_LOG_MIN ||
-         opts->window_log > DFOTA_PATCH_HISTORY_LOG_MAX))
-        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                               "range codec history log %u is outside %u..%u", opts->window_log,
-                               DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_PATCH_HISTORY_LOG_MAX);
+    if (opts->window_log != 0 && (opts->window_log < log_min || opts->window_log > log_max))
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "%s log %u is outside %u..%u",
+                               opts->codec == DFOTA_CODEC_ZSTD_ID ? "zstd window"
+                                                                  : "range codec history",
+                               opts->window_log, log_min, log_max);
     if (opts->segment_size < DFOTA_PATCH_SEGMENT_SIZE_MIN ||
         opts->segment_size > DFOTA_PATCH_SEGMENT_SIZE_MAX ||
         (opts->segment_size & (opts->segment_size - 1)) != 0)

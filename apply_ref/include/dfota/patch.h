@@ -146,6 +146,24 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
 /* Number of segments for a target of `target_size` bytes. */
 uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size);
 
+/* The bounds of header byte 10 for `codec`: the zstd window log
+ * (DFOTA_PATCH_WINDOW_LOG_MIN..MAX) or the range codec's history log
+ * (DFOTA_PATCH_HISTORY_LOG_MIN..MAX); 0 for an unknown codec, else 1. */
+static inline int dfota_patch_log_bounds(unsigned codec, unsigned *min, unsigned *max)
+{
+    if (codec == DFOTA_CODEC_ZSTD_ID) {
+        *min = DFOTA_PATCH_WINDOW_LOG_MIN;
+        *max = DFOTA_PATCH_WINDOW_LOG_MAX;
+        return 1;
+    }
+    if (codec == DFOTA_CODEC_RANGE_ID) {
+        *min = DFOTA_PATCH_HISTORY_LOG_MIN;
+        *max = DFOTA_PATCH_HISTORY_LOG_MAX;
+        return 1;
+    }
+    return 0;
+}
+
 /* Index of the segment applied at step `step` (0-based, in patch order). */
 uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t step);
 
