@@ -103,6 +103,21 @@ static uint8_t *read_file(const char *path, size_t *size)
     return data;
 }
 
+/* Two banks in RAM: the fuzz source and the target (config and callbacks). */
+static void ram_setup(struct ram_device *d, struct dfota_apply_config *config,
+                      struct dfota_apply_io *io)
+{
+    memset(config, 0, sizeof(*config));
+    config->erase_size = FUZZ_APPLY_ERASE_SIZE;
+    config->write_align = 4;
+    memset(io, 0, sizeof(*io));
+    io->ctx = d;
+    io->read_source = ram_read_source;
+    io->erase_target = ram_erase;
+    io->write_target = ram_write;
+    io->read_target = ram_read_target;
+}
+
 /* Apply `patch` to the fuzz source in RAM, pushed 64 bytes at a time; the status. */
 static enum dfota_status apply(struct ram_device *d, const uint8_t *patch, size_t size,
                                size_t workspace_size, const struct dfota_error **error)
@@ -117,15 +132,7 @@ static enum dfota_status apply(struct ram_device *d, const uint8_t *patch, size_
     size_t pos;
 
     assert_non_null(workspace);
-    memset(&config, 0, sizeof(config));
-    config.erase_size = FUZZ_APPLY_ERASE_SIZE;
-    config.write_align = 4;
-    memset(&io, 0, sizeof(io));
-    io.ctx = d;
-    io.read_source = ram_read_source;
-    io.erase_target = ram_erase;
-    io.write_target = ram_write;
-    io.read_target = ram_read_target;
+    ram_setup(d, &config, &io);
     st = dfota_apply_init(&ap, workspace, workspace_size, &config, &io, &init_error);
     if (st != DFOTA_OK) {
         saved = init_error;
@@ -189,10 +196,9 @@ static void small_build_refuses_what_it_leaves_out(void **state)
     struct dfota_patch_header hdr;
     size_t size;
     uint8_t *seed = read_file(ZSTD_SEED, &size), *patch = seed + 1;
-    static uint8_t workspace[1u << 16];
+    static uint8_t workspace[1u << 19];
     struct dfota_apply_config config;
     struct dfota_apply_io io;
-    struct dfota_apply *ap;
     struct dfota_error err;
 
     (void)state;
@@ -201,29 +207,17 @@ static void small_build_refuses_what_it_leaves_out(void **state)
     assert_int_equal(dfota_patch_header_decode(patch, size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(hdr.codec, DFOTA_CODEC_ZSTD_ID);
     /* A zstd-coded patch, with all the workspace zstd would need. */
-    assert_int_equal(apply(&device, patch, size, sizeof(workspace), &error),
-                     DFOTA_E_UNSUPPORTED_FEATURE);
+    assert_int_equal(apply(&device, patch, size, 1u << 16, &error), DFOTA_E_UNSUPPORTED_FEATURE);
     assert_int_equal(device.erases + device.writes, 0);
     free(seed);
     /* A full-image package (one zstd frame). */
     {
-        static uint8_t pkg_ws[1u << 19];
-        struct dfota_apply_config cfg;
-        struct dfota_apply_io pio;
         struct dfota_pkg *pkg;
         enum dfota_status st;
 
         seed = read_file(CORPUS "package/full-small.bin", &size);
-        memset(&cfg, 0, sizeof(cfg));
-        cfg.erase_size = FUZZ_APPLY_ERASE_SIZE;
-        cfg.write_align = 4;
-        memset(&pio, 0, sizeof(pio));
-        pio.ctx = &device;
-        pio.read_source = ram_read_source;
-        pio.erase_target = ram_erase;
-        pio.write_target = ram_write;
-        pio.read_target = ram_read_target;
-        assert_int_equal(dfota_pkg_init(&pkg, pkg_ws, sizeof(pkg_ws), &cfg, &pio, &err),
+        ram_setup(&device, &config, &io);
+        assert_int_equal(dfota_pkg_init(&pkg, workspace, sizeof(workspace), &config, &io, &err),
                          DFOTA_OK);
         st = dfota_pkg_push(pkg, seed, size);
         if (st == DFOTA_OK)
@@ -234,26 +228,19 @@ static void small_build_refuses_what_it_leaves_out(void **state)
     }
 #if !DFOTA_IN_PLACE
     /* The in-place layout. */
-    memset(&config, 0, sizeof(config));
-    config.erase_size = FUZZ_APPLY_ERASE_SIZE;
-    config.write_align = 4;
-    config.layout = DFOTA_APPLY_IN_PLACE;
-    config.scratch_size = 65536;
-    memset(&io, 0, sizeof(io));
-    io.ctx = &device;
-    io.read_source = ram_read_source;
-    io.erase_target = ram_erase;
-    io.write_target = ram_write;
-    io.read_scratch = ram_read_target;
-    io.erase_scratch = ram_erase;
-    io.write_scratch = ram_write;
-    assert_int_equal(dfota_apply_init(&ap, workspace, sizeof(workspace), &config, &io, &err),
-                     DFOTA_E_UNSUPPORTED_FEATURE);
-#else
-    (void)config;
-    (void)io;
-    (void)ap;
-    (void)err;
+    {
+        struct dfota_apply *ap;
+
+        ram_setup(&device, &config, &io);
+        config.layout = DFOTA_APPLY_IN_PLACE;
+        config.scratch_size = 65536;
+        io.read_target = NULL;
+        io.read_scratch = ram_read_target;
+        io.erase_scratch = ram_erase;
+        io.write_scratch = ram_write;
+        assert_int_equal(dfota_apply_init(&ap, workspace, sizeof(workspace), &config, &io, &err),
+                         DFOTA_E_UNSUPPORTED_FEATURE);
+    }
 #endif
 }
 #endif
