@@ -95,8 +95,7 @@ static const char *predict_name(unsigned flags)
 /* "range codec, history log 10" or "zstd, window log 13". */
 static const char *codec_text(const struct dfota_patch_header *p, char *buf)
 {
-    snprintf(buf, 64, "%s, %s log %u", p->codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "range codec",
-             p->codec == DFOTA_CODEC_ZSTD_ID ? "window" : "history", (unsigned)p->window_log);
+    snprintf(buf, 64, "%s log %u", dfota_patch_log_name(p->codec), (unsigned)p->window_log);
     return buf;
 }
 

@@ -564,7 +564,7 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
              "patch: %lu segments of %lu bytes, %s log %u, %lu relocation entries, "
              "workspace %lu bytes; agrees with the container",
              (unsigned long)patch.segment_count, (unsigned long)patch.segment_size,
-             patch.codec == DFOTA_CODEC_ZSTD_ID ? "zstd, window" : "range codec, history",
+             dfota_patch_log_name(patch.codec),
              (unsigned)patch.window_log, (unsigned long)patch.map_count,
              (unsigned long)patch.workspace_size);
     } else if (!r.stopped) {

@@ -149,6 +149,13 @@ uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size);
 /* The bounds of header byte 10 for `codec`: the zstd window log
  * (DFOTA_PATCH_WINDOW_LOG_MIN..MAX) or the range codec's history log
  * (DFOTA_PATCH_HISTORY_LOG_MIN..MAX); 0 for an unknown codec, else 1. */
+/* What header byte 10 is for `codec`, for messages: "zstd, window" or
+ * "range codec, history" (followed by " log N"). */
+static inline const char *dfota_patch_log_name(unsigned codec)
+{
+    return codec == DFOTA_CODEC_ZSTD_ID ? "zstd, window" : "range codec, history";
+}
+
 static inline int dfota_patch_log_bounds(unsigned codec, unsigned *min, unsigned *max)
 {
     if (codec == DFOTA_CODEC_ZSTD_ID) {
