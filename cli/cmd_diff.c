@@ -189,12 +189,12 @@ int cmd_diff(int argc, char **argv)
                 new_size ? 100.0 * (double)patch_size / (double)new_size : 0.0);
         if (verbose)
             fprintf(stderr,
-                    "  prediction%s%s%s (pointer base 0x%08lx, %lu map entries), codec %s, "
+                    "  prediction%s%s%s (%lu map entries, %lu regions), codec %s, "
                     "log %u, %lu segments of %lu bytes, device workspace %lu bytes\n",
                     hdr.predict == 0 ? " none" : "",
                     hdr.predict & DFOTA_PREDICT_BRANCH ? " branch" : "",
                     hdr.predict & DFOTA_PREDICT_POINTER ? " pointer" : "",
-                    (unsigned long)hdr.pointer_base, (unsigned long)hdr.map_count,
+                    (unsigned long)hdr.map_count, (unsigned long)hdr.region_count,
                     cli_codec_name(hdr.codec), (unsigned)hdr.window_log, (unsigned long)hdr.segment_count,
                     (unsigned long)hdr.segment_size, (unsigned long)hdr.workspace_size);
     }

@@ -71,12 +71,22 @@ static void text_info(const char *label, const char *version,
     printf("%-8s sha256    %s\n", label, hex);
 }
 
-/* "two-bank", "in-place, ascending" or "in-place, descending". */
+/* "two-bank" or "in-place". */
 static const char *layout_name(unsigned flags)
 {
-    if (!(flags & DFOTA_PATCH_FLAG_IN_PLACE))
-        return "two-bank";
-    return (flags & DFOTA_PATCH_FLAG_DESCENDING) ? "in-place, descending" : "in-place, ascending";
+    return (flags & DFOTA_PATCH_FLAG_IN_PLACE) ? "in-place" : "two-bank";
+}
+
+/* The order segments are applied in: "ascending", "descending" or
+ * "from segment P up, then down" (in place; two-bank: "ascending"). */
+static const char *order_text(const struct dfota_patch_header *p, char *buf)
+{
+    if (p->pivot == 0)
+        return "ascending";
+    if (p->pivot == p->segment_count)
+        return "descending";
+    snprintf(buf, 64, "from segment %lu up, then down", (unsigned long)p->pivot);
+    return buf;
 }
 
 static const char *predict_name(unsigned flags)
@@ -117,10 +127,11 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
     if (patch != NULL) {
         printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)patch->segment_count,
                (unsigned long)patch->segment_size, codec_text(patch, codec));
-        printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
-               predict_name(patch->predict), (unsigned long)patch->pointer_base,
-               (unsigned long)patch->map_count);
-        printf("patch    layout    %s\n", layout_name(patch->flags));
+        printf("patch    predict   %s (%lu map entries, %lu regions)\n",
+               predict_name(patch->predict), (unsigned long)patch->map_count,
+               (unsigned long)patch->region_count);
+        printf("patch    layout    %s, %s\n", layout_name(patch->flags),
+               order_text(patch, codec));
     }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
     printf("created           %llu (%s)\n", (unsigned long long)hdr->created,
@@ -172,13 +183,13 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
     if (patch != NULL)
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
                "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
-               "\"predict\": \"%s\", \"pointer_base\": %lu, \"map_count\": %lu, "
-               "\"layout\": \"%s\"},\n",
+               "\"predict\": \"%s\", \"map_count\": %lu, \"region_count\": %lu, "
+               "\"layout\": \"%s\", \"pivot\": %lu},\n",
                (unsigned)patch->format_version, (unsigned long)patch->segment_size,
                (unsigned long)patch->segment_count, cli_codec_name(patch->codec),
-               (unsigned)patch->window_log,
-               predict_name(patch->predict), (unsigned long)patch->pointer_base,
-               (unsigned long)patch->map_count, layout_name(patch->flags));
+               (unsigned)patch->window_log, predict_name(patch->predict),
+               (unsigned long)patch->map_count, (unsigned long)patch->region_count,
+               layout_name(patch->flags), (unsigned long)patch->pivot);
     else
         printf("  \"patch\": null,\n");
     printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
@@ -194,10 +205,26 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
            payload_decoded ? "true" : "null");
 }
 
-static void print_patch(const char *file, const struct dfota_patch_header *p, size_t size,
-                        bool json)
+/* Region i of the patch's region table (the layout was checked). */
+static void region_at(const uint8_t *patch, const struct dfota_patch_header *p, uint32_t i,
+                      struct dfota_predict_region *r)
+{
+    const uint8_t *e = patch + DFOTA_PATCH_HEADER_SIZE +
+                       (size_t)p->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
+                       (size_t)i * DFOTA_PATCH_REGION_ENTRY_SIZE;
+
+    r->source_start = dfota_get_le32(e);
+    r->flags = e[4];
+    r->pointer_base = dfota_get_le32(e + 8);
+    r->pointer_delta = (int32_t)dfota_get_le32(e + 12);
+}
+
+static void print_patch(const char *file, const uint8_t *data, const struct dfota_patch_header *p,
+                        size_t size, bool json)
 {
     char src[65], tgt[65], codec[64];
+    struct dfota_predict_region r;
+    uint32_t i;
 
     dfota_hex(p->source_sha256, 32, src);
     dfota_hex(p->target_sha256, 32, tgt);
@@ -211,12 +238,20 @@ static void print_patch(const char *file, const struct dfota_patch_header *p, si
                (unsigned long)p->target_size, tgt);
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
                "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
-               "\"predict\": \"%s\", \"pointer_base\": %lu, \"map_count\": %lu},\n",
+               "\"predict\": \"%s\", \"map_count\": %lu, \"layout\": \"%s\", "
+               "\"pivot\": %lu, \"regions\": [",
                (unsigned)p->format_version, (unsigned long)p->segment_size,
                (unsigned long)p->segment_count, cli_codec_name(p->codec),
-               (unsigned)p->window_log,
-               predict_name(p->predict), (unsigned long)p->pointer_base,
-               (unsigned long)p->map_count);
+               (unsigned)p->window_log, predict_name(p->predict),
+               (unsigned long)p->map_count, layout_name(p->flags), (unsigned long)p->pivot);
+        for (i = 0; i < p->region_count; i++) {
+            region_at(data, p, i, &r);
+            printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": %lu, "
+                   "\"pointer_delta\": %ld}",
+                   i ? ", " : "", (unsigned long)r.source_start, predict_name(r.flags),
+                   (unsigned long)r.pointer_base, (long)r.pointer_delta);
+        }
+        printf("]},\n");
         printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
         printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
         return;
@@ -230,10 +265,18 @@ static void print_patch(const char *file, const struct dfota_patch_header *p, si
            tgt);
     printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)p->segment_count,
            (unsigned long)p->segment_size, codec_text(p, codec));
-    printf("patch    layout    %s\n", layout_name(p->flags));
-    printf("patch    predict   %s (pointer base 0x%08lx, %lu map entries)\n",
-           predict_name(p->predict), (unsigned long)p->pointer_base,
-           (unsigned long)p->map_count);
+    printf("patch    layout    %s, %s\n", layout_name(p->flags), order_text(p, codec));
+    printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
+           (unsigned long)p->map_count, (unsigned long)p->region_count);
+    for (i = 0; i < p->region_count; i++) {
+        region_at(data, p, i, &r);
+        printf("patch    region    at 0x%08lx: %s", (unsigned long)r.source_start,
+               predict_name(r.flags));
+        if (r.flags & DFOTA_PREDICT_POINTER)
+            printf(", pointer base 0x%08lx, delta %ld", (unsigned long)r.pointer_base,
+                   (long)r.pointer_delta);
+        printf("\n");
+    }
     printf("workspace         %lu bytes\n", (unsigned long)p->workspace_size);
     printf("checks            header ok, relocation map ok, segment layout ok\n");
 }
@@ -275,7 +318,7 @@ int cmd_inspect(int argc, char **argv)
         memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0) {
         /* A raw patch (dfota diff): its own header, layout and workspace claim. */
         if (dfota_patch_open(data, size, &patch, &err) == DFOTA_OK)
-            print_patch(file, &patch, size, json);
+            print_patch(file, data, &patch, size, json);
         free(data);
         if (err.status == DFOTA_OK)
             return CLI_EXIT_OK;

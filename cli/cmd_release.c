@@ -953,10 +953,10 @@ static int make_report(struct release_job *job)
     fprintf(f, "  \"created\": %llu,\n", (unsigned long long)job->header.created);
     fprintf(f,
             "  \"patch\": {\"format_version\": %u, \"codec\": \"%s\", \"predict\": \"%s\", "
-            "\"pointer_base\": %lu, \"map_count\": %lu, \"window_log\": %u, "
+            "\"map_count\": %lu, \"region_count\": %lu, \"window_log\": %u, "
             "\"segment_size\": %lu, \"segment_count\": %lu},\n",
             (unsigned)p->format_version, cli_codec_name(p->codec), predict_name(p->predict),
-            (unsigned long)p->pointer_base, (unsigned long)p->map_count,
+            (unsigned long)p->map_count, (unsigned long)p->region_count,
             (unsigned)p->window_log, (unsigned long)p->segment_size,
             (unsigned long)p->segment_count);
     fprintf(f, "  \"signature\": {\"scheme\": \"%s\", \"verified_with\": ", job->scheme);

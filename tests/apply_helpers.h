@@ -19,7 +19,7 @@
 
 /* Largest workspace any valid patch may ask for. */
 #define TEST_WORKSPACE_MAX \
-    dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX)
+    dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX, DFOTA_PREDICT_REGION_MAX)
 
 /* Push the whole patch at once. */
 #define TEST_CHUNK_WHOLE ((size_t)-1)
@@ -175,7 +175,7 @@ static inline enum dfota_status test_apply(const uint8_t *source, size_t source_
     memset(res, 0, sizeof(*res));
     header_ok = dfota_patch_header_decode(patch, patch_size, &hdr, NULL) == DFOTA_OK;
     if (workspace_size == 0)
-        workspace_size = header_ok ? dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count)
+        workspace_size = header_ok ? dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count)
                                    : TEST_WORKSPACE_MAX;
     if (workspace_size == 0)
         workspace_size = TEST_WORKSPACE_MAX;

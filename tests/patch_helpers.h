@@ -27,6 +27,7 @@ struct test_segment {
 struct test_patch {
     struct dfota_patch_header header;
     struct dfota_map_entry *map; /* header.map_count entries (malloc'd) */
+    struct dfota_predict_region *regions; /* header.region_count entries (malloc'd) */
     struct test_segment *segments; /* segment_count (malloc'd) */
     uint32_t segment_count;
     int keep_map_crc;            /* build: keep header.map_crc32 instead of recomputing it */
@@ -44,10 +45,13 @@ static inline void test_patch_parse(const uint8_t *patch, size_t size, struct te
     assert_int_equal(dfota_patch_header_decode(patch, size, &p->header, NULL), DFOTA_OK);
     pos = DFOTA_PATCH_HEADER_SIZE;
     p->map = calloc(p->header.map_count + 1, sizeof(*p->map));
+    p->regions = calloc(p->header.region_count + 1, sizeof(*p->regions));
     assert_non_null(p->map);
-    assert_true(size >= pos + (size_t)p->header.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
-    assert_int_equal(dfota_patch_map_decode(&p->header, patch + pos, p->map, NULL), DFOTA_OK);
-    pos += (size_t)p->header.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    assert_non_null(p->regions);
+    assert_true(size >= pos + dfota_patch_tables_size(&p->header));
+    assert_int_equal(
+        dfota_patch_tables_decode(&p->header, patch + pos, p->map, p->regions, NULL), DFOTA_OK);
+    pos += dfota_patch_tables_size(&p->header);
     p->segment_count = p->header.segment_count;
     p->segments = calloc(p->segment_count + 1, sizeof(*p->segments));
     assert_non_null(p->segments);
@@ -80,6 +84,7 @@ static inline void test_patch_release(struct test_patch *p)
         free(p->segments[i].records);
     free(p->segments);
     free(p->map);
+    free(p->regions);
     memset(p, 0, sizeof(*p));
 }
 
@@ -100,8 +105,7 @@ static inline void test_patch_set_records(struct test_patch *p, uint32_t i, cons
 static inline uint8_t *test_patch_build(const struct test_patch *p, size_t *size)
 {
     struct dfota_patch_header hdr = p->header;
-    size_t cap = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE,
-           pos, rc;
+    size_t cap = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr), pos, rc;
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     uint8_t *out;
     uint32_t i;
@@ -112,12 +116,13 @@ static inline uint8_t *test_patch_build(const struct test_patch *p, size_t *size
         cap += DFOTA_PATCH_SEGMENT_HEADER_SIZE + ZSTD_compressBound(p->segments[i].records_len);
     out = malloc(cap);
     assert_non_null(out);
-    dfota_patch_map_encode(p->map, hdr.map_count, out + DFOTA_PATCH_HEADER_SIZE);
+    dfota_patch_tables_encode(p->map, hdr.map_count, p->regions, hdr.region_count,
+                              out + DFOTA_PATCH_HEADER_SIZE);
     if (!p->keep_map_crc)
-        hdr.map_crc32 = dfota_crc32(0, out + DFOTA_PATCH_HEADER_SIZE,
-                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+        hdr.map_crc32 =
+            dfota_crc32(0, out + DFOTA_PATCH_HEADER_SIZE, dfota_patch_tables_size(&hdr));
     dfota_patch_header_encode(&hdr, out);
-    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr);
     assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 15)));
     assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, window_log)));
     assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)));

@@ -272,7 +272,10 @@ static void moved_calls_and_pointers_are_predicted(void **state)
     assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
     /* Both predictions pay on this image, and the pointer base is found. */
     assert_int_equal(hdr.predict, DFOTA_PREDICT_ALL);
-    assert_int_equal(hdr.pointer_base, 0x08000000u);
+    assert_int_equal(hdr.region_count, 1);
+    assert_int_equal(dfota_get_le32(patch + DFOTA_PATCH_HEADER_SIZE +
+                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE + 8),
+                     0x08000000u); /* region 0's pointer base */
     assert_true(hdr.map_count >= 2);
     apply_at_every_chunk_size(source, source_size, target, target_size, patch, patch_size,
                               &params);
@@ -412,7 +415,7 @@ static void segment_sizes_and_windows_round_trip(void **state)
                                  (a04_size + segment_sizes[s] - 1) / segment_sizes[s]);
                 /* The workspace follows the window: exactly what this build needs. */
                 params.workspace_size =
-                    dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
+                    dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count);
                 apply_at_every_chunk_size(a03, a03_size, a04, a04_size, patch, patch_size,
                                           &params);
                 free(patch);
@@ -519,9 +522,9 @@ static void workspace_of_any_alignment_is_enough(void **state)
         test_apply_params_init(&params);
         params.workspace_misalign = misalign;
         hdr = test_patch_header(patch, patch_size);
-        params.workspace_size = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
+        params.workspace_size = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count);
         assert_int_equal(hdr.workspace_size,
-                         dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count));
+                         dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count));
         test_apply(a03, a03_size, patch, patch_size, &params, &res);
         test_assert_flash_holds(&res, a04, a04_size);
         test_apply_result_release(&res);

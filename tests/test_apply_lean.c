@@ -166,7 +166,7 @@ static void lean_build_applies_and_refuses_with_status_only(void **state)
     expected_size = fuzz_apply_source_with_insert(expected, sizeof(expected), 3);
     assert_int_equal(dfota_patch_header_decode(patch, size, &hdr, &err), DFOTA_OK);
     assert_int_equal(hdr.target_size, expected_size);
-    workspace = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
+    workspace = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count);
 
     /* A real patch, bit for bit. */
     assert_int_equal(apply(&device, patch, size, workspace, &error), DFOTA_OK);

@@ -63,7 +63,7 @@ struct frames {
 static void find_frames(const uint8_t *patch, size_t patch_size, struct frames *f)
 {
     struct dfota_patch_header hdr = test_patch_header(patch, patch_size);
-    size_t pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    size_t pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr);
     uint32_t step;
 
     assert_true(hdr.segment_count <= FRAMES_MAX);

@@ -56,11 +56,23 @@ static void release_pair(struct pair *p)
     free(p->patch);
 }
 
-/* Bytes of the relocation map of a (valid) patch. */
+/* Bytes of the relocation map and region table of a (valid) patch. */
 static size_t map_bytes(const uint8_t *patch)
 {
-    return (size_t)test_patch_header(patch, DFOTA_PATCH_HEADER_SIZE).map_count *
-           DFOTA_PATCH_MAP_ENTRY_SIZE;
+    struct dfota_patch_header h = test_patch_header(patch, DFOTA_PATCH_HEADER_SIZE);
+
+    return dfota_patch_tables_size(&h);
+}
+
+/* Map entries and regions of a (valid) patch. */
+static uint32_t map_count_of(const uint8_t *patch)
+{
+    return test_patch_header(patch, DFOTA_PATCH_HEADER_SIZE).map_count;
+}
+
+static uint32_t region_count_of(const uint8_t *patch)
+{
+    return test_patch_header(patch, DFOTA_PATCH_HEADER_SIZE).region_count;
 }
 
 /* Recompute the header CRC of an encoded patch after editing its bytes. */
@@ -873,7 +885,8 @@ static void map_entries_out_of_order_are_refused(void **state)
     tp.map[n].source_start = tp.map[n - 1].source_start + 16;
     assert_true(tp.map[n].source_start < p.source_size);
     tp.header.map_count = n + 1;
-    tp.header.workspace_size = (uint32_t)dfota_apply_workspace_size(tp.header.window_log, n + 1);
+    tp.header.workspace_size =
+        (uint32_t)dfota_apply_workspace_size(tp.header.window_log, n + 1, tp.header.region_count);
     expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
     /* Equal to the previous one, before it, at the end of the source, past it. */
     tp.map[n].source_start = tp.map[n - 1].source_start;
@@ -916,7 +929,8 @@ static void map_count_is_bounded(void **state)
         tp.map[i] = (struct dfota_map_entry){i * 8, 0};
     tp.header.map_count = DFOTA_PREDICT_MAP_MAX;
     tp.header.workspace_size =
-        (uint32_t)dfota_apply_workspace_size(tp.header.window_log, DFOTA_PREDICT_MAP_MAX);
+        (uint32_t)dfota_apply_workspace_size(tp.header.window_log, DFOTA_PREDICT_MAP_MAX,
+                                             tp.header.region_count);
     expect_patch_status(&p, &tp, DFOTA_E_TARGET_MISMATCH, 0, "SHA-256");
     /* One more: refused with the header. */
     tp.header.map_count = n;
@@ -932,6 +946,94 @@ static void map_count_is_bounded(void **state)
     release_pair(&p);
 }
 
+/* The region table: each entry in order inside the source, known flags that
+ * together are the header's, reserved bytes and unused pointer fields 0,
+ * covered by the map CRC; counts bounded by the header. */
+static void region_table_is_checked(void **state)
+{
+    struct test_patch tp;
+    struct pair p;
+    struct dfota_predict_region *grown, saved;
+    uint8_t *patch, *entry;
+    size_t size;
+    uint32_t m;
+
+    (void)state;
+    default_pair(&p);
+    test_patch_parse(p.patch, p.patch_size, &tp);
+    assert_int_equal(tp.header.region_count, 1);
+    assert_true(tp.header.predict != 0);
+    /* A second region predicting the same way: the same image. */
+    grown = realloc(tp.regions, 2 * sizeof(*grown));
+    assert_non_null(grown);
+    tp.regions = grown;
+    tp.regions[1] = tp.regions[0];
+    tp.regions[1].source_start = (uint32_t)p.source_size / 2;
+    tp.header.region_count = 2;
+    tp.header.workspace_size = (uint32_t)dfota_apply_workspace_size(
+        tp.header.window_log, tp.header.map_count, tp.header.region_count);
+    expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
+    /* Out of order, at or past the end of the source, a first one not at 0. */
+    tp.regions[1].source_start = 0;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.regions[1].source_start = (uint32_t)p.source_size;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.regions[1].source_start = (uint32_t)p.source_size / 2;
+    tp.regions[0].source_start = 4;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 0");
+    tp.regions[0].source_start = 0;
+    /* An unknown flag; pointer fields in a region without pointers. */
+    saved = tp.regions[1];
+    tp.regions[1].flags = (uint8_t)(tp.regions[1].flags | 0x04);
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.regions[1].flags = DFOTA_PREDICT_BRANCH;
+    tp.regions[1].pointer_base = 0x08000000u;
+    tp.regions[1].pointer_delta = 0;
+    if (tp.header.predict & DFOTA_PREDICT_BRANCH)
+        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.regions[1].pointer_base = 0;
+    tp.regions[1].pointer_delta = -4;
+    if (tp.header.predict & DFOTA_PREDICT_BRANCH)
+        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.regions[1] = saved;
+    /* Flags that are not the header's: more, or fewer. */
+    tp.header.predict = DFOTA_PREDICT_ALL;
+    tp.regions[0].flags = tp.regions[1].flags = DFOTA_PREDICT_POINTER;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "not the header's");
+    tp.regions[0].flags = tp.regions[1].flags = saved.flags;
+    tp.header.predict = saved.flags;
+    /* A region without prediction is a valid table (that rebuilds another image). */
+    tp.regions[1].flags = 0;
+    tp.regions[1].pointer_base = 0;
+    tp.regions[1].pointer_delta = 0;
+    expect_patch_status(&p, &tp, DFOTA_E_TARGET_MISMATCH, 0, "SHA-256");
+    tp.regions[1] = saved;
+    /* A reserved byte of an entry (map CRC refreshed). */
+    patch = test_patch_build(&tp, &size);
+    m = tp.header.map_count;
+    entry = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)m * 8 + 16;
+    entry[6] = 1;
+    dfota_put_le32(patch + 104, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE, (size_t)m * 8 + 32));
+    refresh_header_crc(patch);
+    expect_status(&p, patch, size, NULL, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    /* A region byte changed, the CRC not: refused. */
+    entry[6] = 0;
+    entry[12] ^= 1;
+    expect_status(&p, patch, size, NULL, DFOTA_E_HEADER_CHECKSUM, 1, "CRC-32 mismatch");
+    free(patch);
+    /* Counts: prediction without regions, regions without prediction, too many. */
+    tp.header.region_count = 0;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");
+    tp.header.region_count = DFOTA_PREDICT_REGION_MAX + 1;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");
+    tp.header.region_count = 1;
+    tp.header.predict = 0;
+    tp.header.map_count = 0;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");
+    test_patch_release(&tp);
+    release_pair(&p);
+}
+
 /* ---- patch header ---- */
 
 static void bad_headers_are_refused_before_any_write(void **state)
@@ -940,6 +1042,7 @@ static void bad_headers_are_refused_before_any_write(void **state)
     struct pair p;
     uint8_t *patch;
     size_t size;
+    uint8_t predict;
 
     (void)state;
     default_pair(&p);
@@ -969,24 +1072,37 @@ static void bad_headers_are_refused_before_any_write(void **state)
     patch[8] = 2;
     refresh_header_crc(patch);
     expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_VERSION, 1, "make the patch again");
-    /* DESCENDING alone (without IN_PLACE) is not a layout. */
+    /* Format 4's DESCENDING flag (bit 1) is no flag of format 5. */
     patch[8] = DFOTA_PATCH_FORMAT_VERSION;
-    patch[11] = DFOTA_PATCH_FLAG_DESCENDING;
+    patch[11] = 0x02;
     refresh_header_crc(patch);
     expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
     patch[11] = 0;
+    /* Format 4 (the range codec, no regions, no pivot) is refused with a hint. */
+    patch[8] = 4;
+    refresh_header_crc(patch);
+    expect_status(&p, patch, size, NULL, DFOTA_E_UNSUPPORTED_VERSION, 1, "make the patch again");
     free(patch);
 
     tp.frame_window_log = tp.header.window_log; /* whatever the header says below */
+    predict = tp.header.predict;
     tp.header.predict = (uint8_t)(tp.header.predict | 0x04);
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "prediction flags");
     tp.header.predict = 0x80;
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "prediction flags");
-    tp.header.predict = DFOTA_PREDICT_ALL;
+    tp.header.predict = predict;
     tp.header.flags = 0x04; /* unknown */
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
-    tp.header.flags = DFOTA_PATCH_FLAG_DESCENDING; /* only meaningful in place */
+    tp.header.flags = 0x02; /* format 4's DESCENDING */
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "patch flags");
+    tp.header.flags = 0;
+    /* A pivot only in place, and at most the segment count there. */
+    tp.header.pivot = 1;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "pivot");
+    tp.header.flags = DFOTA_PATCH_FLAG_IN_PLACE;
+    tp.header.pivot = tp.header.segment_count + 1;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "pivot");
+    tp.header.pivot = 0;
     /* A valid in-place header, offered to a two-bank layout. */
     tp.header.flags = DFOTA_PATCH_FLAG_IN_PLACE;
     expect_patch_status(&p, &tp, DFOTA_E_UNSUPPORTED_FEATURE, 1, "in-place layout");
@@ -1064,8 +1180,8 @@ static void workspace_one_byte_short_is_refused(void **state)
 
     (void)state;
     default_pair(&p);
-    need = dfota_apply_workspace_need(13, (uint32_t)(map_bytes(p.patch) / 8));
-    assert_int_equal(dfota_apply_workspace_size(13, (uint32_t)(map_bytes(p.patch) / 8)),
+    need = dfota_apply_workspace_need(13, map_count_of(p.patch), region_count_of(p.patch));
+    assert_int_equal(dfota_apply_workspace_size(13, map_count_of(p.patch), region_count_of(p.patch)),
                      test_patch_header(p.patch, p.patch_size).workspace_size);
     for (misalign = 0; misalign < 16; misalign += 3) {
         test_apply_params_init(&params);
@@ -1120,14 +1236,15 @@ static void implausible_workspace_claim_is_refused_before_any_write(void **state
 
     (void)state;
     default_pair(&p);
-    need = dfota_apply_workspace_size(13, (uint32_t)(map_bytes(p.patch) / 8));
+    need = dfota_apply_workspace_size(13, map_count_of(p.patch), region_count_of(p.patch));
     claims[0] = 16;
     claims[1] = UINT32_MAX;
     claims[2] = need + 1;
     claims[3] = need - 1;
     claims[4] = 0;
     test_apply_params_init(&params);
-    params.workspace_size = dfota_apply_workspace_need(13, (uint32_t)(map_bytes(p.patch) / 8)) + 4096;
+    params.workspace_size =
+        dfota_apply_workspace_need(13, map_count_of(p.patch), region_count_of(p.patch)) + 4096;
     for (k = 0; k < COUNT(claims); k++) {
         patch = patch_claiming(&p, claims[k]);
         expect_status(&p, patch, p.patch_size, &params, DFOTA_E_MALFORMED, 1,
@@ -1151,9 +1268,10 @@ static void workspace_claim_is_the_reference_figure(void **state)
     assert_int_equal(dfota_patch_header_decode(p.patch, p.patch_size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(hdr.workspace_size,
                      16 + DFOTA_APPLY_STATE_SIZE + DFOTA_ZSTD_DCTX_SIZE + 8192 +
-                         (8192 + 8192 + 128) + (hdr.map_count * 8 + 15) / 16 * 16);
+                         (8192 + 8192 + 128) +
+                         (hdr.map_count * 8 + hdr.region_count * 16 + 15) / 16 * 16);
     if (sizeof(void *) > 4)
-        assert_true(dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count) >
+        assert_true(dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count) >
                     hdr.workspace_size);
     release_pair(&p);
 }
@@ -1271,35 +1389,46 @@ static void bad_configuration_is_refused_at_init(void **state)
 static void workspace_size_query_bounds(void **state)
 {
     (void)state;
-    assert_int_equal(dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MIN - 1, 0), 0);
-    assert_int_equal(dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MAX + 1, 0), 0);
-    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX + 1), 0);
-    /* Grows with the window (two buffers of it) and with the map (8 bytes an entry). */
-    assert_true(dfota_apply_workspace_size(11, 0) > dfota_apply_workspace_size(10, 0) + 2048);
-    assert_int_equal(dfota_apply_workspace_size(13, 2) - dfota_apply_workspace_size(13, 0), 16);
-    /* FORMAT.md: 69,568 bytes with window 13 and a full map. */
-    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX),
-                     16 + DFOTA_APPLY_STATE_SIZE + DFOTA_ZSTD_DCTX_SIZE + 8192 + 16512 + 4096);
-    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX), 69568);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_ZSTD_ID, 13, 7),
-                     dfota_apply_workspace_size(13, 7));
-    /* The range codec: state, decoder, its 64-byte output, the history, the map. */
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 7, 0), 0);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 13, 0), 0);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, DFOTA_PREDICT_MAP_MAX + 1),
-                     0);
-    assert_int_equal(dfota_apply_workspace_for(2, 10, 0), 0);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0),
+    assert_int_equal(dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MIN - 1, 0, 0), 0);
+    assert_int_equal(dfota_apply_workspace_size(DFOTA_PATCH_WINDOW_LOG_MAX + 1, 0, 0), 0);
+    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX + 1, 1), 0);
+    assert_int_equal(dfota_apply_workspace_size(13, 1, DFOTA_PREDICT_REGION_MAX + 1), 0);
+    /* Grows with the window (two buffers of it), with the map (8 bytes an
+     * entry) and with the regions (16 bytes each). */
+    assert_true(dfota_apply_workspace_size(11, 0, 0) > dfota_apply_workspace_size(10, 0, 0) + 2048);
+    assert_int_equal(dfota_apply_workspace_size(13, 2, 0) - dfota_apply_workspace_size(13, 0, 0), 16);
+    assert_int_equal(dfota_apply_workspace_size(13, 2, 1) - dfota_apply_workspace_size(13, 2, 0), 16);
+    assert_int_equal(dfota_apply_workspace_size(13, 2, 3) - dfota_apply_workspace_size(13, 2, 0), 48);
+    /* FORMAT.md: 69,584 bytes with window 13, a full map and one region. */
+    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX, 1),
+                     16 + DFOTA_APPLY_STATE_SIZE + DFOTA_ZSTD_DCTX_SIZE + 8192 + 16512 + 4096 + 16);
+    assert_int_equal(dfota_apply_workspace_size(13, DFOTA_PREDICT_MAP_MAX, 1), 69584);
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_ZSTD_ID, 13, 7, 2),
+                     dfota_apply_workspace_size(13, 7, 2));
+    /* The range codec: state, decoder, its 64-byte output, the history, the tables. */
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 7, 0, 0), 0);
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 13, 0, 0), 0);
+    assert_int_equal(
+        dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, DFOTA_PREDICT_MAP_MAX + 1, 1), 0);
+    assert_int_equal(
+        dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 1, DFOTA_PREDICT_REGION_MAX + 1), 0);
+    assert_int_equal(dfota_apply_workspace_for(2, 10, 0, 0), 0);
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0, 0),
                      16 + DFOTA_APPLY_STATE_SIZE + DFOTA_RCDEC_STATE_SIZE + 64 + 1024);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0), 9440);
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0, 0), 9440);
     /* A range patch with a history of up to 2^11 bytes fits 16 KiB even with a
-     * full map (the small profile, docs/PORTING.md); 2^12 with a full map does not. */
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 11, DFOTA_PREDICT_MAP_MAX),
-                     14560);
-    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 12, DFOTA_PREDICT_MAP_MAX),
-                     16608);
-    assert_true(dfota_apply_workspace_need_for(DFOTA_CODEC_RANGE_ID, 10, 0) >=
-                dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0) - 64);
+     * full map and one region (the small profile, docs/PORTING.md); 2^12 does not. */
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 11, DFOTA_PREDICT_MAP_MAX, 1),
+                     14576);
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 12, DFOTA_PREDICT_MAP_MAX, 1),
+                     16624);
+    /* Every region of the table: 1 KiB more. */
+    assert_int_equal(dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, DFOTA_PREDICT_MAP_MAX,
+                                               DFOTA_PREDICT_REGION_MAX) -
+                         dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, DFOTA_PREDICT_MAP_MAX, 0),
+                     16 * DFOTA_PREDICT_REGION_MAX);
+    assert_true(dfota_apply_workspace_need_for(DFOTA_CODEC_RANGE_ID, 10, 0, 0) >=
+                dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, 10, 0, 0) - 64);
 }
 
 /* ---- flash failures ---- */
@@ -1413,7 +1542,8 @@ static void nothing_is_accepted_after_finish(void **state)
     io.erase_target = test_erase_target;
     io.write_target = test_write_target;
     size = dfota_apply_workspace_need(test_patch_header(p.patch, p.patch_size).window_log,
-                                      test_patch_header(p.patch, p.patch_size).map_count);
+                                      test_patch_header(p.patch, p.patch_size).map_count,
+                                      test_patch_header(p.patch, p.patch_size).region_count);
     workspace = test_alloc(size);
     assert_int_equal(dfota_apply_init(&ap, workspace, size, &config, &io, &err), DFOTA_OK);
     assert_null(dfota_apply_header(ap));
@@ -1458,6 +1588,7 @@ int main(void)
         cmocka_unit_test(segments_missing_or_extra_are_refused),
         cmocka_unit_test(map_entries_out_of_order_are_refused),
         cmocka_unit_test(map_count_is_bounded),
+        cmocka_unit_test(region_table_is_checked),
         cmocka_unit_test(bad_headers_are_refused_before_any_write),
         cmocka_unit_test(wrong_target_digest_fails_at_finish),
         cmocka_unit_test(target_larger_than_the_area_is_refused),

@@ -293,14 +293,35 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
     assert_int_equal(hdr.segment_count,
                      (target_size + opts->segment_size - 1) / opts->segment_size);
     assert_int_equal(hdr.workspace_size,
-                     dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count));
+                     dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count));
     if (opts->predict != DFOTA_DIFF_PREDICT_AUTO)
         assert_int_equal(hdr.predict, opts->predict);
     assert_true((hdr.predict == 0) == (hdr.map_count == 0));
+    assert_true((hdr.predict == 0) == (hdr.region_count == 0));
     assert_true(hdr.map_count <= DFOTA_PREDICT_MAP_MAX);
-    if (!(hdr.predict & DFOTA_PREDICT_POINTER))
-        assert_int_equal(hdr.pointer_base, 0);
-    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    assert_true(hdr.region_count <= DFOTA_PREDICT_REGION_MAX);
+    if (!opts->in_place)
+        assert_int_equal(hdr.pivot, 0);
+    pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr);
+    {
+        /* The tables decode, each region's flags among the header's. */
+        struct dfota_map_entry *map =
+            (struct dfota_map_entry *)(void *)test_alloc(pos - DFOTA_PATCH_HEADER_SIZE + 8);
+        struct dfota_predict_region *regions = (struct dfota_predict_region *)(void *)test_alloc(
+            (hdr.region_count + 1) * sizeof(*regions));
+        uint32_t ri;
+
+        assert_int_equal(dfota_patch_tables_decode(&hdr, patch + DFOTA_PATCH_HEADER_SIZE, map,
+                                                   regions, NULL),
+                         DFOTA_OK);
+        for (ri = 0; ri < hdr.region_count; ri++) {
+            assert_int_equal(regions[ri].flags & ~hdr.predict, 0);
+            if (!(regions[ri].flags & DFOTA_PREDICT_POINTER))
+                assert_int_equal(regions[ri].pointer_base, 0);
+        }
+        free(map);
+        free(regions);
+    }
     assert_int_equal(hdr.map_crc32, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE,
                                                 pos - DFOTA_PATCH_HEADER_SIZE));
 
@@ -375,7 +396,7 @@ static void check_range_patch(const uint8_t *source, size_t source_size, const u
     assert_int_equal(dfota_patch_header_decode(zp, zsize, &zh, NULL), DFOTA_OK);
     assert_int_equal(rh.codec, DFOTA_CODEC_RANGE_ID);
     assert_int_equal(rh.workspace_size,
-                     dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, rh.window_log, rh.map_count));
+                     dfota_apply_workspace_for(DFOTA_CODEC_RANGE_ID, rh.window_log, rh.map_count, rh.region_count));
     /* Same decisions: only the codec differs (in place also the order may). */
     assert_int_equal(rh.predict, zh.predict);
     assert_int_equal(rh.map_count, zh.map_count);
@@ -388,7 +409,7 @@ static void check_range_patch(const uint8_t *source, size_t source_size, const u
         return;
     }
     test_patch_parse(zp, zsize, &tp);
-    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)rh.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&rh);
     for (s = 0; s < rh.segment_count; s++) {
         uint32_t seg = dfota_patch_segment_at(&rh, s);
         uint32_t start = seg * rh.segment_size;
@@ -510,7 +531,11 @@ static void prediction_auto_picks_what_pays(void **state)
     assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(hdr.predict, DFOTA_PREDICT_ALL);
     /* Cortex-M flash on this part starts at 0x08000000; the image is linked after a boot loader. */
-    assert_int_equal(hdr.pointer_base & 0xFF000000u, 0x08000000u);
+    assert_true(hdr.region_count >= 1);
+    assert_int_equal(dfota_get_le32(patch + DFOTA_PATCH_HEADER_SIZE +
+                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE + 8) &
+                         0xFF000000u,
+                     0x08000000u); /* region 0's pointer base */
     assert_true(hdr.map_count >= 2);
     free(patch);
     /* Random bytes with a little rewritten: nothing to predict. */
@@ -524,7 +549,7 @@ static void prediction_auto_picks_what_pays(void **state)
     assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(hdr.predict, 0);
     assert_int_equal(hdr.map_count, 0);
-    assert_int_equal(hdr.pointer_base, 0);
+    assert_int_equal(hdr.region_count, 0);
     free(patch);
     free(noise);
     free(noise2);

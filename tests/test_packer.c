@@ -715,7 +715,7 @@ static uint32_t workspace_rule(const struct delta *d)
     struct dfota_patch_header ph;
 
     assert_int_equal(dfota_patch_header_decode(d->patch, d->patch_size, &ph, NULL), DFOTA_OK);
-    assert_int_equal(ph.workspace_size, dfota_apply_workspace_for(ph.codec, ph.window_log, ph.map_count));
+    assert_int_equal(ph.workspace_size, dfota_apply_workspace_for(ph.codec, ph.window_log, ph.map_count, ph.region_count));
     return ph.workspace_size;
 }
 
@@ -762,7 +762,7 @@ static void delta_package_workspace_claim_must_be_exact(void **state)
 
         assert_int_equal(dfota_patch_header_decode(d.patch, d.patch_size, &ph, NULL), DFOTA_OK);
         package_claiming(&d, patch,
-                         (uint32_t)dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count),
+                         (uint32_t)dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count),
                          &package, &size);
     }
     assert_int_equal(dfota_package_open(package, size, &hdr, &payload, &err), DFOTA_OK);

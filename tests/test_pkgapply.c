@@ -736,9 +736,9 @@ static void hash_driver_serves_every_digest(void **state)
 static void workspace_figures_agree(void **state)
 {
     (void)state;
-    assert_int_equal(dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 13, 0),
-                     16 + DFOTA_PKG_STATE_SIZE + dfota_apply_workspace_size(13, 0));
-    assert_true(dfota_pkg_workspace_need_delta(DFOTA_CODEC_ZSTD_ID, 13, 0) >= dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 13, 0));
+    assert_int_equal(dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 13, 0, 0),
+                     16 + DFOTA_PKG_STATE_SIZE + dfota_apply_workspace_size(13, 0, 0));
+    assert_true(dfota_pkg_workspace_need_delta(DFOTA_CODEC_ZSTD_ID, 13, 0, 0) >= dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 13, 0, 0));
     assert_int_equal(dfota_pkg_workspace_size_full(65536),
                      16 + DFOTA_PKG_STATE_SIZE +
                          dfota_apply_full_workspace_size(65536));
@@ -746,7 +746,7 @@ static void workspace_figures_agree(void **state)
                      16 + DFOTA_APPLY_STATE_SIZE + DFOTA_ZSTD_DCTX_SIZE + 65536 +
                          (65536 + 65536 + 128));
     assert_int_equal(dfota_pkg_workspace_size_full(((uint64_t)1 << 27) + 1), 0);
-    assert_int_equal(dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 14, 0), 0);
+    assert_int_equal(dfota_pkg_workspace_size_delta(DFOTA_CODEC_ZSTD_ID, 14, 0, 0), 0);
 }
 
 int main(void)

@@ -97,6 +97,32 @@ static void thumb_pair(struct pair *p, int shrink)
         p->new_[i] ^= 0x5A;
 }
 
+/* The kind of pair whose in-place order needs a pivot: 1 KiB inserted at
+ * the front (what follows moves up) and 8 KiB removed from the middle (the
+ * rest moves down), so that no plain order keeps the copies. */
+static void split_pair(struct pair *p)
+{
+    uint8_t *img = test_alloc(64 * 1024);
+    size_t n = test_thumb_image(img, 64 * 1024, 9, 120, 120, 0x08000000u), half, i;
+    struct test_rng r = {77};
+
+    assert_true(n > 24 * 1024);
+    half = (n / 2) & ~(size_t)3;
+    p->name = "thumb-split";
+    p->old_size = n + 8192;
+    p->new_size = n + 1024;
+    p->old = test_alloc(p->old_size);
+    p->new_ = test_alloc(p->new_size);
+    memcpy(p->old, img, half);
+    test_rng_fill(&r, p->old + half, 8192);
+    memcpy(p->old + half + 8192, img + half, n - half);
+    test_rng_fill(&r, p->new_, 1024);
+    memcpy(p->new_ + 1024, img, n);
+    for (i = 1500; i < p->new_size; i += 2999)
+        p->new_[i] ^= 0x5A;
+    free(img);
+}
+
 static void sample_pair(struct pair *p)
 {
     p->name = "BC25R01A03-A04";
@@ -304,6 +330,7 @@ static const struct layout in_place_64k = {"in-place", 1, 65536};
 
 /* ---- every operation index, small pair ---- */
 
+/* `shrink`: 0 a growing pair, 1 a shrinking one, 2 one that needs a pivot. */
 static void every_cut(const struct layout *l, int shrink)
 {
     struct pair p;
@@ -311,7 +338,10 @@ static void every_cut(const struct layout *l, int shrink)
     size_t g;
 
     memset(&total, 0, sizeof(total));
-    thumb_pair(&p, shrink);
+    if (shrink == 2)
+        split_pair(&p);
+    else
+        thumb_pair(&p, shrink);
     for (g = 0; g < 3; g++)
         sweep(&p, l, &geometries_4k[g], 0, &total);
     print_stats("total", &total);
@@ -336,23 +366,48 @@ static void in_place_cut_at_every_operation_shrinking(void **state)
     every_cut(&in_place_4k, 1);
 }
 
+static void in_place_cut_at_every_operation_with_a_pivot(void **state)
+{
+    (void)state;
+    every_cut(&in_place_4k, 2);
+}
+
 /* The in-place generator picks the order that keeps the copies: descending
- * when content moves up, ascending when it moves down. */
+ * (pivot = count) when content moves up, ascending (pivot 0) when it moves
+ * down, and from the first segment whose content moved down when both
+ * happen; then the in-place patch is hardly larger than the two-bank one.
+ * (Format 4 had only the plain orders: the split pair then lost its tail.) */
 static void in_place_order_follows_the_moves(void **state)
 {
+    struct dfota_patch_header h, two;
     struct pair p;
-    size_t size;
+    size_t size, two_size;
     uint8_t *patch;
     int shrink;
 
     (void)state;
-    for (shrink = 0; shrink < 2; shrink++) {
-        thumb_pair(&p, shrink);
+    for (shrink = 0; shrink < 3; shrink++) {
+        if (shrink == 2)
+            split_pair(&p);
+        else
+            thumb_pair(&p, shrink);
         patch = make_patch(&p, &in_place_4k, &size);
-        assert_int_equal(patch[8], DFOTA_PATCH_FORMAT_VERSION);
-        assert_int_equal(patch[11], shrink ? DFOTA_PATCH_FLAG_IN_PLACE
-                                           : DFOTA_PATCH_FLAG_IN_PLACE |
-                                                 DFOTA_PATCH_FLAG_DESCENDING);
+        assert_int_equal(dfota_patch_header_decode(patch, size, &h, NULL), DFOTA_OK);
+        assert_int_equal(h.flags, DFOTA_PATCH_FLAG_IN_PLACE);
+        if (shrink == 0)
+            assert_int_equal(h.pivot, h.segment_count);
+        else if (shrink == 1)
+            assert_int_equal(h.pivot, 0);
+        else
+            assert_true(h.pivot > 0 && h.pivot < h.segment_count);
+        free(patch);
+        patch = make_patch(&p, &two_bank_4k, &two_size);
+        assert_int_equal(dfota_patch_header_decode(patch, two_size, &two, NULL), DFOTA_OK);
+        assert_int_equal(two.pivot, 0);
+        print_message("%s: in place %zu bytes (pivot %lu of %lu), two-bank %zu\n", p.name, size,
+                      (unsigned long)h.pivot, (unsigned long)h.segment_count, two_size);
+        /* In place adds a CRC-32 per segment; the copies are kept. */
+        assert_true(size <= two_size + 4 * h.segment_count + two_size / 20);
         free(patch);
         pair_free(&p);
     }
@@ -1075,6 +1130,7 @@ int main(void)
         cmocka_unit_test(two_bank_cut_at_every_operation),
         cmocka_unit_test(in_place_cut_at_every_operation_growing),
         cmocka_unit_test(in_place_cut_at_every_operation_shrinking),
+        cmocka_unit_test(in_place_cut_at_every_operation_with_a_pivot),
         cmocka_unit_test(dense_sample_larger_pair),
         cmocka_unit_test(five_cuts_in_a_row_over_many_seeds),
         cmocka_unit_test(progress_record_saves_that_fail),

@@ -3,7 +3,8 @@
  * map, Thumb-2 BL / B.W sites re-encoded to reach their moved targets,
  * aligned pointers into the image moved, no word shared with a branch
  * treated as a pointer, views of sub-ranges equal to slices of bigger views,
- * and no prediction = the raw source.
+ * per-region prediction against the rules written out plainly, and no
+ * prediction = the raw source.
  */
 #include "test_helpers.h"
 
@@ -14,18 +15,34 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* One region each (a pool, so that several can live at once); set_flags()
+ * changes the flags of both. */
+static struct dfota_predict_region region_pool[64];
+static unsigned region_next;
+
 static struct dfota_predict make_predict(uint8_t flags, uint32_t pointer_base,
                                          uint32_t source_size,
                                          const struct dfota_map_entry *map, uint32_t map_count)
 {
+    struct dfota_predict_region *region = &region_pool[region_next++ % COUNT(region_pool)];
     struct dfota_predict p;
 
+    memset(region, 0, sizeof(*region));
+    region->flags = flags;
+    region->pointer_base = pointer_base;
     p.flags = flags;
-    p.pointer_base = pointer_base;
     p.source_size = source_size;
     p.map = map;
     p.map_count = map_count;
+    p.regions = region;
+    p.region_count = 1;
     return p;
+}
+
+static void set_flags(struct dfota_predict *p, uint8_t flags)
+{
+    ((struct dfota_predict_region *)(uintptr_t)p->regions)[0].flags = flags;
+    p->flags = flags;
 }
 
 /* The view of [base, base + len) with the whole source as raw bytes. */
@@ -226,7 +243,7 @@ static void branch_edge_cases(void **state)
     view_of(&p, source, SOURCE_SIZE - 2, 2, 0, view);
     assert_memory_equal(view, source + SOURCE_SIZE - 2, 2);
     /* With prediction of pointers only, branches stay raw. */
-    p.flags = DFOTA_PREDICT_POINTER;
+    set_flags(&p, DFOTA_PREDICT_POINTER);
     test_thumb_branch(source + 0x100, 0x100, 0x2000, 1);
     view_of(&p, source, 0x100, 4, 0, view);
     assert_memory_equal(view, source + 0x100, 4);
@@ -269,7 +286,7 @@ static void pointer_into_the_image_is_moved(void **state)
     view_of(&p, source, 0x40, 8, 0, view);
     assert_memory_equal(view, source + 0x40, 8);
     /* With prediction of branches only, pointers stay raw. */
-    p.flags = DFOTA_PREDICT_BRANCH;
+    set_flags(&p, DFOTA_PREDICT_BRANCH);
     view_of(&p, source, 0x20, 4, 0, view);
     assert_memory_equal(view, source + 0x20, 4);
     free(source);
@@ -484,6 +501,144 @@ static void reshift_equals_a_fresh_view(void **state)
     free(source);
 }
 
+/*
+ * The rules of docs/FORMAT.md ("Predicted view", regions), written out
+ * plainly: the view of the whole source, site by site in offset order.
+ */
+static void rules_view(const struct dfota_predict *p, const uint8_t *src, int64_t copy_shift,
+                       uint8_t *out)
+{
+    uint32_t q, k, w, x, size = p->source_size;
+
+    memcpy(out, src, size);
+    for (q = 0; q + 4 <= size; q += 2) {
+        const struct dfota_predict_region *r = &p->regions[0];
+
+        for (k = 0; k < p->region_count; k++)
+            if (p->regions[k].source_start <= q)
+                r = &p->regions[k];
+        if ((r->flags & DFOTA_PREDICT_BRANCH) && dfota_predict_is_branch(src + q)) {
+            dfota_predict_branch(p, src + q, q, copy_shift, out + q);
+            q += 2;
+            continue;
+        }
+        if (!(r->flags & DFOTA_PREDICT_POINTER) || q % 4 != 0)
+            continue;
+        if ((p->flags & DFOTA_PREDICT_BRANCH) &&
+            ((q >= 2 && dfota_predict_is_branch(src + q - 2)) ||
+             (q + 6 <= size && dfota_predict_is_branch(src + q + 2))))
+            continue;
+        w = dfota_get_le32(src + q);
+        x = w - r->pointer_base;
+        if (x >= size)
+            continue;
+        dfota_put_le32(out + q, w + (uint32_t)dfota_predict_shift(p, x) + (uint32_t)r->pointer_delta);
+    }
+}
+
+/* Regions of every kind, at odd, even and word boundaries, some next to each other. */
+static struct dfota_predict multi_region(uint32_t size, uint32_t base,
+                                         const struct dfota_map_entry *map, uint32_t count,
+                                         struct dfota_predict_region *regions)
+{
+    static const struct {
+        uint32_t start;
+        uint8_t flags;
+        int32_t delta;
+    } plan[] = {{0, DFOTA_PREDICT_ALL, 0},        {9001, 0, 0},
+                {9003, DFOTA_PREDICT_BRANCH, 0},  {20002, DFOTA_PREDICT_POINTER, 1234},
+                {20004, DFOTA_PREDICT_ALL, -8},   {33333, DFOTA_PREDICT_POINTER, -77777},
+                {40000, 0, 0},                    {52000, DFOTA_PREDICT_ALL, 4}};
+    struct dfota_predict p;
+    uint32_t k;
+
+    memset(regions, 0, COUNT(plan) * sizeof(*regions));
+    for (k = 0; k < COUNT(plan); k++) {
+        regions[k].source_start = plan[k].start * (size / 10000) / 7;
+        regions[k].flags = plan[k].flags;
+        if (plan[k].flags & DFOTA_PREDICT_POINTER) {
+            regions[k].pointer_base = base + (k == 5 ? 0x100u : 0u);
+            regions[k].pointer_delta = plan[k].delta;
+        }
+    }
+    p.flags = DFOTA_PREDICT_ALL;
+    p.source_size = size;
+    p.map = map;
+    p.map_count = count;
+    p.regions = regions;
+    p.region_count = COUNT(plan);
+    return p;
+}
+
+static void regions_predict_each_their_own_way(void **state)
+{
+    static const int64_t copy_shifts[] = {0, 0x40, -0x1236, 3};
+    const uint32_t size = 70000, base = LOAD_ADDRESS;
+    struct dfota_map_entry map[8];
+    struct dfota_predict_region regions[8];
+    uint8_t *source = dense_source(size, base, 13), *want = malloc(size), *got = malloc(size);
+    uint8_t *single = malloc(size), view[300];
+    uint16_t sites[300 / 2 + 4];
+    struct test_rng r = {14};
+    struct dfota_predict p;
+    size_t s, i, k, len, differs = 0;
+    unsigned count;
+    uint32_t start, raw_start, raw_end;
+
+    (void)state;
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_non_null(single);
+    for (i = 0; i < COUNT(map); i++) {
+        map[i].source_start = (uint32_t)(i * size / COUNT(map));
+        map[i].shift = (int32_t)(test_rng_next(&r) % 4001) - 2000;
+    }
+    p = multi_region(size, base, map, COUNT(map), regions);
+    for (s = 0; s < COUNT(copy_shifts); s++) {
+        rules_view(&p, source, copy_shifts[s], want);
+        view_of(&p, source, 0, size, copy_shifts[s], got);
+        for (i = 0; i < size; i++)
+            if (got[i] != want[i])
+                fail_msg("byte %zu of the view with shift %lld: %02x, the rules say %02x", i,
+                         (long long)copy_shifts[s], got[i], want[i]);
+        /* Slices around every boundary and at random, from the contract's raw
+         * bytes only, and re-shifted from another shift. */
+        for (k = 0; k < 3000; k++) {
+            start = k < 8 * 64 ? regions[k / 64].source_start + (uint32_t)(k % 64) - 32
+                               : test_rng_next(&r) % size;
+            if (start >= size)
+                start = 0;
+            len = 1 + test_rng_next(&r) % 300;
+            if (start + len > size)
+                len = size - start;
+            raw_start = start >= 8 ? start - 8 : 0;
+            raw_end = start + len + 8 < size ? (uint32_t)(start + len + 8) : size;
+            dfota_predict_view_sites(&p, source + raw_start, raw_start, raw_end - raw_start,
+                                     start, len, copy_shifts[(s + 1) % COUNT(copy_shifts)],
+                                     view, sites, &count);
+            dfota_predict_reshift(&p, source + raw_start, raw_start, sites, count, start, len,
+                                  copy_shifts[s], view);
+            if (memcmp(view, want + start, len) != 0)
+                fail_msg("re-shifted view of [%u, +%zu) with shift %lld differs from the rules",
+                         start, len, (long long)copy_shifts[s]);
+        }
+    }
+    /* The regions matter: one region predicting everything gives another view. */
+    {
+        struct dfota_predict one = make_predict(DFOTA_PREDICT_ALL, base, size, map, COUNT(map));
+
+        view_of(&one, source, 0, size, 0x40, single);
+        rules_view(&p, source, 0x40, want);
+        for (i = 0; i < size; i++)
+            differs += single[i] != want[i];
+        assert_true(differs > 1000);
+    }
+    free(source);
+    free(want);
+    free(got);
+    free(single);
+}
+
 static void no_prediction_is_the_raw_source(void **state)
 {
     static const struct dfota_map_entry zero[] = {{0, 0}};
@@ -521,6 +676,7 @@ int main(void)
         cmocka_unit_test(word_sharing_bytes_with_a_branch_is_not_a_pointer),
         cmocka_unit_test(view_of_a_range_is_a_slice_of_a_bigger_view),
         cmocka_unit_test(reshift_equals_a_fresh_view),
+        cmocka_unit_test(regions_predict_each_their_own_way),
         cmocka_unit_test(no_prediction_is_the_raw_source),
     };
 

@@ -118,7 +118,8 @@ struct dfota_apply {
     uint32_t segment_done;        /* target bytes produced so far in it */
     uint32_t frame_size;          /* from the segment header */
     uint32_t frame_consumed;      /* frame bytes given to zstd */
-    uint32_t window_lo, window_hi; /* source bytes the segment may read */
+    uint32_t low_end, high_start; /* source bytes the segment may read: [0, low_end)
+                                   * and [high_start, source_size) */
 
     /* zstd buffer-less decoding. The fields of both codecs are there in
      * every build, so that the state has one size (DFOTA_APPLY_STATE_SIZE
@@ -260,67 +261,81 @@ static size_t ring_size_for(uint64_t window)
 }
 
 /* Workspace for `state` + `dctx` bytes of fixed part and a `window`-byte zstd window. */
-static size_t workspace_for(size_t state, size_t dctx, uint64_t window, uint32_t map_count)
+/* The relocation map and the region table, decoded in place. */
+static size_t tables_part(uint32_t map_count, uint32_t region_count)
+{
+    return align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
+                        (size_t)region_count * DFOTA_PATCH_REGION_ENTRY_SIZE,
+                    WORKSPACE_ALIGN);
+}
+
+/* Workspace for `state` + `dctx` bytes of fixed part, a `window`-byte zstd
+ * window and the tables. */
+static size_t workspace_for(size_t state, size_t dctx, uint64_t window, uint32_t map_count,
+                            uint32_t region_count)
 {
     return WORKSPACE_ALIGN + state + dctx + align_up(block_for(window), WORKSPACE_ALIGN) +
-           ring_size_for(window) +
-           align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+           ring_size_for(window) + tables_part(map_count, region_count);
 }
 
-static size_t map_part(uint32_t map_count)
+static int tables_fit(uint32_t map_count, uint32_t region_count)
 {
-    return align_up((size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, WORKSPACE_ALIGN);
+    return map_count <= DFOTA_PREDICT_MAP_MAX && region_count <= DFOTA_PREDICT_REGION_MAX;
 }
 
-size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count)
+size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count,
+                                 uint32_t region_count)
 {
     if (codec == DFOTA_CODEC_ZSTD_ID)
-        return dfota_apply_workspace_size(log, map_count);
+        return dfota_apply_workspace_size(log, map_count, region_count);
     if (codec != DFOTA_CODEC_RANGE_ID || log < DFOTA_PATCH_HISTORY_LOG_MIN ||
-        log > DFOTA_PATCH_HISTORY_LOG_MAX || map_count > DFOTA_PREDICT_MAP_MAX)
+        log > DFOTA_PATCH_HISTORY_LOG_MAX || !tables_fit(map_count, region_count))
         return 0;
     return WORKSPACE_ALIGN + DFOTA_APPLY_STATE_SIZE + range_part(DFOTA_RCDEC_STATE_SIZE, log) +
-           map_part(map_count);
+           tables_part(map_count, region_count);
 }
 
-size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count)
+size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count)
 {
     if (codec == DFOTA_CODEC_ZSTD_ID)
-        return dfota_apply_workspace_need(log, map_count);
-    if (dfota_apply_workspace_for(codec, log, map_count) == 0)
+        return dfota_apply_workspace_need(log, map_count, region_count);
+    if (dfota_apply_workspace_for(codec, log, map_count, region_count) == 0)
         return 0;
-    return WORKSPACE_ALIGN + state_size() + range_part(rcdec_size(), log) + map_part(map_count);
+    return WORKSPACE_ALIGN + state_size() + range_part(rcdec_size(), log) +
+           tables_part(map_count, region_count);
 }
 
-size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count)
+size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count, uint32_t region_count)
 {
     if (window_log < DFOTA_PATCH_WINDOW_LOG_MIN || window_log > DFOTA_PATCH_WINDOW_LOG_MAX ||
-        map_count > DFOTA_PREDICT_MAP_MAX)
+        !tables_fit(map_count, region_count))
         return 0;
     return workspace_for(DFOTA_APPLY_STATE_SIZE, DFOTA_ZSTD_DCTX_SIZE, (uint64_t)1 << window_log,
-                         map_count);
+                         map_count, region_count);
 }
 
-size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count)
+size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count, uint32_t region_count)
 {
     if (window_log < DFOTA_PATCH_WINDOW_LOG_MIN || window_log > DFOTA_PATCH_WINDOW_LOG_MAX ||
-        map_count > DFOTA_PREDICT_MAP_MAX)
+        !tables_fit(map_count, region_count))
         return 0;
-    return workspace_for(state_size(), dctx_size(), (uint64_t)1 << window_log, map_count);
+    return workspace_for(state_size(), dctx_size(), (uint64_t)1 << window_log, map_count,
+                         region_count);
 }
 
 size_t dfota_apply_full_workspace_size(uint64_t window_size)
 {
     if (window_size > DFOTA_APPLY_FULL_WINDOW_MAX)
         return 0;
-    return workspace_for(DFOTA_APPLY_STATE_SIZE, DFOTA_ZSTD_DCTX_SIZE, window_size, 0);
+    return workspace_for(DFOTA_APPLY_STATE_SIZE, DFOTA_ZSTD_DCTX_SIZE, window_size, 0, 0);
 }
 
 size_t dfota_apply_full_workspace_need(uint64_t window_size)
 {
     if (window_size > DFOTA_APPLY_FULL_WINDOW_MAX)
         return 0;
-    return workspace_for(state_size(), dctx_size(), window_size, 0);
+    return workspace_for(state_size(), dctx_size(), window_size, 0, 0);
 }
 
 /* ---- hashing (through the driver) ---- */
@@ -659,8 +674,10 @@ static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_
  */
 static DFOTA_NOINLINE enum dfota_status fill_cache(struct dfota_apply *ap)
 {
-    uint32_t lo = ap->window_lo, hi = ap->window_hi;
+    /* The range of the window holding the copy (start_record_fields()). */
     uint32_t pos = (uint32_t)ap->source_pos;
+    uint32_t lo = pos < ap->low_end ? 0 : ap->high_start;
+    uint32_t hi = pos < ap->low_end ? ap->low_end : ap->header.source_size;
     uint32_t want = ap->copy_left < 64u                         ? 64u
                     : ap->copy_left > DFOTA_APPLY_SOURCE_CHUNK ? DFOTA_APPLY_SOURCE_CHUNK
                                                                 : ap->copy_left;
@@ -810,10 +827,11 @@ static uint32_t steps_bytes(const struct dfota_patch_header *h, uint32_t steps)
 
     if (steps == 0)
         return 0;
-    /* Descending: the last (possibly short) segment comes first. */
-    if (h->flags & DFOTA_PATCH_FLAG_DESCENDING)
+    /* The last (possibly short) segment is among them once the steps from
+     * the pivot up reach it (at the first step when the pivot is the count). */
+    if (steps >= (h->pivot < h->segment_count ? h->segment_count - h->pivot : 1u))
         return (uint32_t)(full - h->segment_size + segment_length(h, h->segment_count - 1));
-    return full > h->target_size ? h->target_size : (uint32_t)full;
+    return (uint32_t)full;
 }
 
 /* Resuming: where the record says the apply stands. */
@@ -1035,15 +1053,17 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
                     "the patch's segments are coded with %s, which this applier is built "
                     "without",
                     h->codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "the range codec");
-    need = dfota_apply_workspace_need_for(h->codec, h->window_log, h->map_count);
+    need = dfota_apply_workspace_need_for(h->codec, h->window_log, h->map_count,
+                                          h->region_count);
     /* `need` includes the alignment slack, so the check does not depend on
      * where the caller's workspace happens to start. */
     if (ap->workspace_size < need)
         return fail(ap, DFOTA_E_WORKSPACE,
-                    "patch needs %lu bytes of workspace (codec %u, log %u, %lu map entries), "
-                    "%lu given",
+                    "patch needs %lu bytes of workspace (codec %u, log %u, %lu map entries, "
+                    "%lu regions), %lu given",
                     (unsigned long)need, (unsigned)h->codec, (unsigned)h->window_log,
-                    (unsigned long)h->map_count, (unsigned long)ap->workspace_size);
+                    (unsigned long)h->map_count, (unsigned long)h->region_count,
+                    (unsigned long)ap->workspace_size);
     if (ap->config.erase_size > h->segment_size)
         return fail(ap, DFOTA_E_INVALID_ARGUMENT,
                     "erase size %lu is larger than the patch segment size %lu: a segment "
@@ -1094,7 +1114,7 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
         ap->map_bytes = ap->ring + ap->ring_size;
     }
 #endif
-    ap->map_len = (size_t)h->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    ap->map_len = dfota_patch_tables_size(h);
     ap->gather_len = 0;
     ap->stage = STAGE_MAP;
     return DFOTA_OK;
@@ -1104,18 +1124,22 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
 static DFOTA_NOINLINE enum dfota_status start_segments(struct dfota_apply *ap)
 {
     struct dfota_map_entry *map = (struct dfota_map_entry *)(void *)ap->map_bytes;
+    struct dfota_predict_region *regions =
+        (struct dfota_predict_region *)(void *)(ap->map_bytes + (size_t)ap->header.map_count *
+                                                                    DFOTA_PATCH_MAP_ENTRY_SIZE);
     enum dfota_status st;
 
-    st = dfota_patch_map_decode(&ap->header, ap->map_bytes, map, &ap->error);
+    st = dfota_patch_tables_decode(&ap->header, ap->map_bytes, map, regions, &ap->error);
     if (st != DFOTA_OK) {
         ap->stage = STAGE_FAILED;
         return st;
     }
     ap->predict.flags = ap->header.predict;
-    ap->predict.pointer_base = ap->header.pointer_base;
     ap->predict.source_size = ap->header.source_size;
     ap->predict.map = map;
     ap->predict.map_count = ap->header.map_count;
+    ap->predict.regions = regions;
+    ap->predict.region_count = ap->header.region_count;
     /* In place, a resumed apply has already overwritten part of the source
      * (which passed this check before the first write). */
     if (!(ap->resuming && IN_PLACE(ap))) {
@@ -1155,7 +1179,7 @@ static DFOTA_NOINLINE enum dfota_status start_segment(struct dfota_apply *ap)
         ap->stage = STAGE_SKIP;
         return DFOTA_OK;
     }
-    dfota_patch_source_window(h, ap->segment, &ap->window_lo, &ap->window_hi);
+    dfota_patch_source_window(h, ap->segment, &ap->low_end, &ap->high_start);
     ap->cache_start = -1;
     if (IN_PLACE(ap)) {
         /* Each segment is built at the start of the scratch area. */
@@ -1347,15 +1371,17 @@ static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *
                     "segment %lu: record of %lu + %lu bytes runs past the segment end",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
                     (unsigned long)ap->extra_left);
-    if (ap->source_pos < (int64_t)ap->window_lo ||
-        ap->source_pos + (int64_t)ap->copy_left > ap->window_hi)
+    if (ap->copy_left != 0 &&
+        !dfota_patch_window_holds(ap->low_end, ap->high_start, ap->header.source_size,
+                                  ap->source_pos, ap->copy_left))
         return fail(ap, DFOTA_E_CORRUPT_PATCH,
                     "segment %lu: copy of %lu bytes at source offset %s is outside the "
-                    "%s [%lu, %lu)",
+                    "%s [0, %lu) + [%lu, %lu)",
                     (unsigned long)ap->segment, (unsigned long)ap->copy_left,
                     dfota_i64_text(ap->source_pos, number),
                     IN_PLACE(ap) ? "bytes an in-place segment may read" : "source image",
-                    (unsigned long)ap->window_lo, (unsigned long)ap->window_hi);
+                    (unsigned long)ap->low_end, (unsigned long)ap->high_start,
+                    (unsigned long)ap->header.source_size);
     /* The seek applies after the copy; keep it until the record is done. */
     if (seek > (int64_t)UINT32_MAX || seek < -(int64_t)UINT32_MAX)
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %s is out of range",

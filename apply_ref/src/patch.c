@@ -21,10 +21,10 @@
 #define OFF_WORKSPACE 28u
 #define OFF_SOURCE_SHA256 32u
 #define OFF_TARGET_SHA256 64u
-#define OFF_POINTER_BASE 96u
+#define OFF_PIVOT 96u
 #define OFF_MAP_COUNT 100u
 #define OFF_CODEC 102u
-#define OFF_RESERVED 103u
+#define OFF_REGION_COUNT 103u
 #define OFF_MAP_CRC 104u
 #define OFF_CRC 108u
 
@@ -47,10 +47,10 @@ void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *ou
     dfota_put_le32(out + OFF_WORKSPACE, hdr->workspace_size);
     memcpy(out + OFF_SOURCE_SHA256, hdr->source_sha256, 32);
     memcpy(out + OFF_TARGET_SHA256, hdr->target_sha256, 32);
-    dfota_put_le32(out + OFF_POINTER_BASE, hdr->pointer_base);
+    dfota_put_le32(out + OFF_PIVOT, hdr->pivot);
     dfota_put_le16(out + OFF_MAP_COUNT, (uint16_t)hdr->map_count);
     out[OFF_CODEC] = hdr->codec;
-    out[OFF_RESERVED] = 0;
+    out[OFF_REGION_COUNT] = (uint8_t)hdr->region_count;
     dfota_put_le32(out + OFF_MAP_CRC, hdr->map_crc32);
     dfota_put_le32(out + OFF_CRC, dfota_crc32(0, out, OFF_CRC));
 }
@@ -101,8 +101,9 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
     hdr->workspace_size = dfota_get_le32(data + OFF_WORKSPACE);
     memcpy(hdr->source_sha256, data + OFF_SOURCE_SHA256, 32);
     memcpy(hdr->target_sha256, data + OFF_TARGET_SHA256, 32);
-    hdr->pointer_base = dfota_get_le32(data + OFF_POINTER_BASE);
+    hdr->pivot = dfota_get_le32(data + OFF_PIVOT);
     hdr->map_count = dfota_get_le16(data + OFF_MAP_COUNT);
+    hdr->region_count = data[OFF_REGION_COUNT];
     hdr->codec = data[OFF_CODEC];
     hdr->map_crc32 = dfota_get_le32(data + OFF_MAP_CRC);
 
@@ -110,23 +111,23 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch prediction flags 0x%02x are not supported",
                                (unsigned)hdr->predict);
-    /* DESCENDING only with IN_PLACE. */
-    if ((hdr->flags & ~DFOTA_PATCH_FLAGS_KNOWN) != 0 ||
-        (hdr->flags != 0 && !(hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE)))
+    if ((hdr->flags & ~DFOTA_PATCH_FLAGS_KNOWN) != 0)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch flags 0x%02x are not supported in format version %u",
                                (unsigned)hdr->flags, (unsigned)hdr->format_version);
-    if (hdr->predict == 0 ? hdr->map_count != 0
-                          : hdr->map_count == 0 || hdr->map_count > DFOTA_PREDICT_MAP_MAX)
+    if (hdr->predict == 0 ? hdr->map_count != 0 || hdr->region_count != 0
+                          : hdr->map_count == 0 || hdr->map_count > DFOTA_PREDICT_MAP_MAX ||
+                                hdr->region_count == 0 ||
+                                hdr->region_count > DFOTA_PREDICT_REGION_MAX)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
-                               "relocation map of %lu entries (prediction flags 0x%02x, at "
-                               "most %u entries)",
-                               (unsigned long)hdr->map_count, (unsigned)hdr->predict,
-                               DFOTA_PREDICT_MAP_MAX);
-    if (!dfota_patch_log_bounds(hdr->codec, &log_min, &log_max) || data[OFF_RESERVED] != 0)
+                               "relocation map of %lu entries and %lu prediction regions "
+                               "(prediction flags 0x%02x; at most %u entries and %u regions)",
+                               (unsigned long)hdr->map_count, (unsigned long)hdr->region_count,
+                               (unsigned)hdr->predict, DFOTA_PREDICT_MAP_MAX,
+                               DFOTA_PREDICT_REGION_MAX);
+    if (!dfota_patch_log_bounds(hdr->codec, &log_min, &log_max))
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
-                               "patch codec %u (reserved byte %u) is not supported",
-                               (unsigned)hdr->codec, (unsigned)data[OFF_RESERVED]);
+                               "patch codec %u is not supported", (unsigned)hdr->codec);
     if (hdr->window_log < log_min || hdr->window_log > log_max)
         return dfota_error_set(err, DFOTA_E_UNSUPPORTED_FEATURE,
                                "patch %s log %u is outside %u..%u",
@@ -143,76 +144,174 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
                                "segment count %lu does not match target size %lu",
                                (unsigned long)hdr->segment_count,
                                (unsigned long)hdr->target_size);
+    if ((hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE) ? hdr->pivot > hdr->segment_count
+                                                 : hdr->pivot != 0)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "segment order pivot %lu (%s patch of %lu segments)",
+                               (unsigned long)hdr->pivot,
+                               (hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE) ? "an in-place"
+                                                                        : "a two-bank",
+                               (unsigned long)hdr->segment_count);
     /* The figure comes from constants every writer and reader share
      * (docs/FORMAT.md, "Applier memory"): any other value is not this format's. */
-    rule = dfota_apply_workspace_for(hdr->codec, hdr->window_log, hdr->map_count);
+    rule = dfota_apply_workspace_for(hdr->codec, hdr->window_log, hdr->map_count,
+                                     hdr->region_count);
     if (hdr->workspace_size != rule)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "patch header claims %lu bytes of applier workspace, but codec "
-                               "%u, log %u and %lu map entries need %lu",
+                               "%u, log %u, %lu map entries and %lu regions need %lu",
                                (unsigned long)hdr->workspace_size, (unsigned)hdr->codec,
-                               (unsigned)hdr->window_log,
-                               (unsigned long)hdr->map_count, (unsigned long)rule);
+                               (unsigned)hdr->window_log, (unsigned long)hdr->map_count,
+                               (unsigned long)hdr->region_count, (unsigned long)rule);
     return DFOTA_OK;
 }
 
 uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t step)
 {
-    return (hdr->flags & DFOTA_PATCH_FLAG_DESCENDING) ? hdr->segment_count - 1 - step : step;
+    uint32_t up = hdr->segment_count - hdr->pivot; /* steps from the pivot up */
+
+    return step < up ? hdr->pivot + step : hdr->pivot - 1 - (step - up);
 }
 
 void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t segment,
-                               uint32_t *lo, uint32_t *hi)
+                               uint32_t *low_end, uint32_t *high_start)
 {
-    uint64_t start = (uint64_t)segment * hdr->segment_size;
-    uint64_t end = start + hdr->segment_size;
+    uint64_t size = hdr->segment_size, a, b;
 
-    *lo = 0;
-    *hi = hdr->source_size;
+    *low_end = *high_start = hdr->source_size;
     if (!(hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE))
         return;
-    if (hdr->flags & DFOTA_PATCH_FLAG_DESCENDING) {
-        if (end < *hi)
-            *hi = (uint32_t)end;
+    if (segment >= hdr->pivot) {
+        /* Written before it: [pivot, segment). */
+        a = hdr->pivot * size;
+        b = segment * size;
     } else {
-        *lo = start < *hi ? (uint32_t)start : *hi;
+        /* Written before it: (segment, count). */
+        a = (segment + 1) * size;
+        b = hdr->segment_count * size;
     }
+    if (b <= a)
+        return; /* nothing overwritten */
+    *low_end = a < hdr->source_size ? (uint32_t)a : hdr->source_size;
+    *high_start = b < hdr->source_size ? (uint32_t)b : hdr->source_size;
 }
 
-void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out)
+void dfota_patch_tables_encode(const struct dfota_map_entry *map, uint32_t map_count,
+                               const struct dfota_predict_region *regions,
+                               uint32_t region_count, uint8_t *out)
 {
     uint32_t i;
 
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < map_count; i++) {
         dfota_put_le32(out + 8 * i, map[i].source_start);
         dfota_put_le32(out + 8 * i + 4, (uint32_t)map[i].shift);
     }
+    out += (size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (i = 0; i < region_count; i++, out += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        dfota_put_le32(out, regions[i].source_start);
+        out[4] = regions[i].flags;
+        out[5] = out[6] = out[7] = 0;
+        dfota_put_le32(out + 8, regions[i].pointer_base);
+        dfota_put_le32(out + 12, (uint32_t)regions[i].pointer_delta);
+    }
 }
 
-/* Map entries start at 0, increase strictly and stay inside the source. */
-static int map_entry_ok(uint32_t index, uint32_t start, uint32_t previous, uint32_t source_size)
+/* Map entries and regions start at 0, increase strictly and stay inside the source. */
+static int start_ok(uint32_t index, uint32_t start, uint32_t previous, uint32_t source_size)
 {
     return index == 0 ? start == 0 : start > previous && start < source_size;
 }
 
-enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
-                                         const uint8_t *data, struct dfota_map_entry *map,
-                                         struct dfota_error *err)
+/* A region entry's fields other than its start: known flags, reserved
+ * bytes 0, pointer fields 0 unless it predicts pointers. */
+static int region_ok(const uint8_t *e)
 {
-    uint32_t i, crc = dfota_crc32(0, data, (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+    return (e[4] & ~DFOTA_PREDICT_ALL) == 0 && e[5] == 0 && e[6] == 0 && e[7] == 0 &&
+           ((e[4] & DFOTA_PREDICT_POINTER) ||
+            (dfota_get_le32(e + 8) == 0 && dfota_get_le32(e + 12) == 0));
+}
+
+/* The checks of dfota_patch_tables_decode() on the raw bytes; the OR of
+ * the region flags in *flags. 0 if fine, else the index + 1 of the first
+ * bad map entry, or map_count + the index + 1 of the first bad region. */
+static uint32_t tables_check(const struct dfota_patch_header *hdr, const uint8_t *data,
+                             unsigned *flags)
+{
+    uint32_t i, start, previous = 0;
+    const uint8_t *e;
+
+    *flags = 0;
+    for (i = 0; i < hdr->map_count; i++) {
+        start = dfota_get_le32(data + 8 * i);
+        if (!start_ok(i, start, previous, hdr->source_size))
+            return i + 1;
+        previous = start;
+    }
+    e = data + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (i = 0; i < hdr->region_count; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        start = dfota_get_le32(e);
+        if (!start_ok(i, start, previous, hdr->source_size) || !region_ok(e))
+            return hdr->map_count + i + 1;
+        previous = start;
+        *flags |= e[4];
+    }
+    return 0;
+}
+
+static enum dfota_status tables_error(const struct dfota_patch_header *hdr, uint32_t bad,
+                                      unsigned flags, struct dfota_error *err)
+{
+    (void)flags; /* for the message (unused in the lean build) */
+    if (bad == 0)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "the prediction regions' flags 0x%02x are not the header's "
+                               "0x%02x",
+                               flags, (unsigned)hdr->predict);
+    if (bad <= hdr->map_count)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "relocation map entry %lu is out of order",
+                               (unsigned long)bad - 1);
+    return dfota_error_set(err, DFOTA_E_MALFORMED,
+                           "prediction region %lu is out of order or has unknown or "
+                           "reserved fields set",
+                           (unsigned long)(bad - 1 - hdr->map_count));
+}
+
+enum dfota_status dfota_patch_tables_decode(const struct dfota_patch_header *hdr,
+                                            const uint8_t *data, struct dfota_map_entry *map,
+                                            struct dfota_predict_region *regions,
+                                            struct dfota_error *err)
+{
+    size_t size = dfota_patch_tables_size(hdr);
+    uint32_t i, crc = dfota_crc32(0, data, size), bad;
+    unsigned flags;
+    const uint8_t *e;
 
     if (crc != hdr->map_crc32)
         return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM,
                                "relocation map CRC-32 mismatch: stated 0x%08lx, computed 0x%08lx",
                                (unsigned long)hdr->map_crc32, (unsigned long)crc);
+    bad = tables_check(hdr, data, &flags);
+    if (bad != 0 || flags != hdr->predict)
+        return tables_error(hdr, bad, flags, err);
+    /* Forward, each entry read whole before it is written: `map` and
+     * `regions` may be `data` itself (entries keep their size and place). */
     for (i = 0; i < hdr->map_count; i++) {
-        map[i].source_start = dfota_get_le32(data + 8 * i);
-        map[i].shift = (int32_t)dfota_get_le32(data + 8 * i + 4);
-        if (!map_entry_ok(i, map[i].source_start, i ? map[i - 1].source_start : 0,
-                          hdr->source_size))
-            return dfota_error_set(err, DFOTA_E_MALFORMED,
-                                   "relocation map entry %lu (offset %lu) is out of order",
-                                   (unsigned long)i, (unsigned long)map[i].source_start);
+        uint32_t start = dfota_get_le32(data + 8 * i);
+        int32_t shift = (int32_t)dfota_get_le32(data + 8 * i + 4);
+
+        map[i].source_start = start;
+        map[i].shift = shift;
+    }
+    e = data + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (i = 0; i < hdr->region_count; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        struct dfota_predict_region r;
+
+        r.source_start = dfota_get_le32(e);
+        r.flags = e[4];
+        r.pointer_base = dfota_get_le32(e + 8);
+        r.pointer_delta = (int32_t)dfota_get_le32(e + 12);
+        regions[i] = r;
     }
     return DFOTA_OK;
 }
@@ -222,27 +321,28 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
                                            struct dfota_error *err)
 {
     size_t pos, map_bytes;
-    uint32_t i, frame_size, source_pos, start, previous = 0;
+    uint32_t i, frame_size, source_pos, bad, min_frame;
+    unsigned flags;
     enum dfota_status st;
 
     st = dfota_patch_header_decode(data, size, hdr, err);
     if (st != DFOTA_OK)
         return st;
-    map_bytes = (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    map_bytes = dfota_patch_tables_size(hdr);
     if (size - DFOTA_PATCH_HEADER_SIZE < map_bytes)
         return dfota_error_set(err, DFOTA_E_TRUNCATED,
-                               "patch ends inside its %lu-byte relocation map",
+                               "patch ends inside its %lu-byte relocation map and region table",
                                (unsigned long)map_bytes);
     if (dfota_crc32(0, data + DFOTA_PATCH_HEADER_SIZE, map_bytes) != hdr->map_crc32)
         return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM, "relocation map CRC-32 mismatch");
-    for (i = 0; i < hdr->map_count; i++) {
-        start = dfota_get_le32(data + DFOTA_PATCH_HEADER_SIZE + (size_t)i * 8);
-        if (!map_entry_ok(i, start, previous, hdr->source_size))
-            return dfota_error_set(err, DFOTA_E_MALFORMED,
-                                   "relocation map entry %lu (offset %lu) is out of order",
-                                   (unsigned long)i, (unsigned long)start);
-        previous = start;
-    }
+    bad = tables_check(hdr, data + DFOTA_PATCH_HEADER_SIZE, &flags);
+    if (bad != 0 || flags != hdr->predict)
+        return tables_error(hdr, bad, flags, err);
+    /* The smallest frame: a zstd frame is never empty, a range frame holds
+     * its CRC-32 in place and may be empty two-bank (as the applier). */
+    min_frame = hdr->codec == DFOTA_CODEC_ZSTD_ID ? 1u
+                : (hdr->flags & DFOTA_PATCH_FLAG_IN_PLACE) ? 4u
+                                                          : 0u;
     pos = DFOTA_PATCH_HEADER_SIZE + map_bytes;
     for (i = 0; i < hdr->segment_count; i++) {
         if (size - pos < DFOTA_PATCH_SEGMENT_HEADER_SIZE)
@@ -252,7 +352,7 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
         frame_size = dfota_get_le32(data + pos);
         source_pos = dfota_get_le32(data + pos + 4);
         pos += DFOTA_PATCH_SEGMENT_HEADER_SIZE;
-        if (frame_size == 0 || source_pos > hdr->source_size)
+        if (frame_size < min_frame || source_pos > hdr->source_size)
             return dfota_error_set(err, DFOTA_E_CORRUPT_PATCH,
                                    "segment %lu: frame size %lu, source position %lu",
                                    (unsigned long)i, (unsigned long)frame_size,

@@ -71,9 +71,10 @@ static size_t pkg_state_size(void)
     return align_up(sizeof(struct dfota_pkg), PKG_ALIGN);
 }
 
-size_t dfota_pkg_workspace_size_delta(unsigned codec, unsigned log, uint32_t map_count)
+size_t dfota_pkg_workspace_size_delta(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count)
 {
-    size_t inner = dfota_apply_workspace_for(codec, log, map_count);
+    size_t inner = dfota_apply_workspace_for(codec, log, map_count, region_count);
 
     return inner == 0 ? 0 : PKG_ALIGN + DFOTA_PKG_STATE_SIZE + inner;
 }
@@ -85,9 +86,10 @@ size_t dfota_pkg_workspace_size_full(uint64_t window_size)
     return inner == 0 ? 0 : PKG_ALIGN + DFOTA_PKG_STATE_SIZE + inner;
 }
 
-size_t dfota_pkg_workspace_need_delta(unsigned codec, unsigned log, uint32_t map_count)
+size_t dfota_pkg_workspace_need_delta(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count)
 {
-    size_t inner = dfota_apply_workspace_need_for(codec, log, map_count);
+    size_t inner = dfota_apply_workspace_need_for(codec, log, map_count, region_count);
 
     return inner == 0 ? 0 : PKG_ALIGN + pkg_state_size() + inner;
 }

@@ -25,6 +25,22 @@ int32_t dfota_predict_shift(const struct dfota_predict *p, uint32_t x)
     return p->map[lo].shift;
 }
 
+uint32_t dfota_predict_region_at(const struct dfota_predict *p, uint32_t x)
+{
+    uint32_t lo = 0, hi = p->region_count, mid;
+
+    if (p->region_count == 0)
+        return 0;
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+        if (p->regions[mid].source_start <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void dfota_predict_branch(const struct dfota_predict *p, const uint8_t *site, int64_t q,
                           int64_t copy_shift, uint8_t *out4)
 {
@@ -90,8 +106,9 @@ static void put_site32(uint8_t *out, uint32_t base, uint32_t len, uint32_t q, co
  * One pass over the even offsets q whose site may overlap [base, base +
  * len), in 32-bit arithmetic (offsets are below 2^32): a branch site at q
  * (its second halfword cannot start one), else, at a word-aligned q, a
- * pointer unless a branch site starts at q - 2 or q + 2. A site must lie
- * inside `raw` and inside the source.
+ * pointer unless a branch site could start at q - 2 or q + 2. What is
+ * predicted at q is the flags of q's region. A site must lie inside `raw` and inside
+ * the source.
  */
 void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
                               uint32_t raw_base, size_t raw_len, uint32_t base, size_t len,
@@ -100,8 +117,9 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
 {
     const uint32_t raw_end = raw_base + (uint32_t)raw_len, end = base + (uint32_t)len;
     const uint32_t hi = raw_end < p->source_size ? raw_end : p->source_size;
-    const int branches = (p->flags & DFOTA_PREDICT_BRANCH) != 0;
-    const int pointers = (p->flags & DFOTA_PREDICT_POINTER) != 0;
+    const struct dfota_predict_region *region = NULL;
+    uint32_t region_end = 0, pointer_base = 0, ri = 0;
+    int branches = 0, pointers = 0;
     uint8_t site[4];
     const uint8_t *r;
     uint32_t q, w, x, qend;
@@ -115,16 +133,35 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
             q = (raw_base + 1) & ~(uint32_t)1;
         /* Sites start before `end` and end by `hi`. */
         qend = hi < 4 ? 0 : end < hi - 3 ? end : hi - 3;
+        ri = dfota_predict_region_at(p, q);
         for (; q < qend; q += 2) {
+            if (q >= region_end) {
+                /* The region holding q (regions only grow with q). */
+                while (ri + 1 < p->region_count && p->regions[ri + 1].source_start <= q)
+                    ri++;
+                region = &p->regions[ri];
+                region_end = ri + 1 < p->region_count ? p->regions[ri + 1].source_start
+                                                      : UINT32_MAX;
+                branches = (region->flags & DFOTA_PREDICT_BRANCH) != 0;
+                pointers = (region->flags & DFOTA_PREDICT_POINTER) != 0;
+                pointer_base = region->pointer_base;
+                if (!branches && !pointers) {
+                    /* Nothing to predict up to the next region. */
+                    q = ((region_end < qend ? region_end : qend) + 1u) & ~(uint32_t)1;
+                    q -= 2;
+                    continue;
+                }
+            }
             r = raw + (q - raw_base);
             /* Most words: neither halfword can start a branch site (the high
              * byte of a BL/B.W's first halfword is F0..F7) and the word is no
-             * pointer into the image, so nothing happens at q nor at q + 2. */
-            if ((q & 3) == 0) {
+             * pointer into the image, so nothing happens at q nor at q + 2
+             * (unless q + 2 starts another region). */
+            if ((q & 3) == 0 && q + 2 < region_end) {
                 w = le32_at(r);
                 if ((!branches ||
                      ((w & 0xF800u) != 0xF000u && (w & 0xF8000000u) != 0xF0000000u)) &&
-                    (!pointers || w - p->pointer_base >= p->source_size)) {
+                    (!pointers || w - pointer_base >= p->source_size)) {
                     q += 2;
                     continue;
                 }
@@ -140,14 +177,16 @@ void dfota_predict_view_sites(const struct dfota_predict *p, const uint8_t *raw,
             if (!pointers || (q & 3) != 0)
                 continue;
             w = le32_at(r);
-            x = w - p->pointer_base;
+            x = w - pointer_base;
             if (x >= p->source_size)
                 continue;
-            /* A pointer word must not share a byte with a branch site. */
-            if (branches && ((q >= raw_base + 2 && IS_BRANCH(r - 2)) ||
-                             (q + 6 <= hi && IS_BRANCH(r + 2))))
+            /* A pointer word must not share a byte with a branch site (of
+             * any region: where branch prediction is on anywhere, a word
+             * next to a BL/B.W encoding is no pointer). */
+            if ((p->flags & DFOTA_PREDICT_BRANCH) &&
+                ((q >= raw_base + 2 && IS_BRANCH(r - 2)) || (q + 6 <= hi && IS_BRANCH(r + 2))))
                 continue;
-            w = p->pointer_base + x + (uint32_t)dfota_predict_shift(p, x);
+            w = w + (uint32_t)dfota_predict_shift(p, x) + (uint32_t)region->pointer_delta;
             site[0] = (uint8_t)w;
             site[1] = (uint8_t)(w >> 8);
             site[2] = (uint8_t)(w >> 16);

@@ -70,7 +70,8 @@ struct segment_writer {
     const uint8_t *source, *target;
     size_t source_size;
     const struct dfota_predict *predict;
-    uint32_t win_lo, win_hi;        /* source bytes the segment may read */
+    uint32_t low_end, high_start;   /* source bytes the segment may read: [0, low_end)
+                                     * and [high_start, source_size) */
     uint8_t *view;                  /* predicted source of one record's copy */
     uint8_t *diff;                  /* its difference bytes */
     struct bytes records;           /* current segment, decoded form */
@@ -96,9 +97,14 @@ static int close_record(struct segment_writer *w, int64_t next_source)
     put_varint(&w->records, w->copy);
     put_varint(&w->records, w->extra);
     put_varint(&w->records, zigzag);
-    dfota_predict_view(w->predict, w->source + w->win_lo, w->win_lo, w->win_hi - w->win_lo,
-                       (uint32_t)w->record_source, w->copy,
-                       (int64_t)w->record_target - w->record_source, w->view);
+    if (w->copy > 0) {
+        /* The view is made from the range of the window holding the copy. */
+        uint32_t lo = w->record_source < w->low_end ? 0 : w->high_start;
+        uint32_t hi = w->record_source < w->low_end ? w->low_end : (uint32_t)w->source_size;
+
+        dfota_predict_view(w->predict, w->source + lo, lo, hi - lo, (uint32_t)w->record_source,
+                           w->copy, (int64_t)w->record_target - w->record_source, w->view);
+    }
     for (i = 0; i < w->copy; i++)
         w->diff[i] = (uint8_t)(w->target[w->record_target + i] - w->view[i]);
     /* The difference bytes as runs: zeros, then the non-zero bytes up to
@@ -158,23 +164,48 @@ static void add_extra(struct segment_writer *w, uint32_t target_pos, uint32_t le
     w->extra += len;
 }
 
-/* Source position the first copy of [start, end) reads inside [lo, hi), or lo if none. */
-static uint32_t first_copy_source(const struct match_list *list, size_t first_op, uint32_t start,
-                                  uint32_t end, uint32_t lo, uint32_t hi)
+/* The bytes from `source_pos` on that are all inside the window or all
+ * outside it, at most `len`: their count, and in *inside which. */
+static uint32_t window_piece(const struct segment_writer *w, uint32_t source_pos, uint32_t len,
+                             int *inside)
+{
+    uint32_t limit;
+
+    if (source_pos < w->low_end) {
+        *inside = 1;
+        limit = w->low_end;
+    } else if (source_pos < w->high_start) {
+        *inside = 0;
+        limit = w->high_start;
+    } else {
+        *inside = source_pos < w->source_size;
+        limit = *inside ? (uint32_t)w->source_size : UINT32_MAX;
+    }
+    return limit - source_pos < len ? limit - source_pos : len;
+}
+
+/* Source position the first copy of [start, end) reads inside the window, or 0 if none. */
+static uint32_t first_copy_source(const struct segment_writer *w, const struct match_list *list,
+                                  size_t first_op, uint32_t start, uint32_t end)
 {
     size_t k;
+    uint32_t n;
+    int inside;
 
     for (k = first_op; k < list->count && list->ops[k].target_start < end; k++) {
         const struct match_op *op = &list->ops[k];
         uint32_t copy_end = op->target_start + op->copy_len;
         uint32_t a = op->target_start > start ? op->target_start : start;
         uint32_t b = copy_end < end ? copy_end : end;
-        uint64_t src = (uint64_t)op->source_start + (a - op->target_start);
+        uint32_t src = op->source_start + (a - op->target_start);
 
-        if (a < b && src + (b - a) > lo && src < hi)
-            return src < lo ? lo : (uint32_t)src;
+        for (; a < b; a += n, src += n) {
+            n = window_piece(w, src, b - a, &inside);
+            if (inside)
+                return src;
+        }
     }
-    return lo;
+    return 0;
 }
 
 /* A copy of `len` bytes from `source_pos` to `target_pos`; the parts outside
@@ -183,22 +214,15 @@ static int add_copy_in_window(struct segment_writer *w, uint32_t target_pos, uin
                               uint32_t len)
 {
     uint32_t n;
+    int inside;
 
-    if (source_pos < w->win_lo) {
-        n = w->win_lo - source_pos < len ? w->win_lo - source_pos : len;
-        add_extra(w, target_pos, n);
-        target_pos += n;
-        source_pos += n;
-        len -= n;
-    }
-    if (len > 0 && source_pos < w->win_hi) {
-        n = w->win_hi - source_pos < len ? w->win_hi - source_pos : len;
-        if (!add_copy(w, target_pos, source_pos, n))
+    for (; len > 0; target_pos += n, source_pos += n, len -= n) {
+        n = window_piece(w, source_pos, len, &inside);
+        if (!inside)
+            add_extra(w, target_pos, n);
+        else if (!add_copy(w, target_pos, source_pos, n))
             return 0;
-        target_pos += n;
-        len -= n;
     }
-    add_extra(w, target_pos, len);
     return 1;
 }
 
@@ -281,7 +305,7 @@ static int encode_records(const struct segment_plan *plan, struct segment_writer
     size_t k = first_op_after(list, start);
     uint32_t a, b;
 
-    *seg_source = first_copy_source(list, k, start, end, w->win_lo, w->win_hi);
+    *seg_source = first_copy_source(w, list, k, start, end);
     w->records.len = 0;
     w->open = 0;
     w->record_source = *seg_source;
@@ -366,7 +390,7 @@ static void *segment_worker(void *arg)
         end = plan->target_size - start < plan->opts->segment_size
                   ? plan->target_size
                   : start + plan->opts->segment_size;
-        dfota_patch_source_window(plan->hdr, (uint32_t)i, &w.win_lo, &w.win_hi);
+        dfota_patch_source_window(plan->hdr, (uint32_t)i, &w.low_end, &w.high_start);
         if (!encode_records(plan, &w, start, end, &seg->source_pos)) {
             job->status = dfota_error_set(&job->error, DFOTA_E_NO_MEMORY,
                                           "cannot grow the record buffer");
@@ -458,15 +482,16 @@ static void free_segments(struct segment *segments, size_t count)
     free(segments);
 }
 
-/* Append the segments to the patch in application order (`descending`: last first). */
-static enum dfota_status append_segments(struct segment *segments, size_t count, int descending,
+/* Append the segments to the patch in application order. */
+static enum dfota_status append_segments(struct segment *segments,
+                                         const struct dfota_patch_header *hdr,
                                          struct bytes *patch, struct dfota_error *err)
 {
     enum dfota_status st = DFOTA_OK;
-    size_t k;
+    uint32_t k;
 
-    for (k = 0; k < count; k++) {
-        struct segment *seg = &segments[descending ? count - 1 - k : k];
+    for (k = 0; k < hdr->segment_count; k++) {
+        struct segment *seg = &segments[dfota_patch_segment_at(hdr, k)];
 
         if (st == DFOTA_OK &&
             !bytes_reserve(patch, DFOTA_PATCH_SEGMENT_HEADER_SIZE + seg->frame.len))
@@ -480,6 +505,107 @@ static enum dfota_status append_segments(struct segment *segments, size_t count,
         }
     }
     return st;
+}
+
+/*
+ * In place: match bytes a pivot would turn into literals (the parts of
+ * copies outside their segment's window), per pivot 0..count into `lost`.
+ */
+static void pivot_losses(const struct segment_plan *plan, struct dfota_patch_header *hdr,
+                         uint64_t *lost)
+{
+    const struct match_list *list = plan->list;
+    uint32_t pivot, seg, size = hdr->segment_size, low_end, high_start;
+    size_t k;
+
+    for (pivot = 0; pivot <= hdr->segment_count; pivot++) {
+        hdr->pivot = pivot;
+        lost[pivot] = 0;
+        for (k = 0; k < list->count; k++) {
+            const struct match_op *op = &list->ops[k];
+            uint32_t a = op->target_start, end = op->target_start + op->copy_len, b;
+
+            for (; a < end; a = b) {
+                uint64_t src = (uint64_t)op->source_start + (a - op->target_start), in = 0;
+
+                seg = a / size;
+                b = (seg + 1) * size < end ? (seg + 1) * size : end;
+                dfota_patch_source_window(hdr, seg, &low_end, &high_start);
+                /* Bytes of [src, src + (b - a)) in [0, low_end) and [high_start, size). */
+                if (src < low_end)
+                    in += (src + (b - a) < low_end ? src + (b - a) : low_end) - src;
+                {
+                    uint64_t lo = src > high_start ? src : high_start;
+                    uint64_t hi = src + (b - a) < plan->source_size ? src + (b - a)
+                                                                    : plan->source_size;
+
+                    if (hi > lo)
+                        in += hi - lo;
+                }
+                lost[pivot] += (b - a) - in;
+            }
+        }
+    }
+}
+
+/*
+ * In place, the order decides which source bytes each segment may read
+ * (dfota_patch_source_window()): encode with the pivot that loses the
+ * fewest match bytes, and with the plain ascending (0) and descending
+ * (count) orders, and keep the smallest.
+ */
+static enum dfota_status encode_in_place(struct segment_plan *plan, struct dfota_patch_header *hdr,
+                                         struct dfota_error *err)
+{
+    uint32_t n = hdr->segment_count, candidates[3], best_pivot = 0, p;
+    uint64_t *lost = malloc(((size_t)n + 1) * sizeof(*lost));
+    struct segment *best = NULL;
+    size_t best_size = 0, size;
+    unsigned c, count = 0;
+    enum dfota_status st = DFOTA_OK;
+
+    if (lost == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the pivot table");
+    pivot_losses(plan, hdr, lost);
+    for (p = 1; p <= n; p++)
+        if (lost[p] < lost[best_pivot])
+            best_pivot = p;
+    free(lost);
+    /* Pivots count - 1 and count give every segment the same window: say
+     * "descending" for both. */
+    if (best_pivot == n - 1)
+        best_pivot = n;
+    candidates[count++] = best_pivot;
+    if (best_pivot != 0)
+        candidates[count++] = 0;
+    if (best_pivot != n)
+        candidates[count++] = n;
+    for (c = 0; c < count && st == DFOTA_OK; c++) {
+        hdr->pivot = candidates[c];
+        plan->segments = calloc(n, sizeof(*plan->segments));
+        if (plan->segments == NULL) {
+            st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table");
+            break;
+        }
+        st = encode_segments(plan, err);
+        size = segments_size(plan->segments, n);
+        if (st == DFOTA_OK && (best == NULL || size < best_size)) {
+            free_segments(best, n);
+            best = plan->segments;
+            best_size = size;
+            best_pivot = candidates[c];
+        } else {
+            free_segments(plan->segments, n);
+        }
+        plan->segments = NULL;
+    }
+    if (st != DFOTA_OK) {
+        free_segments(best, n);
+        return st;
+    }
+    hdr->pivot = best_pivot;
+    plan->segments = best;
+    return DFOTA_OK;
 }
 
 static enum dfota_status check_options(const struct dfota_diff_options *opts,
@@ -594,10 +720,10 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     hdr.source_size = (uint32_t)source_size;
     hdr.target_size = (uint32_t)target_size;
     hdr.segment_count = dfota_patch_segment_count(hdr.target_size, hdr.segment_size);
-    hdr.pointer_base = reloc.predict.pointer_base;
     hdr.map_count = reloc.predict.map_count;
-    hdr.workspace_size =
-        (uint32_t)dfota_apply_workspace_for(hdr.codec, hdr.window_log, hdr.map_count);
+    hdr.region_count = reloc.predict.region_count;
+    hdr.workspace_size = (uint32_t)dfota_apply_workspace_for(hdr.codec, hdr.window_log,
+                                                             hdr.map_count, hdr.region_count);
     memcpy(hdr.source_sha256, digests.source_sha256, 32);
     memcpy(hdr.target_sha256, digests.target_sha256, 32);
     plan.list = &list;
@@ -614,38 +740,24 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table");
         goto out;
     }
-    st = encode_segments(&plan, err);
-    if (st == DFOTA_OK && opts->in_place && plan.count > 1) {
-        /* In place, the order decides which source bytes each segment may
-         * read: try descending too and keep the smaller. */
-        struct segment *ascending = plan.segments;
-
-        hdr.flags |= DFOTA_PATCH_FLAG_DESCENDING;
-        plan.segments = calloc(plan.count, sizeof(*plan.segments));
-        st = plan.segments == NULL
-                 ? dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the segment table")
-                 : encode_segments(&plan, err);
-        if (st == DFOTA_OK && segments_size(ascending, plan.count) <=
-                                  segments_size(plan.segments, plan.count)) {
-            hdr.flags &= (uint8_t)~DFOTA_PATCH_FLAG_DESCENDING;
-            free_segments(plan.segments, plan.count);
-            plan.segments = ascending;
-        } else {
-            free_segments(ascending, plan.count);
-        }
+    if (opts->in_place && plan.count > 1) {
+        free(plan.segments); /* encode_in_place() makes one per candidate order */
+        plan.segments = NULL;
+        st = encode_in_place(&plan, &hdr, err);
+    } else {
+        st = encode_segments(&plan, err);
     }
     if (st == DFOTA_OK &&
-        !bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE +
-                                 (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE))
+        !bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr)))
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the patch");
     if (st == DFOTA_OK) {
-        dfota_patch_map_encode(reloc.map, hdr.map_count, out.data + DFOTA_PATCH_HEADER_SIZE);
-        hdr.map_crc32 = dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE,
-                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE);
+        dfota_patch_tables_encode(reloc.map, hdr.map_count, reloc.regions, hdr.region_count,
+                                  out.data + DFOTA_PATCH_HEADER_SIZE);
+        hdr.map_crc32 =
+            dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE, dfota_patch_tables_size(&hdr));
         dfota_patch_header_encode(&hdr, out.data);
-        out.len = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
-        st = append_segments(plan.segments, plan.count,
-                             (hdr.flags & DFOTA_PATCH_FLAG_DESCENDING) != 0, &out, err);
+        out.len = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr);
+        st = append_segments(plan.segments, &hdr, &out, err);
     }
     free_segments(plan.segments, plan.count);
     if (st == DFOTA_OK && opts->progress != NULL)

@@ -327,6 +327,7 @@ enum dfota_status relocation_plan(const struct match_list *list, const uint8_t *
     (void)target_size;
     memset(r, 0, sizeof(*r));
     r->predict.map = r->map;
+    r->predict.regions = r->regions;
     r->predict.source_size = (uint32_t)source_size;
     if (requested == 0)
         return DFOTA_OK;
@@ -335,10 +336,12 @@ enum dfota_status relocation_plan(const struct match_list *list, const uint8_t *
         return st;
     trial = r->predict;
     trial.flags = DFOTA_PREDICT_BRANCH;
+    trial.region_count = 1;
+    r->regions[0].flags = DFOTA_PREDICT_BRANCH;
     if (requested & DFOTA_PREDICT_BRANCH)
         branch_score = score_branches(list, source, source_size, target, &trial);
     if (requested & DFOTA_PREDICT_POINTER)
-        r->predict.pointer_base =
+        r->regions[0].pointer_base =
             pick_pointer_base(list, source, source_size, target, &r->predict, &pointer_score);
     if (requested == DFOTA_DIFF_PREDICT_AUTO) {
         flags = 0;
@@ -350,11 +353,14 @@ enum dfota_status relocation_plan(const struct match_list *list, const uint8_t *
         flags = requested;
     }
     r->predict.flags = (uint8_t)flags;
+    r->regions[0].flags = (uint8_t)flags;
+    r->predict.region_count = 1;
     if (flags == 0) {
         r->predict.map_count = 0;
-        r->predict.pointer_base = 0;
+        r->predict.region_count = 0;
+        r->regions[0].pointer_base = 0;
     } else if (!(flags & DFOTA_PREDICT_POINTER)) {
-        r->predict.pointer_base = 0;
+        r->regions[0].pointer_base = 0;
     }
     return DFOTA_OK;
 }

@@ -14,7 +14,8 @@
 
 struct relocation {
     struct dfota_map_entry map[DFOTA_PREDICT_MAP_MAX];
-    struct dfota_predict predict; /* points at map */
+    struct dfota_predict_region regions[DFOTA_PREDICT_REGION_MAX];
+    struct dfota_predict predict; /* points at map and regions */
 };
 
 /*

@@ -499,8 +499,8 @@ static size_t workspace_figures(uint32_t package_size)
             fail("patch header", st, &err);
             return 0;
         }
-        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count);
-        rule = dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count);
+        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count);
+        rule = dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count);
         measure("patch_workspace", ph.workspace_size);
     } else {
 #if DFOTA_CODEC_ZSTD
@@ -730,8 +730,8 @@ static void run_patch(const struct dfota_hash_ops *hash)
         fail("patch header", st, &err);
         return;
     }
-    need = dfota_apply_workspace_need_for(ph.codec, ph.window_log, ph.map_count);
-    rule = dfota_apply_workspace_for(ph.codec, ph.window_log, ph.map_count);
+    need = dfota_apply_workspace_need_for(ph.codec, ph.window_log, ph.map_count, ph.region_count);
+    rule = dfota_apply_workspace_for(ph.codec, ph.window_log, ph.map_count, ph.region_count);
     measure("patch_codec", ph.codec);
     measure("workspace_header", ph.workspace_size);
     measure("workspace_rule", (uint32_t)rule);

@@ -170,7 +170,7 @@ enum dfota_status dfota_patch_open(const uint8_t *patch, size_t size,
     if (st != DFOTA_OK)
         return st;
     /* The figure comes from constants shared by every build (docs/FORMAT.md). */
-    rule = dfota_apply_workspace_for(hdr->codec, hdr->window_log, hdr->map_count);
+    rule = dfota_apply_workspace_for(hdr->codec, hdr->window_log, hdr->map_count, hdr->region_count);
     if (hdr->workspace_size != rule)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "patch header claims %lu bytes of applier workspace, but window "
@@ -197,12 +197,12 @@ static enum dfota_status check_patch(const struct dfota_package_header *hdr,
                                "the patch inside is for other images than the header states "
                                "(patch: %lu -> %lu bytes)",
                                (unsigned long)ph.source_size, (unsigned long)ph.target_size);
-    if (dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count) != hdr->workspace_size)
+    if (dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count) != hdr->workspace_size)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "the patch needs %lu bytes of applier workspace, so the package "
                                "needs %zu; the header states %lu",
                                (unsigned long)ph.workspace_size,
-                               dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count),
+                               dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count),
                                (unsigned long)hdr->workspace_size);
     return DFOTA_OK;
 }
@@ -237,7 +237,7 @@ enum dfota_status dfota_pack_delta(const uint8_t *source, size_t source_size,
     hdr.package_type = DFOTA_PACKAGE_DELTA;
     hdr.payload_encoding = DFOTA_ENCODING_PATCH;
     hdr.created = opts->created;
-    hdr.workspace_size = (uint32_t)dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count);
+    hdr.workspace_size = (uint32_t)dfota_pkg_workspace_size_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count);
     memcpy(hdr.source_version, opts->source_version, strlen(opts->source_version) + 1);
     memcpy(hdr.target_version, opts->target_version, strlen(opts->target_version) + 1);
     st = dfota_image_info_compute(source, source_size, &hdr.source, err);

@@ -199,9 +199,15 @@ assert "patch smaller than bsdiff's 4300 bytes" test "$(stat -c %s "$patch")" -l
 assert "the range patch is smaller than the zstd one" test "$(stat -c %s "$patch")" -lt "$(stat -c %s "$work/zstd.patch")"
 assert "the range patch's workspace is within 16 KiB" test "$(od -An -tu4 -j28 -N4 "$patch" | tr -d ' ')" -le 16384
 run inspect "$patch"
-check "inspect raw patch" 0 stdout '^kind +raw patch, format version 4' \
+check "inspect raw patch" 0 stdout '^kind +raw patch, format version 5' \
     stdout '^patch +segments +3 x 65536 bytes, range codec, history log 10$' \
-    stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$"
+    stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$" \
+    stdout '^patch +layout +two-bank, ascending$' \
+    stdout '^patch +predict +branch\+pointer \([0-9]+ map entries, 1 regions\)$' \
+    stdout '^patch +region +at 0x00000000: branch\+pointer, pointer base 0x08[0-9a-f]{6}, delta 0$'
+run inspect --json "$patch"
+assert "inspect raw patch JSON: pivot and regions" \
+    jq -e '.patch.pivot == 0 and .patch.layout == "two-bank" and (.patch.regions | length) == 1 and .patch.regions[0].source_start == 0 and .patch.regions[0].predict == "branch+pointer"' "$work/stdout"
 head -c 1000 "$patch" >"$work/cut.patch"
 run inspect --json "$work/cut.patch"
 check "inspect truncated raw patch" 1 stderr 'patch ends inside segment'

@@ -108,7 +108,7 @@ for c in 16 4294967295 $((rule + 16)); do
     claim "$work/claim.bin" "$c"
     run inspect "$work/claim.bin"
     check "inspect: patch claiming $c bytes" 1 \
-        stderr "^dfota inspect: '$work/claim.bin': patch header claims $c bytes of applier workspace, but codec [01], log [0-9]+ and [0-9]+ map entries need (exactly )?$rule.* \(MALFORMED"
+        stderr "^dfota inspect: '$work/claim.bin': patch header claims $c bytes of applier workspace, but codec [01], log [0-9]+, [0-9]+ map entries and [0-9]+ regions need (exactly )?$rule.* \(MALFORMED"
 done
 # The figure comes from constants every build shares: 16 bytes off is refused too.
 check "inspect: a claim 16 bytes off is not the exact figure" 1 stderr "need $rule \(MALFORMED"

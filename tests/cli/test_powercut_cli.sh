@@ -21,11 +21,11 @@ new="$src/samples/BC25R01A04.bin"
 run diff --in-place --segment-size 4096 "$old" "$new" -o "$work/ip.patch"
 check "diff --in-place" 0
 run inspect "$work/ip.patch"
-check "inspect in-place patch" 0 stdout 'format version 4' stdout '^patch    layout    in-place, (ascending|descending)$'
+check "inspect in-place patch" 0 stdout 'format version 5' stdout '^patch    layout    in-place, (ascending|descending|from segment [0-9]+ up, then down)$'
 run diff --segment-size 4096 "$old" "$new" -o "$work/tb.patch"
 check "diff two-bank" 0
 run inspect "$work/tb.patch"
-check "inspect two-bank patch" 0 stdout 'format version 4' stdout '^patch    layout    two-bank$'
+check "inspect two-bank patch" 0 stdout 'format version 5' stdout '^patch    layout    two-bank, ascending$'
 run pack --in-place --old "$old" --new "$new" --from-version BC25R01A03 --to-version BC25R01A04 -o "$work/ip.bin"
 check "pack --in-place" 0
 run inspect "$work/ip.bin"
@@ -97,6 +97,8 @@ state="$work/flip-ip"
 run inspect "$work/ip.patch"
 if grep -q 'descending' "$work/stdout"; then
     first=$(((new_size + 4095) / 4096 - 1))
+elif grep -q 'from segment' "$work/stdout"; then
+    first=$(sed -n 's/.*from segment \([0-9]*\) up.*/\1/p' "$work/stdout")
 else
     first=0
 fi

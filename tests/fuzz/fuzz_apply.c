@@ -99,7 +99,7 @@ static void run_patch(uint8_t options, const uint8_t *patch, size_t size)
 {
     static struct fuzz_device device;
     const size_t workspace_max =
-        dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX);
+        dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MAX, DFOTA_PREDICT_MAP_MAX, DFOTA_PREDICT_REGION_MAX);
     struct dfota_patch_header hdr;
     struct dfota_apply_config config;
     struct dfota_apply_io io;
@@ -114,7 +114,7 @@ static void run_patch(uint8_t options, const uint8_t *patch, size_t size)
     device.progress_steps = fuzz_apply_steps[(options >> 6) & 3u];
 
     /* The workspace the header asks for, capped; the smallest normal one otherwise. */
-    workspace_size = dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MIN, 0);
+    workspace_size = dfota_apply_workspace_need(DFOTA_PATCH_WINDOW_LOG_MIN, 0, 0);
     if (dfota_patch_header_decode(patch, size, &hdr, NULL) == DFOTA_OK)
         workspace_size = hdr.workspace_size < workspace_max ? hdr.workspace_size : workspace_max;
     workspace = malloc(workspace_size ? workspace_size : 1);
@@ -186,9 +186,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (copy == NULL)
         return 0;
     memcpy(copy, patch, patch_size);
-    map_count = dfota_get_le16(copy + 100); /* bytes 102-103: codec, reserved */
+    map_count = dfota_get_le16(copy + 100); /* byte 102: codec; 103: region count */
     if (map_count <= DFOTA_PREDICT_MAP_MAX) {
-        map_end = DFOTA_PATCH_HEADER_SIZE + (size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+        map_end = DFOTA_PATCH_HEADER_SIZE + (size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
+                  (size_t)copy[103] * DFOTA_PATCH_REGION_ENTRY_SIZE;
         if (map_end <= patch_size)
             dfota_put_le32(copy + 104, dfota_crc32(0, copy + DFOTA_PATCH_HEADER_SIZE,
                                                    map_end - DFOTA_PATCH_HEADER_SIZE));

@@ -166,7 +166,7 @@ static void check_store(const uint8_t *area_bytes)
 static uint32_t segment_offset(const uint8_t *patch, size_t size,
                                const struct dfota_patch_header *hdr, uint32_t step)
 {
-    size_t pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    size_t pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(hdr);
     uint32_t k;
 
     for (k = 0; k < step && pos + DFOTA_PATCH_SEGMENT_HEADER_SIZE <= size; k++)

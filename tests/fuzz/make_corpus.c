@@ -92,9 +92,10 @@ static uint8_t *diff(const uint8_t *source, size_t source_size, const uint8_t *t
  */
 static uint8_t *raw_frames(const uint8_t *patch, size_t patch_size, size_t *out_size)
 {
-    uint32_t map_count = dfota_get_le32(patch + 100), segments = dfota_get_le32(patch + 16);
-    uint32_t block_max = 1u << patch[10], i;
-    size_t pos = 112 + (size_t)map_count * 8, out_pos = pos, frame_size, content, at, block;
+    uint32_t map_count = dfota_get_le16(patch + 100), segments = dfota_get_le32(patch + 16);
+    uint32_t region_count = patch[103], block_max = 1u << patch[10], i;
+    size_t pos = 112 + (size_t)map_count * 8 + (size_t)region_count * 16, out_pos = pos,
+           frame_size, content, at, block;
     uint8_t *out = malloc(2 * patch_size + 4096), *records;
 
     if (out == NULL)
@@ -293,7 +294,7 @@ static int rcdec_frame_seeds(const char *dir, const char *name, const uint8_t *t
         fprintf(stderr, "make_corpus: %s: the patch does not decode\n", name);
         exit(1);
     }
-    pos = DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    pos = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr);
     for (i = 0; i < hdr.segment_count && i < max; i++) {
         frame_size = dfota_get_le32(patch + pos);
         seg_len = hdr.target_size - i * hdr.segment_size < hdr.segment_size

@@ -281,7 +281,7 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
             found = 0;
     }
     outcome->resumed = found;
-    ws_size = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count);
+    ws_size = dfota_apply_workspace_need_for(hdr.codec, hdr.window_log, hdr.map_count, hdr.region_count);
     workspace = malloc(ws_size ? ws_size : 1);
     if (workspace == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);

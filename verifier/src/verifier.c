@@ -220,7 +220,7 @@ enum dfota_status dfota_trial_apply_package(const uint8_t *package, size_t packa
         if (st != DFOTA_OK)
             return st;
         in_place = (ph.flags & DFOTA_PATCH_FLAG_IN_PLACE) != 0;
-        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count);
+        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count, ph.region_count);
     } else {
         if (ZSTD_getFrameHeader(&fh, payload, hdr.payload.size) != 0)
             return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,

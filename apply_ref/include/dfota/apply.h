@@ -168,10 +168,11 @@ struct dfota_apply; /* opaque; lives inside the caller's workspace */
 #define DFOTA_APPLY_FULL_WINDOW_MAX ((uint64_t)1 << 27)
 #define DFOTA_ZSTD_DCTX_SIZE 38448u
 
-/* The workspace_size a patch header states for zstd window log `window_log`
- * and `map_count` relocation map entries (the reference device build's
- * need); 0 if either is out of range. */
-size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count);
+/* The workspace_size a patch header states for zstd window log `window_log`,
+ * `map_count` relocation map entries and `region_count` prediction regions
+ * (the reference device build's need); 0 if any is out of range. */
+size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count,
+                                  uint32_t region_count);
 
 /* What this build of the applier needs for such a patch: equal to
  * dfota_apply_workspace_size() on the reference device build, more where
@@ -179,12 +180,15 @@ size_t dfota_apply_workspace_size(unsigned window_log, uint32_t map_count);
  * buffer (a 64-bit host: about 58 KB more). The workspace given to
  * dfota_apply_init() must hold this much, else the patch is refused with
  * WORKSPACE before any flash access. */
-size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count);
+size_t dfota_apply_workspace_need(unsigned window_log, uint32_t map_count,
+                                  uint32_t region_count);
 
 /* Both figures for a patch of codec `codec` (DFOTA_CODEC_*_ID, dfota/patch.h)
  * with window log (zstd) or history log (range) `log`; 0 if out of range. */
-size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count);
-size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count);
+size_t dfota_apply_workspace_for(unsigned codec, unsigned log, uint32_t map_count,
+                                 uint32_t region_count);
+size_t dfota_apply_workspace_need_for(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count);
 
 /* The same two figures for decoding one zstd frame with a `window_size`-byte
  * window (a full-image payload, dfota/pkgapply.h); 0 if over 2^27. */

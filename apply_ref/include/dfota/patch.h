@@ -5,9 +5,10 @@
  *
  *   header (112 bytes)  magic, version, prediction flags, window log,
  *                       segment size and count, source and target size and
- *                       SHA-256, workspace size, pointer base, map count and
- *                       CRC, header CRC-32
+ *                       SHA-256, workspace size, in-place pivot, map and
+ *                       region counts, their CRC, header CRC-32
  *   relocation map      map_count x 8 bytes (dfota/predict.h)
+ *   region table        region_count x 16 bytes (dfota/predict.h)
  *   segment x count     8-byte segment header (frame size, source position)
  *                       followed by one zstd frame whose content is records
  *
@@ -39,14 +40,13 @@ extern "C" {
 /* 0x89 'D' 'F' 'P' 'A' 'T' '\r' '\n' */
 #define DFOTA_PATCH_MAGIC "\x89" "DFPAT\r\n"
 #define DFOTA_PATCH_MAGIC_SIZE 8u
-/* Version 3 (dfota 0.3): workspace_size is computed from constants
- * (dfota_apply_workspace_size(), docs/FORMAT.md "Applier memory"), for
- * two-bank and in-place patches alike. Versions 1 (two-bank) and 2 (in
- * place) of dfota 0.2 and older stated the host zstd's figure; they are
- * refused with UNSUPPORTED_VERSION. */
-#define DFOTA_PATCH_FORMAT_VERSION 4u
+/* Version 5 (dfota 0.5): prediction per region (a region table after the
+ * map) and the in-place pivot order. Older versions are refused with
+ * UNSUPPORTED_VERSION (docs/FORMAT.md, "Patch header"). */
+#define DFOTA_PATCH_FORMAT_VERSION 5u
 #define DFOTA_PATCH_HEADER_SIZE 112u
 #define DFOTA_PATCH_MAP_ENTRY_SIZE 8u
+#define DFOTA_PATCH_REGION_ENTRY_SIZE 16u
 #define DFOTA_PATCH_SEGMENT_HEADER_SIZE 8u
 
 /* zstd window of the segment frames: 2^10..2^13 bytes (docs/FORMAT.md). */
@@ -68,12 +68,12 @@ extern "C" {
  * Patch flags (header byte 11). IN_PLACE: the target overwrites the source
  * in one flash area, segment by segment through a scratch area, and every
  * copy of a segment reads only source bytes that are still intact when it
- * is applied (docs/FORMAT.md, "In-place patches"). DESCENDING (only with
- * IN_PLACE): the segments are stored and applied from the last to the first.
+ * is applied (docs/FORMAT.md, "In-place patches"). The segments are stored
+ * and applied from the header's pivot up to the last, then from the one
+ * below the pivot down to the first.
  */
 #define DFOTA_PATCH_FLAG_IN_PLACE 0x01u
-#define DFOTA_PATCH_FLAG_DESCENDING 0x02u
-#define DFOTA_PATCH_FLAGS_KNOWN (DFOTA_PATCH_FLAG_IN_PLACE | DFOTA_PATCH_FLAG_DESCENDING)
+#define DFOTA_PATCH_FLAGS_KNOWN DFOTA_PATCH_FLAG_IN_PLACE
 
 /* Target bytes per segment: a power of two in this range. */
 #define DFOTA_PATCH_SEGMENT_SIZE_MIN 4096u
@@ -93,14 +93,22 @@ struct dfota_patch_header {
     uint32_t segment_count;   /* ceil(target_size / segment_size) */
     uint32_t source_size;
     uint32_t target_size;
-    uint32_t workspace_size;  /* dfota_apply_workspace_size(window_log, map_count) */
+    uint32_t workspace_size;  /* dfota_apply_workspace_for(codec, window_log, map_count, region_count) */
     uint8_t source_sha256[32];
     uint8_t target_sha256[32];
-    uint32_t pointer_base;    /* load address of the source image (pointer prediction) */
+    uint32_t pivot;           /* in place: the segment applied first (0 two-bank) */
     uint32_t map_count;       /* relocation map entries following the header */
-    uint32_t map_crc32;       /* CRC-32 of the map bytes */
+    uint32_t map_crc32;       /* CRC-32 of the map and region bytes */
     uint8_t codec;            /* DFOTA_CODEC_*_ID of the segment frames */
+    uint8_t region_count;     /* prediction regions following the map */
 };
+
+/* Bytes of the relocation map and region table following the header. */
+static inline size_t dfota_patch_tables_size(const struct dfota_patch_header *hdr)
+{
+    return (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
+           (size_t)hdr->region_count * DFOTA_PATCH_REGION_ENTRY_SIZE;
+}
 
 /*
  * Decode and validate a patch header from `data` (at least
@@ -118,17 +126,25 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
 void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out);
 
 /*
- * Decode and validate the relocation map (`count` entries at `data`, whose
- * CRC-32 the header states) into `map`. MALFORMED unless it starts at 0 and
- * is strictly increasing; HEADER_CHECKSUM if the CRC differs.
+ * Decode and validate the relocation map and the region table (the
+ * dfota_patch_tables_size() bytes at `data`, whose CRC-32 the header
+ * states) into `map` and `regions`, which may be `data` itself (decoded in
+ * place: the map at `data`, the regions right after it). MALFORMED unless
+ * each starts at 0, increases strictly and stays inside the source, a
+ * region's flags are known and together are the header's, and reserved
+ * bytes and unused pointer fields are 0; HEADER_CHECKSUM if the CRC differs.
  */
 struct dfota_map_entry;
-enum dfota_status dfota_patch_map_decode(const struct dfota_patch_header *hdr,
-                                         const uint8_t *data, struct dfota_map_entry *map,
-                                         struct dfota_error *err);
+struct dfota_predict_region;
+enum dfota_status dfota_patch_tables_decode(const struct dfota_patch_header *hdr,
+                                            const uint8_t *data, struct dfota_map_entry *map,
+                                            struct dfota_predict_region *regions,
+                                            struct dfota_error *err);
 
-/* Encode `count` map entries (8 bytes each) at `out`. */
-void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, uint8_t *out);
+/* Encode the map and the regions at `out` (dfota_patch_tables_size() bytes). */
+void dfota_patch_tables_encode(const struct dfota_map_entry *map, uint32_t map_count,
+                               const struct dfota_predict_region *regions,
+                               uint32_t region_count, uint8_t *out);
 
 /*
  * Check the layout of a whole patch held in memory without decoding any
@@ -137,7 +153,7 @@ void dfota_patch_map_encode(const struct dfota_map_entry *map, uint32_t count, u
  * segment_count segments, nothing after the last). Fills `*hdr`. TRUNCATED
  * if the patch ends early, CORRUPT_PATCH for a bad segment chain or trailing
  * bytes, plus everything dfota_patch_header_decode() and
- * dfota_patch_map_decode() refuse. No allocation.
+ * dfota_patch_tables_decode() refuse. No allocation.
  */
 enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
                                            struct dfota_patch_header *hdr,
@@ -175,14 +191,27 @@ static inline int dfota_patch_log_bounds(unsigned codec, unsigned *min, unsigned
 uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t step);
 
 /*
- * The source bytes segment `segment` of an in-place patch may read: the
- * range [*lo, *hi) of the source that is still intact when it is applied
- * (ascending: from the segment's own start to the end of the source;
- * descending: from 0 to the segment's end). For a two-bank patch, the whole
- * source.
+ * The source bytes segment `segment` may read: [0, *low_end) and
+ * [*high_start, source_size), what is still intact when it is applied. In
+ * place, the segments applied before it have overwritten
+ * [*low_end, *high_start) (from the pivot up to this segment, or from the
+ * segment above it up to the end of the last one); a segment at or above
+ * the pivot reads [0, pivot x segment_size) and from its own start up, one
+ * below it reads up to its own end and from the end of the last segment's
+ * place up. Two-bank, and where nothing is overwritten, both are the whole
+ * source (*low_end = *high_start = source_size).
  */
 void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t segment,
-                               uint32_t *lo, uint32_t *hi);
+                               uint32_t *low_end, uint32_t *high_start);
+
+/* A copy of `len` source bytes at `pos` reads only bytes of that window
+ * (it lies wholly in one of its two ranges). */
+static inline int dfota_patch_window_holds(uint32_t low_end, uint32_t high_start,
+                                           uint32_t source_size, int64_t pos, uint64_t len)
+{
+    return pos >= 0 && ((uint64_t)pos + len <= low_end ||
+                        ((uint64_t)pos >= high_start && (uint64_t)pos + len <= source_size));
+}
 
 #ifdef __cplusplus
 }

@@ -67,17 +67,20 @@ struct dfota_pkg; /* opaque; lives inside the caller's workspace */
 
 /*
  * The workspace_size a package header states, and what the front end of the
- * reference device build needs: for a delta whose patch has zstd window log
- * `window_log` and `map_count` map entries; for a full image whose zstd
+ * reference device build needs: for a delta whose patch has codec `codec`,
+ * log `log`, `map_count` map entries and `region_count` prediction regions;
+ * for a full image whose zstd
  * frame has a `window_size`-byte window. 0 if out of range.
  */
-size_t dfota_pkg_workspace_size_delta(unsigned codec, unsigned log, uint32_t map_count);
+size_t dfota_pkg_workspace_size_delta(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count);
 size_t dfota_pkg_workspace_size_full(uint64_t window_size);
 
 /* The same figures for this build (pointer size, zstd build): what
  * dfota_pkg_init() must be given. Equal to the above on the reference
  * device build (docs/PORTING.md); a 64-bit host needs a little more. */
-size_t dfota_pkg_workspace_need_delta(unsigned codec, unsigned log, uint32_t map_count);
+size_t dfota_pkg_workspace_need_delta(unsigned codec, unsigned log, uint32_t map_count,
+                                      uint32_t region_count);
 size_t dfota_pkg_workspace_need_full(uint64_t window_size);
 
 /*

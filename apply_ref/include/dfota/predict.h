@@ -13,8 +13,14 @@
  *     re-encoded to reach T + shift(T) from its new place q + s, where s is
  *     the shift of the copy being made (target offset - source offset);
  *   - an aligned 32-bit word w with base <= w < base + source size (a pointer
- *     into the image, `base` being the image's load address) becomes
- *     w + shift(w - base).
+ *     into the image, `base` being the load address of source offset 0)
+ *     becomes w + shift(w - base) + delta (delta: how far the part holding
+ *     the word moved as a whole, 0 for a single image).
+ *
+ * Which of the two applies, and the pointer base and delta, are chosen per
+ * region of the source: an image that bundles parts linked at different
+ * addresses (a bootloader, a modem stack, an application) gets one region
+ * per part, and a region where prediction does not pay gets none.
  *
  * Only then is the difference taken, so calls and pointers that moved with
  * their targets cost nothing. The exact rules are in docs/FORMAT.md
@@ -41,6 +47,8 @@ extern "C" {
 
 /* Most relocation map entries a patch may carry (8 bytes of applier RAM each). */
 #define DFOTA_PREDICT_MAP_MAX 512u
+/* Most prediction regions a patch may carry (16 bytes of applier RAM each). */
+#define DFOTA_PREDICT_REGION_MAX 64u
 
 /* From source offset `source_start` on, content moved by `shift` bytes. */
 struct dfota_map_entry {
@@ -48,12 +56,26 @@ struct dfota_map_entry {
     int32_t shift;
 };
 
+/*
+ * From source offset `source_start` on (to the next region), sites are
+ * predicted as `flags` says; a pointer word w there is one into the image
+ * when x = w - pointer_base < source size, and becomes
+ * w + shift(x) + pointer_delta. 16 bytes on a 32-bit device.
+ */
+struct dfota_predict_region {
+    uint32_t source_start;
+    uint32_t pointer_base;  /* the address of source offset 0 as the region's code sees it */
+    int32_t pointer_delta;  /* how far the region's part moved as a whole */
+    uint8_t flags;          /* DFOTA_PREDICT_* */
+};
+
 struct dfota_predict {
-    uint8_t flags;                     /* DFOTA_PREDICT_* */
-    uint32_t pointer_base;             /* load address of the source image */
+    uint8_t flags;                     /* DFOTA_PREDICT_*: every flag of some region */
+    uint8_t region_count;              /* 1..DFOTA_PREDICT_REGION_MAX, or 0 when flags == 0 */
     uint32_t source_size;
     const struct dfota_map_entry *map; /* sorted, map[0].source_start == 0 */
     uint32_t map_count;                /* 1..DFOTA_PREDICT_MAP_MAX, or 0 when flags == 0 */
+    const struct dfota_predict_region *regions; /* sorted, regions[0].source_start == 0 */
 };
 
 /* True if the 4 bytes at `p` are a Thumb-2 BL or B.W with J1 = J2 = 1 (+-4 MiB). */
@@ -64,6 +86,9 @@ static inline int dfota_predict_is_branch(const uint8_t *p)
 
 /* shift(x): the entry with the largest source_start <= x (binary search). */
 int32_t dfota_predict_shift(const struct dfota_predict *p, uint32_t x);
+
+/* Index of the region holding source offset x (binary search; 0 if none). */
+uint32_t dfota_predict_region_at(const struct dfota_predict *p, uint32_t x);
 
 /*
  * Write the predicted view of `len` source bytes to `out`. `raw` holds the
