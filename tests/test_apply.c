@@ -301,6 +301,81 @@ static void moved_calls_and_pointers_are_predicted(void **state)
     free(target);
 }
 
+/* A part of a bundled image: a Thumb image linked at `address`, `insert`
+ * as test_thumb_image() has it, at `*at` in `out` (which grows). */
+static void put_part(uint8_t *out, size_t *at, uint32_t seed, uint32_t insert, uint32_t address)
+{
+    size_t n = test_thumb_image(out + *at, 1u << 19, seed, 300, insert, address);
+
+    assert_true(n > 0);
+    *at += n;
+}
+
+/*
+ * An image that bundles two programs linked at different addresses, with
+ * data between them: each part gets its own region and pointer base, the
+ * data none, and the patch is smaller than without prediction, and than
+ * with the whole image predicted one way.
+ */
+static void bundled_parts_get_regions_of_their_own(void **state)
+{
+    struct dfota_diff_options opts;
+    struct test_apply_params params;
+    struct dfota_patch_header hdr;
+    struct test_rng r = {5};
+    uint8_t *source = test_alloc(3u << 20), *target = test_alloc(3u << 20), *patch;
+    size_t source_size = 0, target_size = 0, patch_size, plain, one_way, k;
+    uint32_t bases[DFOTA_PREDICT_REGION_MAX], base_count = 0, i;
+    const uint8_t *regions;
+
+    (void)state;
+    put_part(source, &source_size, 21, TEST_THUMB_NO_INSERT, 0x08000000u);
+    put_part(target, &target_size, 21, 37, 0x08000000u);
+    /* 64 KiB of data, the same in both but for a few bytes. */
+    test_rng_fill(&r, source + source_size, 65536);
+    memcpy(target + target_size, source + source_size, 65536);
+    for (k = 100; k < 65536; k += 9000)
+        target[target_size + k] ^= 0x11;
+    source_size += 65536;
+    target_size += 65536;
+    put_part(source, &source_size, 9, TEST_THUMB_NO_INSERT, 0x00400000u);
+    put_part(target, &target_size, 9, 150, 0x00400000u);
+    test_apply_params_init(&params);
+    test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
+    patch = test_diff(source, source_size, target, target_size, &opts, &patch_size);
+    assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
+    assert_true(hdr.region_count >= 2);
+    regions = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (i = 0; i < hdr.region_count; i++) {
+        const uint8_t *e = regions + (size_t)i * DFOTA_PATCH_REGION_ENTRY_SIZE;
+        uint32_t b = dfota_get_le32(e + 8), j;
+
+        if (!(e[4] & DFOTA_PREDICT_POINTER))
+            continue;
+        for (j = 0; j < base_count && bases[j] != b; j++)
+            ;
+        if (j == base_count)
+            bases[base_count++] = b;
+    }
+    /* The two programs' pointers need two bases. */
+    assert_true(base_count >= 2);
+    apply_at_every_chunk_size(source, source_size, target, target_size, patch, patch_size,
+                              &params);
+    free(patch);
+    test_diff_options(&opts, 0);
+    plain = round_trip_with(source, source_size, target, target_size, &opts, &params);
+    test_diff_options(&opts, DFOTA_PREDICT_ALL);
+    one_way = round_trip_with(source, source_size, target, target_size, &opts, &params);
+    print_message("bundled image %zu -> %zu bytes: %zu bytes with regions (%u), %zu predicted "
+                  "one way, %zu plain\n",
+                  source_size, target_size, patch_size, (unsigned)hdr.region_count, one_way,
+                  plain);
+    assert_true(patch_size < plain);
+    assert_true(patch_size < one_way);
+    free(source);
+    free(target);
+}
+
 static void load_samples(uint8_t **a03, size_t *a03_size, uint8_t **a04, size_t *a04_size)
 {
     *a03 = test_read_file(DFOTA_SOURCE_DIR "/samples/BC25R01A03.bin", a03_size);
@@ -547,6 +622,7 @@ int main(void)
         cmocka_unit_test(random_rewrites_round_trip),
         cmocka_unit_test(zero_and_erased_runs_round_trip),
         cmocka_unit_test(moved_calls_and_pointers_are_predicted),
+        cmocka_unit_test(bundled_parts_get_regions_of_their_own),
         cmocka_unit_test(sample_firmware_round_trip),
         cmocka_unit_test(unaligned_target_size_fills_the_last_unit),
         cmocka_unit_test(segment_sizes_and_windows_round_trip),

@@ -48,7 +48,8 @@ static int by_length_asc(const void *a, const void *b)
 
 /* Paint, run-length encode, reduce. */
 static enum dfota_status build_map(const struct match_list *list, size_t source_size,
-                                   struct relocation *r, struct dfota_error *err)
+                                   struct relocation *r, int32_t **paint_out,
+                                   struct dfota_error *err)
 {
     size_t cells = (source_size + GRAIN - 1) / GRAIN, i, k, n = 0, copies = 0, count, keep;
     int32_t *paint = NULL, last;
@@ -141,39 +142,12 @@ static enum dfota_status build_map(const struct match_list *list, size_t source_
     r->map[0].source_start = 0;
     r->predict.map_count = (uint32_t)count;
 out:
+    if (paint_out != NULL && st == DFOTA_OK)
+        *paint_out = paint, paint = NULL;
     free(paint);
     free(order);
     free(runs);
     return st;
-}
-
-/*
- * Branch sites inside copies whose predicted encoding matches the target,
- * minus those whose raw encoding already does: what branch prediction gains.
- */
-static int64_t score_branches(const struct match_list *list, const uint8_t *source,
-                              size_t source_size, const uint8_t *target,
-                              const struct dfota_predict *p)
-{
-    int64_t score = 0;
-    uint8_t view[4];
-    size_t k, q, end, t;
-
-    for (k = 0; k < list->count; k++) {
-        const struct match_op *op = &list->ops[k];
-        int64_t shift = (int64_t)op->target_start - op->source_start;
-
-        end = (size_t)op->source_start + op->copy_len;
-        for (q = (op->source_start + 1u) & ~1u; q + 4 <= end; q += 2) {
-            if (!dfota_predict_is_branch(source + q))
-                continue;
-            dfota_predict_view(p, source, 0, source_size, (uint32_t)q, 4, shift, view);
-            t = (size_t)((int64_t)q + shift);
-            score += (memcmp(view, target + t, 4) == 0) - (memcmp(source + q, target + t, 4) == 0);
-            q += 2;
-        }
-    }
-    return score;
 }
 
 struct pointer_word {
@@ -314,53 +288,821 @@ out:
     return best_base;
 }
 
+/* ---- prediction per region ---- */
+
+/* Regions are planned on cells of 2^CELL_LOG source bytes. */
+#define CELL_LOG 10u
+/* Pointer base candidates (base, delta) tried per cell. */
+#define CANDIDATES_MAX 16u
+/* Pointer bases are looked for in blocks of 2^BLOCK_LOG source bytes. */
+#define BLOCK_LOG 16u
+/* The image's heaviest copy shifts tried as (minus) pointer deltas in every block. */
+#define GLOBAL_SHIFTS 8u
+/* Words a block's vote samples at most. */
+#define VOTE_WORDS 2048u
+/* What a region must gain (in difference bytes saved) to pay for its 16 bytes. */
+#define REGION_COST 16
+
+struct candidate {
+    uint32_t base;
+    int32_t delta;
+};
+
+/* A run of the map: [start, end) moved by shift. Sorted by (shift, start). */
+struct map_run {
+    int32_t shift;
+    uint32_t start, end;
+};
+
+static int run_order(const void *a, const void *b)
+{
+    const struct map_run *x = a, *y = b;
+
+    if (x->shift != y->shift)
+        return x->shift < y->shift ? -1 : 1;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* An aligned source word inside a copy, with the target word it became. */
+struct word {
+    uint32_t q, w, t;
+};
+
+static int word_order(const void *a, const void *b)
+{
+    const struct word *x = a, *y = b;
+
+    return x->q < y->q ? -1 : x->q > y->q;
+}
+
+struct vote {
+    uint32_t at;
+    int32_t step; /* +1 an interval starts, -1 it ended before `at` */
+};
+
+static int vote_order(const void *a, const void *b)
+{
+    const struct vote *x = a, *y = b;
+
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->step < y->step ? -1 : x->step > y->step;
+}
+
+/* First run with shift >= e. */
+static size_t runs_from(const struct map_run *runs, size_t n, int32_t e)
+{
+    size_t lo = 0, hi = n, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (runs[mid].shift < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int push_vote(struct vote **v, size_t *n, size_t *cap, uint32_t at, int32_t step)
+{
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 4096;
+        struct vote *grown = realloc(*v, grown_cap * sizeof(**v));
+
+        if (grown == NULL)
+            return 0;
+        *v = grown;
+        *cap = grown_cap;
+    }
+    (*v)[*n].at = at;
+    (*v)[*n].step = step;
+    (*n)++;
+    return 1;
+}
+
+/*
+ * The pointer base that the most words agree on, for pointer delta `delta`:
+ * a word w that became t points, if it is a pointer, at an x with
+ * shift(x) = t - w - delta, that is into one of the map's runs of that
+ * shift, so the base w - x lies in an interval per such run. The base in
+ * the most intervals wins; *votes is their count (0 if none).
+ */
+static uint32_t vote_base(const struct word *words, size_t count, int32_t delta,
+                          const struct map_run *runs, size_t run_count, uint32_t *votes,
+                          uint32_t *last)
+{
+    struct vote *v = NULL;
+    size_t n = 0, cap = 0, k, i, j;
+    uint32_t best = 0, lo, hi;
+    int64_t e;
+    int32_t level = 0, top = 0;
+
+    *votes = 0;
+    for (k = 0; k < count; k++) {
+        e = (int64_t)(int32_t)(words[k].t - words[k].w) - delta;
+        if (e < INT32_MIN || e > INT32_MAX)
+            continue;
+        i = runs_from(runs, run_count, (int32_t)e);
+        for (j = i; j < run_count && runs[j].shift == (int32_t)e; j++)
+            ;
+        if (j == i || j - i > 8)
+            continue; /* no run moved so, or too many to say which */
+        for (; i < j; i++) {
+            /* base in [w - end + 1, w - start], modulo 2^32. */
+            lo = words[k].w - runs[i].end + 1u;
+            hi = words[k].w - runs[i].start;
+            if (lo <= hi) {
+                if (!push_vote(&v, &n, &cap, lo, 1) ||
+                    (hi != UINT32_MAX && !push_vote(&v, &n, &cap, hi + 1u, -1)))
+                    goto out;
+            } else {
+                if (!push_vote(&v, &n, &cap, lo, 1) || !push_vote(&v, &n, &cap, 0, 1) ||
+                    !push_vote(&v, &n, &cap, hi + 1u, -1))
+                    goto out;
+            }
+        }
+    }
+    qsort(v, n, sizeof(*v), vote_order);
+    *last = 0;
+    for (k = 0; k < n; k++) {
+        level += v[k].step;
+        if (k + 1 < n && v[k + 1].at == v[k].at)
+            continue;
+        if (level > top) {
+            top = level;
+            best = v[k].at;
+            /* The bases from here to the next event get as many votes. */
+            *last = k + 1 < n ? v[k + 1].at - 1u : UINT32_MAX;
+        }
+    }
+    *votes = (uint32_t)top;
+out:
+    free(v);
+    return best;
+}
+
+/* Add (base, delta) unless it is there already. */
+static void add_candidate(struct candidate *c, unsigned *n, uint32_t base, int32_t delta)
+{
+    unsigned k;
+
+    for (k = 0; k < *n; k++)
+        if (c[k].base == base && c[k].delta == delta)
+            return;
+    if (*n < CANDIDATES_MAX) {
+        c[*n].base = base;
+        c[*n].delta = delta;
+        (*n)++;
+    }
+}
+
+struct block_shift {
+    uint32_t block;
+    int32_t shift;
+    uint64_t bytes;
+};
+
+static int block_shift_order(const void *a, const void *b)
+{
+    const struct block_shift *x = a, *y = b;
+
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    return x->shift < y->shift ? -1 : x->shift > y->shift;
+}
+
+/*
+ * Pointer base candidates per block: a part of a bundled image moved as a
+ * whole by about the shift of its copies, so each block tries the pointer
+ * deltas 0 and minus its three heaviest copy shifts, votes for the base of
+ * each (vote_base()) and proposes the best.
+ */
+static int block_candidates(const struct match_list *list, const uint8_t *source,
+                            size_t source_size, const uint8_t *target,
+                            const struct map_run *runs, size_t run_count, struct candidate *c,
+                            unsigned *n)
+{
+    size_t blocks = (source_size >> BLOCK_LOG) + 1, k, w_count = 0, w_cap = 0, bs_count = 0, i;
+    size_t first_word = 0;
+    struct block_shift *bs = malloc((list->count + 1) * sizeof(*bs));
+    struct word *words = NULL;
+    struct {
+        uint32_t base, last, votes;
+        int32_t delta;
+    } *best = calloc(blocks, sizeof(*best));
+    uint32_t b, q, votes, base, last = 0;
+    int32_t global_top[GLOBAL_SHIFTS];
+    uint64_t global_weight[GLOBAL_SHIFTS];
+    int ok = bs != NULL && best != NULL;
+
+    memset(global_top, 0, sizeof(global_top));
+    memset(global_weight, 0, sizeof(global_weight));
+
+    /* Sampled words: every fourth aligned word of the copies. */
+    for (k = 0; ok && k < list->count; k++) {
+        const struct match_op *op = &list->ops[k];
+        uint64_t end = (uint64_t)op->source_start + op->copy_len;
+
+        if (op->copy_len == 0)
+            continue;
+        bs[bs_count].block = op->source_start >> BLOCK_LOG;
+        bs[bs_count].shift = (int32_t)((int64_t)op->target_start - op->source_start);
+        bs[bs_count].bytes = op->copy_len;
+        bs_count++;
+        for (q = (op->source_start + 15u) & ~15u; q + 4 <= end; q += 16) {
+            uint32_t w = dfota_get_le32(source + q);
+
+            if (w == 0 || w == UINT32_MAX || overlaps_branch(source, source_size, q))
+                continue;
+            if (w_count == w_cap) {
+                struct word *grown;
+
+                w_cap = w_cap ? w_cap * 2 : 65536;
+                grown = realloc(words, w_cap * sizeof(*words));
+                if (grown == NULL) {
+                    ok = 0;
+                    break;
+                }
+                words = grown;
+            }
+            words[w_count].q = q;
+            words[w_count].w = w;
+            words[w_count].t = dfota_get_le32(target + op->target_start + (q - op->source_start));
+            w_count++;
+        }
+    }
+    if (ok) {
+        /* The image's heaviest copy shifts: a part's start moved by one of them. */
+        struct block_shift *all = malloc((bs_count + 1) * sizeof(*all));
+
+        if (all == NULL) {
+            ok = 0;
+        } else {
+            memcpy(all, bs, bs_count * sizeof(*all));
+            for (k = 0; k < bs_count; k++)
+                all[k].block = 0;
+            qsort(all, bs_count, sizeof(*all), block_shift_order);
+            for (k = 0; k < bs_count;) {
+                int32_t shift = all[k].shift;
+                uint64_t sum = 0;
+                unsigned d;
+
+                for (; k < bs_count && all[k].shift == shift; k++)
+                    sum += all[k].bytes;
+                for (d = 0; d < GLOBAL_SHIFTS; d++)
+                    if (sum > global_weight[d]) {
+                        memmove(global_weight + d + 1, global_weight + d,
+                                (GLOBAL_SHIFTS - 1 - d) * sizeof(*global_weight));
+                        memmove(global_top + d + 1, global_top + d,
+                                (GLOBAL_SHIFTS - 1 - d) * sizeof(*global_top));
+                        global_weight[d] = sum;
+                        global_top[d] = shift;
+                        break;
+                    }
+            }
+            free(all);
+        }
+        qsort(words, w_count, sizeof(*words), word_order);
+        qsort(bs, bs_count, sizeof(*bs), block_shift_order);
+    }
+    for (b = 0, i = 0; ok && b < blocks; b++) {
+        int32_t top[3] = {0, 0, 0};
+        uint64_t weight[3] = {0, 0, 0}, sum;
+        size_t last_word = first_word, stride;
+        struct word sample[VOTE_WORDS];
+        size_t sampled = 0;
+        unsigned d;
+
+        /* The block's three heaviest copy shifts. */
+        while (i < bs_count && bs[i].block == b) {
+            int32_t shift = bs[i].shift;
+
+            for (sum = 0; i < bs_count && bs[i].block == b && bs[i].shift == shift; i++)
+                sum += bs[i].bytes;
+            for (d = 0; d < 3; d++)
+                if (sum > weight[d]) {
+                    memmove(weight + d + 1, weight + d, (2 - d) * sizeof(*weight));
+                    memmove(top + d + 1, top + d, (2 - d) * sizeof(*top));
+                    weight[d] = sum;
+                    top[d] = shift;
+                    break;
+                }
+        }
+        while (last_word < w_count && (words[last_word].q >> BLOCK_LOG) == b)
+            last_word++;
+        stride = (last_word - first_word + VOTE_WORDS - 1) / VOTE_WORDS;
+        if (stride == 0)
+            stride = 1;
+        for (k = first_word; k < last_word && sampled < VOTE_WORDS; k += stride)
+            sample[sampled++] = words[k];
+        first_word = last_word;
+        if (sampled < 64)
+            continue;
+        for (d = 0; d < 4 + GLOBAL_SHIFTS; d++) {
+            int32_t delta = d == 0 ? 0 : d < 4 ? -top[d - 1] : -global_top[d - 4];
+            unsigned e;
+
+            if (d > 0 && (d < 4 ? weight[d - 1] == 0 || top[d - 1] == 0
+                                : global_weight[d - 4] == 0 || global_top[d - 4] == 0))
+                continue;
+            for (e = 1; e < 4 && d >= 4; e++)
+                if (weight[e - 1] != 0 && top[e - 1] == global_top[d - 4])
+                    break;
+            if (d >= 4 && e < 4)
+                continue; /* tried already as the block's */
+            base = vote_base(sample, sampled, delta, runs, run_count, &votes, &last);
+            if (votes > best[b].votes) {
+                best[b].votes = votes;
+                best[b].base = base;
+                best[b].last = last;
+                best[b].delta = delta;
+            }
+        }
+    }
+    /* The blocks' winners, most votes first. */
+    while (ok && *n < CANDIDATES_MAX) {
+        size_t top_block = blocks;
+
+        for (b = 0; b < blocks; b++)
+            if (best[b].votes >= 8 && (top_block == blocks || best[b].votes > best[top_block].votes))
+                top_block = b;
+        if (top_block == blocks)
+            break;
+        /* Both ends of the range the votes agree on: a pointee at the start
+         * of its run makes the last one exact. */
+        add_candidate(c, n, best[top_block].last, best[top_block].delta);
+        add_candidate(c, n, best[top_block].base, best[top_block].delta);
+        best[top_block].votes = 0;
+    }
+    free(bs);
+    free(words);
+    free(best);
+    return ok;
+}
+
+/* Bytes of the 4 at a and b that differ (each costs a difference byte). */
+static int differing(const uint8_t *a, const uint8_t *b)
+{
+    return (a[0] != b[0]) + (a[1] != b[1]) + (a[2] != b[2]) + (a[3] != b[3]);
+}
+
+static int differing32(uint32_t a, uint32_t b)
+{
+    uint32_t x = a ^ b;
+
+    return ((x & 0xFFu) != 0) + ((x & 0xFF00u) != 0) + ((x & 0xFF0000u) != 0) +
+           ((x & 0xFF000000u) != 0);
+}
+
+/* What predicting each site kind gains per cell, in difference bytes it
+ * saves: branches, then each candidate's pointers. */
+struct cell_gains {
+    int32_t *branch;  /* [cells] */
+    int32_t *pointer; /* [cells][candidates] */
+    size_t cells;
+    unsigned candidates;
+};
+
+static void count_gains(const struct match_list *list, const uint8_t *source, size_t source_size,
+                        const uint8_t *target, const struct dfota_predict *p,
+                        const struct candidate *c, struct cell_gains *g)
+{
+    uint8_t site[4];
+    size_t k, q, end, t;
+    unsigned j;
+
+    for (k = 0; k < list->count; k++) {
+        const struct match_op *op = &list->ops[k];
+        int64_t shift = (int64_t)op->target_start - op->source_start;
+
+        end = (size_t)op->source_start + op->copy_len;
+        for (q = (op->source_start + 1u) & ~1u; q + 4 <= end; q += 2) {
+            if (!dfota_predict_is_branch(source + q))
+                continue;
+            dfota_predict_branch(p, source + q, (int64_t)q, shift, site);
+            t = (size_t)((int64_t)q + shift);
+            g->branch[q >> CELL_LOG] += differing(source + q, target + t) - differing(site, target + t);
+            q += 2;
+        }
+        for (q = (op->source_start + 3u) & ~3u; q + 4 <= end; q += 4) {
+            uint32_t w = dfota_get_le32(source + q), x, moved;
+            uint32_t tw = dfota_get_le32(target + (size_t)((int64_t)q + shift));
+            int32_t *cell = g->pointer + (q >> CELL_LOG) * g->candidates;
+
+            if (overlaps_branch(source, source_size, q))
+                continue;
+            for (j = 0; j < g->candidates; j++) {
+                x = w - c[j].base;
+                if (x >= source_size)
+                    continue;
+                moved = w + (uint32_t)dfota_predict_shift(p, x) + (uint32_t)c[j].delta;
+                cell[j] += differing32(w, tw) - differing32(moved, tw);
+            }
+        }
+    }
+}
+
+/* State s of a cell: bit 0 branches; s >> 1 = 0 no pointers, else candidate (s >> 1) - 1. */
+static int32_t state_gain(const struct cell_gains *g, size_t cell, unsigned s)
+{
+    int32_t gain = (s & 1) ? g->branch[cell] : 0;
+
+    if (s >> 1)
+        gain += g->pointer[cell * g->candidates + (s >> 1) - 1];
+    return gain;
+}
+
+/*
+ * The states of the cells that gain the most, less REGION_COST x `cost`
+ * per change of state (a new region): dynamic programming over the cells,
+ * ties to the lower state. `from[cell * states + s]` is the state of the
+ * cell before in the best path ending in s. Returns the number of regions.
+ */
+static size_t best_path(const struct cell_gains *g, unsigned states, int64_t cost,
+                        int64_t *score, int64_t *next, uint8_t *from, uint8_t *path)
+{
+    size_t cell, regions = 1;
+    unsigned s, prev, best_prev, best_end = 0;
+    int64_t stay, change, top;
+
+    for (s = 0; s < states; s++)
+        score[s] = state_gain(g, 0, s);
+    for (cell = 1; cell < g->cells; cell++) {
+        /* The best state to change from (ties: the lowest). */
+        best_prev = 0;
+        for (prev = 1; prev < states; prev++)
+            if (score[prev] > score[best_prev])
+                best_prev = prev;
+        for (s = 0; s < states; s++) {
+            stay = score[s];
+            change = score[best_prev] - REGION_COST * cost;
+            if (change > stay) {
+                next[s] = change;
+                from[cell * states + s] = (uint8_t)best_prev;
+            } else {
+                next[s] = stay;
+                from[cell * states + s] = (uint8_t)s;
+            }
+            next[s] += state_gain(g, cell, s);
+        }
+        memcpy(score, next, states * sizeof(*score));
+    }
+    top = score[0];
+    for (s = 1; s < states; s++)
+        if (score[s] > top) {
+            top = score[s];
+            best_end = s;
+        }
+    s = best_end;
+    for (cell = g->cells; cell-- > 0;) {
+        path[cell] = (uint8_t)s;
+        if (cell > 0) {
+            prev = from[cell * states + s];
+            regions += prev != s;
+            s = prev;
+        }
+    }
+    return regions;
+}
+
+/*
+ * Prediction per region (requested DFOTA_DIFF_PREDICT_AUTO): the pointer
+ * base candidates (the whole image's, and each block's), what each site
+ * kind gains per cell, the best states of the cells (best_path()), then the
+ * regions those states make, at most DFOTA_PREDICT_REGION_MAX of them.
+ */
+static enum dfota_status plan_regions(const struct match_list *list, const uint8_t *source,
+                                      size_t source_size, const uint8_t *target,
+                                      struct relocation *r, struct dfota_error *err)
+{
+    struct candidate c[CANDIDATES_MAX];
+    struct cell_gains g;
+    struct map_run *runs = NULL;
+    int64_t *score = NULL, *next = NULL, global_score, cost;
+    uint8_t *from = NULL, *path = NULL;
+    unsigned n = 0, states, flags = 0;
+    size_t k, regions, count;
+    uint32_t global_base;
+    enum dfota_status st = DFOTA_OK;
+
+    memset(&g, 0, sizeof(g));
+    global_base = pick_pointer_base(list, source, source_size, target, &r->predict, &global_score);
+    if (global_score > 0)
+        add_candidate(c, &n, global_base, 0);
+    runs = malloc((r->predict.map_count + 1) * sizeof(*runs));
+    if (runs == NULL)
+        goto nomem;
+    for (k = 0; k < r->predict.map_count; k++) {
+        runs[k].shift = r->map[k].shift;
+        runs[k].start = r->map[k].source_start;
+        runs[k].end = k + 1 < r->predict.map_count ? r->map[k + 1].source_start
+                                                    : (uint32_t)source_size;
+    }
+    qsort(runs, r->predict.map_count, sizeof(*runs), run_order);
+    if (!block_candidates(list, source, source_size, target, runs, r->predict.map_count, c, &n))
+        goto nomem;
+    g.cells = (source_size >> CELL_LOG) + 1;
+    g.candidates = n ? n : 1;
+    states = 2 + 2 * n;
+    g.branch = calloc(g.cells, sizeof(*g.branch));
+    g.pointer = calloc(g.cells * g.candidates, sizeof(*g.pointer));
+    score = malloc(states * sizeof(*score));
+    next = malloc(states * sizeof(*next));
+    from = malloc(g.cells * states);
+    path = malloc(g.cells);
+    if (g.branch == NULL || g.pointer == NULL || score == NULL || next == NULL || from == NULL ||
+        path == NULL)
+        goto nomem;
+    count_gains(list, source, source_size, target, &r->predict, c, &g);
+    for (cost = 1;; cost *= 2) {
+        regions = best_path(&g, states, cost, score, next, from, path);
+        if (regions <= DFOTA_PREDICT_REGION_MAX)
+            break;
+    }
+    /* Regions from the path. */
+    count = 0;
+    for (k = 0; k < g.cells; k++) {
+        unsigned s = path[k];
+
+        if (k > 0 && s == path[k - 1])
+            continue;
+        r->regions[count].source_start = (uint32_t)(k << CELL_LOG);
+        r->regions[count].flags =
+            (uint8_t)(((s & 1) ? DFOTA_PREDICT_BRANCH : 0) | ((s >> 1) ? DFOTA_PREDICT_POINTER : 0));
+        r->regions[count].pointer_base = (s >> 1) ? c[(s >> 1) - 1].base : 0;
+        r->regions[count].pointer_delta = (s >> 1) ? c[(s >> 1) - 1].delta : 0;
+        flags |= r->regions[count].flags;
+        count++;
+    }
+    r->predict.region_count = (uint8_t)count;
+    r->predict.flags = (uint8_t)flags;
+    goto out;
+nomem:
+    st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the prediction plan");
+out:
+    free(runs);
+    free(g.branch);
+    free(g.pointer);
+    free(score);
+    free(next);
+    free(from);
+    free(path);
+    return st;
+}
+
+/* Sites a map run must serve to be worth its 8 bytes. */
+#define RUN_SITES_MIN 4u
+
+/* What one predicted site needs: the shift of the source cell it refers to. */
+struct want {
+    uint32_t cell;
+    int32_t shift;
+};
+
+static int want_order(const void *a, const void *b)
+{
+    const struct want *x = a, *y = b;
+
+    if (x->cell != y->cell)
+        return x->cell < y->cell ? -1 : 1;
+    return x->shift < y->shift ? -1 : x->shift > y->shift;
+}
+
+/* A run of the final map and the sites it serves. */
+struct site_run {
+    uint32_t start;
+    int32_t shift;
+    uint64_t weight;
+    uint32_t index;
+};
+
+static int by_site_weight(const void *a, const void *b)
+{
+    const struct site_run *x = *(const struct site_run *const *)a;
+    const struct site_run *y = *(const struct site_run *const *)b;
+
+    if (x->weight != y->weight)
+        return x->weight < y->weight ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t cell, int32_t shift)
+{
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? *cap * 2 : 65536;
+        struct want *grown = realloc(*w, grown_cap * sizeof(**w));
+
+        if (grown == NULL)
+            return 0;
+        *w = grown;
+        *cap = grown_cap;
+    }
+    (*w)[*n].cell = cell;
+    (*w)[*n].shift = shift;
+    (*n)++;
+    return 1;
+}
+
+/*
+ * The map again, for the regions chosen, from what the predicted sites
+ * need: a BL/B.W copied to where the target holds a BL/B.W of the same kind
+ * needs its branch target's cell to have moved by exactly where the new one
+ * lands minus where the old one did; a pointer word needs its pointee's
+ * cell to have moved by the new value minus the old one minus the region's
+ * delta. Each needed cell takes the shift most of its sites need; a run
+ * starts only where a needed cell's shift differs from the run's (where the
+ * painted shift changes between the two needed cells, as the copies moved,
+ * or right after the earlier one); runs that fewer than RUN_SITES_MIN sites
+ * need fold into the run on their left, then the runs the fewest sites
+ * need, until at most DFOTA_PREDICT_MAP_MAX remain.
+ */
+static enum dfota_status map_for_sites(const struct match_list *list, const uint8_t *source,
+                                       size_t source_size, const uint8_t *target,
+                                       int32_t *paint, struct relocation *r,
+                                       struct dfota_error *err)
+{
+    size_t cells = (source_size + GRAIN - 1) / GRAIN, i, k, q, end, n = 0, stretch = 0,
+           last_need = 0, keep, wants = 0, wants_cap = 0;
+    struct want *want = NULL;
+    struct site_run *runs = NULL, **by = NULL;
+    int32_t last = 0;
+
+    /* Cells no copy reads keep the shift on their left (as build_map()). */
+    for (i = 0; i < cells && paint[i] == UNPAINTED; i++)
+        ;
+    if (i < cells)
+        last = paint[i];
+    for (i = 0; i < cells; i++) {
+        if (paint[i] == UNPAINTED)
+            paint[i] = last;
+        last = paint[i];
+    }
+    for (k = 0; k < list->count; k++) {
+        const struct match_op *op = &list->ops[k];
+        int64_t s = (int64_t)op->target_start - op->source_start;
+
+        end = (size_t)op->source_start + op->copy_len;
+        for (q = (op->source_start + 1u) & ~(size_t)1; q + 4 <= end; q += 2) {
+            const struct dfota_predict_region *reg =
+                &r->regions[dfota_predict_region_at(&r->predict, (uint32_t)q)];
+            const uint8_t *t = target + (size_t)((int64_t)q + s);
+
+            if ((reg->flags & DFOTA_PREDICT_BRANCH) && dfota_predict_is_branch(source + q)) {
+                uint32_t h1 = dfota_get_le16(source + q), h2 = dfota_get_le16(source + q + 2);
+                uint32_t g1 = dfota_get_le16(t), g2 = dfota_get_le16(t + 2);
+                int64_t imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu)), at, now;
+
+                q += 2;
+                if ((g1 & 0xF800u) != (h1 & 0xF800u) || (g2 & 0xF800u) != (h2 & 0xF800u))
+                    continue; /* not the same instruction there */
+                if (imm & 0x200000)
+                    imm -= 0x400000;
+                at = (int64_t)(q - 2) + 4 + 2 * imm;
+                imm = (int64_t)(((g1 & 0x7FFu) << 11) | (g2 & 0x7FFu));
+                if (imm & 0x200000)
+                    imm -= 0x400000;
+                now = (int64_t)(q - 2) + s + 4 + 2 * imm;
+                if (at >= 0 && at < (int64_t)source_size && now - at >= INT32_MIN &&
+                    now - at <= INT32_MAX &&
+                    !push_want(&want, &wants, &wants_cap, (uint32_t)(at / GRAIN),
+                               (int32_t)(now - at)))
+                    goto nomem;
+                continue;
+            }
+            if ((reg->flags & DFOTA_PREDICT_POINTER) && (q & 3) == 0 &&
+                !overlaps_branch(source, source_size, q)) {
+                uint32_t w = dfota_get_le32(source + q), x = w - reg->pointer_base;
+
+                if (x < source_size &&
+                    !push_want(&want, &wants, &wants_cap, x / GRAIN,
+                               (int32_t)(dfota_get_le32(t) - w - (uint32_t)reg->pointer_delta)))
+                    goto nomem;
+            }
+        }
+    }
+    qsort(want, wants, sizeof(*want), want_order);
+    runs = malloc((wants + 1) * sizeof(*runs));
+    if (runs == NULL)
+        goto nomem;
+    for (k = 0, i = 0; k < wants;) {
+        /* Cell want[k].cell: the shift most of its sites need (ties: the lowest). */
+        uint32_t cell = want[k].cell, top = 0, cnt;
+        int32_t best = want[k].shift;
+        size_t from = k;
+
+        while (k < wants && want[k].cell == cell) {
+            int32_t shift = want[k].shift;
+
+            for (cnt = 0; k < wants && want[k].cell == cell && want[k].shift == shift; k++)
+                cnt++;
+            if (cnt > top) {
+                top = cnt;
+                best = shift;
+            }
+        }
+        (void)from;
+        /* The painted stretch holding this cell starts at `stretch`. */
+        for (; i <= cell; i++)
+            if (i > 0 && paint[i] != paint[i - 1])
+                stretch = i;
+        if (n == 0 || best != runs[n - 1].shift) {
+            runs[n].start =
+                n == 0 ? 0 : (uint32_t)((stretch > last_need ? stretch : last_need + 1) * GRAIN);
+            runs[n].shift = best;
+            runs[n].weight = 0;
+            runs[n].index = (uint32_t)n;
+            n++;
+        }
+        runs[n - 1].weight += top;
+        last_need = cell;
+    }
+    if (n == 0) {
+        runs[0].start = 0;
+        runs[0].shift = 0;
+        runs[0].weight = 0;
+        runs[0].index = 0;
+        n = 1;
+    }
+    runs[0].start = 0;
+    runs[0].weight = UINT64_MAX; /* the map starts at 0 */
+    by = malloc(n * sizeof(*by));
+    if (by == NULL)
+        goto nomem;
+    for (k = 0; k < n; k++)
+        by[k] = &runs[k];
+    qsort(by, n, sizeof(*by), by_site_weight);
+    keep = n;
+    for (k = 0; k < n && (by[k]->weight < RUN_SITES_MIN || keep > DFOTA_PREDICT_MAP_MAX); k++) {
+        by[k]->weight = 0;
+        by[k]->shift = INT32_MIN; /* dropped */
+        keep--;
+    }
+    r->predict.map_count = 0;
+    for (k = 0; k < n; k++) {
+        if (runs[k].shift == INT32_MIN && runs[k].weight == 0)
+            continue;
+        if (r->predict.map_count > 0 && r->map[r->predict.map_count - 1].shift == runs[k].shift)
+            continue;
+        r->map[r->predict.map_count].source_start = runs[k].start;
+        r->map[r->predict.map_count].shift = runs[k].shift;
+        r->predict.map_count++;
+    }
+    free(want);
+    free(runs);
+    free(by);
+    return DFOTA_OK;
+nomem:
+    free(want);
+    free(runs);
+    free(by);
+    return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the relocation map");
+}
+
 enum dfota_status relocation_plan(const struct match_list *list, const uint8_t *source,
                                   size_t source_size, const uint8_t *target, size_t target_size,
                                   unsigned requested, struct relocation *r,
                                   struct dfota_error *err)
 {
-    struct dfota_predict trial;
-    int64_t branch_score = 0, pointer_score = 0;
+    int32_t *paint = NULL;
+    int64_t pointer_score = 0;
     enum dfota_status st;
-    unsigned flags;
+    int pass;
 
     (void)target_size;
     memset(r, 0, sizeof(*r));
     r->predict.map = r->map;
     r->predict.regions = r->regions;
     r->predict.source_size = (uint32_t)source_size;
-    if (requested == 0)
+    if (requested == 0 || source_size == 0)
         return DFOTA_OK;
-    st = build_map(list, source_size, r, err);
+    st = build_map(list, source_size, r, &paint, err);
     if (st != DFOTA_OK)
         return st;
-    trial = r->predict;
-    trial.flags = DFOTA_PREDICT_BRANCH;
-    trial.region_count = 1;
-    r->regions[0].flags = DFOTA_PREDICT_BRANCH;
-    if (requested & DFOTA_PREDICT_BRANCH)
-        branch_score = score_branches(list, source, source_size, target, &trial);
-    if (requested & DFOTA_PREDICT_POINTER)
-        r->regions[0].pointer_base =
-            pick_pointer_base(list, source, source_size, target, &r->predict, &pointer_score);
-    if (requested == DFOTA_DIFF_PREDICT_AUTO) {
-        flags = 0;
-        if (branch_score > 0)
-            flags |= DFOTA_PREDICT_BRANCH;
-        if (pointer_score > 0)
-            flags |= DFOTA_PREDICT_POINTER;
-    } else {
-        flags = requested;
+    if (requested != DFOTA_DIFF_PREDICT_AUTO) {
+        /* The flags asked for, everywhere: one region. */
+        r->predict.flags = (uint8_t)requested;
+        r->predict.region_count = 1;
+        r->regions[0].flags = (uint8_t)requested;
+        if (requested & DFOTA_PREDICT_POINTER)
+            r->regions[0].pointer_base =
+                pick_pointer_base(list, source, source_size, target, &r->predict, &pointer_score);
+        st = map_for_sites(list, source, source_size, target, paint, r, err);
+        free(paint);
+        return st;
     }
-    r->predict.flags = (uint8_t)flags;
-    r->regions[0].flags = (uint8_t)flags;
-    r->predict.region_count = 1;
-    if (flags == 0) {
+    /* Regions and bases with the painted map, the map their sites need,
+     * then again with that map. */
+    for (pass = 0; pass < 2 && st == DFOTA_OK && (pass == 0 || r->predict.flags != 0); pass++) {
+        st = plan_regions(list, source, source_size, target, r, err);
+        if (st == DFOTA_OK && r->predict.flags != 0)
+            st = map_for_sites(list, source, source_size, target, paint, r, err);
+    }
+    free(paint);
+    if (st == DFOTA_OK && r->predict.flags == 0) {
         r->predict.map_count = 0;
         r->predict.region_count = 0;
-        r->regions[0].pointer_base = 0;
-    } else if (!(flags & DFOTA_PREDICT_POINTER)) {
-        r->regions[0].pointer_base = 0;
+        memset(r->regions, 0, sizeof(r->regions));
     }
-    return DFOTA_OK;
+    return st;
 }
