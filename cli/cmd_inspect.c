@@ -205,9 +205,11 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
            payload_decoded ? "true" : "null");
 }
 
-/* Region i of the patch's region table (the layout was checked). */
-static void region_at(const uint8_t *patch, const struct dfota_patch_header *p, uint32_t i,
-                      struct dfota_predict_region *r)
+/* Entry i of the patch's region table (the layout was checked): a target
+ * region (returns 1; its start in r->source_start, its map's entries in
+ * r->pointer_base) or a source region (returns 0). */
+static int region_at(const uint8_t *patch, const struct dfota_patch_header *p, uint32_t i,
+                     struct dfota_predict_region *r)
 {
     const uint8_t *e = patch + DFOTA_PATCH_HEADER_SIZE +
                        (size_t)p->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
@@ -215,8 +217,14 @@ static void region_at(const uint8_t *patch, const struct dfota_patch_header *p, 
 
     r->source_start = dfota_get_le32(e);
     r->flags = e[4];
+    if (e[4] & DFOTA_PATCH_REGION_TARGET) {
+        r->pointer_base = dfota_get_le16(e + 6);
+        r->pointer_delta = 0;
+        return 1;
+    }
     r->pointer_base = dfota_get_le32(e + 8);
     r->pointer_delta = (int32_t)dfota_get_le32(e + 12);
+    return 0;
 }
 
 static void print_patch(const char *file, const uint8_t *data, const struct dfota_patch_header *p,
@@ -224,7 +232,7 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
 {
     char src[65], tgt[65], codec[64];
     struct dfota_predict_region r;
-    uint32_t i;
+    uint32_t i, n;
 
     dfota_hex(p->source_sha256, 32, src);
     dfota_hex(p->target_sha256, 32, tgt);
@@ -239,18 +247,22 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
         printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
                "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
                "\"predict\": \"%s\", \"map_count\": %lu, \"layout\": \"%s\", "
-               "\"pivot\": %lu, \"regions\": [",
+               "\"pivot\": %lu, \"target_regions\": [",
                (unsigned)p->format_version, (unsigned long)p->segment_size,
                (unsigned long)p->segment_count, cli_codec_name(p->codec),
                (unsigned)p->window_log, predict_name(p->predict),
                (unsigned long)p->map_count, layout_name(p->flags), (unsigned long)p->pivot);
-        for (i = 0; i < p->region_count; i++) {
-            region_at(data, p, i, &r);
-            printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": %lu, "
-                   "\"pointer_delta\": %ld}",
-                   i ? ", " : "", (unsigned long)r.source_start, predict_name(r.flags),
-                   (unsigned long)r.pointer_base, (long)r.pointer_delta);
-        }
+        for (i = 0, n = 0; i < p->region_count; i++)
+            if (region_at(data, p, i, &r))
+                printf("%s{\"target_start\": %lu, \"map_count\": %lu}", n++ ? ", " : "",
+                       (unsigned long)r.source_start, (unsigned long)r.pointer_base);
+        printf("], \"source_regions\": [");
+        for (i = 0, n = 0; i < p->region_count; i++)
+            if (!region_at(data, p, i, &r))
+                printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": "
+                       "%lu, \"pointer_delta\": %ld}",
+                       n++ ? ", " : "", (unsigned long)r.source_start, predict_name(r.flags),
+                       (unsigned long)r.pointer_base, (long)r.pointer_delta);
         printf("]},\n");
         printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
         printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
@@ -269,8 +281,12 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
     printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
            (unsigned long)p->map_count, (unsigned long)p->region_count);
     for (i = 0; i < p->region_count; i++) {
-        region_at(data, p, i, &r);
-        printf("patch    region    at 0x%08lx: %s", (unsigned long)r.source_start,
+        if (region_at(data, p, i, &r)) {
+            printf("patch    region    target 0x%08lx on: map of %lu entries\n",
+                   (unsigned long)r.source_start, (unsigned long)r.pointer_base);
+            continue;
+        }
+        printf("patch    region    source 0x%08lx on: %s", (unsigned long)r.source_start,
                predict_name(r.flags));
         if (r.flags & DFOTA_PREDICT_POINTER)
             printf(", pointer base 0x%08lx, delta %ld", (unsigned long)r.pointer_base,

@@ -147,6 +147,20 @@ static inline struct dfota_patch_header test_patch_header(const uint8_t *patch, 
     return hdr;
 }
 
+/* The k-th source region entry of a (valid) patch's region table (16 raw
+ * bytes, after the map and the target regions), or NULL. */
+static inline const uint8_t *test_patch_source_region(const uint8_t *patch, uint32_t k)
+{
+    struct dfota_patch_header h = test_patch_header(patch, DFOTA_PATCH_HEADER_SIZE);
+    const uint8_t *e = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)h.map_count * 8;
+    uint32_t i, seen = 0;
+
+    for (i = 0; i < h.region_count; i++, e += 16)
+        if (!(e[4] & DFOTA_PATCH_REGION_TARGET) && seen++ == k)
+            return e;
+    return NULL;
+}
+
 static inline uint32_t test_round_up(uint32_t v, uint32_t unit)
 {
     return (uint32_t)(((uint64_t)v + unit - 1) / unit * unit);

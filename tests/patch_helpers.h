@@ -27,7 +27,10 @@ struct test_segment {
 struct test_patch {
     struct dfota_patch_header header;
     struct dfota_map_entry *map; /* header.map_count entries (malloc'd) */
-    struct dfota_predict_region *regions; /* header.region_count entries (malloc'd) */
+    struct dfota_patch_target_region *targets; /* target_count entries (malloc'd) */
+    uint32_t target_count;
+    struct dfota_predict_region *regions; /* source_count source regions (malloc'd) */
+    uint32_t source_count;
     struct test_segment *segments; /* segment_count (malloc'd) */
     uint32_t segment_count;
     int keep_map_crc;            /* build: keep header.map_crc32 instead of recomputing it */
@@ -45,12 +48,18 @@ static inline void test_patch_parse(const uint8_t *patch, size_t size, struct te
     assert_int_equal(dfota_patch_header_decode(patch, size, &p->header, NULL), DFOTA_OK);
     pos = DFOTA_PATCH_HEADER_SIZE;
     p->map = calloc(p->header.map_count + 1, sizeof(*p->map));
+    p->targets = calloc(p->header.region_count + 1, sizeof(*p->targets));
     p->regions = calloc(p->header.region_count + 1, sizeof(*p->regions));
     assert_non_null(p->map);
+    assert_non_null(p->targets);
     assert_non_null(p->regions);
     assert_true(size >= pos + dfota_patch_tables_size(&p->header));
-    assert_int_equal(
-        dfota_patch_tables_decode(&p->header, patch + pos, p->map, p->regions, NULL), DFOTA_OK);
+    assert_int_equal(dfota_patch_tables_decode(&p->header, patch + pos, p->map, p->targets,
+                                               p->regions, &p->target_count, NULL),
+                     DFOTA_OK);
+    /* The source regions from index 0. */
+    p->source_count = p->header.region_count - p->target_count;
+    memmove(p->regions, p->regions + p->target_count, p->source_count * sizeof(*p->regions));
     pos += dfota_patch_tables_size(&p->header);
     p->segment_count = p->header.segment_count;
     p->segments = calloc(p->segment_count + 1, sizeof(*p->segments));
@@ -84,6 +93,7 @@ static inline void test_patch_release(struct test_patch *p)
         free(p->segments[i].records);
     free(p->segments);
     free(p->map);
+    free(p->targets);
     free(p->regions);
     memset(p, 0, sizeof(*p));
 }
@@ -105,7 +115,9 @@ static inline void test_patch_set_records(struct test_patch *p, uint32_t i, cons
 static inline uint8_t *test_patch_build(const struct test_patch *p, size_t *size)
 {
     struct dfota_patch_header hdr = p->header;
-    size_t cap = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr), pos, rc;
+    size_t cap = DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr) +
+                 (size_t)(p->target_count + p->source_count) * DFOTA_PATCH_REGION_ENTRY_SIZE,
+           pos, rc;
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     uint8_t *out;
     uint32_t i;
@@ -116,8 +128,9 @@ static inline uint8_t *test_patch_build(const struct test_patch *p, size_t *size
         cap += DFOTA_PATCH_SEGMENT_HEADER_SIZE + ZSTD_compressBound(p->segments[i].records_len);
     out = malloc(cap);
     assert_non_null(out);
-    dfota_patch_tables_encode(p->map, hdr.map_count, p->regions, hdr.region_count,
-                              out + DFOTA_PATCH_HEADER_SIZE);
+    /* The table as the counts say; header.region_count is written as given. */
+    dfota_patch_tables_encode(p->map, hdr.map_count, p->targets, p->target_count, p->regions,
+                              p->source_count, out + DFOTA_PATCH_HEADER_SIZE);
     if (!p->keep_map_crc)
         hdr.map_crc32 =
             dfota_crc32(0, out + DFOTA_PATCH_HEADER_SIZE, dfota_patch_tables_size(&hdr));

@@ -885,6 +885,7 @@ static void map_entries_out_of_order_are_refused(void **state)
     tp.map[n].source_start = tp.map[n - 1].source_start + 16;
     assert_true(tp.map[n].source_start < p.source_size);
     tp.header.map_count = n + 1;
+    tp.targets[tp.target_count - 1].map_count++; /* the last target region's map */
     tp.header.workspace_size =
         (uint32_t)dfota_apply_workspace_size(tp.header.window_log, n + 1, tp.header.region_count);
     expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
@@ -928,6 +929,10 @@ static void map_count_is_bounded(void **state)
     for (i = 1; i < n; i++)
         tp.map[i] = (struct dfota_map_entry){i * 8, 0};
     tp.header.map_count = DFOTA_PREDICT_MAP_MAX;
+    /* All of it one target region's map. */
+    tp.header.region_count = (uint8_t)(tp.header.region_count - (tp.target_count - 1));
+    tp.target_count = 1;
+    tp.targets[0].map_count = DFOTA_PREDICT_MAP_MAX;
     tp.header.workspace_size =
         (uint32_t)dfota_apply_workspace_size(tp.header.window_log, DFOTA_PREDICT_MAP_MAX,
                                              tp.header.region_count);
@@ -946,14 +951,26 @@ static void map_count_is_bounded(void **state)
     release_pair(&p);
 }
 
-/* The region table: each entry in order inside the source, known flags that
- * together are the header's, reserved bytes and unused pointer fields 0,
- * covered by the map CRC; counts bounded by the header. */
+/* The region table: target regions first (in order inside the target, each
+ * with a map, the maps together the header's), then source regions (in
+ * order inside the source, known flags that together are the header's);
+ * reserved bytes and unused fields 0; covered by the map CRC; counts
+ * bounded by the header. */
+static void set_regions(struct test_patch *tp, uint32_t targets, uint32_t sources)
+{
+    tp->target_count = targets;
+    tp->source_count = sources;
+    tp->header.region_count = (uint8_t)(targets + sources);
+    tp->header.workspace_size = (uint32_t)dfota_apply_workspace_size(
+        tp->header.window_log, tp->header.map_count, tp->header.region_count);
+}
+
 static void region_table_is_checked(void **state)
 {
     struct test_patch tp;
     struct pair p;
     struct dfota_predict_region *grown, saved;
+    struct dfota_patch_target_region *more, saved_target;
     uint8_t *patch, *entry;
     size_t size;
     uint32_t m;
@@ -961,64 +978,111 @@ static void region_table_is_checked(void **state)
     (void)state;
     default_pair(&p);
     test_patch_parse(p.patch, p.patch_size, &tp);
-    assert_int_equal(tp.header.region_count, 1);
     assert_true(tp.header.predict != 0);
-    /* A second region predicting the same way: the same image. */
+    assert_int_equal(tp.target_count, 1);
+    assert_int_equal(tp.source_count, 1);
+    assert_true(tp.header.map_count >= 2);
+    /* A second source region predicting the same way: the same image. */
     grown = realloc(tp.regions, 2 * sizeof(*grown));
     assert_non_null(grown);
     tp.regions = grown;
     tp.regions[1] = tp.regions[0];
     tp.regions[1].source_start = (uint32_t)p.source_size / 2;
-    tp.header.region_count = 2;
-    tp.header.workspace_size = (uint32_t)dfota_apply_workspace_size(
-        tp.header.window_log, tp.header.map_count, tp.header.region_count);
+    set_regions(&tp, 1, 2);
     expect_patch_status(&p, &tp, DFOTA_OK, 0, NULL);
     /* Out of order, at or past the end of the source, a first one not at 0. */
     tp.regions[1].source_start = 0;
-    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
     tp.regions[1].source_start = (uint32_t)p.source_size;
-    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
     tp.regions[1].source_start = (uint32_t)p.source_size / 2;
     tp.regions[0].source_start = 4;
-    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 0");
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
     tp.regions[0].source_start = 0;
-    /* An unknown flag; pointer fields in a region without pointers. */
+    /* An unknown flag (bit 7 would make it a target region after a source one). */
     saved = tp.regions[1];
     tp.regions[1].flags = (uint8_t)(tp.regions[1].flags | 0x04);
-    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
+    tp.regions[1].flags = (uint8_t)(saved.flags | DFOTA_PATCH_REGION_TARGET);
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
+    /* Pointer fields in a region without pointers. */
     tp.regions[1].flags = DFOTA_PREDICT_BRANCH;
     tp.regions[1].pointer_base = 0x08000000u;
     tp.regions[1].pointer_delta = 0;
     if (tp.header.predict & DFOTA_PREDICT_BRANCH)
-        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
     tp.regions[1].pointer_base = 0;
     tp.regions[1].pointer_delta = -4;
     if (tp.header.predict & DFOTA_PREDICT_BRANCH)
-        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+        expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 2");
     tp.regions[1] = saved;
-    /* Flags that are not the header's: more, or fewer. */
+    /* Flags that are not the header's. */
     tp.header.predict = DFOTA_PREDICT_ALL;
     tp.regions[0].flags = tp.regions[1].flags = DFOTA_PREDICT_POINTER;
     expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "not the header's");
     tp.regions[0].flags = tp.regions[1].flags = saved.flags;
     tp.header.predict = saved.flags;
-    /* A region without prediction is a valid table (that rebuilds another image). */
+    /* A source region without prediction is a valid table (that rebuilds another image). */
     tp.regions[1].flags = 0;
     tp.regions[1].pointer_base = 0;
     tp.regions[1].pointer_delta = 0;
     expect_patch_status(&p, &tp, DFOTA_E_TARGET_MISMATCH, 0, "SHA-256");
     tp.regions[1] = saved;
-    /* A reserved byte of an entry (map CRC refreshed). */
-    patch = test_patch_build(&tp, &size);
+    /* A second target region with the map's last entry as its own map. */
+    more = realloc(tp.targets, 2 * sizeof(*more));
+    assert_non_null(more);
+    tp.targets = more;
+    saved_target = tp.targets[0];
+    tp.targets[0].map_count--;
+    tp.targets[1] = saved_target;
+    tp.targets[1].map_count = 1;
+    tp.targets[1].target_start = (uint32_t)p.target_size / 2;
     m = tp.header.map_count;
-    entry = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)m * 8 + 16;
+    tp.map[m - 1].source_start = 0; /* a map starts at 0 */
+    set_regions(&tp, 2, 2);
+    expect_patch_status(&p, &tp, DFOTA_E_TARGET_MISMATCH, 0, "SHA-256");
+    /* Its start out of order or past the target; maps that are not the header's. */
+    tp.targets[1].target_start = 0;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.targets[1].target_start = (uint32_t)p.target_size;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 1");
+    tp.targets[1].target_start = (uint32_t)p.target_size / 2;
+    tp.targets[1].map_count = 2;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "are not the");
+    tp.targets[1].map_count = 1;
+    tp.targets[0].map_count++; /* then its map ends with an entry at 0 */
+    tp.header.map_count++;
+    set_regions(&tp, 2, 2);
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "out of order");
+    tp.header.map_count--;
+    tp.targets[0].map_count--;
+    set_regions(&tp, 2, 2);
+    /* A target region's map must start at source offset 0. */
+    tp.map[m - 1].source_start = 16;
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "out of order");
+    tp.map[m - 1].source_start = 0;
+    /* No target region, or only target regions. */
+    set_regions(&tp, 0, 2);
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region 0");
+    set_regions(&tp, 2, 0);
+    expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction region");
+    set_regions(&tp, 2, 2);
+    /* A reserved byte of a source entry, of a target entry (map CRC refreshed). */
+    patch = test_patch_build(&tp, &size);
+    entry = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)m * 8 + 3 * 16;
     entry[6] = 1;
-    dfota_put_le32(patch + 104, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE, (size_t)m * 8 + 32));
+    dfota_put_le32(patch + 104, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE, (size_t)m * 8 + 64));
+    refresh_header_crc(patch);
+    expect_status(&p, patch, size, NULL, DFOTA_E_MALFORMED, 1, "prediction region 3");
+    entry[6] = 0;
+    entry = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)m * 8 + 16;
+    entry[12] = 1;
+    dfota_put_le32(patch + 104, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE, (size_t)m * 8 + 64));
     refresh_header_crc(patch);
     expect_status(&p, patch, size, NULL, DFOTA_E_MALFORMED, 1, "prediction region 1");
     /* A region byte changed, the CRC not: refused. */
-    entry[6] = 0;
-    entry[12] ^= 1;
+    entry[12] = 0;
+    entry[13] ^= 1;
     expect_status(&p, patch, size, NULL, DFOTA_E_HEADER_CHECKSUM, 1, "CRC-32 mismatch");
     free(patch);
     /* Counts: prediction without regions, regions without prediction, too many. */
@@ -1026,7 +1090,7 @@ static void region_table_is_checked(void **state)
     expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");
     tp.header.region_count = DFOTA_PREDICT_REGION_MAX + 1;
     expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");
-    tp.header.region_count = 1;
+    tp.header.region_count = 4;
     tp.header.predict = 0;
     tp.header.map_count = 0;
     expect_patch_status(&p, &tp, DFOTA_E_MALFORMED, 1, "prediction regions");

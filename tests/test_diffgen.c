@@ -307,19 +307,30 @@ static void check_patch(const uint8_t *source, size_t source_size, const uint8_t
         /* The tables decode, each region's flags among the header's. */
         struct dfota_map_entry *map =
             (struct dfota_map_entry *)(void *)test_alloc(pos - DFOTA_PATCH_HEADER_SIZE + 8);
+        struct dfota_patch_target_region *targets =
+            (struct dfota_patch_target_region *)(void *)test_alloc((hdr.region_count + 1) *
+                                                                   sizeof(*targets));
         struct dfota_predict_region *regions = (struct dfota_predict_region *)(void *)test_alloc(
             (hdr.region_count + 1) * sizeof(*regions));
-        uint32_t ri;
+        uint32_t ri, nt, maps = 0;
 
         assert_int_equal(dfota_patch_tables_decode(&hdr, patch + DFOTA_PATCH_HEADER_SIZE, map,
-                                                   regions, NULL),
+                                                   targets, regions, &nt, NULL),
                          DFOTA_OK);
-        for (ri = 0; ri < hdr.region_count; ri++) {
+        assert_true(hdr.predict == 0 ? nt == 0 : nt >= 1 && nt < hdr.region_count);
+        for (ri = 0; ri < nt; ri++) {
+            assert_int_equal(targets[ri].map_first, maps);
+            assert_true(targets[ri].map_count >= 1);
+            maps += targets[ri].map_count;
+        }
+        assert_int_equal(maps, hdr.map_count);
+        for (ri = nt; ri < hdr.region_count; ri++) {
             assert_int_equal(regions[ri].flags & ~hdr.predict, 0);
             if (!(regions[ri].flags & DFOTA_PREDICT_POINTER))
                 assert_int_equal(regions[ri].pointer_base, 0);
         }
         free(map);
+        free(targets);
         free(regions);
     }
     assert_int_equal(hdr.map_crc32, dfota_crc32(0, patch + DFOTA_PATCH_HEADER_SIZE,
@@ -531,11 +542,9 @@ static void prediction_auto_picks_what_pays(void **state)
     assert_int_equal(dfota_patch_header_decode(patch, patch_size, &hdr, NULL), DFOTA_OK);
     assert_int_equal(hdr.predict, DFOTA_PREDICT_ALL);
     /* Cortex-M flash on this part starts at 0x08000000; the image is linked after a boot loader. */
-    assert_true(hdr.region_count >= 1);
-    assert_int_equal(dfota_get_le32(patch + DFOTA_PATCH_HEADER_SIZE +
-                                    (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE + 8) &
-                         0xFF000000u,
-                     0x08000000u); /* region 0's pointer base */
+    assert_non_null(test_patch_source_region(patch, 0));
+    assert_int_equal(dfota_get_le32(test_patch_source_region(patch, 0) + 8) & 0xFF000000u,
+                     0x08000000u); /* the first source region's pointer base */
     assert_true(hdr.map_count >= 2);
     free(patch);
     /* Random bytes with a little rewritten: nothing to predict. */

@@ -88,9 +88,12 @@ struct dfota_apply {
     int header_valid;
     uint8_t gather[DFOTA_PATCH_HEADER_SIZE]; /* patch or segment header bytes */
     size_t gather_len;
-    uint8_t *map_bytes;           /* relocation map: raw, then decoded in place */
+    uint8_t *map_bytes;           /* relocation map and regions: raw, then decoded in place */
     size_t map_len;
-    struct dfota_predict predict;
+    const struct dfota_patch_target_region *targets;
+    uint32_t target_count;
+    uint32_t target_region;       /* the target region whose map `predict` has */
+    struct dfota_predict predict; /* source regions; the map of the copy's target region */
 
     /* Resume and progress records. */
     int resuming;
@@ -1124,22 +1127,30 @@ static DFOTA_NOINLINE enum dfota_status start_patch(struct dfota_apply *ap)
 static DFOTA_NOINLINE enum dfota_status start_segments(struct dfota_apply *ap)
 {
     struct dfota_map_entry *map = (struct dfota_map_entry *)(void *)ap->map_bytes;
-    struct dfota_predict_region *regions =
-        (struct dfota_predict_region *)(void *)(ap->map_bytes + (size_t)ap->header.map_count *
-                                                                    DFOTA_PATCH_MAP_ENTRY_SIZE);
+    struct dfota_patch_target_region *targets =
+        (struct dfota_patch_target_region *)(void *)(ap->map_bytes +
+                                                     (size_t)ap->header.map_count *
+                                                         DFOTA_PATCH_MAP_ENTRY_SIZE);
+    uint32_t target_count;
     enum dfota_status st;
 
-    st = dfota_patch_tables_decode(&ap->header, ap->map_bytes, map, regions, &ap->error);
+    /* Decoded in place: the source regions after the target regions. */
+    st = dfota_patch_tables_decode(&ap->header, ap->map_bytes, map, targets,
+                                   (struct dfota_predict_region *)(void *)targets,
+                                   &target_count, &ap->error);
     if (st != DFOTA_OK) {
         ap->stage = STAGE_FAILED;
         return st;
     }
+    ap->targets = targets;
+    ap->target_count = target_count;
+    ap->target_region = UINT32_MAX;
     ap->predict.flags = ap->header.predict;
     ap->predict.source_size = ap->header.source_size;
     ap->predict.map = map;
-    ap->predict.map_count = ap->header.map_count;
-    ap->predict.regions = regions;
-    ap->predict.region_count = ap->header.region_count;
+    ap->predict.map_count = 0;
+    ap->predict.regions = (const struct dfota_predict_region *)(const void *)targets + target_count;
+    ap->predict.region_count = (uint8_t)(ap->header.region_count - target_count);
     /* In place, a resumed apply has already overwritten part of the source
      * (which passed this check before the first write). */
     if (!(ap->resuming && IN_PLACE(ap))) {
@@ -1346,6 +1357,21 @@ static enum dfota_status skip_frame(struct dfota_apply *ap, const uint8_t **p, s
     return complete_step(ap, 0);
 }
 
+/* A copy uses the map of the target region holding its first target byte. */
+static void select_map(struct dfota_apply *ap)
+{
+    uint32_t r = dfota_patch_target_region_at(ap->targets, ap->target_count,
+                                              ap->segment_start + ap->segment_done);
+
+    if (r == ap->target_region)
+        return;
+    ap->target_region = r;
+    ap->predict.map = (const struct dfota_map_entry *)(const void *)ap->map_bytes +
+                      ap->targets[r].map_first;
+    ap->predict.map_count = ap->targets[r].map_count;
+    ap->cache_start = -1; /* the view was made with another map */
+}
+
 static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *ap, uint64_t seek_zigzag)
 {
     int64_t seek = (int64_t)(seek_zigzag >> 1) ^ -(int64_t)(seek_zigzag & 1);
@@ -1387,6 +1413,8 @@ static DFOTA_NOINLINE enum dfota_status start_record_fields(struct dfota_apply *
         return fail(ap, DFOTA_E_CORRUPT_PATCH, "segment %lu: seek %s is out of range",
                     (unsigned long)ap->segment, dfota_i64_text(seek, number));
     ap->copy_shift = (int64_t)ap->segment_start + ap->segment_done - ap->source_pos;
+    if (ap->copy_left != 0 && ap->target_count != 0)
+        select_map(ap);
     ap->seek = seek;
     ap->first_run = 1;
     ap->field = ap->copy_left ? FIELD_ZERO : FIELD_EXTRA;

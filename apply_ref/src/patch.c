@@ -28,6 +28,10 @@
 #define OFF_MAP_CRC 104u
 #define OFF_CRC 108u
 
+/* Regions are decoded in place: one entry, one struct of the same size. */
+typedef char target_region_size_check[sizeof(struct dfota_patch_target_region) == DFOTA_PATCH_REGION_ENTRY_SIZE ? 1 : -1];
+typedef char source_region_size_check[sizeof(struct dfota_predict_region) == DFOTA_PATCH_REGION_ENTRY_SIZE ? 1 : -1];
+
 uint32_t dfota_patch_segment_count(uint32_t target_size, uint32_t segment_size)
 {
     return target_size / segment_size + (target_size % segment_size != 0);
@@ -197,8 +201,10 @@ void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t se
 }
 
 void dfota_patch_tables_encode(const struct dfota_map_entry *map, uint32_t map_count,
-                               const struct dfota_predict_region *regions,
-                               uint32_t region_count, uint8_t *out)
+                               const struct dfota_patch_target_region *targets,
+                               uint32_t target_count,
+                               const struct dfota_predict_region *sources,
+                               uint32_t source_count, uint8_t *out)
 {
     uint32_t i;
 
@@ -207,95 +213,165 @@ void dfota_patch_tables_encode(const struct dfota_map_entry *map, uint32_t map_c
         dfota_put_le32(out + 8 * i + 4, (uint32_t)map[i].shift);
     }
     out += (size_t)map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
-    for (i = 0; i < region_count; i++, out += DFOTA_PATCH_REGION_ENTRY_SIZE) {
-        dfota_put_le32(out, regions[i].source_start);
-        out[4] = regions[i].flags;
+    for (i = 0; i < target_count; i++, out += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        memset(out, 0, DFOTA_PATCH_REGION_ENTRY_SIZE);
+        dfota_put_le32(out, targets[i].target_start);
+        out[4] = DFOTA_PATCH_REGION_TARGET;
+        dfota_put_le16(out + 6, (uint16_t)targets[i].map_count);
+    }
+    for (i = 0; i < source_count; i++, out += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        dfota_put_le32(out, sources[i].source_start);
+        out[4] = sources[i].flags;
         out[5] = out[6] = out[7] = 0;
-        dfota_put_le32(out + 8, regions[i].pointer_base);
-        dfota_put_le32(out + 12, (uint32_t)regions[i].pointer_delta);
+        dfota_put_le32(out + 8, sources[i].pointer_base);
+        dfota_put_le32(out + 12, (uint32_t)sources[i].pointer_delta);
     }
 }
 
-/* Map entries and regions start at 0, increase strictly and stay inside the source. */
-static int start_ok(uint32_t index, uint32_t start, uint32_t previous, uint32_t source_size)
+uint32_t dfota_patch_target_region_at(const struct dfota_patch_target_region *targets,
+                                      uint32_t count, uint32_t t)
 {
-    return index == 0 ? start == 0 : start > previous && start < source_size;
+    uint32_t lo = 0, hi = count, mid;
+
+    if (count == 0)
+        return 0;
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+        if (targets[mid].target_start <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-/* A region entry's fields other than its start: known flags, reserved
- * bytes 0, pointer fields 0 unless it predicts pointers. */
-static int region_ok(const uint8_t *e)
+/* Entries start at 0 and increase strictly below `size`. */
+static int start_ok(uint32_t index, uint32_t start, uint32_t previous, uint32_t size)
+{
+    return index == 0 ? start == 0 : start > previous && start < size;
+}
+
+/* A source region entry's fields other than its start: known flags,
+ * reserved bytes 0, pointer fields 0 unless it predicts pointers. */
+static int source_region_ok(const uint8_t *e)
 {
     return (e[4] & ~DFOTA_PREDICT_ALL) == 0 && e[5] == 0 && e[6] == 0 && e[7] == 0 &&
            ((e[4] & DFOTA_PREDICT_POINTER) ||
             (dfota_get_le32(e + 8) == 0 && dfota_get_le32(e + 12) == 0));
 }
 
-/* The checks of dfota_patch_tables_decode() on the raw bytes; the OR of
- * the region flags in *flags. 0 if fine, else the index + 1 of the first
- * bad map entry, or map_count + the index + 1 of the first bad region. */
-static uint32_t tables_check(const struct dfota_patch_header *hdr, const uint8_t *data,
-                             unsigned *flags)
+/* A target region entry's: the kind alone in byte 4, a map, the rest 0. */
+static int target_region_ok(const uint8_t *e)
 {
-    uint32_t i, start, previous = 0;
-    const uint8_t *e;
+    return e[4] == DFOTA_PATCH_REGION_TARGET && e[5] == 0 && dfota_get_le16(e + 6) != 0 &&
+           dfota_get_le32(e + 8) == 0 && dfota_get_le32(e + 12) == 0;
+}
+
+/*
+ * The checks of dfota_patch_tables_decode() on the raw bytes; the OR of
+ * the source regions' flags in *flags, the target regions in *targets.
+ * 0 if fine, else what is wrong: 1 + the index of the first bad region,
+ * REGIONS_BAD + 1 + the index of the first bad map entry, or MAPS_UNEVEN
+ * if the target regions' maps are not the header's.
+ */
+#define REGIONS_BAD 0x10000u
+#define MAPS_UNEVEN 0xFFFFFFFFu
+static uint32_t tables_check(const struct dfota_patch_header *hdr, const uint8_t *data,
+                             unsigned *flags, uint32_t *targets)
+{
+    const uint8_t *table = data + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE, *e;
+    uint32_t i, k, start, previous = 0, used = 0, count, nt = 0;
 
     *flags = 0;
-    for (i = 0; i < hdr->map_count; i++) {
-        start = dfota_get_le32(data + 8 * i);
-        if (!start_ok(i, start, previous, hdr->source_size))
-            return i + 1;
-        previous = start;
-    }
-    e = data + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
-    for (i = 0; i < hdr->region_count; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+    *targets = 0;
+    if (hdr->region_count == 0)
+        return 0;
+    /* Target regions first, then source regions; at least one of each. */
+    while (nt < hdr->region_count && (table[nt * DFOTA_PATCH_REGION_ENTRY_SIZE + 4] & 0x80u))
+        nt++;
+    if (nt == 0)
+        return 1;
+    if (nt == hdr->region_count)
+        return 1 + nt - 1;
+    for (i = 0; i < nt; i++) {
+        e = table + (size_t)i * DFOTA_PATCH_REGION_ENTRY_SIZE;
         start = dfota_get_le32(e);
-        if (!start_ok(i, start, previous, hdr->source_size) || !region_ok(e))
-            return hdr->map_count + i + 1;
+        if (!start_ok(i, start, previous, hdr->target_size) || !target_region_ok(e))
+            return 1 + i;
+        previous = start;
+        count = dfota_get_le16(e + 6);
+        if (count > hdr->map_count - used)
+            return MAPS_UNEVEN;
+        /* The region's map: from source offset 0, increasing, inside the source. */
+        for (k = 0; k < count; k++) {
+            uint32_t at = dfota_get_le32(data + 8 * (used + k));
+
+            if (!start_ok(k, at, k ? dfota_get_le32(data + 8 * (used + k - 1)) : 0,
+                          hdr->source_size))
+                return REGIONS_BAD + 1 + used + k;
+        }
+        used += count;
+    }
+    if (used != hdr->map_count)
+        return MAPS_UNEVEN;
+    for (i = nt; i < hdr->region_count; i++) {
+        e = table + (size_t)i * DFOTA_PATCH_REGION_ENTRY_SIZE;
+        start = dfota_get_le32(e);
+        if (!start_ok(i - nt, start, previous, hdr->source_size) || !source_region_ok(e))
+            return 1 + i;
         previous = start;
         *flags |= e[4];
     }
+    *targets = nt;
     return 0;
 }
 
 static enum dfota_status tables_error(const struct dfota_patch_header *hdr, uint32_t bad,
                                       unsigned flags, struct dfota_error *err)
 {
-    (void)flags; /* for the message (unused in the lean build) */
+    (void)flags; /* for the messages (unused in the lean build) */
+    (void)hdr;
     if (bad == 0)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "the prediction regions' flags 0x%02x are not the header's "
                                "0x%02x",
                                flags, (unsigned)hdr->predict);
-    if (bad <= hdr->map_count)
+    if (bad == MAPS_UNEVEN)
+        return dfota_error_set(err, DFOTA_E_MALFORMED,
+                               "the target regions' maps are not the %lu map entries the "
+                               "header states",
+                               (unsigned long)hdr->map_count);
+    if (bad > REGIONS_BAD)
         return dfota_error_set(err, DFOTA_E_MALFORMED,
                                "relocation map entry %lu is out of order",
-                               (unsigned long)bad - 1);
+                               (unsigned long)(bad - REGIONS_BAD - 1));
     return dfota_error_set(err, DFOTA_E_MALFORMED,
-                           "prediction region %lu is out of order or has unknown or "
-                           "reserved fields set",
-                           (unsigned long)(bad - 1 - hdr->map_count));
+                           "prediction region %lu is out of order, of the wrong kind there, or "
+                           "has unknown or reserved fields set",
+                           (unsigned long)bad - 1);
 }
 
 enum dfota_status dfota_patch_tables_decode(const struct dfota_patch_header *hdr,
                                             const uint8_t *data, struct dfota_map_entry *map,
-                                            struct dfota_predict_region *regions,
-                                            struct dfota_error *err)
+                                            struct dfota_patch_target_region *targets,
+                                            struct dfota_predict_region *sources,
+                                            uint32_t *target_count, struct dfota_error *err)
 {
     size_t size = dfota_patch_tables_size(hdr);
-    uint32_t i, crc = dfota_crc32(0, data, size), bad;
+    uint32_t i, crc = dfota_crc32(0, data, size), bad, nt, first = 0;
     unsigned flags;
     const uint8_t *e;
 
+    *target_count = 0;
     if (crc != hdr->map_crc32)
         return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM,
                                "relocation map CRC-32 mismatch: stated 0x%08lx, computed 0x%08lx",
                                (unsigned long)hdr->map_crc32, (unsigned long)crc);
-    bad = tables_check(hdr, data, &flags);
+    bad = tables_check(hdr, data, &flags, &nt);
     if (bad != 0 || flags != hdr->predict)
         return tables_error(hdr, bad, flags, err);
-    /* Forward, each entry read whole before it is written: `map` and
-     * `regions` may be `data` itself (entries keep their size and place). */
+    /* Forward, each entry read whole before it is written: the outputs may
+     * be `data` itself (entries keep their size and place). */
     for (i = 0; i < hdr->map_count; i++) {
         uint32_t start = dfota_get_le32(data + 8 * i);
         int32_t shift = (int32_t)dfota_get_le32(data + 8 * i + 4);
@@ -304,15 +380,26 @@ enum dfota_status dfota_patch_tables_decode(const struct dfota_patch_header *hdr
         map[i].shift = shift;
     }
     e = data + (size_t)hdr->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
-    for (i = 0; i < hdr->region_count; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+    for (i = 0; i < nt; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
+        struct dfota_patch_target_region t;
+
+        t.target_start = dfota_get_le32(e);
+        t.map_count = dfota_get_le16(e + 6);
+        t.map_first = first;
+        t.reserved = 0;
+        first += t.map_count;
+        targets[i] = t;
+    }
+    for (i = nt; i < hdr->region_count; i++, e += DFOTA_PATCH_REGION_ENTRY_SIZE) {
         struct dfota_predict_region r;
 
         r.source_start = dfota_get_le32(e);
         r.flags = e[4];
         r.pointer_base = dfota_get_le32(e + 8);
         r.pointer_delta = (int32_t)dfota_get_le32(e + 12);
-        regions[i] = r;
+        sources[i] = r;
     }
+    *target_count = nt;
     return DFOTA_OK;
 }
 
@@ -321,7 +408,7 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
                                            struct dfota_error *err)
 {
     size_t pos, map_bytes;
-    uint32_t i, frame_size, source_pos, bad, min_frame;
+    uint32_t i, frame_size, source_pos, bad, min_frame, targets;
     unsigned flags;
     enum dfota_status st;
 
@@ -335,7 +422,7 @@ enum dfota_status dfota_patch_check_layout(const uint8_t *data, size_t size,
                                (unsigned long)map_bytes);
     if (dfota_crc32(0, data + DFOTA_PATCH_HEADER_SIZE, map_bytes) != hdr->map_crc32)
         return dfota_error_set(err, DFOTA_E_HEADER_CHECKSUM, "relocation map CRC-32 mismatch");
-    bad = tables_check(hdr, data + DFOTA_PATCH_HEADER_SIZE, &flags);
+    bad = tables_check(hdr, data + DFOTA_PATCH_HEADER_SIZE, &flags, &targets);
     if (bad != 0 || flags != hdr->predict)
         return tables_error(hdr, bad, flags, err);
     /* The smallest frame: a zstd frame is never empty, a range frame holds

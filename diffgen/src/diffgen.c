@@ -69,7 +69,7 @@ void dfota_diff_options_init(struct dfota_diff_options *opts)
 struct segment_writer {
     const uint8_t *source, *target;
     size_t source_size;
-    const struct dfota_predict *predict;
+    const struct relocation *reloc; /* the prediction */
     uint32_t low_end, high_start;   /* source bytes the segment may read: [0, low_end)
                                      * and [high_start, source_size) */
     uint8_t *view;                  /* predicted source of one record's copy */
@@ -102,7 +102,11 @@ static int close_record(struct segment_writer *w, int64_t next_source)
         uint32_t lo = w->record_source < w->low_end ? 0 : w->high_start;
         uint32_t hi = w->record_source < w->low_end ? w->low_end : (uint32_t)w->source_size;
 
-        dfota_predict_view(w->predict, w->source + lo, lo, hi - lo, (uint32_t)w->record_source,
+        struct dfota_predict predict;
+
+        /* A copy uses the map of its first target byte's target region. */
+        relocation_predict_at(w->reloc, w->record_target, &predict);
+        dfota_predict_view(&predict, w->source + lo, lo, hi - lo, (uint32_t)w->record_source,
                            w->copy, (int64_t)w->record_target - w->record_source, w->view);
     }
     for (i = 0; i < w->copy; i++)
@@ -132,12 +136,34 @@ static int close_record(struct segment_writer *w, int64_t next_source)
     return 1;
 }
 
+/* Target bytes from `pos` on before the next target region starts (at most `len`). */
+static uint32_t region_piece(const struct segment_writer *w, uint32_t pos, uint32_t len)
+{
+    const struct relocation *r = w->reloc;
+    uint32_t k = dfota_patch_target_region_at(r->targets, r->target_count, pos);
+
+    if (k + 1 < r->target_count && r->targets[k + 1].target_start - pos < len)
+        return r->targets[k + 1].target_start - pos;
+    return len;
+}
+
+static int region_starts_at(const struct segment_writer *w, uint32_t pos)
+{
+    const struct relocation *r = w->reloc;
+
+    return r->target_count > 1 &&
+           r->targets[dfota_patch_target_region_at(r->targets, r->target_count, pos)]
+                   .target_start == pos;
+}
+
 static int add_copy(struct segment_writer *w, uint32_t target_pos, uint32_t source_pos,
                     uint32_t len)
 {
     if (len == 0)
         return 1;
-    if (w->open && w->extra == 0 && w->record_source + w->copy == (int64_t)source_pos) {
+    /* A record's copy stays in one target region (it uses its first byte's map). */
+    if (w->open && w->extra == 0 && w->record_source + w->copy == (int64_t)source_pos &&
+        !region_starts_at(w, target_pos)) {
         w->copy += len;
         return 1;
     }
@@ -218,6 +244,7 @@ static int add_copy_in_window(struct segment_writer *w, uint32_t target_pos, uin
 
     for (; len > 0; target_pos += n, source_pos += n, len -= n) {
         n = window_piece(w, source_pos, len, &inside);
+        n = region_piece(w, target_pos, n);
         if (!inside)
             add_extra(w, target_pos, n);
         else if (!add_copy(w, target_pos, source_pos, n))
@@ -266,7 +293,7 @@ struct segment_plan {
     const uint8_t *source, *target;
     size_t source_size;
     uint32_t target_size;
-    const struct dfota_predict *predict;
+    const struct relocation *reloc;
     const struct dfota_diff_options *opts;
     const struct dfota_patch_header *hdr; /* flags, sizes: the source windows */
     struct segment *segments;
@@ -374,7 +401,7 @@ static void *segment_worker(void *arg)
     w.source = plan->source;
     w.source_size = plan->source_size;
     w.target = plan->target;
-    w.predict = plan->predict;
+    w.reloc = plan->reloc;
     w.view = malloc(plan->opts->segment_size);
     w.diff = malloc(plan->opts->segment_size);
     job->status = DFOTA_OK;
@@ -721,7 +748,7 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     hdr.target_size = (uint32_t)target_size;
     hdr.segment_count = dfota_patch_segment_count(hdr.target_size, hdr.segment_size);
     hdr.map_count = reloc.predict.map_count;
-    hdr.region_count = reloc.predict.region_count;
+    hdr.region_count = (uint8_t)(reloc.predict.region_count + reloc.target_count);
     hdr.workspace_size = (uint32_t)dfota_apply_workspace_for(hdr.codec, hdr.window_log,
                                                              hdr.map_count, hdr.region_count);
     memcpy(hdr.source_sha256, digests.source_sha256, 32);
@@ -731,7 +758,7 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     plan.target = target;
     plan.source_size = source_size;
     plan.target_size = hdr.target_size;
-    plan.predict = &reloc.predict;
+    plan.reloc = &reloc;
     plan.opts = opts;
     plan.hdr = &hdr;
     plan.count = hdr.segment_count;
@@ -751,7 +778,8 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
         !bytes_reserve(&out, DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(&hdr)))
         st = dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the patch");
     if (st == DFOTA_OK) {
-        dfota_patch_tables_encode(reloc.map, hdr.map_count, reloc.regions, hdr.region_count,
+        dfota_patch_tables_encode(reloc.map, hdr.map_count, reloc.targets, reloc.target_count,
+                                  reloc.regions, reloc.predict.region_count,
                                   out.data + DFOTA_PATCH_HEADER_SIZE);
         hdr.map_crc32 =
             dfota_crc32(0, out.data + DFOTA_PATCH_HEADER_SIZE, dfota_patch_tables_size(&hdr));

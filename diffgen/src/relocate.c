@@ -17,6 +17,9 @@
 
 #define GRAIN 16u
 #define UNPAINTED INT32_MIN
+/* Target regions (each its own map) a patch may have; the source regions
+ * have the rest of DFOTA_PREDICT_REGION_MAX. */
+#define TARGET_REGIONS_MAX 16u
 
 struct run {
     uint32_t start;
@@ -44,6 +47,31 @@ static int by_length_asc(const void *a, const void *b)
     if (x->length != y->length)
         return x->length < y->length ? -1 : 1;
     return x->index < y->index ? -1 : 1;
+}
+
+void relocation_predict_at(const struct relocation *r, uint32_t target_pos,
+                           struct dfota_predict *p)
+{
+    *p = r->predict;
+    if (r->target_count != 0) {
+        const struct dfota_patch_target_region *t =
+            &r->targets[dfota_patch_target_region_at(r->targets, r->target_count, target_pos)];
+
+        p->map = r->map + t->map_first;
+        p->map_count = t->map_count;
+    }
+}
+
+/* The painted map as the only target region's (and as the voters' map). */
+static void use_painted(struct relocation *r)
+{
+    memcpy(r->painted, r->map, r->predict.map_count * sizeof(*r->map));
+    r->painted_count = r->predict.map_count;
+    r->target_count = 1;
+    r->targets[0].target_start = 0;
+    r->targets[0].map_first = 0;
+    r->targets[0].map_count = r->predict.map_count;
+    r->targets[0].reserved = 0;
 }
 
 /* Paint, run-length encode, reduce. */
@@ -665,9 +693,10 @@ struct cell_gains {
 };
 
 static void count_gains(const struct match_list *list, const uint8_t *source, size_t source_size,
-                        const uint8_t *target, const struct dfota_predict *p,
+                        const uint8_t *target, const struct relocation *r,
                         const struct candidate *c, struct cell_gains *g)
 {
+    struct dfota_predict predict, *p = &predict;
     uint8_t site[4];
     size_t k, q, end, t;
     unsigned j;
@@ -675,6 +704,9 @@ static void count_gains(const struct match_list *list, const uint8_t *source, si
     for (k = 0; k < list->count; k++) {
         const struct match_op *op = &list->ops[k];
         int64_t shift = (int64_t)op->target_start - op->source_start;
+
+        /* The map of the copy's target region. */
+        relocation_predict_at(r, op->target_start, p);
 
         end = (size_t)op->source_start + op->copy_len;
         for (q = (op->source_start + 1u) & ~1u; q + 4 <= end; q += 2) {
@@ -777,6 +809,7 @@ static enum dfota_status plan_regions(const struct match_list *list, const uint8
                                       struct relocation *r, struct dfota_error *err)
 {
     struct candidate c[CANDIDATES_MAX];
+    struct dfota_predict painted;
     struct cell_gains g;
     struct map_run *runs = NULL;
     int64_t *score = NULL, *next = NULL, global_score, cost;
@@ -787,20 +820,23 @@ static enum dfota_status plan_regions(const struct match_list *list, const uint8
     enum dfota_status st = DFOTA_OK;
 
     memset(&g, 0, sizeof(g));
-    global_base = pick_pointer_base(list, source, source_size, target, &r->predict, &global_score);
+    painted = r->predict;
+    painted.map = r->painted;
+    painted.map_count = r->painted_count;
+    global_base = pick_pointer_base(list, source, source_size, target, &painted, &global_score);
     if (global_score > 0)
         add_candidate(c, &n, global_base, 0);
-    runs = malloc((r->predict.map_count + 1) * sizeof(*runs));
+    runs = malloc((r->painted_count + 1) * sizeof(*runs));
     if (runs == NULL)
         goto nomem;
-    for (k = 0; k < r->predict.map_count; k++) {
-        runs[k].shift = r->map[k].shift;
-        runs[k].start = r->map[k].source_start;
-        runs[k].end = k + 1 < r->predict.map_count ? r->map[k + 1].source_start
-                                                    : (uint32_t)source_size;
+    for (k = 0; k < r->painted_count; k++) {
+        runs[k].shift = r->painted[k].shift;
+        runs[k].start = r->painted[k].source_start;
+        runs[k].end = k + 1 < r->painted_count ? r->painted[k + 1].source_start
+                                               : (uint32_t)source_size;
     }
-    qsort(runs, r->predict.map_count, sizeof(*runs), run_order);
-    if (!block_candidates(list, source, source_size, target, runs, r->predict.map_count, c, &n))
+    qsort(runs, r->painted_count, sizeof(*runs), run_order);
+    if (!block_candidates(list, source, source_size, target, runs, r->painted_count, c, &n))
         goto nomem;
     g.cells = (source_size >> CELL_LOG) + 1;
     g.candidates = n ? n : 1;
@@ -814,10 +850,10 @@ static enum dfota_status plan_regions(const struct match_list *list, const uint8
     if (g.branch == NULL || g.pointer == NULL || score == NULL || next == NULL || from == NULL ||
         path == NULL)
         goto nomem;
-    count_gains(list, source, source_size, target, &r->predict, c, &g);
+    count_gains(list, source, source_size, target, r, c, &g);
     for (cost = 1;; cost *= 2) {
         regions = best_path(&g, states, cost, score, next, from, path);
-        if (regions <= DFOTA_PREDICT_REGION_MAX)
+        if (regions + TARGET_REGIONS_MAX <= DFOTA_PREDICT_REGION_MAX)
             break;
     }
     /* Regions from the path. */
@@ -851,11 +887,119 @@ out:
     return st;
 }
 
+/* ---- target regions ---- */
+
+/* Target regions are cut on target blocks of 2^TARGET_BLOCK_LOG bytes ... */
+#define TARGET_BLOCK_LOG 14u
+/* ... where more of a block's branch sites disagree than agree with the
+ * region so far about how far their targets moved, at least this many. */
+#define TARGET_CONFLICTS_MIN 16u
+
+/* What the current target region says a source cell moved by. */
+struct cell_vote {
+    int32_t shift;
+    uint32_t region; /* region + 1 of the vote; 0: none yet */
+};
+
+/*
+ * Where the target regions start (target offsets, the first 0), into
+ * `starts`; their count. A BL/B.W copied onto a BL/B.W of the same kind
+ * says how far its branch target moved; a map can say only one shift per
+ * source cell, so where a block's sites mostly disagree with what the sites
+ * before it (in the region) said about the same cells, the block starts a
+ * new region (with a map of its own): the same source copied to two places
+ * that moved differently, as two parts of a bundled image built from one
+ * old part. Blocks are taken in target order.
+ */
+static int cut_targets(const struct match_list *list, const uint8_t *source, size_t source_size,
+                       const uint8_t *target, size_t target_size, uint32_t *starts,
+                       uint32_t *count)
+{
+    size_t cells = (source_size + GRAIN - 1) / GRAIN, k, q, end;
+    struct cell_vote *votes = calloc(cells ? cells : 1, sizeof(*votes));
+    uint32_t region = 0, block = 0, agree = 0, disagree = 0, b;
+    uint32_t block_first_op = 0;
+
+    (void)target_size;
+    *count = 1;
+    starts[0] = 0;
+    if (votes == NULL)
+        return 0;
+    for (k = 0; k <= list->count; k++) {
+        const struct match_op *op = k < list->count ? &list->ops[k] : NULL;
+        int64_t s;
+
+        b = op != NULL ? op->target_start >> TARGET_BLOCK_LOG : UINT32_MAX;
+        if (b != block) {
+            /* The block before is complete: does it start a region? */
+            if (disagree > agree && disagree >= TARGET_CONFLICTS_MIN &&
+                *count < TARGET_REGIONS_MAX) {
+                starts[(*count)++] = list->ops[block_first_op].target_start;
+                region++;
+                /* Its own sites' votes are the new region's first. */
+                k = block_first_op;
+                op = &list->ops[k];
+                b = op->target_start >> TARGET_BLOCK_LOG;
+            }
+            block = b;
+            block_first_op = (uint32_t)k;
+            agree = disagree = 0;
+            if (op == NULL)
+                break;
+        }
+        s = (int64_t)op->target_start - op->source_start;
+        end = (size_t)op->source_start + op->copy_len;
+        for (q = (op->source_start + 1u) & ~(size_t)1; q + 4 <= end; q += 2) {
+            const uint8_t *t = target + (size_t)((int64_t)q + s);
+            uint32_t h1, h2, g1, g2;
+            int64_t imm, at, now;
+
+            if (!dfota_predict_is_branch(source + q))
+                continue;
+            h1 = dfota_get_le16(source + q);
+            h2 = dfota_get_le16(source + q + 2);
+            g1 = dfota_get_le16(t);
+            g2 = dfota_get_le16(t + 2);
+            if ((g1 & 0xF800u) != (h1 & 0xF800u) || (g2 & 0xF800u) != (h2 & 0xF800u)) {
+                q += 2;
+                continue;
+            }
+            imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu));
+            if (imm & 0x200000)
+                imm -= 0x400000;
+            at = (int64_t)q + 4 + 2 * imm;
+            imm = (int64_t)(((g1 & 0x7FFu) << 11) | (g2 & 0x7FFu));
+            if (imm & 0x200000)
+                imm -= 0x400000;
+            now = (int64_t)q + s + 4 + 2 * imm;
+            q += 2;
+            if (at < 0 || at >= (int64_t)source_size || now - at < INT32_MIN ||
+                now - at > INT32_MAX)
+                continue;
+            {
+                struct cell_vote *v = &votes[at / GRAIN];
+
+                if (v->region != region + 1) {
+                    v->region = region + 1;
+                    v->shift = (int32_t)(now - at);
+                } else if (v->shift == (int32_t)(now - at)) {
+                    agree++;
+                } else {
+                    disagree++;
+                }
+            }
+        }
+    }
+    free(votes);
+    return 1;
+}
+
 /* Sites a map run must serve to be worth its 8 bytes. */
 #define RUN_SITES_MIN 4u
 
 /* What one predicted site needs: the shift of the source cell it refers to. */
 struct want {
+    uint32_t region; /* the target region of the site's copy */
     uint32_t cell;
     int32_t shift;
 };
@@ -864,6 +1008,8 @@ static int want_order(const void *a, const void *b)
 {
     const struct want *x = a, *y = b;
 
+    if (x->region != y->region)
+        return x->region < y->region ? -1 : 1;
     if (x->cell != y->cell)
         return x->cell < y->cell ? -1 : 1;
     return x->shift < y->shift ? -1 : x->shift > y->shift;
@@ -871,6 +1017,7 @@ static int want_order(const void *a, const void *b)
 
 /* A run of the final map and the sites it serves. */
 struct site_run {
+    uint32_t region;
     uint32_t start;
     int32_t shift;
     uint64_t weight;
@@ -887,7 +1034,8 @@ static int by_site_weight(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t cell, int32_t shift)
+static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t region, uint32_t cell,
+                     int32_t shift)
 {
     if (*n == *cap) {
         size_t grown_cap = *cap ? *cap * 2 : 65536;
@@ -898,6 +1046,7 @@ static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t cell, int
         *w = grown;
         *cap = grown_cap;
     }
+    (*w)[*n].region = region;
     (*w)[*n].cell = cell;
     (*w)[*n].shift = shift;
     (*n)++;
@@ -919,11 +1068,13 @@ static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t cell, int
  */
 static enum dfota_status map_for_sites(const struct match_list *list, const uint8_t *source,
                                        size_t source_size, const uint8_t *target,
-                                       int32_t *paint, struct relocation *r,
+                                       int32_t *paint, const uint32_t *cuts, uint32_t cut_count,
+                                       int all_branches, struct relocation *r,
                                        struct dfota_error *err)
 {
     size_t cells = (source_size + GRAIN - 1) / GRAIN, i, k, q, end, n = 0, stretch = 0,
-           last_need = 0, keep, wants = 0, wants_cap = 0;
+           last_need = 0, keep, wants = 0, wants_cap = 0, first;
+    uint32_t g = 0;
     struct want *want = NULL;
     struct site_run *runs = NULL, **by = NULL;
     int32_t last = 0;
@@ -941,14 +1092,19 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
     for (k = 0; k < list->count; k++) {
         const struct match_op *op = &list->ops[k];
         int64_t s = (int64_t)op->target_start - op->source_start;
+        uint32_t region = 0;
 
+        /* The target region of the copy (records are cut at region starts). */
+        while (region + 1 < cut_count && cuts[region + 1] <= op->target_start)
+            region++;
         end = (size_t)op->source_start + op->copy_len;
         for (q = (op->source_start + 1u) & ~(size_t)1; q + 4 <= end; q += 2) {
             const struct dfota_predict_region *reg =
                 &r->regions[dfota_predict_region_at(&r->predict, (uint32_t)q)];
             const uint8_t *t = target + (size_t)((int64_t)q + s);
 
-            if ((reg->flags & DFOTA_PREDICT_BRANCH) && dfota_predict_is_branch(source + q)) {
+            if ((all_branches || (reg->flags & DFOTA_PREDICT_BRANCH)) &&
+                dfota_predict_is_branch(source + q)) {
                 uint32_t h1 = dfota_get_le16(source + q), h2 = dfota_get_le16(source + q + 2);
                 uint32_t g1 = dfota_get_le16(t), g2 = dfota_get_le16(t + 2);
                 int64_t imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu)), at, now;
@@ -965,7 +1121,7 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
                 now = (int64_t)(q - 2) + s + 4 + 2 * imm;
                 if (at >= 0 && at < (int64_t)source_size && now - at >= INT32_MIN &&
                     now - at <= INT32_MAX &&
-                    !push_want(&want, &wants, &wants_cap, (uint32_t)(at / GRAIN),
+                    !push_want(&want, &wants, &wants_cap, region, (uint32_t)(at / GRAIN),
                                (int32_t)(now - at)))
                     goto nomem;
                 continue;
@@ -975,58 +1131,74 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
                 uint32_t w = dfota_get_le32(source + q), x = w - reg->pointer_base;
 
                 if (x < source_size &&
-                    !push_want(&want, &wants, &wants_cap, x / GRAIN,
+                    !push_want(&want, &wants, &wants_cap, region, x / GRAIN,
                                (int32_t)(dfota_get_le32(t) - w - (uint32_t)reg->pointer_delta)))
                     goto nomem;
             }
         }
     }
     qsort(want, wants, sizeof(*want), want_order);
-    runs = malloc((wants + 1) * sizeof(*runs));
+    runs = malloc((wants + cut_count + 1) * sizeof(*runs));
     if (runs == NULL)
         goto nomem;
-    for (k = 0, i = 0; k < wants;) {
-        /* Cell want[k].cell: the shift most of its sites need (ties: the lowest). */
-        uint32_t cell = want[k].cell, top = 0, cnt;
-        int32_t best = want[k].shift;
-        size_t from = k;
+    for (k = 0; k < wants || g < cut_count;) {
+        /* Region g's runs; a region nobody needs a shift of gets one entry. */
+        uint32_t g_now = k < wants ? want[k].region : cut_count;
 
-        while (k < wants && want[k].cell == cell) {
-            int32_t shift = want[k].shift;
-
-            for (cnt = 0; k < wants && want[k].cell == cell && want[k].shift == shift; k++)
-                cnt++;
-            if (cnt > top) {
-                top = cnt;
-                best = shift;
-            }
-        }
-        (void)from;
-        /* The painted stretch holding this cell starts at `stretch`. */
-        for (; i <= cell; i++)
-            if (i > 0 && paint[i] != paint[i - 1])
-                stretch = i;
-        if (n == 0 || best != runs[n - 1].shift) {
-            runs[n].start =
-                n == 0 ? 0 : (uint32_t)((stretch > last_need ? stretch : last_need + 1) * GRAIN);
-            runs[n].shift = best;
-            runs[n].weight = 0;
+        while (g < g_now || (g < cut_count && k == wants)) {
+            runs[n].region = g;
+            runs[n].start = 0;
+            runs[n].shift = 0;
+            runs[n].weight = UINT64_MAX; /* a map starts at 0 */
             runs[n].index = (uint32_t)n;
             n++;
+            g++;
         }
-        runs[n - 1].weight += top;
-        last_need = cell;
+        if (k == wants)
+            break;
+        first = n;
+        stretch = 0;
+        last_need = 0;
+        for (i = 0; k < wants && want[k].region == g_now;) {
+            /* Cell want[k].cell: the shift most of its sites need (ties: the lowest). */
+            uint32_t cell = want[k].cell, top = 0, cnt;
+            int32_t best = want[k].shift;
+
+            while (k < wants && want[k].region == g_now && want[k].cell == cell) {
+                int32_t shift = want[k].shift;
+
+                for (cnt = 0; k < wants && want[k].region == g_now && want[k].cell == cell &&
+                              want[k].shift == shift;
+                     k++)
+                    cnt++;
+                if (cnt > top) {
+                    top = cnt;
+                    best = shift;
+                }
+            }
+            /* The painted stretch holding this cell starts at `stretch`. */
+            for (; i <= cell; i++)
+                if (i > 0 && paint[i] != paint[i - 1])
+                    stretch = i;
+            if (n == first || best != runs[n - 1].shift) {
+                runs[n].region = g_now;
+                runs[n].start = n == first ? 0
+                                           : (uint32_t)((stretch > last_need ? stretch
+                                                                             : last_need + 1) *
+                                                        GRAIN);
+                runs[n].shift = best;
+                runs[n].weight = 0;
+                runs[n].index = (uint32_t)n;
+                n++;
+            }
+            runs[n - 1].weight += top;
+            last_need = cell;
+        }
+        runs[first].start = 0;
+        runs[first].weight = UINT64_MAX; /* a map starts at 0 */
+        g = g_now + 1;
     }
-    if (n == 0) {
-        runs[0].start = 0;
-        runs[0].shift = 0;
-        runs[0].weight = 0;
-        runs[0].index = 0;
-        n = 1;
-    }
-    runs[0].start = 0;
-    runs[0].weight = UINT64_MAX; /* the map starts at 0 */
-    by = malloc(n * sizeof(*by));
+    by = malloc((n ? n : 1) * sizeof(*by));
     if (by == NULL)
         goto nomem;
     for (k = 0; k < n; k++)
@@ -1034,19 +1206,34 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
     qsort(by, n, sizeof(*by), by_site_weight);
     keep = n;
     for (k = 0; k < n && (by[k]->weight < RUN_SITES_MIN || keep > DFOTA_PREDICT_MAP_MAX); k++) {
+        if (by[k]->weight == UINT64_MAX)
+            break;
         by[k]->weight = 0;
         by[k]->shift = INT32_MIN; /* dropped */
         keep--;
     }
+    /* The maps, one per target region, in order. */
     r->predict.map_count = 0;
+    r->target_count = cut_count;
+    for (g = 0; g < cut_count; g++) {
+        r->targets[g].target_start = cuts[g];
+        r->targets[g].map_first = 0;
+        r->targets[g].map_count = 0;
+        r->targets[g].reserved = 0;
+    }
     for (k = 0; k < n; k++) {
+        struct dfota_patch_target_region *t = &r->targets[runs[k].region];
+
         if (runs[k].shift == INT32_MIN && runs[k].weight == 0)
             continue;
-        if (r->predict.map_count > 0 && r->map[r->predict.map_count - 1].shift == runs[k].shift)
+        if (t->map_count == 0)
+            t->map_first = r->predict.map_count;
+        else if (r->map[r->predict.map_count - 1].shift == runs[k].shift)
             continue;
         r->map[r->predict.map_count].source_start = runs[k].start;
         r->map[r->predict.map_count].shift = runs[k].shift;
         r->predict.map_count++;
+        t->map_count++;
     }
     free(want);
     free(runs);
@@ -1064,44 +1251,55 @@ enum dfota_status relocation_plan(const struct match_list *list, const uint8_t *
                                   unsigned requested, struct relocation *r,
                                   struct dfota_error *err)
 {
+    uint32_t cuts[TARGET_REGIONS_MAX], cut_count = 1;
     int32_t *paint = NULL;
     int64_t pointer_score = 0;
     enum dfota_status st;
     int pass;
 
-    (void)target_size;
     memset(r, 0, sizeof(*r));
     r->predict.map = r->map;
     r->predict.regions = r->regions;
     r->predict.source_size = (uint32_t)source_size;
+    cuts[0] = 0;
     if (requested == 0 || source_size == 0)
         return DFOTA_OK;
     st = build_map(list, source_size, r, &paint, err);
     if (st != DFOTA_OK)
         return st;
+    use_painted(r);
     if (requested != DFOTA_DIFF_PREDICT_AUTO) {
-        /* The flags asked for, everywhere: one region. */
+        /* The flags asked for, everywhere: one region of each kind. */
         r->predict.flags = (uint8_t)requested;
         r->predict.region_count = 1;
         r->regions[0].flags = (uint8_t)requested;
         if (requested & DFOTA_PREDICT_POINTER)
             r->regions[0].pointer_base =
                 pick_pointer_base(list, source, source_size, target, &r->predict, &pointer_score);
-        st = map_for_sites(list, source, source_size, target, paint, r, err);
+        st = map_for_sites(list, source, source_size, target, paint, cuts, 1, 0, r, err);
         free(paint);
         return st;
     }
-    /* Regions and bases with the painted map, the map their sites need,
-     * then again with that map. */
-    for (pass = 0; pass < 2 && st == DFOTA_OK && (pass == 0 || r->predict.flags != 0); pass++) {
+    if (!cut_targets(list, source, source_size, target, target_size, cuts, &cut_count)) {
+        free(paint);
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate the target regions");
+    }
+    /* Regions and bases with the painted map, the maps all branch sites
+     * need, then the regions again with those maps, and the maps their
+     * predicted sites need. */
+    for (pass = 0; pass < 2 && st == DFOTA_OK; pass++) {
         st = plan_regions(list, source, source_size, target, r, err);
-        if (st == DFOTA_OK && r->predict.flags != 0)
-            st = map_for_sites(list, source, source_size, target, paint, r, err);
+        /* The first maps for every branch site, so that the second plan
+         * sees what each part's own map would predict. */
+        if (st == DFOTA_OK && (pass == 0 || r->predict.flags != 0))
+            st = map_for_sites(list, source, source_size, target, paint, cuts, cut_count,
+                               pass == 0, r, err);
     }
     free(paint);
     if (st == DFOTA_OK && r->predict.flags == 0) {
         r->predict.map_count = 0;
         r->predict.region_count = 0;
+        r->target_count = 0;
         memset(r->regions, 0, sizeof(r->regions));
     }
     return st;

@@ -8,15 +8,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dfota/patch.h"
 #include "dfota/predict.h"
 #include "dfota/status.h"
 #include "match.h"
 
 struct relocation {
+    /* The maps of the target regions, one after the other. */
     struct dfota_map_entry map[DFOTA_PREDICT_MAP_MAX];
+    struct dfota_patch_target_region targets[DFOTA_PREDICT_REGION_MAX];
+    uint32_t target_count;
+    /* The source regions: what is predicted where. */
     struct dfota_predict_region regions[DFOTA_PREDICT_REGION_MAX];
-    struct dfota_predict predict; /* points at map and regions */
+    struct dfota_predict predict; /* flags and source regions; map: all the maps */
+    /* The first map (every cell the shift of the longest copy reading it):
+     * what pointer bases are voted with. */
+    struct dfota_map_entry painted[DFOTA_PREDICT_MAP_MAX];
+    uint32_t painted_count;
 };
+
+/* The prediction of a copy whose first target byte is at `target_pos`:
+ * the source regions, and the map of that byte's target region. */
+void relocation_predict_at(const struct relocation *r, uint32_t target_pos,
+                           struct dfota_predict *p);
 
 /*
  * Derive the relocation map from the matches (where each piece of the

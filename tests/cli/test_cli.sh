@@ -204,10 +204,11 @@ check "inspect raw patch" 0 stdout '^kind +raw patch, format version 5' \
     stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$" \
     stdout '^patch +layout +two-bank, ascending$' \
     stdout '^patch +predict +branch\+pointer \([0-9]+ map entries, [0-9]+ regions\)$' \
-    stdout '^patch +region +at 0x00000000: branch\+pointer, pointer base 0x08[0-9a-f]{6}, delta 0$'
+    stdout '^patch +region +target 0x00000000 on: map of [0-9]+ entries$' \
+    stdout '^patch +region +source 0x00000000 on: branch\+pointer, pointer base 0x08[0-9a-f]{6}, delta 0$'
 run inspect --json "$patch"
 assert "inspect raw patch JSON: pivot and regions" \
-    jq -e '.patch.pivot == 0 and .patch.layout == "two-bank" and (.patch.regions | length) >= 1 and .patch.regions[0].source_start == 0 and .patch.regions[0].predict == "branch+pointer" and ([.patch.regions[].source_start] | . == (sort | unique))' "$work/stdout"
+    jq -e '.patch.pivot == 0 and .patch.layout == "two-bank" and (.patch.target_regions | length) >= 1 and .patch.target_regions[0].target_start == 0 and ([.patch.target_regions[].map_count] | add) == .patch.map_count and (.patch.source_regions | length) >= 1 and .patch.source_regions[0].source_start == 0 and .patch.source_regions[0].predict == "branch+pointer" and ([.patch.source_regions[].source_start] | . == (sort | unique))' "$work/stdout"
 head -c 1000 "$patch" >"$work/cut.patch"
 run inspect --json "$work/cut.patch"
 check "inspect truncated raw patch" 1 stderr 'patch ends inside segment'

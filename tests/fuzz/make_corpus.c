@@ -21,8 +21,10 @@
 #include <zstd.h>
 
 #include "apply_source.h"
+#include "dfota/apply.h"
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
+#include "dfota/predict.h"
 #include "dfota/patch.h"
 #include "dfota/progress.h"
 #include "dfota/wire.h"
@@ -154,6 +156,75 @@ static uint8_t *diff_layout(const uint8_t *target, size_t target_size, int in_pl
     return diff_with(source, source_size, target, target_size, &opts, patch_size);
 }
 
+/*
+ * The same patch with more regions that predict the same way (so that it
+ * still rebuilds the target): a second target region from the middle of the
+ * target on, with a copy of the map, and each source region split in two.
+ * Seeds the fuzzers with tables of both kinds of several entries.
+ */
+static uint8_t *more_regions(const uint8_t *patch, size_t patch_size, size_t *out_size)
+{
+    struct dfota_patch_header h;
+    const uint8_t *map = patch + DFOTA_PATCH_HEADER_SIZE, *table, *e;
+    size_t tables, body, pos;
+    uint32_t nt = 0, ns, i, m;
+    uint8_t *out, *t;
+
+    if (dfota_patch_header_decode(patch, patch_size, &h, NULL) != DFOTA_OK || h.predict == 0) {
+        fprintf(stderr, "make_corpus: no regions to add to\n");
+        exit(1);
+    }
+    m = h.map_count;
+    table = map + (size_t)m * 8;
+    while (nt < h.region_count && (table[16 * nt + 4] & DFOTA_PATCH_REGION_TARGET))
+        nt++;
+    ns = h.region_count - nt;
+    if (nt != 1 || 2 * m > DFOTA_PREDICT_MAP_MAX || 2 + 2 * ns > DFOTA_PREDICT_REGION_MAX) {
+        fprintf(stderr, "make_corpus: unexpected region table\n");
+        exit(1);
+    }
+    tables = dfota_patch_tables_size(&h);
+    body = patch_size - DFOTA_PATCH_HEADER_SIZE - tables;
+    out = malloc(patch_size + (size_t)m * 8 + (1 + ns) * 16 + 16);
+    if (out == NULL)
+        exit(1);
+    /* The map twice, the two target regions, the source regions split. */
+    pos = DFOTA_PATCH_HEADER_SIZE;
+    memcpy(out + pos, map, (size_t)m * 8);
+    memcpy(out + pos + (size_t)m * 8, map, (size_t)m * 8);
+    pos += (size_t)m * 16;
+    for (i = 0; i < 2; i++, pos += 16) {
+        memset(out + pos, 0, 16);
+        dfota_put_le32(out + pos, i == 0 ? 0 : h.target_size / 2);
+        out[pos + 4] = DFOTA_PATCH_REGION_TARGET;
+        dfota_put_le16(out + pos + 6, (uint16_t)m);
+    }
+    for (i = 0; i < ns; i++) {
+        uint32_t start, end;
+
+        e = table + 16 * (nt + i);
+        start = dfota_get_le32(e);
+        end = i + 1 < ns ? dfota_get_le32(e + 16) : h.source_size;
+        memcpy(out + pos, e, 16);
+        pos += 16;
+        if (end - start >= 8) {
+            memcpy(out + pos, e, 16);
+            dfota_put_le32(out + pos, start + (end - start) / 2);
+            pos += 16;
+        }
+    }
+    h.map_count = 2 * m;
+    h.region_count = (uint8_t)((pos - DFOTA_PATCH_HEADER_SIZE - (size_t)m * 16) / 16);
+    h.map_crc32 = dfota_crc32(0, out + DFOTA_PATCH_HEADER_SIZE, pos - DFOTA_PATCH_HEADER_SIZE);
+    h.workspace_size =
+        (uint32_t)dfota_apply_workspace_for(h.codec, h.window_log, h.map_count, h.region_count);
+    dfota_patch_header_encode(&h, out);
+    memcpy(out + pos, patch + DFOTA_PATCH_HEADER_SIZE + tables, body);
+    *out_size = pos + body;
+    t = out;
+    return t;
+}
+
 /* A device seed: 4 option bytes (fuzz_device.c), then the patch. */
 static int device_seed(const char *dir, const char *name, const uint8_t options[4],
                        const uint8_t *target, size_t target_size, int in_place)
@@ -189,7 +260,12 @@ static int apply_seed(const char *dir, const char *name, uint8_t options, const 
     int ok;
 
     patch = diff(source, source_size, target, target_size, predict, window_log, &patch_size);
-    if (raw) {
+    if (raw == 2) {
+        /* Not raw frames: more regions (more_regions()). */
+        rewritten = more_regions(patch, patch_size, &patch_size);
+        free(patch);
+        patch = rewritten;
+    } else if (raw) {
         rewritten = raw_frames(patch, patch_size, &patch_size);
         free(patch);
         patch = rewritten;
@@ -373,6 +449,9 @@ int main(int argc, char **argv)
                      target_size, DFOTA_DIFF_PREDICT_AUTO, 0, 0);
     ok &= apply_seed(dir, "range-insert-plain.bin", fuzz_apply_options(5, 0, 0), target,
                      target_size, 0, 0, 0);
+    /* Prediction with tables of several target and source regions. */
+    ok &= apply_seed(dir, "range-regions.bin", fuzz_apply_options(1, 1, 2), target, target_size,
+                     DFOTA_PREDICT_ALL, 0, 2);
 
     snprintf(dir, sizeof(dir), "%s/package", argv[1]);
     target_size = fuzz_apply_source_with_insert(target, IMAGE_CAP, 9);

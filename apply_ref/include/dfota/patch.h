@@ -125,26 +125,56 @@ enum dfota_status dfota_patch_header_decode(const uint8_t *data, size_t size,
 /* Encode `hdr` into DFOTA_PATCH_HEADER_SIZE bytes at `out`, CRC included. */
 void dfota_patch_header_encode(const struct dfota_patch_header *hdr, uint8_t *out);
 
+/* Region table entry kinds (byte 4 of an entry, bit 7; docs/FORMAT.md, "Region table"). */
+#define DFOTA_PATCH_REGION_TARGET 0x80u
+
+/*
+ * A target region, decoded: the copies whose first target byte lies from
+ * `target_start` on (to the next target region) use the relocation map
+ * entries [map_first, map_first + map_count). 16 bytes, as in the patch.
+ */
+struct dfota_patch_target_region {
+    uint32_t target_start;
+    uint32_t map_first;
+    uint32_t map_count;
+    uint32_t reserved;
+};
+
 /*
  * Decode and validate the relocation map and the region table (the
  * dfota_patch_tables_size() bytes at `data`, whose CRC-32 the header
- * states) into `map` and `regions`, which may be `data` itself (decoded in
- * place: the map at `data`, the regions right after it). MALFORMED unless
- * each starts at 0, increases strictly and stays inside the source, a
- * region's flags are known and together are the header's, and reserved
- * bytes and unused pointer fields are 0; HEADER_CHECKSUM if the CRC differs.
+ * states): the map into `map`, the table's entries into `targets` and
+ * `sources`, indexed as in the table: its target regions, which come first,
+ * into targets[0 .. *target_count), its source regions into
+ * sources[*target_count .. region_count). The three may point into `data`
+ * itself (decoded in place: the map at `data`, `targets` and `sources` both
+ * the table right after it; entries keep their size and place). MALFORMED unless the target regions come first,
+ * start at target offset 0 and increase inside the target, their maps are
+ * the header's map entries and each starts at source offset 0 and
+ * increases inside the source; the source regions start at 0 and increase
+ * inside the source, with known flags that together are the header's; and
+ * reserved bytes and unused fields are 0. HEADER_CHECKSUM if the CRC differs.
  */
 struct dfota_map_entry;
 struct dfota_predict_region;
 enum dfota_status dfota_patch_tables_decode(const struct dfota_patch_header *hdr,
                                             const uint8_t *data, struct dfota_map_entry *map,
-                                            struct dfota_predict_region *regions,
-                                            struct dfota_error *err);
+                                            struct dfota_patch_target_region *targets,
+                                            struct dfota_predict_region *sources,
+                                            uint32_t *target_count, struct dfota_error *err);
 
-/* Encode the map and the regions at `out` (dfota_patch_tables_size() bytes). */
+/* Encode the map and the region table at `out` (dfota_patch_tables_size()
+ * bytes): the target regions' maps in order, then the target regions
+ * (map_first is implied by the order), then the source regions. */
 void dfota_patch_tables_encode(const struct dfota_map_entry *map, uint32_t map_count,
-                               const struct dfota_predict_region *regions,
-                               uint32_t region_count, uint8_t *out);
+                               const struct dfota_patch_target_region *targets,
+                               uint32_t target_count,
+                               const struct dfota_predict_region *sources,
+                               uint32_t source_count, uint8_t *out);
+
+/* Index of the target region holding target offset t (binary search). */
+uint32_t dfota_patch_target_region_at(const struct dfota_patch_target_region *targets,
+                                      uint32_t count, uint32_t t);
 
 /*
  * Check the layout of a whole patch held in memory without decoding any
