@@ -90,9 +90,6 @@ struct dfota_apply {
     size_t gather_len;
     uint8_t *map_bytes;           /* relocation map and regions: raw, then decoded in place */
     size_t map_len;
-    const struct dfota_patch_target_region *targets;
-    uint32_t target_count;
-    uint32_t target_region;       /* the target region whose map `predict` has */
     struct dfota_predict predict; /* source regions; the map of the copy's target region */
 
     /* Resume and progress records. */
@@ -103,10 +100,10 @@ struct dfota_apply {
                                                  * the record's until the header is read) */
     uint32_t segment_offset;      /* patch offset of the current segment header */
     uint32_t skip_left;           /* STAGE_SKIP: frame bytes still to pass over */
-    int in_place;                 /* the patch and layout are in-place */
-    int readback;                 /* finish() hashes the target as read from flash */
-    int one_area;                 /* in-place layout: source and target share one area */
-    int full;                     /* decoding a full image (dfota_apply_begin_full()) */
+    uint8_t in_place;             /* the patch and layout are in-place */
+    uint8_t readback;             /* finish() hashes the target as read from flash */
+    uint8_t one_area;             /* in-place layout: source and target share one area */
+    uint8_t full;                 /* decoding a full image (dfota_apply_begin_full()) */
     uint32_t full_skip;           /* full image, resuming: output below this is not written */
     uint64_t full_window;         /* full image: largest window its frame may have */
     struct dfota_apply_expect expect; /* from the package header (front end), if set */
@@ -145,6 +142,8 @@ struct dfota_apply {
     uint32_t crc_want, crc_have;  /* in place: CRC-32 of the segment's target bytes */
     uint8_t crc_len;              /* bytes of crc_want gathered */
     uint8_t range;                /* the patch's codec is the range codec */
+    uint8_t target_count;         /* target regions (DFOTA_PREDICT_REGION_MAX at most) */
+    uint8_t target_region;        /* the one whose map `predict` has; 0xFF: none yet */
 
     /* Record parser. */
     enum record_field field;
@@ -1142,9 +1141,8 @@ static DFOTA_NOINLINE enum dfota_status start_segments(struct dfota_apply *ap)
         ap->stage = STAGE_FAILED;
         return st;
     }
-    ap->targets = targets;
-    ap->target_count = target_count;
-    ap->target_region = UINT32_MAX;
+    ap->target_count = (uint8_t)target_count;
+    ap->target_region = 0xFF;
     ap->predict.flags = ap->header.predict;
     ap->predict.source_size = ap->header.source_size;
     ap->predict.map = map;
@@ -1360,15 +1358,20 @@ static enum dfota_status skip_frame(struct dfota_apply *ap, const uint8_t **p, s
 /* A copy uses the map of the target region holding its first target byte. */
 static void select_map(struct dfota_apply *ap)
 {
-    uint32_t r = dfota_patch_target_region_at(ap->targets, ap->target_count,
+    /* The target regions, decoded in place after the map (start_segments()). */
+    const struct dfota_patch_target_region *targets =
+        (const struct dfota_patch_target_region *)(const void *)(ap->map_bytes +
+                                                                 (size_t)ap->header.map_count *
+                                                                     DFOTA_PATCH_MAP_ENTRY_SIZE);
+    uint32_t r = dfota_patch_target_region_at(targets, ap->target_count,
                                               ap->segment_start + ap->segment_done);
 
     if (r == ap->target_region)
         return;
-    ap->target_region = r;
+    ap->target_region = (uint8_t)r;
     ap->predict.map = (const struct dfota_map_entry *)(const void *)ap->map_bytes +
-                      ap->targets[r].map_first;
-    ap->predict.map_count = ap->targets[r].map_count;
+                      targets[r].map_first;
+    ap->predict.map_count = targets[r].map_count;
     ap->cache_start = -1; /* the view was made with another map */
 }
 
