@@ -455,7 +455,7 @@ static uint32_t vote_base(const struct word *words, size_t count, int32_t delta,
         i = runs_from(runs, run_count, (int32_t)e);
         for (j = i; j < run_count && runs[j].shift == (int32_t)e; j++)
             ;
-        if (j == i || j - i > 8)
+        if (j == i || j - i > 2)
             continue; /* no run moved so, or too many to say which */
         voters++; /* its intervals are disjoint: one vote at most at any base */
         for (; i < j; i++) {
