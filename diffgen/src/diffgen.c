@@ -534,18 +534,27 @@ static enum dfota_status append_segments(struct segment *segments,
     return st;
 }
 
+/* Pivots whose losses pivot_losses() counts at most (evenly spread beyond). */
+#define PIVOTS_COUNTED 128u
+
 /*
  * In place: match bytes a pivot would turn into literals (the parts of
- * copies outside their segment's window), per pivot 0..count into `lost`.
+ * copies outside their segment's window), per pivot 0..count into `lost`:
+ * every pivot up to PIVOTS_COUNTED segments, else PIVOTS_COUNTED + 1 of
+ * them evenly spread (the others UINT64_MAX), so that the work stays in
+ * proportion to the matches.
  */
 static void pivot_losses(const struct segment_plan *plan, struct dfota_patch_header *hdr,
                          uint64_t *lost)
 {
     const struct match_list *list = plan->list;
-    uint32_t pivot, seg, size = hdr->segment_size, low_end, high_start;
+    uint32_t pivot, seg, size = hdr->segment_size, low_end, high_start, j, n = hdr->segment_count;
     size_t k;
 
-    for (pivot = 0; pivot <= hdr->segment_count; pivot++) {
+    for (pivot = 0; pivot <= n; pivot++)
+        lost[pivot] = UINT64_MAX;
+    for (j = 0; j <= (n < PIVOTS_COUNTED ? n : PIVOTS_COUNTED); j++) {
+        pivot = n <= PIVOTS_COUNTED ? j : (uint32_t)((uint64_t)j * n / PIVOTS_COUNTED);
         hdr->pivot = pivot;
         lost[pivot] = 0;
         for (k = 0; k < list->count; k++) {
