@@ -65,11 +65,94 @@ static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_
 #define BUCKET_INDEX_MIN (256u * 1024u)
 
 struct suffix_index {
-    const saidx_t *sa;
+    const uint8_t *sa; /* the suffix array packed: `width` bits per entry (sa_pack()) */
+    unsigned width;
+    uint64_t mask; /* width one bits */
     const uint8_t *source;
     size_t source_size;
     uint32_t *bucket; /* bucket[k]: first SA index with key >= k; NULL: search the whole SA */
 };
+
+/*
+ * The suffix array is built with 32-bit entries, 4 bytes per source byte,
+ * and then packed in place to the bits its largest entry needs (22 for a
+ * 4 MiB source, 26 for 40 MB), at most 29 for the largest image accepted:
+ * entry i is bits [i * width, (i + 1) * width) of the array taken as one
+ * little-endian number. The packed array is followed by 8 bytes of slack,
+ * so every entry is read with one 8-byte load.
+ */
+#define SA_SLACK 8
+
+static uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#elif !defined(__BYTE_ORDER__)
+    v = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+        (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+        (uint64_t)p[7] << 56;
+#endif
+    return v;
+}
+
+static void store_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static unsigned sa_width(size_t n)
+{
+    unsigned w = 1;
+
+    while (w < 32 && ((uint64_t)(n - 1) >> w) != 0)
+        w++;
+    return w;
+}
+
+/*
+ * Pack the n 32-bit entries of `sa` (allocated with SA_SLACK spare bytes)
+ * in place, 32 bits at a time; returns the packed size with the slack. The
+ * k-th 32-bit word is written once entry i is read with 32 (k + 1) <=
+ * (i + 1) * width, so it ends before entry i + 1 (byte 4 (i + 1)): only
+ * entries already read are overwritten.
+ */
+static size_t sa_pack(saidx_t *sa, size_t n, unsigned width)
+{
+    uint8_t *out = (uint8_t *)sa;
+    uint64_t acc = 0;
+    unsigned bits = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        acc |= (uint64_t)(uint32_t)sa[i] << bits;
+        bits += width;
+        if (bits >= 32) {
+            store_le32(out, (uint32_t)acc);
+            out += 4;
+            acc >>= 32;
+            bits -= 32;
+        }
+    }
+    if (bits > 0) {
+        store_le32(out, (uint32_t)acc);
+        out += 4;
+    }
+    memset(out, 0, SA_SLACK);
+    return (size_t)(out - (uint8_t *)sa) + SA_SLACK;
+}
+
+static size_t sa_at(const struct suffix_index *ix, size_t i)
+{
+    uint64_t bit = (uint64_t)i * ix->width;
+
+    return (size_t)((load_le64(ix->sa + (bit >> 3)) >> (bit & 7)) & ix->mask);
+}
 
 static unsigned suffix_key(const uint8_t *p, size_t n)
 {
@@ -108,7 +191,6 @@ static void index_build(struct suffix_index *ix)
 static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, size_t tn,
                             size_t *pos)
 {
-    const saidx_t *sa = ix->sa;
     const uint8_t *source = ix->source;
     size_t source_size = ix->source_size;
     size_t lo, hi, mid, off, skip, n, l, lcp_lo, lcp_hi;
@@ -126,7 +208,7 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
                 *pos = 0;
                 return 0;
             }
-            *pos = (size_t)sa[lo];
+            *pos = sa_at(ix, lo);
             return 1;
         }
         hi--;
@@ -134,11 +216,13 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         lo = 0;
         hi = source_size - 1;
     }
-    lcp_lo = common_prefix(source + sa[lo], source_size - (size_t)sa[lo], t, tn);
-    lcp_hi = common_prefix(source + sa[hi], source_size - (size_t)sa[hi], t, tn);
+    off = sa_at(ix, lo);
+    lcp_lo = common_prefix(source + off, source_size - off, t, tn);
+    off = sa_at(ix, hi);
+    lcp_hi = common_prefix(source + off, source_size - off, t, tn);
     while (hi - lo > 1) {
         mid = lo + (hi - lo) / 2;
-        off = (size_t)sa[mid];
+        off = sa_at(ix, mid);
         skip = lcp_lo < lcp_hi ? lcp_lo : lcp_hi;
         n = source_size - off < tn ? source_size - off : tn;
         l = skip + common_prefix(source + off + skip, n - skip, t + skip, tn - skip);
@@ -152,10 +236,10 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         }
     }
     if (lcp_lo >= lcp_hi) {
-        *pos = (size_t)sa[lo];
+        *pos = sa_at(ix, lo);
         return lcp_lo;
     }
-    *pos = (size_t)sa[hi];
+    *pos = sa_at(ix, hi);
     return lcp_hi;
 }
 
@@ -317,7 +401,7 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
         return DFOTA_OK;
     if (source_size == 0)
         return push_op(list, 0, 0, 0, (int64_t)target_size, err);
-    sa = malloc(source_size * sizeof(*sa));
+    sa = malloc(source_size * sizeof(*sa) + SA_SLACK);
     index.bucket = source_size >= BUCKET_INDEX_MIN ? malloc((BUCKETS + 1) * sizeof(uint32_t))
                                                     : NULL;
     if (sa == NULL || (source_size >= BUCKET_INDEX_MIN && index.bucket == NULL)) {
@@ -332,7 +416,17 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
         free(index.bucket);
         return dfota_error_set(err, DFOTA_E_INTERNAL, "libdivsufsort failed");
     }
-    index.sa = sa;
+    /* Packed before the target is first read (the caller may have mapped
+     * it): the 4-byte entries and the target are never in memory at once. */
+    index.width = sa_width(source_size);
+    index.mask = ((uint64_t)1 << index.width) - 1;
+    {
+        saidx_t *shrunk = realloc(sa, sa_pack(sa, source_size, index.width));
+
+        if (shrunk != NULL)
+            sa = shrunk;
+    }
+    index.sa = (const uint8_t *)sa;
     index.source = source;
     index.source_size = source_size;
     if (index.bucket != NULL)
