@@ -154,6 +154,13 @@ static size_t sa_at(const struct suffix_index *ix, size_t i)
     return (size_t)((load_le64(ix->sa + (bit >> 3)) >> (bit & 7)) & ix->mask);
 }
 
+#ifdef __GNUC__
+static void sa_prefetch(const struct suffix_index *ix, size_t i)
+{
+    __builtin_prefetch(ix->sa + (((uint64_t)i * ix->width) >> 3));
+}
+#endif
+
 static unsigned suffix_key(const uint8_t *p, size_t n)
 {
     return n >= 2 ? (unsigned)p[0] * 257u + p[1] + 1u : (unsigned)p[0] * 257u;
@@ -216,6 +223,14 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         lo = 0;
         hi = source_size - 1;
     }
+#ifdef __GNUC__
+    if (hi - lo > 1) { /* the first step's entry and both next ones */
+        mid = lo + (hi - lo) / 2;
+        sa_prefetch(ix, mid);
+        sa_prefetch(ix, lo + (mid - lo) / 2);
+        sa_prefetch(ix, mid + (hi - mid) / 2);
+    }
+#endif
     off = sa_at(ix, lo);
     lcp_lo = common_prefix(source + off, source_size - off, t, tn);
     off = sa_at(ix, hi);
@@ -224,6 +239,24 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         mid = lo + (hi - lo) / 2;
         off = sa_at(ix, mid);
         skip = lcp_lo < lcp_hi ? lcp_lo : lcp_hi;
+#ifdef __GNUC__
+        /*
+         * The search is a chain of cache misses, two a step (the entry, then
+         * the source at it). Start the next steps' loads now: the source at
+         * both possible next entries (asked for by the step before) and the
+         * entries of the four possible steps after them.
+         */
+        if (hi - lo > 3) {
+            size_t a = lo + (mid - lo) / 2, b = mid + (hi - mid) / 2;
+
+            __builtin_prefetch(source + sa_at(ix, a) + skip);
+            __builtin_prefetch(source + sa_at(ix, b) + skip);
+            sa_prefetch(ix, lo + (a - lo) / 2);
+            sa_prefetch(ix, a + (mid - a) / 2);
+            sa_prefetch(ix, mid + (b - mid) / 2);
+            sa_prefetch(ix, b + (hi - b) / 2);
+        }
+#endif
         n = source_size - off < tn ? source_size - off : tn;
         l = skip + common_prefix(source + off + skip, n - skip, t + skip, tn - skip);
         /* suffix < t: t continues after the common part, and the suffix ends or is smaller */
