@@ -7,7 +7,7 @@
 #
 # usage: bash bench/speed.sh [--corpus DIR] [--dfota PATH] [--hdiffz PATH] [--hpatchz PATH]
 #                            [--bsdiff PATH] [--bspatch PATH] [--out DIR] [--runs N]
-#                            [--scale MB[,MB...]] [--dfota-args 'ARGS']
+#                            [--scale MB[,MB...]] [--dfota-args 'ARGS'] [--before PATH]
 #
 # Writes OUT/speed.csv and OUT/speed.md and prints speed.md (progress on standard error).
 # Exit status: 0 every patch was made and rebuilt its image bit-exact, 1 something failed,
@@ -27,6 +27,7 @@ out=$repo/build/bench-speed
 runs=3
 scale_arg=10,40
 dfota_args=
+before=
 
 usage() {
     cat <<EOF
@@ -56,6 +57,8 @@ options:
   --scale LIST       comma-separated sizes in MB of the scaled pairs (default 10,40;
                      'none' for no scaled pair)
   --dfota-args ARGS  extra options of dfota diff, e.g. '--in-place' (split on spaces)
+  --before PATH      also an older dfota binary, run right after --dfota on each pair
+                     (same options), as the tool "dfota-before"
   -h, --help         this text
 
 exit status: 0 all ok, 1 a diff or apply failed or an image was not bit-exact, 2 usage or
@@ -79,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --runs) need_arg "$@"; runs=$2; shift 2 ;;
     --scale) need_arg "$@"; scale_arg=$2; shift 2 ;;
     --dfota-args) [[ $# -ge 2 ]] || die "--dfota-args needs a value"; dfota_args=$2; shift 2 ;;
+    --before) need_arg "$@"; before=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "speed: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -103,6 +107,11 @@ read -r -a dfota_extra <<<"$dfota_args"
 
 have() { command -v "$1" >/dev/null 2>&1; }
 tools=(dfota)
+if [[ -n $before ]]; then
+    before=$(absolute_tool "$before")
+    "$before" --version >/dev/null 2>&1 || die "'$before' --version failed (--before PATH)"
+    tools+=(dfota-before)
+fi
 if have "$hdiffz" && have "$hpatchz"; then
     hdiffz=$(absolute_tool "$hdiffz")
     hpatchz=$(absolute_tool "$hpatchz")
@@ -172,6 +181,7 @@ done
 diff_cmd() {
     case $1 in
     dfota) cmd=("$dfota" diff -q -f "${dfota_extra[@]}" "$3" "$4" -o "$5") ;;
+    dfota-before) cmd=("$before" diff -q -f "${dfota_extra[@]}" "$3" "$4" -o "$5") ;;
     hdiffz)
         cmd=("$hdiffz" -m-6 -SD -f)
         [[ -z $2 ]] || cmd+=("-c-$2")
@@ -184,6 +194,7 @@ diff_cmd() {
 apply() {
     case $1 in
     dfota) "$dfota" apply -q --old "$2" "$3" -o "$4" ;;
+    dfota-before) "$before" apply -q --old "$2" "$3" -o "$4" ;;
     hdiffz) "$hpatchz" -f "$2" "$3" "$4" ;;
     bsdiff) "$bspatch" "$2" "$4" "$3" ;;
     esac
@@ -276,7 +287,7 @@ done
 
 md=$out/speed.md
 {
-    echo "dfota: $("$dfota" --version | head -n 1)${dfota_args:+ (diff $dfota_args)}; runs per diff: $runs (least CPU kept); $(nproc) CPUs"
+    echo "dfota: $dfota ($("$dfota" --version | head -n 1))${before:+; dfota-before: $before}${dfota_args:+; diff options: $dfota_args}; runs per diff: $runs (least CPU kept); $(nproc) CPUs"
     echo
     echo "| pair | old + new bytes | tool | CPU s | peak RSS KiB | RSS B/input B (net) | CPU ms/KiB new | patch bytes | exact |"
     echo "|---|---:|---|---:|---:|---:|---:|---:|---|"
@@ -287,14 +298,15 @@ md=$out/speed.md
     echo
     echo "dfota against the others (CPU ratio, < 1: dfota uses less; RSS ratio likewise):"
     echo
-    echo "| pair | CPU / hdiffz -SD | CPU / bsdiff | RSS / hdiffz -SD | RSS / bsdiff |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| pair | CPU / hdiffz -SD | CPU / bsdiff | RSS / hdiffz -SD | RSS / bsdiff | CPU / dfota-before | RSS / dfota-before |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
     awk -F, 'NR > 1 && $5 != "FAIL" { cpu[$1, $4] = $5; rss[$1, $4] = $6; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
         function r(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
         END { for (i = 0; i < n; i++) { p = order[i]
-            printf "| %s | %s | %s | %s | %s |\n", p, r(cpu[p, "dfota"], cpu[p, "hdiffz -SD"]),
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", p, r(cpu[p, "dfota"], cpu[p, "hdiffz -SD"]),
                 r(cpu[p, "dfota"], cpu[p, "bsdiff"]), r(rss[p, "dfota"], rss[p, "hdiffz -SD"]),
-                r(rss[p, "dfota"], rss[p, "bsdiff"]) } }' "$csv"
+                r(rss[p, "dfota"], rss[p, "bsdiff"]), r(cpu[p, "dfota"], cpu[p, "dfota-before"]),
+                r(rss[p, "dfota"], rss[p, "dfota-before"]) } }' "$csv"
 } >"$md"
 cat "$md"
 ((fails == 0)) || { echo "speed: $fails diff(s) or apply(s) failed or differed" >&2; exit 1; }
