@@ -146,6 +146,25 @@ enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, 
                                 struct dfota_error *err);
 
 /*
+ * An input image mapped read-only instead of read into a buffer: its pages
+ * come into memory (the page cache, shared) only as they are first read,
+ * and no copy is made. Standard input, anything but a regular file, an
+ * empty file or a file the system will not map is read with
+ * cli_read_file() instead; `mapped` says which. The file must not shrink
+ * while it is mapped (reading a page past its new end raises SIGBUS).
+ */
+struct cli_image {
+    uint8_t *data;
+    size_t size;
+    bool mapped; /* data is an mmap of size bytes, else malloc'd */
+};
+
+/* cli_read_file()'s contract, `limit` and errors, into `img`; cli_unmap_file() releases it. */
+enum dfota_status cli_map_file(const char *path, size_t limit, struct cli_image *img,
+                               struct dfota_error *err);
+void cli_unmap_file(struct cli_image *img);
+
+/*
  * Write `size` bytes to `path` without ever leaving a half-written file:
  * write a temporary file in the same directory, fsync it, then rename it
  * into place. Without `force` an existing `path` is left alone and

@@ -122,7 +122,8 @@ int cmd_diff(int argc, char **argv)
     struct dfota_error err;
     struct cli_file files[3];
     const char *output = NULL, *old_path, *new_path;
-    uint8_t *old = NULL, *new_ = NULL, *patch = NULL;
+    struct cli_image old, new_;
+    uint8_t *patch = NULL;
     size_t old_size = 0, new_size = 0, patch_size = 0;
     bool force = false, quiet = false, verbose = false;
     int c, rc;
@@ -170,15 +171,20 @@ int cmd_diff(int argc, char **argv)
     rc = cli_check_outputs("diff", &files[0], 1, &files[1], 2);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (cli_read_file(old_path, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err) != DFOTA_OK)
+    /* Mapped, not read: no copy, and the new image's pages come in only
+     * once the suffix array of the old one is built (dfota_diff()). */
+    if (cli_map_file(old_path, DFOTA_HOST_SIZE_MAX, &old, &err) != DFOTA_OK)
         return cli_report("diff", old_path, &err);
-    if (cli_read_file(new_path, DFOTA_HOST_SIZE_MAX, &new_, &new_size, &err) != DFOTA_OK) {
-        free(old);
+    if (cli_map_file(new_path, DFOTA_HOST_SIZE_MAX, &new_, &err) != DFOTA_OK) {
+        cli_unmap_file(&old);
         return cli_report("diff", new_path, &err);
     }
-    rc = cli_make_patch("diff", old, old_size, new_, new_size, &opts, quiet, &patch, &patch_size);
-    free(old);
-    free(new_);
+    old_size = old.size;
+    new_size = new_.size;
+    rc = cli_make_patch("diff", old.data, old_size, new_.data, new_size, &opts, quiet, &patch,
+                        &patch_size);
+    cli_unmap_file(&old);
+    cli_unmap_file(&new_);
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = cli_write_file("diff", output, patch, patch_size, force);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,6 +150,50 @@ enum dfota_status cli_read_file(const char *path, size_t limit, uint8_t **data, 
     *data = buf;
     *size = len;
     return DFOTA_OK;
+}
+
+enum dfota_status cli_map_file(const char *path, size_t limit, struct cli_image *img,
+                               struct dfota_error *err)
+{
+    struct stat st;
+    void *map = MAP_FAILED;
+    int fd;
+
+    img->data = NULL;
+    img->size = 0;
+    img->mapped = false;
+    if (strcmp(path, "-") != 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return dfota_error_set(err, DFOTA_E_IO, "cannot open: %s", strerror(errno));
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+            if ((uint64_t)st.st_size > limit) {
+                close(fd);
+                return dfota_error_set(err, DFOTA_E_TOO_LARGE,
+                                       "file is larger than the %zu-byte limit", limit);
+            }
+            map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        }
+        close(fd);
+        if (map != MAP_FAILED) {
+            img->data = map;
+            img->size = (size_t)st.st_size;
+            img->mapped = true;
+            return DFOTA_OK;
+        }
+    }
+    return cli_read_file(path, limit, &img->data, &img->size, err);
+}
+
+void cli_unmap_file(struct cli_image *img)
+{
+    if (img->mapped)
+        munmap(img->data, img->size);
+    else
+        free(img->data);
+    img->data = NULL;
+    img->size = 0;
+    img->mapped = false;
 }
 
 bool cli_write_all(int fd, const void *data, size_t size)

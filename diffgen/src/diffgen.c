@@ -691,13 +691,17 @@ struct digest_job {
     int ok;
 };
 
-/* Both image digests; runs beside the suffix sort, which has one thread only. */
-static void *digest_images(void *arg)
+/*
+ * The source's digest; runs beside the suffix sort, which has one thread
+ * only. The target is hashed after the matching: reading it during the sort
+ * would bring a mapped target into memory while the 4-byte-per-byte suffix
+ * array is at its largest.
+ */
+static void *digest_source(void *arg)
 {
     struct digest_job *job = arg;
 
-    job->ok = sha256(job->source, job->source_size, job->source_sha256) &&
-              sha256(job->target, job->target_size, job->target_sha256);
+    job->ok = sha256(job->source, job->source_size, job->source_sha256);
     return NULL;
 }
 
@@ -728,13 +732,15 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
     digests.target = target;
     digests.source_size = source_size;
     digests.target_size = target_size;
-    digest_thread = pthread_create(&digester, NULL, digest_images, &digests) == 0;
+    digest_thread = pthread_create(&digester, NULL, digest_source, &digests) == 0;
     if (!digest_thread)
-        digest_images(&digests);
+        digest_source(&digests);
     st = match_images(source, source_size, target, target_size, &list, opts->progress,
                       opts->progress_ctx, err);
     if (digest_thread)
         pthread_join(digester, NULL);
+    if (digests.ok)
+        digests.ok = sha256(target, target_size, digests.target_sha256);
     if (st == DFOTA_OK && !digests.ok)
         st = dfota_error_set(err, DFOTA_E_INTERNAL, "OpenSSL could not compute SHA-256");
     if (st != DFOTA_OK)

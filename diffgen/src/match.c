@@ -5,12 +5,19 @@
  * that code which moved and changed a little becomes a long "copy with
  * differences" whose difference bytes are mostly zero.
  */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE /* madvise() and MADV_HUGEPAGE under -std=c11 */
+#endif
 #include "match.h"
 
 #include <divsufsort.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 /* Mismatch tolerance before a new exact match is preferred (bsdiff uses 8). */
 #define MATCH_SLACK 8
@@ -19,10 +26,35 @@
 #define MATCH_THREADS 2
 #define MATCH_SPLIT_MIN (32u * 1024u)
 
+/*
+ * Length of the common prefix of a[0..an) and b[0..bn). Eight bytes at a
+ * time where the compiler says how to find the first differing byte of a
+ * word (the long prefixes of near-identical images are the common case).
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#define PREFIX_BY_WORD 1
+#endif
+
 static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
     size_t n = an < bn ? an : bn, i = 0;
 
+#ifdef PREFIX_BY_WORD
+    uint64_t x, y;
+
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)(__builtin_ctzll(x ^ y) >> 3);
+#else
+            return i + (size_t)(__builtin_clzll(x ^ y) >> 3);
+#endif
+        }
+    }
+#endif
     while (i < n && a[i] == b[i])
         i++;
     return i;
@@ -40,27 +72,127 @@ static size_t common_prefix(const uint8_t *a, size_t an, const uint8_t *b, size_
 #define BUCKET_INDEX_MIN (256u * 1024u)
 
 struct suffix_index {
-    const saidx_t *sa;
+    const uint8_t *sa; /* the suffix array packed: `width` bits per entry (sa_pack()) */
+    unsigned width;
+    uint64_t mask; /* width one bits */
     const uint8_t *source;
     size_t source_size;
     uint32_t *bucket; /* bucket[k]: first SA index with key >= k; NULL: search the whole SA */
 };
+
+/*
+ * The suffix array is built with 32-bit entries, 4 bytes per source byte,
+ * and then packed in place to the bits its largest entry needs (22 for a
+ * 4 MiB source, 26 for 40 MB), at most 29 for the largest image accepted:
+ * entry i is bits [i * width, (i + 1) * width) of the array taken as one
+ * little-endian number. The packed array is followed by 8 bytes of slack,
+ * so every entry is read with one 8-byte load.
+ */
+#define SA_SLACK 8
+
+static uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#elif !defined(__BYTE_ORDER__)
+    v = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+        (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+        (uint64_t)p[7] << 56;
+#endif
+    return v;
+}
+
+static void store_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static unsigned sa_width(size_t n)
+{
+    unsigned w = 1;
+
+    while (w < 32 && ((uint64_t)(n - 1) >> w) != 0)
+        w++;
+    return w;
+}
+
+/*
+ * Pack the n 32-bit entries of `sa` (allocated with SA_SLACK spare bytes)
+ * in place, 32 bits at a time; returns the packed size with the slack. The
+ * k-th 32-bit word is written once entry i is read with 32 (k + 1) <=
+ * (i + 1) * width, so it ends before entry i + 1 (byte 4 (i + 1)): only
+ * entries already read are overwritten.
+ */
+static size_t sa_pack(saidx_t *sa, size_t n, unsigned width)
+{
+    uint8_t *out = (uint8_t *)sa;
+    uint64_t acc = 0;
+    unsigned bits = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        acc |= (uint64_t)(uint32_t)sa[i] << bits;
+        bits += width;
+        if (bits >= 32) {
+            store_le32(out, (uint32_t)acc);
+            out += 4;
+            acc >>= 32;
+            bits -= 32;
+        }
+    }
+    if (bits > 0) {
+        store_le32(out, (uint32_t)acc);
+        out += 4;
+    }
+    memset(out, 0, SA_SLACK);
+    return (size_t)(out - (uint8_t *)sa) + SA_SLACK;
+}
+
+static size_t sa_at(const struct suffix_index *ix, size_t i)
+{
+    uint64_t bit = (uint64_t)i * ix->width;
+
+    return (size_t)((load_le64(ix->sa + (bit >> 3)) >> (bit & 7)) & ix->mask);
+}
+
+#ifdef __GNUC__
+static void sa_prefetch(const struct suffix_index *ix, size_t i)
+{
+    __builtin_prefetch(ix->sa + (((uint64_t)i * ix->width) >> 3));
+}
+#endif
 
 static unsigned suffix_key(const uint8_t *p, size_t n)
 {
     return n >= 2 ? (unsigned)p[0] * 257u + p[1] + 1u : (unsigned)p[0] * 257u;
 }
 
+/*
+ * bucket[k] = the number of suffixes whose key is below k: the keys of all
+ * suffixes counted in one pass over the source, then summed (the same table
+ * as walking the suffix array, without its random reads of the source).
+ */
 static void index_build(struct suffix_index *ix)
 {
-    size_t i = 0;
+    const uint8_t *p = ix->source;
+    uint32_t *bucket = ix->bucket, sum = 0, c;
+    size_t i, n = ix->source_size;
     unsigned k;
 
+    memset(bucket, 0, (BUCKETS + 1) * sizeof(*bucket));
+    for (i = 0; i + 1 < n; i++)
+        bucket[(unsigned)p[i] * 257u + p[i + 1] + 1u]++;
+    bucket[(unsigned)p[n - 1] * 257u]++;
     for (k = 0; k <= BUCKETS; k++) {
-        while (i < ix->source_size &&
-               suffix_key(ix->source + ix->sa[i], ix->source_size - (size_t)ix->sa[i]) < k)
-            i++;
-        ix->bucket[k] = (uint32_t)i;
+        c = bucket[k];
+        bucket[k] = sum;
+        sum += c;
     }
 }
 
@@ -73,7 +205,6 @@ static void index_build(struct suffix_index *ix)
 static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, size_t tn,
                             size_t *pos)
 {
-    const saidx_t *sa = ix->sa;
     const uint8_t *source = ix->source;
     size_t source_size = ix->source_size;
     size_t lo, hi, mid, off, skip, n, l, lcp_lo, lcp_hi;
@@ -91,7 +222,7 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
                 *pos = 0;
                 return 0;
             }
-            *pos = (size_t)sa[lo];
+            *pos = sa_at(ix, lo);
             return 1;
         }
         hi--;
@@ -99,12 +230,40 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         lo = 0;
         hi = source_size - 1;
     }
-    lcp_lo = common_prefix(source + sa[lo], source_size - (size_t)sa[lo], t, tn);
-    lcp_hi = common_prefix(source + sa[hi], source_size - (size_t)sa[hi], t, tn);
+#ifdef __GNUC__
+    if (hi - lo > 1) { /* the first step's entry and both next ones */
+        mid = lo + (hi - lo) / 2;
+        sa_prefetch(ix, mid);
+        sa_prefetch(ix, lo + (mid - lo) / 2);
+        sa_prefetch(ix, mid + (hi - mid) / 2);
+    }
+#endif
+    off = sa_at(ix, lo);
+    lcp_lo = common_prefix(source + off, source_size - off, t, tn);
+    off = sa_at(ix, hi);
+    lcp_hi = common_prefix(source + off, source_size - off, t, tn);
     while (hi - lo > 1) {
         mid = lo + (hi - lo) / 2;
-        off = (size_t)sa[mid];
+        off = sa_at(ix, mid);
         skip = lcp_lo < lcp_hi ? lcp_lo : lcp_hi;
+#ifdef __GNUC__
+        /*
+         * The search is a chain of cache misses, two a step (the entry, then
+         * the source at it). Start the next steps' loads now: the source at
+         * both possible next entries (asked for by the step before) and the
+         * entries of the four possible steps after them.
+         */
+        if (hi - lo > 3) {
+            size_t a = lo + (mid - lo) / 2, b = mid + (hi - mid) / 2;
+
+            __builtin_prefetch(source + sa_at(ix, a) + skip);
+            __builtin_prefetch(source + sa_at(ix, b) + skip);
+            sa_prefetch(ix, lo + (a - lo) / 2);
+            sa_prefetch(ix, a + (mid - a) / 2);
+            sa_prefetch(ix, mid + (b - mid) / 2);
+            sa_prefetch(ix, b + (hi - b) / 2);
+        }
+#endif
         n = source_size - off < tn ? source_size - off : tn;
         l = skip + common_prefix(source + off + skip, n - skip, t + skip, tn - skip);
         /* suffix < t: t continues after the common part, and the suffix ends or is smaller */
@@ -117,10 +276,10 @@ static size_t longest_match(const struct suffix_index *ix, const uint8_t *t, siz
         }
     }
     if (lcp_lo >= lcp_hi) {
-        *pos = (size_t)sa[lo];
+        *pos = sa_at(ix, lo);
         return lcp_lo;
     }
-    *pos = (size_t)sa[hi];
+    *pos = sa_at(ix, hi);
     return lcp_hi;
 }
 
@@ -264,6 +423,31 @@ static void *scan_part(void *arg)
     return NULL;
 }
 
+/*
+ * Ask for transparent huge pages for the suffix array where the system
+ * gives them on request (Linux, THP "madvise"): the sort and the searches
+ * read it at random, and with 4 KiB pages nearly every such read also
+ * misses the TLB. Only the page-aligned inside of the block; no effect on
+ * what is computed.
+ */
+static void advise_huge_pages(void *p, size_t n)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t a, e;
+
+    if (page <= 0)
+        return;
+    a = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    e = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 enum dfota_status match_images(const uint8_t *source, size_t source_size, const uint8_t *target,
                                size_t target_size, struct match_list *list,
                                void (*progress)(void *ctx, uint64_t done, uint64_t total),
@@ -282,7 +466,7 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
         return DFOTA_OK;
     if (source_size == 0)
         return push_op(list, 0, 0, 0, (int64_t)target_size, err);
-    sa = malloc(source_size * sizeof(*sa));
+    sa = malloc(source_size * sizeof(*sa) + SA_SLACK);
     index.bucket = source_size >= BUCKET_INDEX_MIN ? malloc((BUCKETS + 1) * sizeof(uint32_t))
                                                     : NULL;
     if (sa == NULL || (source_size >= BUCKET_INDEX_MIN && index.bucket == NULL)) {
@@ -292,12 +476,23 @@ enum dfota_status match_images(const uint8_t *source, size_t source_size, const 
                                "cannot allocate the suffix array (%zu bytes)",
                                source_size * sizeof(*sa));
     }
+    advise_huge_pages(sa, source_size * sizeof(*sa));
     if (divsufsort(source, sa, (saidx_t)source_size) != 0) {
         free(sa);
         free(index.bucket);
         return dfota_error_set(err, DFOTA_E_INTERNAL, "libdivsufsort failed");
     }
-    index.sa = sa;
+    /* Packed before the target is first read (the caller may have mapped
+     * it): the 4-byte entries and the target are never in memory at once. */
+    index.width = sa_width(source_size);
+    index.mask = ((uint64_t)1 << index.width) - 1;
+    {
+        saidx_t *shrunk = realloc(sa, sa_pack(sa, source_size, index.width));
+
+        if (shrunk != NULL)
+            sa = shrunk;
+    }
+    index.sa = (const uint8_t *)sa;
     index.source = source;
     index.source_size = source_size;
     if (index.bucket != NULL)

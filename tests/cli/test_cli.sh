@@ -215,6 +215,29 @@ check "inspect truncated raw patch" 1 stderr 'patch ends inside segment'
 assert "inspect truncated raw patch JSON" jq -e '.error.status == "TRUNCATED"' "$work/stdout"
 run diff "$old" "$image" -o "$work/again.patch" -q
 assert "diff is deterministic" cmp -s "$patch" "$work/again.patch"
+# The images are mapped (cli_map_file); standard input, a pipe or an empty file is read.
+"$dfota" diff -q - "$image" -o "$work/stdin.patch" <"$old" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "diff OLD from standard input" 0
+assert "diff from standard input equals diff from the file" cmp -s "$patch" "$work/stdin.patch"
+run diff -q <(cat "$old") <(cat "$image") -o "$work/pipe.patch"
+check "diff from pipes" 0
+assert "diff from pipes equals diff from the files" cmp -s "$patch" "$work/pipe.patch"
+: >"$work/empty.bin"
+run diff -q "$work/empty.bin" "$image" -o "$work/from-empty.patch"
+check "diff from an empty old image" 0
+rm -f "$work/rebuilt.bin"
+run apply -q --old "$work/empty.bin" "$work/from-empty.patch" -o "$work/rebuilt.bin"
+check "apply patch from an empty old image" 0
+assert "apply patch from an empty old image bit-exact" cmp -s "$work/rebuilt.bin" "$image"
+run diff -q "$old" "$work/empty.bin" -o "$work/to-empty.patch"
+check "diff to an empty new image" 0
+rm -f "$work/rebuilt.bin"
+run apply -q --old "$old" "$work/to-empty.patch" -o "$work/rebuilt.bin"
+check "apply patch to an empty new image" 0
+assert "apply patch to an empty new image gives an empty file" test -f "$work/rebuilt.bin" -a ! -s "$work/rebuilt.bin"
+run diff "$work" "$image" -o "$work/dir.patch"
+check "diff with a directory as OLD" 3 stderr "'$work': cannot read"
 for chunk in 1 7 4096 ""; do
     rm -f "$work/rebuilt.bin"
     run apply --old "$old" "$patch" -o "$work/rebuilt.bin" ${chunk:+--chunk-size $chunk}
