@@ -619,7 +619,8 @@ static int block_candidates(const struct match_list *list, const uint8_t *source
             }
             free(all);
         }
-        qsort(words, w_count, sizeof(*words), word_order);
+        if (w_count > 1) /* qsort() wants a valid pointer even for nothing */
+            qsort(words, w_count, sizeof(*words), word_order);
         qsort(bs, bs_count, sizeof(*bs), block_shift_order);
     }
     for (b = 0, i = 0; ok && b < blocks; b++) {
@@ -1185,7 +1186,8 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
             }
         }
     }
-    qsort(want, wants, sizeof(*want), want_order);
+    if (wants > 1) /* qsort() wants a valid pointer even for nothing */
+        qsort(want, wants, sizeof(*want), want_order);
     runs = malloc((wants + cut_count + 1) * sizeof(*runs));
     if (runs == NULL)
         goto nomem;
