@@ -13,6 +13,7 @@
 #include "apply_helpers.h"
 #include "patch_helpers.h"
 #include "rc_records.h"
+#include "thumb_image.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -526,6 +527,62 @@ static void patch_header_describes_the_images(void **state)
     free(a04);
 }
 
+/*
+ * A program followed by many small copies of one piece of it, each a few
+ * bytes further than the last: the copies' branch sites disagree about how
+ * far the same targets moved, block after block and within a block, which
+ * makes target regions. Their starts must still increase (a block whose own
+ * sites disagree starts no second region where its first began), and the
+ * patch must be one the readers take and that rebuilds the image.
+ */
+static void conflicting_copies_make_a_valid_region_table(void **state)
+{
+    struct dfota_diff_options opts;
+    struct dfota_patch_header hdr;
+    uint8_t *source = test_alloc(1u << 20), *target = test_alloc(1u << 21), *patch;
+    size_t source_size, target_size, patch_size, k, i;
+    uint32_t previous = 0, t, targets = 0;
+    const uint8_t *e;
+
+    (void)state;
+    source_size = test_thumb_image(source, 1u << 20, 21, 300, TEST_THUMB_NO_INSERT, 0x08000000u);
+    target_size = test_thumb_image(target, 1u << 21, 21, 300, 37, 0x08000000u);
+    assert_true(source_size > 40000);
+    for (k = 0; k < 24; k++) {
+        size_t off = 20000 + (k % 3) * 1024;
+
+        for (i = 0; i < 97 * (k + 1) % 53 + 3; i++)
+            target[target_size++] = (uint8_t)(k * 31 + i);
+        memcpy(target + target_size, source + off, 2048);
+        target_size += 2048;
+    }
+    test_diff_options(&opts, DFOTA_DIFF_PREDICT_AUTO);
+    patch = test_diff(source, source_size, target, target_size, &opts, &patch_size);
+    assert_int_equal(dfota_patch_check_layout(patch, patch_size, &hdr, NULL), DFOTA_OK);
+    assert_true(hdr.predict != 0);
+    e = patch + DFOTA_PATCH_HEADER_SIZE + (size_t)hdr.map_count * DFOTA_PATCH_MAP_ENTRY_SIZE;
+    for (k = 0; k < hdr.region_count && (e[16 * k + 4] & DFOTA_PATCH_REGION_TARGET); k++) {
+        t = dfota_get_le32(e + 16 * k);
+        assert_true(k == 0 ? t == 0 : t > previous);
+        previous = t;
+        targets++;
+    }
+    assert_true(targets > 1); /* the copies made regions */
+    {
+        struct test_apply_params params;
+        struct test_apply_result res;
+
+        test_apply_params_init(&params);
+        assert_int_equal(test_apply(source, source_size, patch, patch_size, &params, &res),
+                         DFOTA_OK);
+        test_assert_flash_holds(&res, target, target_size);
+        test_apply_result_release(&res);
+    }
+    free(patch);
+    free(source);
+    free(target);
+}
+
 static void prediction_auto_picks_what_pays(void **state)
 {
     struct dfota_diff_options opts;
@@ -577,6 +634,7 @@ int main(void)
         cmocka_unit_test(patch_header_describes_the_images),
         cmocka_unit_test(range_frames_hold_the_zstd_frames_records),
         cmocka_unit_test(prediction_auto_picks_what_pays),
+        cmocka_unit_test(conflicting_copies_make_a_valid_region_table),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

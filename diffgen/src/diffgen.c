@@ -803,6 +803,16 @@ enum dfota_status dfota_diff(const uint8_t *source, size_t source_size, const ui
         st = append_segments(plan.segments, &hdr, &out, err);
     }
     free_segments(plan.segments, plan.count);
+    /* What it wrote must be a patch its readers take (a bug caught here
+     * fails the diff instead of the device). */
+    if (st == DFOTA_OK) {
+        struct dfota_patch_header check;
+        struct dfota_error why;
+
+        if (dfota_patch_check_layout(out.data, out.len, &check, &why) != DFOTA_OK)
+            st = dfota_error_set(err, DFOTA_E_INTERNAL,
+                                 "diffgen made a patch its own reader refuses: %s", why.message);
+    }
     if (st == DFOTA_OK && opts->progress != NULL)
         opts->progress(opts->progress_ctx, target_size, target_size);
 out:

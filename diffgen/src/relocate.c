@@ -976,8 +976,11 @@ static int cut_targets(const struct match_list *list, const uint8_t *source, siz
         b = op != NULL ? op->target_start >> TARGET_BLOCK_LOG : UINT32_MAX;
         if (b != block) {
             /* The block before is complete: does it start a region? */
+            /* Not where the region began: a block whose sites disagree among
+             * themselves cannot be helped by a region of its own. */
             if (disagree > agree && disagree >= TARGET_CONFLICTS_MIN &&
-                *count < TARGET_REGIONS_MAX) {
+                *count < TARGET_REGIONS_MAX &&
+                list->ops[block_first_op].target_start > starts[*count - 1]) {
                 starts[(*count)++] = list->ops[block_first_op].target_start;
                 region++;
                 /* Its own sites' votes are the new region's first. */
