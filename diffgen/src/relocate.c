@@ -322,8 +322,10 @@ out:
 #define CELL_LOG 10u
 /* Pointer base candidates (base, delta) tried per cell. */
 #define CANDIDATES_MAX 16u
-/* Pointer bases are looked for in blocks of 2^BLOCK_LOG source bytes. */
+/* Pointer bases are looked for in blocks of 2^BLOCK_LOG source bytes, at
+ * least, and at most BLOCKS_MAX blocks (larger blocks for larger images). */
 #define BLOCK_LOG 16u
+#define BLOCKS_MAX 64u
 /* The image's heaviest copy shifts tried as (minus) pointer deltas in every block. */
 #define GLOBAL_SHIFTS 8u
 /* Words a block's vote samples at most. */
@@ -539,19 +541,25 @@ static int block_candidates(const struct match_list *list, const uint8_t *source
                             const struct map_run *runs, size_t run_count, struct candidate *c,
                             unsigned *n)
 {
-    size_t blocks = (source_size >> BLOCK_LOG) + 1, k, w_count = 0, w_cap = 0, bs_count = 0, i;
+    unsigned block_log = BLOCK_LOG;
+    size_t blocks, k, w_count = 0, w_cap = 0, bs_count = 0, i;
     size_t first_word = 0;
     struct block_shift *bs = malloc((list->count + 1) * sizeof(*bs));
     struct word *words = NULL;
     struct {
         uint32_t base, last, votes;
         int32_t delta;
-    } *best = calloc(blocks, sizeof(*best));
+    } *best;
     uint32_t b, q, votes, base, last = 0;
     int32_t global_top[GLOBAL_SHIFTS];
     uint64_t global_weight[GLOBAL_SHIFTS];
-    int ok = bs != NULL && best != NULL;
+    int ok;
 
+    while (block_log < 31 && (source_size >> block_log) >= BLOCKS_MAX)
+        block_log++;
+    blocks = (source_size >> block_log) + 1;
+    best = calloc(blocks, sizeof(*best));
+    ok = bs != NULL && best != NULL;
     memset(global_top, 0, sizeof(global_top));
     memset(global_weight, 0, sizeof(global_weight));
 
@@ -562,7 +570,7 @@ static int block_candidates(const struct match_list *list, const uint8_t *source
 
         if (op->copy_len == 0)
             continue;
-        bs[bs_count].block = op->source_start >> BLOCK_LOG;
+        bs[bs_count].block = op->source_start >> block_log;
         bs[bs_count].shift = (int32_t)((int64_t)op->target_start - op->source_start);
         bs[bs_count].bytes = op->copy_len;
         bs_count++;
@@ -646,7 +654,7 @@ static int block_candidates(const struct match_list *list, const uint8_t *source
                     break;
                 }
         }
-        while (last_word < w_count && (words[last_word].q >> BLOCK_LOG) == b)
+        while (last_word < w_count && (words[last_word].q >> block_log) == b)
             last_word++;
         stride = (last_word - first_word + VOTE_WORDS - 1) / VOTE_WORDS;
         if (stride == 0)
