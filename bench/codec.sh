@@ -33,13 +33,9 @@ rm -rf "$out"
 mkdir -p "$out"
 fails=0
 
-# anchor PAIR COLUMN: a figure of ANCHORS.md's per-pair table (columns by header name).
-anchor() {
-    awk -F'|' -v pair="$1" -v col="$2" '
-        /^\| pair \|/ { for (i = 2; i <= NF; i++) { h = $i; gsub(/^ +| +$/, "", h); name[h] = i } next }
-        { p = $2; gsub(/ /, "", p) }
-        p == pair && (col in name) { v = $(name[col]); gsub(/ /, "", v); print v; exit }' "$anchors"
-}
+bench_name=codec
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$repo/bench/lib.sh"
 
 # patch NAME OLD NEW BINARY ARGS...: the patch's size (and a bit-exact apply check).
 patch_size() {
@@ -93,8 +89,8 @@ echo "$sep---:|---:|---:|---:|---:|---:|"
 : >"$out/rows"
 for i in "${!names[@]}"; do
     n=${names[$i]} o=${olds[$i]} w=${news[$i]}
-    bs=$(anchor "$n" "bsdiff 4.3"); hd=$(anchor "$n" "HDiffPatch -SD lzma2")
-    hl=$(anchor "$n" "HPatchLite tuz"); dt=$(anchor "$n" "detools ARM data format + lzma")
+    bs=$(anchor "$anchors" "$n" "bsdiff 4.3"); hd=$(anchor "$anchors" "$n" "HDiffPatch -SD lzma2")
+    hl=$(anchor "$anchors" "$n" "HPatchLite tuz"); dt=$(anchor "$anchors" "$n" "detools ARM data format + lzma")
     row="| $n | ${bs:--} | ${hd:--} | ${hl:--} | ${dt:--} |"
     b1=- b2=-
     if [ -n "$before" ]; then
@@ -143,7 +139,7 @@ for setting in "--window-log 8" "--window-log 9" "--window-log 10" "--window-log
         total=$((total + s))
         w=$(workspace t)
         [ "$w" -gt "$ws" ] && ws=$w
-        echo "$s $(anchor "${names[$i]}" "bsdiff 4.3")" >>"$out/geo"
+        echo "$s $(anchor "$anchors" "${names[$i]}" "bsdiff 4.3")" >>"$out/geo"
     done
     echo "| \`$setting\` | $total | $(geo <"$out/geo") | $ws |"
 done

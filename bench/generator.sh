@@ -36,13 +36,9 @@ rm -rf "$out"
 mkdir -p "$out"
 fails=0
 
-# anchor PAIR COLUMN: a figure of ANCHORS.md's per-pair table (columns by header name).
-anchor() {
-    awk -F'|' -v pair="$1" -v col="$2" '
-        /^\| pair \|/ { for (i = 2; i <= NF; i++) { h = $i; gsub(/^ +| +$/, "", h); name[h] = i } next }
-        { p = $2; gsub(/ /, "", p) }
-        p == pair && (col in name) { v = $(name[col]); gsub(/ /, "", v); print v; exit }' "$anchors"
-}
+bench_name=generator
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$repo/bench/lib.sh"
 
 # mixed_anchor TOOL: a figure of ANCHORS.md's big-mixed-image table.
 mixed_anchor() {
@@ -116,9 +112,9 @@ total_before_inplace=0
 misses=0
 for i in "${!names[@]}"; do
     n=${names[$i]}
-    bs=$(anchor "$n" "bsdiff 4.3")
-    best=$(anchor "$n" best)
-    row="| $n | $bs | $(anchor "$n" "HDiffPatch -SD lzma2") | $(anchor "$n" "detools ARM data format + lzma") | $best |"
+    bs=$(anchor "$anchors" "$n" "bsdiff 4.3")
+    best=$(anchor "$anchors" "$n" best)
+    row="| $n | $bs | $(anchor "$anchors" "$n" "HDiffPatch -SD lzma2") | $(anchor "$anchors" "$n" "detools ARM data format + lzma") | $best |"
     if [ -n "$before" ]; then
         b=$(patch_size "$n.before" "${olds[$i]}" "${news[$i]}" "$before")
         bi=$(patch_size "$n.before-ip" "${olds[$i]}" "${news[$i]}" "$before" --in-place)

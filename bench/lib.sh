@@ -56,3 +56,12 @@ find_pairs() {
     done
     [[ ${#pairs[@]} -gt 0 ]] || die "no pair in '$corpus' matches '$2'"
 }
+
+# anchor ANCHORS_MD PAIR COLUMN: a figure of an ANCHORS.md's per-pair table
+# (columns by header name), or nothing.
+anchor() {
+    awk -F'|' -v pair="$2" -v col="$3" '
+        /^\| pair \|/ { for (i = 2; i <= NF; i++) { h = $i; gsub(/^ +| +$/, "", h); name[h] = i } next }
+        { p = $2; gsub(/ /, "", p) }
+        p == pair && (col in name) { v = $(name[col]); gsub(/ /, "", v); print v; exit }' "$1"
+}

@@ -49,6 +49,21 @@ static int by_length_asc(const void *a, const void *b)
     return x->index < y->index ? -1 : 1;
 }
 
+/*
+ * `array` (of *cap elements of `elem` bytes, full) grown to twice as many,
+ * or to `first` if it had none: the new array, *cap updated; NULL if
+ * memory ran out (then `array` is as it was).
+ */
+static void *grown(void *array, size_t *cap, size_t elem, size_t first)
+{
+    size_t want = *cap ? *cap * 2 : first;
+    void *p = realloc(array, want * elem);
+
+    if (p != NULL)
+        *cap = want;
+    return p;
+}
+
 void relocation_predict_at(const struct relocation *r, uint32_t target_pos,
                            struct dfota_predict *p)
 {
@@ -276,13 +291,11 @@ static uint32_t pick_pointer_base(const struct match_list *list, const uint8_t *
             if (w < lo || w > hi)
                 continue;
             if (count == cap) {
-                struct pointer_word *grown;
+                struct pointer_word *more = grown(words, &cap, sizeof(*words), 4096);
 
-                cap = cap ? cap * 2 : 4096;
-                grown = realloc(words, cap * sizeof(*words));
-                if (grown == NULL)
+                if (more == NULL)
                     goto out;
-                words = grown;
+                words = more;
             }
             words[count].source_value = w;
             words[count].target_value =
@@ -389,13 +402,11 @@ static size_t runs_from(const struct map_run *runs, size_t n, int32_t e)
 static int push_vote(struct vote **v, size_t *n, size_t *cap, uint32_t at, int32_t step)
 {
     if (*n == *cap) {
-        size_t grown_cap = *cap ? *cap * 2 : 4096;
-        struct vote *grown = realloc(*v, grown_cap * sizeof(**v));
+        struct vote *more = grown(*v, cap, sizeof(**v), 4096);
 
-        if (grown == NULL)
+        if (more == NULL)
             return 0;
-        *v = grown;
-        *cap = grown_cap;
+        *v = more;
     }
     (*v)[*n].at = at;
     (*v)[*n].step = step;
@@ -580,15 +591,13 @@ static int block_candidates(const struct match_list *list, const uint8_t *source
             if (w == 0 || w == UINT32_MAX || overlaps_branch(source, source_size, q))
                 continue;
             if (w_count == w_cap) {
-                struct word *grown;
+                struct word *more = grown(words, &w_cap, sizeof(*words), 65536);
 
-                w_cap = w_cap ? w_cap * 2 : 65536;
-                grown = realloc(words, w_cap * sizeof(*words));
-                if (grown == NULL) {
+                if (more == NULL) {
                     ok = 0;
                     break;
                 }
-                words = grown;
+                words = more;
             }
             words[w_count].q = q;
             words[w_count].w = w;
@@ -1093,13 +1102,11 @@ static int push_want(struct want **w, size_t *n, size_t *cap, uint32_t region, u
                      int32_t shift)
 {
     if (*n == *cap) {
-        size_t grown_cap = *cap ? *cap * 2 : 65536;
-        struct want *grown = realloc(*w, grown_cap * sizeof(**w));
+        struct want *more = grown(*w, cap, sizeof(**w), 65536);
 
-        if (grown == NULL)
+        if (more == NULL)
             return 0;
-        *w = grown;
-        *cap = grown_cap;
+        *w = more;
     }
     (*w)[*n].region = region;
     (*w)[*n].cell = cell;
