@@ -1,11 +1,19 @@
 /*
- * relocate.c - relocation map from the matches, and which predictions pay.
+ * relocate.c - the prediction plan: regions, their maps, and which
+ * predictions pay (docs/FORMAT.md, "Generating a patch").
  *
- * The map says, for every source offset, how far the content there moved:
- * the shift (target offset - source offset) of the longest match that
- * copies it. It is painted at a 16-byte grain, longest matches first, then
- * cut down to at most DFOTA_PREDICT_MAP_MAX runs by folding the shortest
- * runs into their left neighbour.
+ *   1. A painted map (build_map()): every 16-byte source cell takes the shift
+ *      (target offset - source offset) of the longest match copying it.
+ *   2. Pointer base candidates (base_candidates()): the image's, and per
+ *      source block the base most words vote for (vote_base()).
+ *   3. Target regions (cut_targets()): where the branch sites of a target
+ *      block disagree with the region so far about how far their targets
+ *      moved, a new one, with a map of its own.
+ *   4. Source regions (plan_regions()): per 1 KiB cell, what branch and each
+ *      candidate's pointer prediction would save, and the best choice per
+ *      cell less a cost per region (best_path()).
+ *   5. The maps the predicted sites need (map_for_sites()), then 4 and 5
+ *      once more with those maps.
  */
 #include "relocate.h"
 
