@@ -40,7 +40,7 @@ int main(void)
         printf("patch %zu bytes, applier workspace %zu bytes (range codec, history 2^%u)\n",
                patch_size,
                dfota_apply_workspace_need_for(DFOTA_CODEC_RANGE_ID, DFOTA_PATCH_HISTORY_LOG_DEFAULT,
-                                              0),
+                                              0, 0),
                DFOTA_PATCH_HISTORY_LOG_DEFAULT);
     }
     return 0;
