@@ -276,48 +276,78 @@ static inline int rc_get_varint(const uint8_t *p, size_t n, size_t *pos, unsigne
     return 0;
 }
 
+/* Where the parts of one record lie in a record stream. */
+struct rc_record {
+    uint64_t copy, extra;
+    size_t first_diff; /* offset of its first difference byte, 0 if none */
+    size_t literals;   /* offset of its literal bytes */
+    size_t end;        /* offset after it */
+};
+
+/*
+ * Read the record at *pos of `p` (`n` bytes) into `r` and move *pos past
+ * it: NULL if it is well formed (minimal varints, in order, produces a byte,
+ * at most `left` of them), else what is wrong.
+ */
+static inline const char *rc_next_record(const uint8_t *p, size_t n, size_t *pos, uint64_t left,
+                                         struct rc_record *r)
+{
+    uint64_t zz, run, copy_left;
+    int first = 1;
+
+    memset(r, 0, sizeof(*r));
+    if (!rc_get_varint(p, n, pos, 5, &r->copy) || r->copy > UINT32_MAX)
+        return "bad copy_len";
+    if (!rc_get_varint(p, n, pos, 5, &r->extra) || r->extra > UINT32_MAX)
+        return "bad extra_len";
+    if (!rc_get_varint(p, n, pos, 5, &zz) || zz >= (uint64_t)1 << 33)
+        return "bad seek";
+    if (r->copy + r->extra == 0)
+        return "a record that produces nothing";
+    if (r->copy + r->extra > left)
+        return "a record past the end of the segment";
+    for (copy_left = r->copy; copy_left > 0;) {
+        if (!rc_get_varint(p, n, pos, 5, &run) || run > copy_left)
+            return "bad zero run";
+        if (run == 0 && !first)
+            return "an empty zero run after the first";
+        first = 0;
+        copy_left -= run;
+        if (copy_left == 0)
+            break;
+        if (!rc_get_varint(p, n, pos, 5, &run) || run == 0 || run > copy_left)
+            return "bad difference run";
+        if (run > n - *pos)
+            return "difference bytes cut off";
+        if (r->first_diff == 0)
+            r->first_diff = *pos;
+        *pos += (size_t)run;
+        copy_left -= run;
+    }
+    if (r->extra > n - *pos)
+        return "literal bytes cut off";
+    r->literals = *pos;
+    *pos += (size_t)r->extra;
+    r->end = *pos;
+    return NULL;
+}
+
 /*
  * NULL if `p` (`n` bytes) is a well-formed record stream that produces
  * exactly `target_len` bytes, with minimal varints; else what is wrong.
  */
 static inline const char *rc_check_records(const uint8_t *p, size_t n, uint32_t target_len)
 {
+    struct rc_record r;
     size_t pos = 0;
-    uint64_t produced = 0, copy, extra, zz, run, left;
-    int first;
+    uint64_t produced = 0;
+    const char *why;
 
     while (pos < n) {
-        if (!rc_get_varint(p, n, &pos, 5, &copy) || copy > UINT32_MAX)
-            return "bad copy_len";
-        if (!rc_get_varint(p, n, &pos, 5, &extra) || extra > UINT32_MAX)
-            return "bad extra_len";
-        if (!rc_get_varint(p, n, &pos, 5, &zz) || zz >= (uint64_t)1 << 33)
-            return "bad seek";
-        if (copy + extra == 0)
-            return "a record that produces nothing";
-        if (copy + extra > target_len - produced)
-            return "a record past the end of the segment";
-        first = 1;
-        for (left = copy; left > 0;) {
-            if (!rc_get_varint(p, n, &pos, 5, &run) || run > left)
-                return "bad zero run";
-            if (run == 0 && !first)
-                return "an empty zero run after the first";
-            first = 0;
-            left -= run;
-            if (left == 0)
-                break;
-            if (!rc_get_varint(p, n, &pos, 5, &run) || run == 0 || run > left)
-                return "bad difference run";
-            if (run > n - pos)
-                return "difference bytes cut off";
-            pos += (size_t)run;
-            left -= run;
-        }
-        if (extra > n - pos)
-            return "literal bytes cut off";
-        pos += (size_t)extra;
-        produced += copy + extra;
+        why = rc_next_record(p, n, &pos, target_len - produced, &r);
+        if (why != NULL)
+            return why;
+        produced += r.copy + r.extra;
     }
     return produced == target_len ? NULL : "records end before the segment does";
 }

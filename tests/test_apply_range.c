@@ -383,27 +383,15 @@ static uint8_t *frame_records(const uint8_t *coded, size_t len, uint32_t target_
 /* Offset of the first literal byte of the records, else of the first difference byte. */
 static size_t first_changeable_byte(const uint8_t *p, size_t n)
 {
+    struct rc_record r;
     size_t pos = 0, diff = 0;
-    uint64_t copy, extra, zz, run, left;
 
     while (pos < n) {
-        assert_true(rc_get_varint(p, n, &pos, 5, &copy));
-        assert_true(rc_get_varint(p, n, &pos, 5, &extra));
-        assert_true(rc_get_varint(p, n, &pos, 5, &zz));
-        for (left = copy; left > 0;) {
-            assert_true(rc_get_varint(p, n, &pos, 5, &run));
-            left -= run;
-            if (left == 0)
-                break;
-            assert_true(rc_get_varint(p, n, &pos, 5, &run));
-            if (diff == 0)
-                diff = pos;
-            pos += (size_t)run;
-            left -= run;
-        }
-        if (extra > 0)
-            return pos;
-        pos += (size_t)extra;
+        assert_null(rc_next_record(p, n, &pos, UINT64_MAX, &r));
+        if (r.extra > 0)
+            return r.literals;
+        if (diff == 0)
+            diff = r.first_diff;
     }
     assert_true(diff != 0);
     return diff;
