@@ -381,6 +381,27 @@ struct rc_decode {
 
 #define RC_CANARY 32u
 
+/*
+ * Set `r` up to decode the `frame_len` bytes at `frame` (also the frame size
+ * the decoder is told) into a segment of `target_len` bytes, with a history
+ * of 2^log bytes, `feed` bytes a feed and `cap` bytes of output a decode;
+ * r->out is malloc'd (the caller frees it). 0 if that failed.
+ */
+static inline int rc_decode_init(struct rc_decode *r, const uint8_t *frame, size_t frame_len,
+                                 uint32_t target_len, unsigned log, size_t feed, size_t cap)
+{
+    memset(r, 0, sizeof(*r));
+    r->frame = frame;
+    r->frame_len = frame_len;
+    r->frame_size = (uint32_t)frame_len;
+    r->target_len = target_len;
+    r->history_log = log;
+    r->feed = feed;
+    r->cap = cap;
+    r->out = malloc(RC_RECORDS_MAX(target_len));
+    return r->out != NULL;
+}
+
 /* Run `r` (see struct rc_decode). Returns r->violation. */
 static inline const char *rc_decode(struct rc_decode *r)
 {

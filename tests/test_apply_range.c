@@ -364,14 +364,7 @@ static uint8_t *frame_records(const uint8_t *coded, size_t len, uint32_t target_
 {
     struct rc_decode r;
 
-    memset(&r, 0, sizeof(r));
-    r.frame = coded;
-    r.frame_len = r.frame_size = (uint32_t)len;
-    r.target_len = target_len;
-    r.history_log = log;
-    r.feed = (size_t)-1;
-    r.cap = 4096;
-    r.out = test_alloc(RC_RECORDS_MAX(target_len));
+    assert_true(rc_decode_init(&r, coded, len, target_len, log, (size_t)-1, 4096));
     if (rc_decode(&r) != NULL)
         fail_msg("decoding a frame of the patch: %s", r.violation);
     assert_int_equal(r.result, DFOTA_RCDEC_DONE);

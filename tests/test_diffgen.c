@@ -437,14 +437,7 @@ static void check_range_patch(const uint8_t *source, size_t source_size, const u
         for (f = 0; f < COUNT(feeds); f++) {
             struct rc_decode r;
 
-            memset(&r, 0, sizeof(r));
-            r.frame = coded;
-            r.frame_len = r.frame_size = frame - crc;
-            r.target_len = len;
-            r.history_log = rh.window_log;
-            r.feed = feeds[f];
-            r.cap = 64;
-            r.out = test_alloc(RC_RECORDS_MAX(len));
+            assert_true(rc_decode_init(&r, coded, frame - crc, len, rh.window_log, feeds[f], 64));
             assert_null(rc_decode(&r));
             assert_int_equal(r.result, DFOTA_RCDEC_DONE);
             assert_int_equal(r.fed, frame - crc);

@@ -178,14 +178,10 @@ static void rcdec_frame_seeds_decode(void **state)
             free(seed);
             continue;
         }
-        memset(&r, 0, sizeof(r));
-        r.frame = seed + 4;
-        r.frame_len = r.frame_size = (uint32_t)(size - 4);
-        r.target_len = dfota_get_le16(seed + 1);
-        r.history_log = DFOTA_RC_HISTORY_LOG_MIN + seed[0] % 5u;
-        r.feed = rc_fuzz_feeds[seed[3] & 7u];
-        r.cap = rc_fuzz_caps[(seed[3] >> 3) & 3u];
-        r.out = test_alloc(RC_RECORDS_MAX(r.target_len));
+        assert_true(rc_decode_init(&r, seed + 4, size - 4, dfota_get_le16(seed + 1),
+                                   DFOTA_RC_HISTORY_LOG_MIN + seed[0] % 5u,
+                                   rc_fuzz_feeds[seed[3] & 7u],
+                                   rc_fuzz_caps[(seed[3] >> 3) & 3u]));
         if (rc_decode(&r) != NULL)
             fail_msg("%s: %s", names[k], r.violation);
         if (r.result != DFOTA_RCDEC_DONE)

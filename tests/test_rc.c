@@ -308,16 +308,8 @@ static size_t code_literals(const uint8_t *lit, size_t n, unsigned log, unsigned
     assert_round_trip(records, len, (uint32_t)n, log, frame, frame_len, 3, 17);
     /* Again on a decoder of our own, to look at its last step. */
     dfota_rcdec_init(&d, history, log);
-    memset(&r, 0, sizeof(r));
-    r.frame = frame;
-    r.frame_len = r.frame_size = (uint32_t)frame_len;
-    r.target_len = (uint32_t)n;
-    r.history_log = log;
-    r.feed = WHOLE;
-    r.cap = 1u << 20;
-    r.out = malloc(RC_RECORDS_MAX(n));
+    assert_true(rc_decode_init(&r, frame, frame_len, (uint32_t)n, log, WHOLE, 1u << 20));
     r.decoder = &d;
-    assert_non_null(r.out);
     assert_null(rc_decode(&r));
     assert_int_equal(r.result, DFOTA_RCDEC_DONE);
     *last_kind = d.last_kind;
@@ -572,16 +564,8 @@ static enum dfota_rcdec_result decode_any(const uint8_t *frame, size_t frame_len
     uint8_t *spare = malloc(RC_RECORDS_MAX(target_len));
 
     assert_non_null(spare);
-    memset(&r, 0, sizeof(r));
-    r.frame = frame;
-    r.frame_len = frame_len;
+    assert_true(rc_decode_init(&r, frame, frame_len, target_len, log, feed, cap));
     r.frame_size = frame_size;
-    r.target_len = target_len;
-    r.history_log = log;
-    r.feed = feed;
-    r.cap = cap;
-    r.out = malloc(RC_RECORDS_MAX(target_len));
-    assert_non_null(r.out);
     if (rc_decode_twice(&r, spare) != NULL)
         fail_msg("frame of %zu bytes (size %u), target %u, log %u, feed %zu, cap %zu: %s",
                  frame_len, (unsigned)frame_size, (unsigned)target_len, log, feed, cap,
@@ -871,16 +855,9 @@ static void a_reset_starts_afresh(void **state)
                 frame = x->frame;
                 frame_len = x->frame_len;
             }
-            memset(&r, 0, sizeof(r));
-            r.frame = frame;
-            r.frame_len = r.frame_size = (uint32_t)frame_len;
-            r.target_len = x->target_len;
-            r.history_log = log;
-            r.feed = feeds[k % 4];
-            r.cap = caps[(k + 1) % 4];
+            assert_true(rc_decode_init(&r, frame, frame_len, x->target_len, log, feeds[k % 4],
+                                       caps[(k + 1) % 4]));
             r.decoder = &d;
-            r.out = malloc(RC_RECORDS_MAX(x->target_len));
-            assert_non_null(r.out);
             /* Every other time, stop half way (or at a corrupt byte) first. */
             if (k % 2 == 1) {
                 struct rc_decode half = r;

@@ -67,16 +67,7 @@ static void decode_frame(unsigned log, uint32_t target_len, size_t feed, size_t 
     struct rc_decode r;
     uint8_t *spare = malloc(RC_RECORDS_MAX(target_len));
 
-    memset(&r, 0, sizeof(r));
-    r.frame = frame;
-    r.frame_len = frame_len;
-    r.frame_size = (uint32_t)frame_len;
-    r.target_len = target_len;
-    r.history_log = log;
-    r.feed = feed;
-    r.cap = cap;
-    r.out = malloc(RC_RECORDS_MAX(target_len));
-    if (r.out == NULL || spare == NULL) {
+    if (!rc_decode_init(&r, frame, frame_len, target_len, log, feed, cap) || spare == NULL) {
         free(r.out);
         free(spare);
         return;
@@ -103,8 +94,7 @@ static void round_trip(unsigned log, uint32_t target_len, size_t feed, size_t ca
     struct rc_decode r;
 
     memset(&r, 0, sizeof(r));
-    r.out = malloc(RC_RECORDS_MAX(target_len));
-    if (records == NULL || scratch == NULL || r.out == NULL)
+    if (records == NULL || scratch == NULL)
         goto out;
     len = rc_generate(&c, target_len, log, records, scratch);
     if (len > RC_RECORDS_MAX(target_len) || rc_check_records(records, len, target_len) != NULL)
@@ -117,13 +107,8 @@ static void round_trip(unsigned log, uint32_t target_len, size_t feed, size_t ca
     default:
         abort();  /* valid records refused */
     }
-    r.frame = frame;
-    r.frame_len = frame_len;
-    r.frame_size = (uint32_t)frame_len;
-    r.target_len = target_len;
-    r.history_log = log;
-    r.feed = feed;
-    r.cap = cap;
+    if (!rc_decode_init(&r, frame, frame_len, target_len, log, feed, cap))
+        goto out;
     if (rc_decode(&r) != NULL || r.result != DFOTA_RCDEC_DONE || r.fed != frame_len ||
         r.out_len != len || memcmp(r.out, records, len) != 0)
         abort();
