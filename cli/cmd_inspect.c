@@ -205,35 +205,20 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
            payload_decoded ? "true" : "null");
 }
 
-/* Entry i of the patch's region table (the layout was checked): a target
- * region (returns 1; its start in r->source_start, its map's entries in
- * r->pointer_base) or a source region (returns 0). */
-static int region_at(const uint8_t *patch, const struct dfota_patch_header *p, uint32_t i,
-                     struct dfota_predict_region *r)
-{
-    const uint8_t *e = patch + DFOTA_PATCH_HEADER_SIZE +
-                       (size_t)p->map_count * DFOTA_PATCH_MAP_ENTRY_SIZE +
-                       (size_t)i * DFOTA_PATCH_REGION_ENTRY_SIZE;
-
-    r->source_start = dfota_get_le32(e);
-    r->flags = e[4];
-    if (e[4] & DFOTA_PATCH_REGION_TARGET) {
-        r->pointer_base = dfota_get_le16(e + 6);
-        r->pointer_delta = 0;
-        return 1;
-    }
-    r->pointer_base = dfota_get_le32(e + 8);
-    r->pointer_delta = (int32_t)dfota_get_le32(e + 12);
-    return 0;
-}
-
 static void print_patch(const char *file, const uint8_t *data, const struct dfota_patch_header *p,
                         size_t size, bool json)
 {
     char src[65], tgt[65], codec[64];
-    struct dfota_predict_region r;
-    uint32_t i, n;
+    static struct dfota_map_entry map[DFOTA_PREDICT_MAP_MAX];
+    static struct dfota_patch_target_region targets[DFOTA_PREDICT_REGION_MAX];
+    static struct dfota_predict_region sources[DFOTA_PREDICT_REGION_MAX];
+    uint32_t i, nt = 0;
 
+    /* The tables as the applier reads them (dfota_patch_open() checked them). */
+    if (p->region_count != 0 &&
+        dfota_patch_tables_decode(p, data + DFOTA_PATCH_HEADER_SIZE, map, targets, sources, &nt,
+                                  NULL) != DFOTA_OK)
+        nt = 0;
     dfota_hex(p->source_sha256, 32, src);
     dfota_hex(p->target_sha256, 32, tgt);
     if (json) {
@@ -252,17 +237,16 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
                (unsigned long)p->segment_count, cli_codec_name(p->codec),
                (unsigned)p->window_log, predict_name(p->predict),
                (unsigned long)p->map_count, layout_name(p->flags), (unsigned long)p->pivot);
-        for (i = 0, n = 0; i < p->region_count; i++)
-            if (region_at(data, p, i, &r))
-                printf("%s{\"target_start\": %lu, \"map_count\": %lu}", n++ ? ", " : "",
-                       (unsigned long)r.source_start, (unsigned long)r.pointer_base);
+        for (i = 0; i < nt; i++)
+            printf("%s{\"target_start\": %lu, \"map_count\": %lu}", i ? ", " : "",
+                   (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
         printf("], \"source_regions\": [");
-        for (i = 0, n = 0; i < p->region_count; i++)
-            if (!region_at(data, p, i, &r))
-                printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": "
-                       "%lu, \"pointer_delta\": %ld}",
-                       n++ ? ", " : "", (unsigned long)r.source_start, predict_name(r.flags),
-                       (unsigned long)r.pointer_base, (long)r.pointer_delta);
+        for (i = nt; i < p->region_count; i++)
+            printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": "
+                   "%lu, \"pointer_delta\": %ld}",
+                   i > nt ? ", " : "", (unsigned long)sources[i].source_start,
+                   predict_name(sources[i].flags), (unsigned long)sources[i].pointer_base,
+                   (long)sources[i].pointer_delta);
         printf("]},\n");
         printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
         printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
@@ -280,17 +264,15 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
     printf("patch    layout    %s, %s\n", layout_name(p->flags), order_text(p, codec));
     printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
            (unsigned long)p->map_count, (unsigned long)p->region_count);
-    for (i = 0; i < p->region_count; i++) {
-        if (region_at(data, p, i, &r)) {
-            printf("patch    region    target 0x%08lx on: map of %lu entries\n",
-                   (unsigned long)r.source_start, (unsigned long)r.pointer_base);
-            continue;
-        }
-        printf("patch    region    source 0x%08lx on: %s", (unsigned long)r.source_start,
-               predict_name(r.flags));
-        if (r.flags & DFOTA_PREDICT_POINTER)
-            printf(", pointer base 0x%08lx, delta %ld", (unsigned long)r.pointer_base,
-                   (long)r.pointer_delta);
+    for (i = 0; i < nt; i++)
+        printf("patch    region    target 0x%08lx on: map of %lu entries\n",
+               (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
+    for (i = nt; i < p->region_count; i++) {
+        printf("patch    region    source 0x%08lx on: %s", (unsigned long)sources[i].source_start,
+               predict_name(sources[i].flags));
+        if (sources[i].flags & DFOTA_PREDICT_POINTER)
+            printf(", pointer base 0x%08lx, delta %ld", (unsigned long)sources[i].pointer_base,
+                   (long)sources[i].pointer_delta);
         printf("\n");
     }
     printf("workspace         %lu bytes\n", (unsigned long)p->workspace_size);
