@@ -31,41 +31,21 @@ anchors=$corpus/ANCHORS.md
 [ -f "$anchors" ] || { echo "codec: no $anchors" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out"
-fails=0
 
 bench_name=codec
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$repo/bench/lib.sh"
 
-# patch NAME OLD NEW BINARY ARGS...: the patch's size (and a bit-exact apply check).
-patch_size() {
-    local tag=$1 old=$2 new=$3 bin=$4
-    shift 4
-    local p=$out/$tag.patch
-    rm -f "$p" "$out/rebuilt.bin"
-    if ! "$bin" diff -q "$old" "$new" -o "$p" "$@" >"$out/log" 2>&1; then
-        echo FAIL
-        fails=$((fails + 1))
-        return
-    fi
-    if ! "$bin" apply -q --old "$old" "$p" -o "$out/rebuilt.bin" >>"$out/log" 2>&1 ||
-       ! cmp -s "$out/rebuilt.bin" "$new"; then
-        echo "FAIL"
-        fails=$((fails + 1))
-        return
-    fi
-    stat -c %s "$p"
-}
+patch_size() { checked_patch_size "$out" "$@"; }
 workspace() { od -An -tu4 -j28 -N4 "$out/$1.patch" | tr -d ' '; }
 
-names=()
+find_pairs "$corpus" "*"
+names=("${pairs[@]}")
 olds=()
 news=()
-for d in "$corpus"/*/; do
-    [ -f "$d/old.bin" ] && [ -f "$d/new.bin" ] || continue
-    names+=("$(basename "$d")")
-    olds+=("$d/old.bin")
-    news+=("$d/new.bin")
+for n in "${names[@]}"; do
+    olds+=("$corpus/$n/old.bin")
+    news+=("$corpus/$n/new.bin")
 done
 ncorpus=${#names[@]}
 names+=(BC25R01A03_to_A04)
@@ -73,7 +53,7 @@ olds+=("$repo/samples/BC25R01A03.bin")
 news+=("$repo/samples/BC25R01A04.bin")
 
 # geo LIST_OF "value bsdiff" pairs -> geometric mean of value / bsdiff
-geo() { awk '{ if ($1 > 0 && $2 > 0) { s += log($1 / $2); n++ } } END { if (n) printf "%.3f", exp(s / n); else print "-" }'; }
+geo() { geo_mean; }
 
 {
 echo "### Patch bytes per codec (bench/codec.sh)"
@@ -136,7 +116,7 @@ for setting in "--window-log 8" "--window-log 9" "--window-log 10" "--window-log
         # shellcheck disable=SC2086
         s=$(patch_size t "${olds[$i]}" "${news[$i]}" "$dfota" $setting)
         [ "$s" = FAIL ] && continue
-        total=$((total + s))
+        total=$((total + $(bytes "$s")))
         w=$(workspace t)
         [ "$w" -gt "$ws" ] && ws=$w
         echo "$s $(anchor "$anchors" "${names[$i]}" "bsdiff 4.3")" >>"$out/geo"
@@ -146,4 +126,5 @@ done
 echo
 echo "dfota: $("$dfota" --version | head -1)${before:+; before: $("$before" --version | head -1) ($before)}"
 } | tee "$out/results.md"
+fails=$(failures "$out")
 [ "$fails" -eq 0 ] || { echo "codec: $fails patch(es) failed to build or to apply bit-exactly; see $out/log" >&2; exit 1; }

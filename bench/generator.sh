@@ -34,7 +34,6 @@ anchors=$corpus/ANCHORS.md
 [ -x "$dfota" ] || { echo "generator: no dfota binary at $dfota" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out"
-fails=0
 
 bench_name=generator
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -48,21 +47,7 @@ mixed_anchor() {
         on { t = $2; gsub(/^ +| +$/, "", t); if (t == tool) { v = $3; gsub(/[ ,]/, "", v); print v; exit } }' "$anchors"
 }
 
-# patch_size TAG OLD NEW BINARY ARGS...: the patch's size, after a bit-exact apply check.
-patch_size() {
-    local tag=$1 old=$2 new=$3 bin=$4
-    shift 4
-    local p=$out/$tag.patch
-    rm -f "$p" "$out/rebuilt.bin"
-    if ! "$bin" diff -q "$old" "$new" -o "$p" "$@" >"$out/log" 2>&1 ||
-       ! "$bin" apply -q --old "$old" "$p" -o "$out/rebuilt.bin" >>"$out/log" 2>&1 ||
-       ! cmp -s "$out/rebuilt.bin" "$new"; then
-        echo FAIL
-        fails=$((fails + 1))
-        return
-    fi
-    stat -c %s "$p"
-}
+patch_size() { checked_patch_size "$out" "$@"; }
 
 # regions TAG: "target/source" region counts and map entries of a format-5 patch.
 regions() {
@@ -77,18 +62,16 @@ print(f'{t}/{rc - t}, {mc} map')
 EOF
 }
 
-geo() { awk '{ if ($1 > 0 && $2 > 0) { s += log($1 / $2); n++ } } END { if (n) printf "%.3f", exp(s / n); else print "-" }'; }
+geo() { geo_mean; }
 
-names=()
+find_pairs "$corpus" "*"
+names=("${pairs[@]}")
 olds=()
 news=()
-for d in "$corpus"/*/; do
-    [ -f "$d/old.bin" ] && [ -f "$d/new.bin" ] || continue
-    names+=("$(basename "$d")")
-    olds+=("$d/old.bin")
-    news+=("$d/new.bin")
+for n in "${names[@]}"; do
+    olds+=("$corpus/$n/old.bin")
+    news+=("$corpus/$n/new.bin")
 done
-[ ${#names[@]} -gt 0 ] || { echo "generator: no pairs in $corpus" >&2; exit 2; }
 
 {
     echo "### Patch bytes per pair (bench/generator.sh)"
@@ -120,22 +103,29 @@ for i in "${!names[@]}"; do
         bi=$(patch_size "$n.before-ip" "${olds[$i]}" "${news[$i]}" "$before" --in-place)
         row="$row $b | $bi |"
         echo "$b $bs" >>"$out/geo-before"
-        total_before=$((total_before + b))
-        total_before_inplace=$((total_before_inplace + bi))
+        total_before=$((total_before + $(bytes "$b")))
+        total_before_inplace=$((total_before_inplace + $(bytes "$bi")))
     fi
     now=$(patch_size "$n" "${olds[$i]}" "${news[$i]}" "$dfota")
     none=$(patch_size "$n.none" "${olds[$i]}" "${news[$i]}" "$dfota" --predict none)
     ip=$(patch_size "$n.ip" "${olds[$i]}" "${news[$i]}" "$dfota" --in-place)
     ok=yes
-    if [ "$now" = FAIL ] || [ "$now" -gt "$best" ]; then
-        ok="no (+$((now - best)))"
+    regions=-
+    if [ "$now" = FAIL ]; then
+        ok="no (failed)"
         misses=$((misses + 1))
+    else
+        regions=$(regions "$n")
+        if [ "$now" -gt "$best" ]; then
+            ok="no (+$((now - best)))"
+            misses=$((misses + 1))
+        fi
     fi
-    echo "$row $now | $none | $ip | $(regions "$n") | $ok |" >>"$out/pairs.md"
+    echo "$row $now | $none | $ip | $regions | $ok |" >>"$out/pairs.md"
     echo "$now $bs" >>"$out/geo-now"
     echo "$none $bs" >>"$out/geo-none"
-    total_now=$((total_now + now))
-    total_inplace=$((total_inplace + ip))
+    total_now=$((total_now + $(bytes "$now")))
+    total_inplace=$((total_inplace + $(bytes "$ip")))
 done
 
 # The big mixed image.
@@ -147,6 +137,7 @@ mixed_none=$(patch_size mixed.none "$out/mixed.old" "$out/mixed.new" "$dfota" --
 mixed_before=-
 [ -z "$before" ] || mixed_before=$(patch_size mixed.before "$out/mixed.old" "$out/mixed.new" "$before")
 
+fails=$(failures "$out")
 {
     cat "$out/pairs.md"
     echo
@@ -168,9 +159,11 @@ mixed_before=-
     done
     [ -z "$before" ] || echo "| dfota before | $mixed_before | $(awk -v a="$mixed_before" -v b="$mixed_bs" 'BEGIN { printf "%.3f", a / b }') |"
     echo "| dfota now, --predict none | $mixed_none | $(awk -v a="$mixed_none" -v b="$mixed_bs" 'BEGIN { printf "%.3f", a / b }') |"
-    echo "| dfota now (default; regions $(regions mixed)) | $mixed_now | $(awk -v a="$mixed_now" -v b="$mixed_bs" 'BEGIN { printf "%.3f", a / b }') |"
+    mixed_regions=-
+    [ "$mixed_now" = FAIL ] || mixed_regions=$(regions mixed)
+    echo "| dfota now (default; regions $mixed_regions) | $mixed_now | $(awk -v a="$mixed_now" -v b="$mixed_bs" 'BEGIN { printf "%.3f", a / b }') |"
     echo
-    echo "dfota: $("$dfota" --version | head -1)$([ -z "$before" ] || echo "; before: $("$before" --version | head -1) ($before)"); every patch applied back bit-exact: $([ $fails -eq 0 ] && echo yes || echo "NO ($fails failures)")"
+    echo "dfota: $("$dfota" --version | head -1)$([ -z "$before" ] || echo "; before: $("$before" --version | head -1) ($before)"); every patch applied back bit-exact: $([ "$fails" -eq 0 ] && echo yes || echo "NO ($fails failures)")"
 } >"$out/results.md"
 cat "$out/results.md"
-[ $fails -eq 0 ]
+[ "$fails" -eq 0 ]

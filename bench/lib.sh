@@ -65,3 +65,40 @@ anchor() {
         { p = $2; gsub(/ /, "", p) }
         p == pair && (col in name) { v = $(name[col]); gsub(/ /, "", v); print v; exit }' "$1"
 }
+
+# checked_patch_size OUT TAG OLD NEW BINARY ARGS...: `BINARY diff OLD NEW ARGS...`
+# into OUT/TAG.patch, applied back and compared with NEW: the patch's size, or
+# FAIL and a line in OUT/failures (a file, so that the count survives the
+# $(...) this is called in; failures OUT reads it).
+checked_patch_size() {
+    local out=$1 tag=$2 old=$3 new=$4 bin=$5
+    shift 5
+    local p=$out/$tag.patch
+    rm -f "$p" "$out/rebuilt.bin"
+    if ! "$bin" diff -q "$old" "$new" -o "$p" "$@" >"$out/log" 2>&1 ||
+       ! "$bin" apply -q --old "$old" "$p" -o "$out/rebuilt.bin" >>"$out/log" 2>&1 ||
+       ! cmp -s "$out/rebuilt.bin" "$new"; then
+        echo "$tag" >>"$out/failures"
+        echo FAIL
+        return
+    fi
+    file_size "$p"
+}
+
+# failures OUT: how many checked_patch_size calls failed.
+failures() {
+    local n=0
+    [[ -f $1/failures ]] && n=$(wc -l <"$1/failures")
+    echo $((n))
+}
+
+# geo_mean < lines "value reference": the geometric mean of value / reference.
+geo_mean() {
+    awk '{ if ($1 > 0 && $2 > 0) { s += log($1 / $2); n++ } } END { if (n) printf "%.3f", exp(s / n); else print "-" }'
+}
+
+# bytes SIZE: SIZE as a number for sums (a FAIL of checked_patch_size counts 0;
+# the failure itself is in OUT/failures).
+bytes() {
+    if [[ $1 =~ ^[0-9]+$ ]]; then echo "$1"; else echo 0; fi
+}
