@@ -964,6 +964,36 @@ out:
  * region so far about how far their targets moved, at least this many. */
 #define TARGET_CONFLICTS_MIN 16u
 
+/*
+ * A BL/B.W at source offset q (bytes `site`, recognised), copied to q + s
+ * where the target holds `copied`: if that is a BL/B.W of the same kind, how
+ * far its branch target moved (where the new one lands minus where the old
+ * one did) into *shift and the old target into *at, and 1; else 0 (also for
+ * a target outside the source or a move beyond 32 bits).
+ */
+static int branch_moved(const uint8_t *site, const uint8_t *copied, size_t q, int64_t s,
+                        size_t source_size, int64_t *at, int32_t *shift)
+{
+    uint32_t h1 = dfota_get_le16(site), h2 = dfota_get_le16(site + 2);
+    uint32_t g1 = dfota_get_le16(copied), g2 = dfota_get_le16(copied + 2);
+    int64_t imm, now;
+
+    if ((g1 & 0xF800u) != (h1 & 0xF800u) || (g2 & 0xF800u) != (h2 & 0xF800u))
+        return 0; /* not the same instruction there */
+    imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu));
+    if (imm & 0x200000)
+        imm -= 0x400000;
+    *at = (int64_t)q + 4 + 2 * imm;
+    imm = (int64_t)(((g1 & 0x7FFu) << 11) | (g2 & 0x7FFu));
+    if (imm & 0x200000)
+        imm -= 0x400000;
+    now = (int64_t)q + s + 4 + 2 * imm;
+    if (*at < 0 || *at >= (int64_t)source_size || now - *at < INT32_MIN || now - *at > INT32_MAX)
+        return 0;
+    *shift = (int32_t)(now - *at);
+    return 1;
+}
+
 /* What the current target region says a source cell moved by. */
 struct cell_vote {
     int32_t shift;
@@ -1022,39 +1052,24 @@ static int cut_targets(const struct match_list *list, const uint8_t *source, siz
         s = (int64_t)op->target_start - op->source_start;
         end = (size_t)op->source_start + op->copy_len;
         for (q = (op->source_start + 1u) & ~(size_t)1; q + 4 <= end; q += 2) {
-            const uint8_t *t = target + (size_t)((int64_t)q + s);
-            uint32_t h1, h2, g1, g2;
-            int64_t imm, at, now;
+            int64_t at;
+            int32_t shift;
+            int moved;
 
             if (!dfota_predict_is_branch(source + q))
                 continue;
-            h1 = dfota_get_le16(source + q);
-            h2 = dfota_get_le16(source + q + 2);
-            g1 = dfota_get_le16(t);
-            g2 = dfota_get_le16(t + 2);
-            if ((g1 & 0xF800u) != (h1 & 0xF800u) || (g2 & 0xF800u) != (h2 & 0xF800u)) {
-                q += 2;
-                continue;
-            }
-            imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu));
-            if (imm & 0x200000)
-                imm -= 0x400000;
-            at = (int64_t)q + 4 + 2 * imm;
-            imm = (int64_t)(((g1 & 0x7FFu) << 11) | (g2 & 0x7FFu));
-            if (imm & 0x200000)
-                imm -= 0x400000;
-            now = (int64_t)q + s + 4 + 2 * imm;
-            q += 2;
-            if (at < 0 || at >= (int64_t)source_size || now - at < INT32_MIN ||
-                now - at > INT32_MAX)
+            moved = branch_moved(source + q, target + (size_t)((int64_t)q + s), q, s,
+                                 source_size, &at, &shift);
+            q += 2; /* its second halfword starts no site */
+            if (!moved)
                 continue;
             {
                 struct cell_vote *v = &votes[at / GRAIN];
 
                 if (v->region != region + 1) {
                     v->region = region + 1;
-                    v->shift = (int32_t)(now - at);
-                } else if (v->shift == (int32_t)(now - at)) {
+                    v->shift = shift;
+                } else if (v->shift == shift) {
                     agree++;
                 } else {
                     disagree++;
@@ -1180,25 +1195,13 @@ static enum dfota_status map_for_sites(const struct match_list *list, const uint
 
             if ((all_branches || (reg->flags & DFOTA_PREDICT_BRANCH)) &&
                 dfota_predict_is_branch(source + q)) {
-                uint32_t h1 = dfota_get_le16(source + q), h2 = dfota_get_le16(source + q + 2);
-                uint32_t g1 = dfota_get_le16(t), g2 = dfota_get_le16(t + 2);
-                int64_t imm = (int64_t)(((h1 & 0x7FFu) << 11) | (h2 & 0x7FFu)), at, now;
+                int64_t at;
+                int32_t shift;
 
-                q += 2;
-                if ((g1 & 0xF800u) != (h1 & 0xF800u) || (g2 & 0xF800u) != (h2 & 0xF800u))
-                    continue; /* not the same instruction there */
-                if (imm & 0x200000)
-                    imm -= 0x400000;
-                at = (int64_t)(q - 2) + 4 + 2 * imm;
-                imm = (int64_t)(((g1 & 0x7FFu) << 11) | (g2 & 0x7FFu));
-                if (imm & 0x200000)
-                    imm -= 0x400000;
-                now = (int64_t)(q - 2) + s + 4 + 2 * imm;
-                if (at >= 0 && at < (int64_t)source_size && now - at >= INT32_MIN &&
-                    now - at <= INT32_MAX &&
-                    !push_want(&want, &wants, &wants_cap, region, (uint32_t)(at / GRAIN),
-                               (int32_t)(now - at)))
+                if (branch_moved(source + q, t, q, s, source_size, &at, &shift) &&
+                    !push_want(&want, &wants, &wants_cap, region, (uint32_t)(at / GRAIN), shift))
                     goto nomem;
+                q += 2; /* its second halfword starts no site */
                 continue;
             }
             if ((reg->flags & DFOTA_PREDICT_POINTER) && (q & 3) == 0 &&
