@@ -676,21 +676,22 @@ static enum dfota_status produce(struct dfota_apply *ap, const uint8_t *p, size_
  */
 static DFOTA_NOINLINE enum dfota_status fill_cache(struct dfota_apply *ap)
 {
-    /* The range of the window holding the copy (start_record_fields()). */
-    uint32_t pos = (uint32_t)ap->source_pos;
-    uint32_t lo = pos < ap->low_end ? 0 : ap->high_start;
-    uint32_t hi = pos < ap->low_end ? ap->low_end : ap->header.source_size;
+    uint32_t pos = (uint32_t)ap->source_pos, lo, hi, start, end;
     uint32_t want = ap->copy_left < 64u                         ? 64u
                     : ap->copy_left > DFOTA_APPLY_SOURCE_CHUNK ? DFOTA_APPLY_SOURCE_CHUNK
                                                                 : ap->copy_left;
+    size_t len;
+    enum dfota_status st;
+
+    /* The range of the window holding the copy (start_record_fields()). */
+    dfota_patch_window_range(ap->low_end, ap->high_start, ap->header.source_size, pos, &lo, &hi);
     /* 8 bytes (to 11: the read starts on a word, as flash reads are
      * fastest) before, 8 after, for the sites that straddle the chunk. */
-    uint32_t start = (uint64_t)pos >= (uint64_t)lo + 11 ? (pos - 8) & ~(uint32_t)3
-                     : (uint64_t)pos >= (uint64_t)lo + 8 ? pos - 8
-                                                         : lo;
-    uint32_t end = (uint64_t)pos + want + 8 < hi ? pos + want + 8 : hi;
-    size_t len = end - pos > want ? want : end - pos;
-    enum dfota_status st;
+    start = (uint64_t)pos >= (uint64_t)lo + 11 ? (pos - 8) & ~(uint32_t)3
+            : (uint64_t)pos >= (uint64_t)lo + 8 ? pos - 8
+                                                : lo;
+    end = (uint64_t)pos + want + 8 < hi ? pos + want + 8 : hi;
+    len = end - pos > want ? want : end - pos;
 
     st = ap->io.read_source(ap->io.ctx, start, ap->u.raw, end - start);
     if (st != DFOTA_OK)

@@ -98,13 +98,14 @@ static int close_record(struct segment_writer *w, int64_t next_source)
     put_varint(&w->records, w->extra);
     put_varint(&w->records, zigzag);
     if (w->copy > 0) {
-        /* The view is made from the range of the window holding the copy. */
-        uint32_t lo = w->record_source < w->low_end ? 0 : w->high_start;
-        uint32_t hi = w->record_source < w->low_end ? w->low_end : (uint32_t)w->source_size;
-
         struct dfota_predict predict;
+        uint32_t lo, hi;
 
-        /* A copy uses the map of its first target byte's target region. */
+        /* The view is made from the range of the window holding the copy,
+         * with the map of its first target byte's target region (as the
+         * applier does). */
+        dfota_patch_window_range(w->low_end, w->high_start, (uint32_t)w->source_size,
+                                 (uint32_t)w->record_source, &lo, &hi);
         relocation_predict_at(w->reloc, w->record_target, &predict);
         dfota_predict_view(&predict, w->source + lo, lo, hi - lo, (uint32_t)w->record_source,
                            w->copy, (int64_t)w->record_target - w->record_source, w->view);

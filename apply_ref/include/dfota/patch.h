@@ -234,6 +234,16 @@ uint32_t dfota_patch_segment_at(const struct dfota_patch_header *hdr, uint32_t s
 void dfota_patch_source_window(const struct dfota_patch_header *hdr, uint32_t segment,
                                uint32_t *low_end, uint32_t *high_start);
 
+/* The range of that window holding source offset `pos` (< source_size):
+ * [*lo, *hi), from which a copy at `pos` and its predicted view are read. */
+static inline void dfota_patch_window_range(uint32_t low_end, uint32_t high_start,
+                                            uint32_t source_size, uint32_t pos, uint32_t *lo,
+                                            uint32_t *hi)
+{
+    *lo = pos < low_end ? 0 : high_start;
+    *hi = pos < low_end ? low_end : source_size;
+}
+
 /* A copy of `len` source bytes at `pos` reads only bytes of that window
  * (it lies wholly in one of its two ranges). */
 static inline int dfota_patch_window_holds(uint32_t low_end, uint32_t high_start,
