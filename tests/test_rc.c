@@ -75,16 +75,8 @@ static uint8_t *encode(const uint8_t *records, size_t len, unsigned history_log,
 static void decode(struct rc_decode *r, const uint8_t *frame, size_t frame_len, uint32_t frame_size,
                    uint32_t target_len, unsigned history_log, size_t feed, size_t cap)
 {
-    memset(r, 0, sizeof(*r));
-    r->frame = frame;
-    r->frame_len = frame_len;
+    assert_true(rc_decode_init(r, frame, frame_len, target_len, history_log, feed, cap));
     r->frame_size = frame_size;
-    r->target_len = target_len;
-    r->history_log = history_log;
-    r->feed = feed;
-    r->cap = cap;
-    r->out = malloc(RC_RECORDS_MAX(target_len));
-    assert_non_null(r->out);
     if (rc_decode(r) != NULL)
         fail_msg("frame of %zu bytes (size %u), target %u, log %u, feed %zu, cap %zu: %s",
                  frame_len, (unsigned)frame_size, (unsigned)target_len, history_log, feed, cap,
