@@ -1,0 +1,120 @@
+/*
+ * dfota/report.h - the JSON reports of `dfota inspect`, `verify`, `release`
+ * and every other command's --json: one writer, one schema.
+ *
+ * Every document is one JSON object that starts with the same members
+ *   "schema_version": 1, "command": "verify", "dfota_version": "0.6.0",
+ *   "ok": true|false, "error": null | {...}
+ * and uses the same shapes for what several reports hold (a check, an
+ * image, a package, a patch, a signature, a file). The contract is
+ * docs/report.schema.json (JSON Schema draft 2020-12); CI validates every
+ * report the tests produce against it. A change that a reader of version N
+ * could misread bumps DFOTA_REPORT_SCHEMA_VERSION; adding a member does not.
+ *
+ * Reports hold no machine-specific text: files are named by their base
+ * name, keys by the SHA-256 of their public key, so the same inputs give
+ * the same report on any machine.
+ *
+ * Host library. Writes to a stdio stream; never prints anything else.
+ */
+#ifndef DFOTA_REPORT_H
+#define DFOTA_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dfota/container.h"
+#include "dfota/patch.h"
+#include "dfota/status.h"
+#include "dfota/verifier.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DFOTA_REPORT_SCHEMA_VERSION 1
+#define DFOTA_JSON_DEPTH_MAX 16
+
+/*
+ * A streaming JSON writer: objects and arrays nest, members are written in
+ * the order the calls come, strings are escaped (UTF-8 kept, invalid bytes
+ * as U+FFFD, controls and bidirectional overrides as \uXXXX). A container
+ * opened `inline` is written on one line; others one member per line,
+ * indented by two spaces a level. A call with the wrong nesting (a key in
+ * an array, none in an object, too deep, an end too many) marks the writer
+ * failed instead of writing invalid JSON; dfota_json_finish() reports it.
+ */
+struct dfota_json {
+    FILE *out;
+    unsigned depth;
+    uint32_t is_array;  /* bit d: level d is an array */
+    uint32_t is_inline; /* bit d: level d is written on one line */
+    uint32_t has_items; /* bit d: level d holds a member already */
+    bool failed;
+};
+
+void dfota_json_init(struct dfota_json *j, FILE *out);
+/* Begin an object or array: `key` is the member name inside an object, NULL elsewhere. */
+void dfota_json_object(struct dfota_json *j, const char *key, bool is_inline);
+void dfota_json_array(struct dfota_json *j, const char *key, bool is_inline);
+void dfota_json_end(struct dfota_json *j);
+/* Values; a NULL string is written as null. */
+void dfota_json_string(struct dfota_json *j, const char *key, const char *value);
+void dfota_json_uint(struct dfota_json *j, const char *key, uint64_t value);
+void dfota_json_bool(struct dfota_json *j, const char *key, bool value);
+void dfota_json_null(struct dfota_json *j, const char *key);
+/* Lower-case hexadecimal of `size` bytes, as a string. */
+void dfota_json_hex(struct dfota_json *j, const char *key, const uint8_t *bytes, size_t size);
+/* A non-negative fraction with 6 decimals (locale independent). */
+void dfota_json_ratio(struct dfota_json *j, const char *key, uint64_t num, uint64_t den);
+/* After the outermost end: a final newline, then false if a call was misnested or
+ * the stream has an error. */
+bool dfota_json_finish(struct dfota_json *j);
+
+/* ---- the shared shapes (docs/report.schema.json, "$defs") -------------- */
+
+/*
+ * Begin a report document: "{", then schema_version, command and
+ * dfota_version. The caller writes "ok", "error" and its own members, then
+ * dfota_json_end() and dfota_json_finish().
+ */
+void dfota_report_begin(struct dfota_json *j, const char *command);
+
+/* "error": null when `err` is NULL or DFOTA_OK; else {status, code, message,
+ * module_error}, module_error null for a status a device never reports. */
+void dfota_report_error(struct dfota_json *j, const struct dfota_error *err);
+
+/* The last component of `path` ("a/b/X.bin" -> "X.bin"; "-" -> "-"). */
+const char *dfota_report_base_name(const char *path);
+
+/* An image: {"version" (when non-empty), "size", "md5", "sha256"}. */
+void dfota_report_image(struct dfota_json *j, const char *key, const char *version,
+                        const struct dfota_image_info *info);
+
+/* "package": every header field of a package (dfota/container.h). */
+void dfota_report_package(struct dfota_json *j, const struct dfota_package_header *header);
+
+/* "patch": every header field of a patch, with its "layout" ("two-bank" or
+ * "in-place") and "codec" ("range" or "zstd"). */
+void dfota_report_patch(struct dfota_json *j, const struct dfota_patch_header *patch);
+
+/* "range", "zstd" (or "unknown"). */
+const char *dfota_report_codec_name(unsigned codec);
+/* "none", "branch", "pointer", "branch+pointer". */
+const char *dfota_report_predict_name(unsigned predict);
+/* "two-bank" or "in-place". */
+const char *dfota_report_layout_name(const struct dfota_patch_header *patch);
+
+/* "checks": one {"name", "result", "status", "detail"} per check of `report`, in order. */
+void dfota_report_checks(struct dfota_json *j, const struct dfota_verify_report *report);
+
+/* "passed", "failed", "skipped". */
+const char *dfota_report_result_name(enum dfota_check_result result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DFOTA_REPORT_H */
