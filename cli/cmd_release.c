@@ -1,42 +1,33 @@
 /*
- * cmd_release.c - `dfota release`: two images in; V1_TO_V2.bin, V1_TO_V2.zip,
- * V1_TO_V2_signed.zip and V1_TO_V2.report.json out, every file verified
- * before any of them appears.
+ * cmd_release.c - `dfota release`: the new image and one or more images in
+ * the field in; for each of them V1_TO_V2.bin, V1_TO_V2.zip,
+ * V1_TO_V2_signed.zip and V1_TO_V2.report.json out (and V2.report.json
+ * for several), every file verified before any of them appears.
  *
- * The steps are the library calls behind `pack`, `zip`, `sign` and `verify`
- * (no sub-processes). Everything is written into a fresh directory
- * DIR/.release.XXXXXX, synced, read back and verified there, and only then
- * moved into DIR, the report last; on any failure, or a signal at any point
- * of it, the directory and its files are removed and the moves undone, so
- * DIR never holds part of a release. Only SIGKILL or a crash during the
- * four moves can split one; the next run into DIR reports what such a run
- * left, and removes a private directory once its lock proves it unused.
+ * The release itself is dfota_release_plan(), _build() and _write()
+ * (dfota/release.h) into an output set (dfota/output.h); this file parses
+ * the options, loads the key, handles the signals and prints. A signal
+ * before the moves into DIR removes the private directory (and DIR when
+ * this run created it) and ends the run; during the moves the signals are
+ * held, and one that came meanwhile undoes them. Only SIGKILL or a crash
+ * during the moves can split a release; the next run into DIR reports
+ * what such a run left.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "dfota/diffgen.h"
 #include "dfota/keys.h"
+#include "dfota/output.h"
 #include "dfota/packer.h"
-#include "dfota/patch.h"
-#include "dfota/predict.h"
-#include "dfota/sha256.h"
+#include "dfota/release.h"
+#include "dfota/report.h"
 #include "dfota/signer.h"
-#include "dfota/verifier.h"
-#include "dfota/version.h"
 #include "dfota/wire.h"
-#include "dfota/zip.h"
 
 #define COMMAND "release"
 
@@ -61,148 +52,41 @@ static const struct option release_base_options[] = {
     {"passin", required_argument, NULL, OPT_PASSIN},
     {"pubkey", required_argument, NULL, OPT_PUBKEY},
     {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
     {"json", no_argument, NULL, OPT_JSON},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
 };
 #define RELEASE_BASE_OPTION_COUNT (sizeof(release_base_options) / sizeof(release_base_options[0]))
 
 struct release_args {
-    const char *old, *new_, *from, *to, *key, *passin, *pubkey;
-    char dir[PATH_MAX]; /* -o DIR without trailing slashes */
+    const char *olds[DFOTA_RELEASE_SOURCES_MAX];
+    size_t old_count;
+    const char *new_, *from, *to, *key, *passin, *pubkey, *dir, *jobs_text;
+    unsigned jobs;
     struct dfota_diff_options diff;
-    bool json, force, quiet;
+    bool json, force, quiet, verbose;
 };
 
-/* ---- firmware version strings ----------------------------------------- */
-
-/*
- * A Quectel revision: [A-Z][A-Z0-9]{2,15}R[0-9]{2}A[0-9]{2}, optionally
- * followed by M[0-9]{2} (BC25R01A03, EC200TCNTCNMAR02A02M16). It must be a
- * whole run of [A-Za-z0-9] bytes: the bytes around it are not letters or
- * digits (or it touches the start or end of the image).
- */
-#define REVISION_LEN_MIN 9u  /* 1 + 2 + "R01A03" */
-#define REVISION_LEN_MAX 25u /* 1 + 15 + "R01A03" + "M16" */
-#define REVISIONS_LISTED 4u  /* distinct strings named in an "ambiguous" message */
-
-static bool is_alnum(uint8_t c)
+/* A single-value option given a second time: a usage error, never "the last one wins". */
+static int set_once(const char **slot, const char *option, const char *value)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-static bool is_upper(uint8_t c)
-{
-    return c >= 'A' && c <= 'Z';
-}
-
-static bool is_digit(uint8_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* Is the run of `n` letters and digits at `s` "<prefix>R..A.." without the M suffix? */
-static bool is_revision_base(const uint8_t *s, size_t n)
-{
-    size_t i;
-
-    if (n < REVISION_LEN_MIN || n > REVISION_LEN_MAX - 3 || !is_upper(s[0]))
-        return false;
-    for (i = 1; i < n - 6; i++)
-        if (!is_upper(s[i]) && !is_digit(s[i]))
-            return false;
-    return s[n - 6] == 'R' && is_digit(s[n - 5]) && is_digit(s[n - 4]) && s[n - 3] == 'A' &&
-           is_digit(s[n - 2]) && is_digit(s[n - 1]);
-}
-
-static bool is_revision(const uint8_t *s, size_t n)
-{
-    if (is_revision_base(s, n))
-        return true;
-    return n >= REVISION_LEN_MIN + 3 && s[n - 3] == 'M' && is_digit(s[n - 2]) &&
-           is_digit(s[n - 1]) && is_revision_base(s, n - 3);
-}
-
-struct revision_scan {
-    char found[REVISIONS_LISTED][REVISION_LEN_MAX + 1]; /* distinct, in order of appearance */
-    size_t offset;   /* of the first occurrence of found[0] */
-    unsigned count;  /* distinct strings in `found` */
-    bool more;       /* a further distinct string was seen */
-};
-
-static void scan_revisions(const uint8_t *image, size_t size, struct revision_scan *scan)
-{
-    size_t start = 0, end, i;
-
-    memset(scan, 0, sizeof(*scan));
-    while (start < size) {
-        if (!is_alnum(image[start])) {
-            start++;
-            continue;
-        }
-        for (end = start; end < size && is_alnum(image[end]); end++)
-            ;
-        if (is_revision(image + start, end - start)) {
-            for (i = 0; i < scan->count; i++)
-                if (strlen(scan->found[i]) == end - start &&
-                    memcmp(scan->found[i], image + start, end - start) == 0)
-                    break;
-            if (i == scan->count && scan->count < REVISIONS_LISTED) {
-                memcpy(scan->found[i], image + start, end - start);
-                scan->found[i][end - start] = '\0';
-                if (scan->count++ == 0)
-                    scan->offset = start;
-            } else if (i == scan->count) {
-                scan->more = true;
-            }
-        }
-        start = end;
-    }
-}
-
-/*
- * The version of `image` (the file `path`, given as --old or --new): its one
- * distinct revision string. Exactly one is required; zero or several is a
- * usage error pointing at `option`, never a guess.
- */
-static int image_version(const char *path, const char *option, const uint8_t *image,
-                         size_t size, char version[DFOTA_VERSION_MAX + 1], size_t *offset)
-{
-    struct revision_scan scan;
-    char list[REVISIONS_LISTED * (REVISION_LEN_MAX + 2) + 8] = "";
-    unsigned i;
-
-    scan_revisions(image, size, &scan);
-    if (scan.count == 0)
-        return cli_usage_error(COMMAND, "no version string found in '%s'; give %s", path,
-                               option);
-    if (scan.count > 1) {
-        for (i = 0; i < scan.count; i++) {
-            strcat(list, i ? ", " : "");
-            strcat(list, scan.found[i]);
-        }
-        if (scan.more)
-            strcat(list, ", ...");
-        return cli_usage_error(COMMAND,
-                               "ambiguous version: '%s' holds several version strings (%s); "
-                               "give %s",
-                               path, list, option);
-    }
-    snprintf(version, DFOTA_VERSION_MAX + 1, "%s", scan.found[0]);
-    *offset = scan.offset;
+    if (*slot != NULL)
+        return cli_usage_error(COMMAND, "%s given twice ('%s' and '%s'); give it once", option,
+                               *slot, value);
+    *slot = value;
     return CLI_EXIT_OK;
 }
-
-/* ---- options ---------------------------------------------------------- */
 
 static int parse_args(int argc, char **argv, struct release_args *a)
 {
     struct option options[RELEASE_BASE_OPTION_COUNT + 8];
-    const char *output = NULL;
     struct dfota_error err;
-    size_t n;
-    int c, rc;
+    unsigned long jobs;
+    size_t i, k;
+    int c, rc = CLI_EXIT_OK;
 
     memset(a, 0, sizeof(*a));
     dfota_diff_options_init(&a->diff);
@@ -210,31 +94,41 @@ static int parse_args(int argc, char **argv, struct release_args *a)
                       cli_diff_options);
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqh", options, NULL)) != -1) {
+    while (rc == CLI_EXIT_OK && (c = getopt_long(argc, argv, ":o:j:fqvh", options, NULL)) != -1) {
         switch (c) {
         case OPT_OLD:
-            a->old = optarg;
+            if (a->old_count == DFOTA_RELEASE_SOURCES_MAX)
+                return cli_usage_error(COMMAND, "more than %u --old images",
+                                       DFOTA_RELEASE_SOURCES_MAX);
+            a->olds[a->old_count++] = optarg;
             break;
         case OPT_NEW:
-            a->new_ = optarg;
+            rc = set_once(&a->new_, "--new", optarg);
             break;
         case OPT_FROM_VERSION:
-            a->from = optarg;
+            rc = set_once(&a->from, "--from-version", optarg);
             break;
         case OPT_TO_VERSION:
-            a->to = optarg;
+            rc = set_once(&a->to, "--to-version", optarg);
             break;
         case OPT_KEY:
-            a->key = optarg;
+            rc = set_once(&a->key, "--key", optarg);
             break;
         case OPT_PASSIN:
-            a->passin = optarg;
+            rc = set_once(&a->passin, "--passin", optarg);
             break;
         case OPT_PUBKEY:
-            a->pubkey = optarg;
+            rc = set_once(&a->pubkey, "--pubkey", optarg);
             break;
         case 'o':
-            output = optarg;
+            rc = set_once(&a->dir, "-o", optarg);
+            break;
+        case 'j':
+            rc = set_once(&a->jobs_text, "-j", optarg);
+            if (rc == CLI_EXIT_OK && !cli_parse_uint(optarg, 1, 256, &jobs))
+                return cli_usage_error(COMMAND, "-j '%s': give a number of jobs, 1..256",
+                                       optarg);
+            a->jobs = (unsigned)jobs;
             break;
         case OPT_JSON:
             a->json = true;
@@ -245,35 +139,44 @@ static int parse_args(int argc, char **argv, struct release_args *a)
         case 'q':
             a->quiet = true;
             break;
+        case 'v':
+            a->verbose = true;
+            break;
         case 'h':
         case ':':
         case '?':
             return cli_option_error(COMMAND, c, argv[optind - 1]);
         default:
             rc = cli_parse_diff_option(COMMAND, c, optarg, &a->diff);
-            if (rc != CLI_EXIT_OK)
-                return rc;
         }
     }
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (optind < argc)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    if (a->old == NULL || a->new_ == NULL)
-        return cli_usage_error(COMMAND, "missing --old OLD and --new NEW (the two images)");
-    if (strcmp(a->old, "-") == 0 || strcmp(a->new_, "-") == 0)
+    if (a->old_count == 0 || a->new_ == NULL)
+        return cli_usage_error(COMMAND, "missing --old OLD and --new NEW (the images)");
+    for (i = 0; i < a->old_count; i++) {
+        if (strcmp(a->olds[i], "-") == 0)
+            return cli_usage_error(COMMAND, "OLD and NEW must be files, not '-'");
+        for (k = 0; k < i; k++)
+            if (strcmp(a->olds[k], a->olds[i]) == 0)
+                return cli_usage_error(COMMAND, "--old '%s' given twice", a->olds[i]);
+    }
+    if (strcmp(a->new_, "-") == 0)
         return cli_usage_error(COMMAND, "OLD and NEW must be files, not '-'");
+    if (a->from != NULL && a->old_count > 1)
+        return cli_usage_error(COMMAND,
+                               "--from-version names the version of one --old image; with "
+                               "several, each one's version is read from it");
     if (a->key == NULL)
         return cli_usage_error(COMMAND, "missing --key KEY (private.pem, or a store URI)");
-    if (output == NULL)
+    if (a->dir == NULL)
         return cli_usage_error(COMMAND, "missing -o DIR (the output directory)");
-    if (output[0] == '\0' || strcmp(output, "-") == 0)
-        return cli_usage_error(COMMAND, "-o takes a directory, not '%s'", output);
-    n = strlen(output);
-    while (n > 1 && output[n - 1] == '/')
-        n--;
-    if (n >= sizeof(a->dir))
-        return cli_usage_error(COMMAND, "'%s': path too long", output);
-    memcpy(a->dir, output, n);
-    a->dir[n] = '\0';
+    if (a->dir[0] == '\0' || strcmp(a->dir, "-") == 0)
+        return cli_usage_error(COMMAND, "-o takes a directory, not '%s'", a->dir);
+    if (strlen(a->dir) >= PATH_MAX - DFOTA_OUTPUT_NAME_MAX - 32)
+        return cli_usage_error(COMMAND, "'%s': path too long", a->dir);
     if (a->from != NULL && dfota_version_check(a->from, "source version", &err) != DFOTA_OK)
         return cli_usage_error(COMMAND, "--from-version: %s", err.message);
     if (a->to != NULL && dfota_version_check(a->to, "target version", &err) != DFOTA_OK)
@@ -281,714 +184,158 @@ static int parse_args(int argc, char **argv, struct release_args *a)
     return CLI_EXIT_OK;
 }
 
-/* ---- the release job -------------------------------------------------- */
+/* ---- the run ---------------------------------------------------------- */
 
-enum release_file { FILE_PACKAGE, FILE_ZIP, FILE_SIGNED, FILE_REPORT, FILE_COUNT };
-#define VERIFIED_COUNT 3 /* the package, the zip and the signed zip */
-
-static const char *const file_suffix[FILE_COUNT] = {".bin", ".zip", "_signed.zip",
-                                                    ".report.json"};
-
-struct release_output {
-    char name[DFOTA_ZIP_PAYLOAD_NAME_MAX + 16]; /* V1_TO_V2_signed.zip */
-    char path[PATH_MAX];                        /* DIR/name */
-    char temp[PATH_MAX];                        /* DIR/.release.XXXXXX/name */
-    char backup[PATH_MAX];                      /* DIR/.release.XXXXXX/replaced-name */
-    uint8_t *data;                              /* malloc'd bytes to write */
-    size_t size;
-    uint8_t sha256[DFOTA_SHA256_SIZE];          /* of the bytes read back */
-    bool temp_exists, backup_exists, published;
-};
-
-struct release_job {
+struct release_run {
     struct release_args args;
-    char from[DFOTA_VERSION_MAX + 1], to[DFOTA_VERSION_MAX + 1];
-    char from_source[64], to_source[64]; /* "--from-version", "old image, offset N" */
-    uint8_t *old, *new_, *patch;
-    size_t old_size, new_size, patch_size;
-    uint64_t created, zip_mtime;
-    struct dfota_package_header header;
-    struct dfota_patch_header patch_header;
+    struct cli_image olds[DFOTA_RELEASE_SOURCES_MAX], new_;
+    struct dfota_release_source sources[DFOTA_RELEASE_SOURCES_MAX];
+    struct dfota_release_options opts;
+    struct dfota_release_result result;
     struct dfota_signing_key *key;
-    struct dfota_public_key *public_key; /* derived from `key`, when no --pubkey */
-    char scheme[DFOTA_KEY_DESCRIPTION_MAX];
-    char temp_dir[PATH_MAX];
-    char lock_new[PATH_MAX], lock[PATH_MAX]; /* temp_dir/lock.new, temp_dir/lock */
-    int lock_fd;                              /* holds the flock(); -1 before and after */
-    bool dir_created, temp_dir_created;
-    struct release_output out[FILE_COUNT];
-    struct dfota_verify_report reports[VERIFIED_COUNT];
+    struct dfota_public_key *pubkey;
+    struct dfota_output_set set;
+    struct cli_progress_bar bar;
+    bool set_open, committed, failure_printed;
 };
 
-/* A failure with a library status: on stderr, and as JSON on stdout with --json. */
-static int job_report(const struct release_job *job, const char *subject,
-                      const struct dfota_error *err)
+/* A failure with a library status: on stderr, and as the JSON report with --json. */
+static int run_failure(struct release_run *run, const char *subject,
+                       const struct dfota_error *err)
 {
-    if (job->args.json)
-        cli_json_error(stdout, subject, err);
+    if (run->args.json && !run->failure_printed)
+        (void)dfota_release_report(stdout, &run->result, -1, err);
+    run->failure_printed = true;
     return cli_report(COMMAND, subject, err);
 }
 
-/* A system call failed on `subject`: "'subject': what: reason (IO)", exit 3. */
-static int job_system_error(const struct release_job *job, const char *subject, const char *what,
-                            int errnum)
+static int map_images(struct release_run *run)
 {
     struct dfota_error err;
+    size_t i;
 
-    dfota_error_set(&err, DFOTA_E_IO, "%s: %s", what, strerror(errnum));
-    return job_report(job, subject, &err);
-}
-
-static int read_images(struct release_job *job)
-{
-    struct dfota_error err;
-
-    if (cli_read_file(job->args.old, DFOTA_HOST_SIZE_MAX, &job->old, &job->old_size, &err) !=
-        DFOTA_OK)
-        return job_report(job, job->args.old, &err);
-    if (cli_read_file(job->args.new_, DFOTA_HOST_SIZE_MAX, &job->new_, &job->new_size, &err) !=
-        DFOTA_OK)
-        return job_report(job, job->args.new_, &err);
+    for (i = 0; i < run->args.old_count; i++) {
+        if (cli_map_file(run->args.olds[i], DFOTA_HOST_SIZE_MAX, &run->olds[i], &err) !=
+            DFOTA_OK)
+            return run_failure(run, run->args.olds[i], &err);
+        run->sources[i].name = run->args.olds[i];
+        run->sources[i].image = run->olds[i].data;
+        run->sources[i].size = run->olds[i].size;
+        run->sources[i].version = run->args.from;
+    }
+    if (cli_map_file(run->args.new_, DFOTA_HOST_SIZE_MAX, &run->new_, &err) != DFOTA_OK)
+        return run_failure(run, run->args.new_, &err);
     return CLI_EXIT_OK;
 }
 
-static int find_versions(struct release_job *job)
+/* Versions and names; a version that cannot be read is a usage error pointing at its option. */
+static int plan(struct release_run *run)
 {
-    const struct release_args *a = &job->args;
-    size_t offset;
-    int rc;
+    struct dfota_error err;
 
-    if (a->from != NULL) {
-        snprintf(job->from, sizeof(job->from), "%s", a->from);
-        snprintf(job->from_source, sizeof(job->from_source), "--from-version");
-    } else {
-        rc = image_version(a->old, "--from-version", job->old, job->old_size, job->from, &offset);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-        snprintf(job->from_source, sizeof(job->from_source), "old image, offset %zu", offset);
-    }
-    if (a->to != NULL) {
-        snprintf(job->to, sizeof(job->to), "%s", a->to);
-        snprintf(job->to_source, sizeof(job->to_source), "--to-version");
-    } else {
-        rc = image_version(a->new_, "--to-version", job->new_, job->new_size, job->to, &offset);
-        if (rc != CLI_EXIT_OK)
-            return rc;
-        snprintf(job->to_source, sizeof(job->to_source), "new image, offset %zu", offset);
-    }
-    if (strcmp(job->from, job->to) == 0)
+    if (dfota_release_plan(&run->opts, &run->result, &err) == DFOTA_OK)
+        return CLI_EXIT_OK;
+    if (err.status != DFOTA_E_INVALID_ARGUMENT)
+        return run_failure(run, NULL, &err);
+    if (run->result.failed_target)
+        return cli_usage_error(COMMAND, "%s; give --to-version", err.message);
+    if (run->result.failed_source && run->args.old_count == 1)
+        return cli_usage_error(COMMAND, "%s; give --from-version", err.message);
+    if (run->result.failed_source)
         return cli_usage_error(COMMAND,
-                               "the old and the new version are both '%s' (%s, %s); a release "
-                               "goes from one version to another",
-                               job->from, job->from_source, job->to_source);
-    return CLI_EXIT_OK;
+                               "%s; release it alone, with --from-version, or make its image "
+                               "hold its version",
+                               err.message);
+    return cli_usage_error(COMMAND, "%s", err.message);
 }
 
-/*
- * `out` = "dir/prefixname"; false if it does not fit in PATH_MAX. Built in a
- * local buffer: `out` and the parts may be members of the same struct.
- */
-static bool join_path(char out[PATH_MAX], const char *dir, const char *prefix, const char *name)
+/* Outputs over inputs, and existing outputs, refused before any work. */
+static int check_outputs(struct release_run *run)
 {
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof(path), "%s/%s%s", dir, prefix, name);
-
-    if (n < 0 || n >= (int)sizeof(path))
-        return false;
-    memcpy(out, path, (size_t)n + 1);
-    return true;
-}
-
-/* Output names, and the refusal of existing outputs before any work is done. */
-static int name_outputs(struct release_job *job)
-{
-    struct release_output *o;
-    struct cli_file outputs[FILE_COUNT], inputs[5];
-    struct stat st;
-    size_t i;
+    struct cli_file *outputs, inputs[DFOTA_RELEASE_SOURCES_MAX + 4];
+    char (*paths)[PATH_MAX];
+    struct dfota_error err;
+    size_t n = dfota_release_output_count(&run->result), i, k, m = 0;
     int rc;
 
-    for (i = 0; i < FILE_COUNT; i++) {
-        o = &job->out[i];
-        if (snprintf(o->name, sizeof(o->name), "%s_TO_%s%s", job->from, job->to,
-                     file_suffix[i]) >= (int)sizeof(o->name) ||
-            !join_path(o->path, job->args.dir, "", o->name))
-            return cli_usage_error(COMMAND, "'%s/%s': path too long", job->args.dir, o->name);
+    outputs = calloc(n, sizeof(*outputs));
+    paths = calloc(n, sizeof(*paths));
+    if (outputs == NULL || paths == NULL) {
+        free(outputs);
+        free(paths);
+        return cli_fail(CLI_EXIT_IO, COMMAND, "out of memory");
     }
-    for (i = 0; i < FILE_COUNT; i++) {
-        outputs[i] = (struct cli_file){"-o", job->out[i].path};
-    }
-    inputs[0] = (struct cli_file){"--old", job->args.old};
-    inputs[1] = (struct cli_file){"--new", job->args.new_};
-    inputs[2] = (struct cli_file){"--key", cli_key_path(job->args.key)};
-    inputs[3] = (struct cli_file){"--pubkey", job->args.pubkey};
-    inputs[4] = (struct cli_file){"--passin", cli_passphrase_path(job->args.passin)};
-    rc = cli_check_outputs(COMMAND, outputs, FILE_COUNT, inputs, 5);
+    for (i = 0; i < run->result.count; i++)
+        for (k = 0; k < DFOTA_RELEASE_FILE_COUNT; k++, m++)
+            snprintf(paths[m], PATH_MAX, "%s/%s", run->args.dir, run->result.pairs[i].out[k].name);
+    if (run->result.has_summary)
+        snprintf(paths[m++], PATH_MAX, "%s/%s", run->args.dir, run->result.summary.name);
+    for (i = 0; i < n; i++)
+        outputs[i] = (struct cli_file){"-o", paths[i]};
+    for (i = 0; i < run->args.old_count; i++)
+        inputs[i] = (struct cli_file){"--old", run->args.olds[i]};
+    inputs[i++] = (struct cli_file){"--new", run->args.new_};
+    inputs[i++] = (struct cli_file){"--key", cli_key_path(run->args.key)};
+    inputs[i++] = (struct cli_file){"--pubkey", run->args.pubkey};
+    inputs[i++] = (struct cli_file){"--passin", cli_passphrase_path(run->args.passin)};
+    rc = cli_check_outputs(COMMAND, outputs, n, inputs, i);
+    free(outputs);
+    free(paths);
     if (rc != CLI_EXIT_OK)
         return rc;
-    for (i = 0; i < FILE_COUNT && !job->args.force; i++)
-        if (lstat(job->out[i].path, &st) == 0)
-            return cli_fail(CLI_EXIT_EXISTS, COMMAND,
-                            "'%s' already exists; use --force to replace the release",
-                            job->out[i].path);
-    return CLI_EXIT_OK;
+    if (dfota_release_check_outputs(&run->result, run->args.dir,
+                                    run->args.force ? DFOTA_OUTPUT_FORCE : 0, &err) == DFOTA_OK)
+        return CLI_EXIT_OK;
+    if (err.status == DFOTA_E_EXISTS)
+        return cli_fail(CLI_EXIT_EXISTS, COMMAND, "%s; use --force to replace the release",
+                        err.message);
+    return run_failure(run, NULL, &err);
 }
 
-/* ---- the private directories of other runs ---------------------------- */
-
-/*
- * Every run builds in DIR/.release.XXXXXX and holds an exclusive flock() on
- * the file "lock" in it for as long as it lives; the kernel drops the lock
- * when the process ends, however it is killed. The file is created as
- * "lock.new", locked, and only then renamed to "lock", so a "lock" that
- * another process can lock is proof that its run is over. A directory
- * without one (made by an older dfota, or a run that was killed as it
- * started) cannot be proven unused: it is reported, once it has not
- * changed for STALE_UNPROVEN_AGE seconds (a run being set up or cleaned up
- * lacks its lock for an instant), and left alone.
- */
-static void cleanup_signal_set(sigset_t *set);
-
-#define LOCK_NAME "lock"
-#define LOCK_NEW_NAME "lock.new"
-#define REPLACED_PREFIX "replaced-"
-#define STALE_UNPROVEN_AGE 60
-
-/* What a dead run's directory holds besides its lock. */
-struct stale_contents {
-    bool other;     /* something that is not one of the run's own files */
-    bool published; /* a temporary also linked into DIR: moved there without --force */
-    bool replaced;  /* a file that --force moved out of DIR's way */
-};
-
-/* A listing of `dir_fd` from its start (its own descriptor, closed with closedir()). */
-static DIR *open_listing(int dir_fd)
-{
-    int fd = dup(dir_fd);
-    DIR *d;
-
-    if (fd < 0)
-        return NULL;
-    d = fdopendir(fd);
-    if (d == NULL) {
-        close(fd);
-        return NULL;
-    }
-    rewinddir(d); /* the duplicate shares the position of earlier listings */
-    return d;
-}
-
-static bool is_dot(const char *name)
-{
-    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
-}
-
-/*
- * May the dead run's directory `dir_fd` be removed without losing a file?
- * Only if it holds nothing but its lock and its own temporaries, none of
- * them also linked into DIR: a second link, or a file kept by --force
- * (replaced-NAME), means the run died while publishing.
- */
-static bool only_temporaries(int dir_fd, struct stale_contents *c)
-{
-    struct dirent *entry;
-    struct stat st;
-    DIR *d = open_listing(dir_fd);
-
-    memset(c, 0, sizeof(*c));
-    if (d == NULL) {
-        c->other = true;
-        return false;
-    }
-    while ((entry = readdir(d)) != NULL) {
-        if (is_dot(entry->d_name) || strcmp(entry->d_name, LOCK_NAME) == 0 ||
-            strcmp(entry->d_name, LOCK_NEW_NAME) == 0)
-            continue;
-        if (fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            !S_ISREG(st.st_mode))
-            c->other = true;
-        else if (strncmp(entry->d_name, REPLACED_PREFIX, strlen(REPLACED_PREFIX)) == 0)
-            c->replaced = true;
-        else if (st.st_nlink > 1)
-            c->published = true;
-    }
-    closedir(d);
-    return !c->other && !c->replaced && !c->published;
-}
-
-static bool remove_entries(int dir_fd)
-{
-    struct dirent *entry;
-    DIR *d = open_listing(dir_fd);
-    bool ok = true;
-
-    if (d == NULL)
-        return false;
-    while ((entry = readdir(d)) != NULL)
-        if (!is_dot(entry->d_name) && unlinkat(dir_fd, entry->d_name, 0) != 0)
-            ok = false;
-    closedir(d);
-    return ok;
-}
-
-/* One DIR/.release.* entry: left alone when in use, removed when provably dead. */
-static void check_stale(const struct release_job *job, int parent, const char *name)
-{
-    char path[PATH_MAX];
-    struct stale_contents contents;
-    struct stat st;
-    int dir_fd, lock_fd;
-
-    if (!join_path(path, job->args.dir, "", name) ||
-        fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
-        return;
-    dir_fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dir_fd < 0) {
-        fprintf(stderr, "dfota %s: '%s': cannot check whether a release still uses it: %s\n",
-                COMMAND, path, strerror(errno));
-        return;
-    }
-    lock_fd = openat(dir_fd, LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (lock_fd < 0) {
-        if (time(NULL) - st.st_mtime > STALE_UNPROVEN_AGE)
-            fprintf(stderr,
-                    "dfota %s: '%s': left by an earlier release; it has no lock, so nothing "
-                    "proves that no release uses it: remove it if none is running\n",
-                    COMMAND, path);
-        close(dir_fd);
-        return;
-    }
-    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        /* A running release: not ours to touch, and nothing to report. */
-        close(lock_fd);
-        close(dir_fd);
-        return;
-    }
-    if (!only_temporaries(dir_fd, &contents)) {
-        if (contents.replaced)
-            fprintf(stderr,
-                    "dfota %s: '%s': left by a release --force that was killed while "
-                    "replacing files in '%s', which may now mix two releases; the files it "
-                    "replaced are kept in it as " REPLACED_PREFIX "NAME: check, then remove "
-                    "it\n",
-                    COMMAND, path, job->args.dir);
-        else if (contents.published)
-            fprintf(stderr,
-                    "dfota %s: '%s': left by a release that was killed while moving its "
-                    "files into '%s', which may hold part of it (the report moves last): "
-                    "check, then remove it\n",
-                    COMMAND, path, job->args.dir);
-        else
-            fprintf(stderr,
-                    "dfota %s: '%s': left by a release that was killed, but it holds more "
-                    "than that release's files: left alone\n",
-                    COMMAND, path);
-    } else if (!remove_entries(dir_fd) || unlinkat(parent, name, AT_REMOVEDIR) != 0) {
-        fprintf(stderr, "dfota %s: '%s': left by a release that was killed; cannot remove it: "
-                        "%s\n",
-                COMMAND, path, strerror(errno));
-    } else if (!job->args.quiet) {
-        fprintf(stderr, "dfota %s: removed '%s', left by a release that was killed\n", COMMAND,
-                path);
-    }
-    close(lock_fd);
-    close(dir_fd);
-}
-
-/* Report the DIR/.release.* directories of other runs; remove those provably dead. */
-static void clean_stale(const struct release_job *job)
-{
-    struct dirent *entry;
-    DIR *d = opendir(job->args.dir);
-
-    if (d == NULL)
-        return;
-    while ((entry = readdir(d)) != NULL)
-        if (strncmp(entry->d_name, ".release.", 9) == 0)
-            check_stale(job, dirfd(d), entry->d_name);
-    closedir(d);
-}
-
-/* The lock that tells other runs this one is alive (see above). */
-static int take_lock(struct release_job *job)
-{
-    char host[256], owner[320];
-    int fd;
-
-    if (!join_path(job->lock_new, job->temp_dir, "", LOCK_NEW_NAME) ||
-        !join_path(job->lock, job->temp_dir, "", LOCK_NAME))
-        return cli_usage_error(COMMAND, "'%s': path too long", job->temp_dir);
-    fd = open(job->lock_new, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return job_system_error(job, job->args.dir, "cannot create a file in it", errno);
-    /* Who holds it, for a human who finds the directory; the lock itself is the proof. */
-    if (gethostname(host, sizeof(host)) != 0)
-        snprintf(host, sizeof(host), "?");
-    host[sizeof(host) - 1] = '\0';
-    snprintf(owner, sizeof(owner), "dfota release, pid %ld on %s\n", (long)getpid(), host);
-    if (flock(fd, LOCK_EX) != 0 || !cli_write_all(fd, owner, strlen(owner)) ||
-        rename(job->lock_new, job->lock) != 0) {
-        int saved = errno;
-
-        (void)unlink(job->lock_new);
-        close(fd);
-        return job_system_error(job, job->args.dir, "cannot lock the release directory", saved);
-    }
-    job->lock_fd = fd;
-    return CLI_EXIT_OK;
-}
-
-/* DIR (created if missing), and the private directory the release is built in. */
-static int make_temp_dir(struct release_job *job)
-{
-    const char *dir = job->args.dir;
-    struct release_output *o;
-    struct stat st;
-    sigset_t held, unheld;
-    bool created;
-    size_t i;
-    int rc, saved;
-
-    if (stat(dir, &st) != 0) {
-        saved = errno;
-        /* Held so that the cleanup handler never sees DIR made but not yet marked as ours. */
-        cleanup_signal_set(&held);
-        (void)sigprocmask(SIG_BLOCK, &held, &unheld);
-        created = saved == ENOENT && mkdir(dir, 0777) == 0;
-        if (saved == ENOENT)
-            saved = errno;
-        job->dir_created = created;
-        (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
-        if (!created)
-            return job_system_error(job, dir, "cannot create directory", saved);
-    } else if (!S_ISDIR(st.st_mode)) {
-        return job_system_error(job, dir, "cannot write the release there", ENOTDIR);
-    }
-    if (snprintf(job->temp_dir, sizeof(job->temp_dir), "%s/.release.XXXXXX", dir) >=
-        (int)sizeof(job->temp_dir))
-        return cli_usage_error(COMMAND, "'%s': path too long", dir);
-    if (!job->dir_created)
-        clean_stale(job);
-    if (mkdtemp(job->temp_dir) == NULL)
-        return job_system_error(job, dir, "cannot create a directory in it", errno);
-    job->temp_dir_created = true;
-    rc = take_lock(job);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    for (i = 0; i < FILE_COUNT; i++) {
-        o = &job->out[i];
-        if (!join_path(o->temp, job->temp_dir, "", o->name))
-            return cli_usage_error(COMMAND, "'%s': path too long", job->temp_dir);
-    }
-    return CLI_EXIT_OK;
-}
-
-static int load_key(struct release_job *job)
+static int load_keys(struct release_run *run)
 {
     struct dfota_passphrase pass;
     struct dfota_error err;
     char prompt[PATH_MAX + 64];
-    enum dfota_key_algorithm alg;
-    unsigned bits;
     int rc;
 
-    if (job->args.passin != NULL) {
+    if (run->args.passin != NULL) {
         /* As cli_passphrase() does, but the failure also goes to JSON output. */
-        if (dfota_passphrase_read(job->args.passin, &pass, &err) != DFOTA_OK) {
+        if (dfota_passphrase_read(run->args.passin, &pass, &err) != DFOTA_OK) {
             struct dfota_error detail;
 
             dfota_error_set(&detail, err.status, "--passin: %s", err.message);
-            return job_report(job, NULL, &detail);
+            return run_failure(run, NULL, &detail);
         }
     } else {
-        snprintf(prompt, sizeof(prompt), "Enter the passphrase for %s: ", job->args.key);
+        snprintf(prompt, sizeof(prompt), "Enter the passphrase for %s: ", run->args.key);
         rc = cli_passphrase(COMMAND, "--passin", NULL, prompt, false, &pass);
         if (rc != CLI_EXIT_OK)
             return rc;
     }
-    if (dfota_signing_key_load(job->args.key, &pass, &job->key, &err) != DFOTA_OK) {
+    if (dfota_signing_key_load(run->args.key, &pass, &run->key, &err) != DFOTA_OK) {
         dfota_passphrase_wipe(&pass);
-        /* The message names the key already; JSON names it as the file. */
-        if (job->args.json)
-            cli_json_error(stdout, job->args.key, &err);
-        return cli_report(COMMAND, NULL, &err);
+        /* The message names the key already. */
+        return run_failure(run, NULL, &err);
     }
     dfota_passphrase_wipe(&pass);
-    alg = dfota_signing_key_algorithm(job->key, &bits);
-    dfota_key_describe(alg, bits, job->scheme);
-    if (job->args.pubkey == NULL &&
-        dfota_signing_key_public(job->key, &job->public_key, &err) != DFOTA_OK)
-        return job_report(job, job->args.key, &err);
+    if (run->args.pubkey != NULL &&
+        dfota_public_key_load(run->args.pubkey, &run->pubkey, &err) != DFOTA_OK)
+        return run_failure(run, NULL, &err);
+    run->opts.key = run->key;
+    run->opts.verify_key = run->pubkey;
     return CLI_EXIT_OK;
 }
 
-/* Patch, package, zip and signed zip, in memory. */
-static int build(struct release_job *job)
-{
-    struct dfota_delta_options opts;
-    struct dfota_error err;
-    struct release_output *pkg = &job->out[FILE_PACKAGE], *zip = &job->out[FILE_ZIP];
-    const uint8_t *payload;
-    int rc;
-
-    rc = cli_make_patch(COMMAND, job->old, job->old_size, job->new_, job->new_size,
-                        &job->args.diff, job->args.quiet || job->args.json, &job->patch,
-                        &job->patch_size);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (dfota_patch_header_decode(job->patch, job->patch_size, &job->patch_header, &err) !=
-        DFOTA_OK)
-        return job_report(job, NULL, &err);
-    opts.source_version = job->from;
-    opts.target_version = job->to;
-    opts.created = job->created;
-    if (dfota_pack_delta(job->old, job->old_size, job->new_, job->new_size, job->patch,
-                         job->patch_size, &opts, &pkg->data, &pkg->size, &err) != DFOTA_OK)
-        return job_report(job, NULL, &err);
-    if (dfota_package_open(pkg->data, pkg->size, &job->header, &payload, &err) != DFOTA_OK)
-        return job_report(job, pkg->path, &err);
-    if (dfota_zip_create(pkg->name, pkg->data, pkg->size, job->zip_mtime, &zip->data, &zip->size,
-                         &err) != DFOTA_OK)
-        return job_report(job, zip->path, &err);
-    if (dfota_zip_sign(zip->data, zip->size, job->key, &job->out[FILE_SIGNED].data,
-                       &job->out[FILE_SIGNED].size, &err) != DFOTA_OK)
-        return job_report(job, job->out[FILE_SIGNED].path, &err);
-    return CLI_EXIT_OK;
-}
-
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-/* Write one output into the private directory and sync it. */
-static int write_temp(struct release_job *job, struct release_output *o)
-{
-    int fd, saved;
-
-    /* Mode 0666 less the umask, like every other output. */
-    fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0)
-        return job_system_error(job, o->path, "cannot write", errno);
-    o->temp_exists = true;
-    if (!cli_write_all(fd, o->data, o->size) || fsync(fd) != 0) {
-        saved = errno;
-        close(fd);
-        return job_system_error(job, o->path, "cannot write", saved);
-    }
-    if (close(fd) != 0)
-        return job_system_error(job, o->path, "cannot write", errno);
-    return CLI_EXIT_OK;
-}
-
-static const char *check_result_name(enum dfota_check_result result)
-{
-    switch (result) {
-    case DFOTA_CHECK_PASSED:
-        return "passed";
-    case DFOTA_CHECK_FAILED:
-        return "failed";
-    default:
-        return "skipped";
-    }
-}
-
-/* A failed verification: the file, the check and its detail, with the status. */
-static int verify_failure(const struct release_job *job, const struct release_output *o,
-                          const struct dfota_verify_report *report)
-{
-    const struct dfota_check *check = &report->checks[report->first_failed_check];
-    struct dfota_error err;
-
-    dfota_error_set(&err, report->first_failure, "%s check: %s",
-                    dfota_check_name(report->first_failed_check),
-                    check->detail[0] ? check->detail : dfota_status_str(report->first_failure));
-    return job_report(job, o->path, &err);
-}
-
-/*
- * Read one written file back and verify it against both images: what is
- * checked is what is on the disk. The signed zip's signature is checked
- * with --pubkey, or else with the public half of the signing key.
- */
-static int verify_output(struct release_job *job, size_t index)
-{
-    struct release_output *o = &job->out[index];
-    struct dfota_verify_report *report = &job->reports[index];
-    struct dfota_verify_options opts;
-    struct dfota_sha256 sha;
-    struct dfota_error err;
-    uint8_t *data = NULL;
-    size_t size = 0;
-    enum dfota_status st;
-    int rc = CLI_EXIT_OK;
-
-    if (cli_read_file(o->temp, DFOTA_ZIP_FILE_MAX, &data, &size, &err) != DFOTA_OK)
-        return job_report(job, o->path, &err);
-    dfota_sha256_init(&sha);
-    dfota_sha256_update(&sha, data, size);
-    dfota_sha256_final(&sha, o->sha256);
-    dfota_verify_options_init(&opts);
-    opts.old_image = job->old;
-    opts.old_size = job->old_size;
-    opts.new_image = job->new_;
-    opts.new_size = job->new_size;
-    if (index == FILE_SIGNED) {
-        opts.public_key = job->args.pubkey;
-        opts.key = job->public_key; /* when no --pubkey: the public half of --key */
-        opts.key_name = "the public half of the signing key";
-    }
-    st = dfota_verify(data, size, &opts, report);
-    if (st != DFOTA_OK) {
-        rc = verify_failure(job, o, report);
-    } else if (size != o->size || memcmp(data, o->data, size) != 0) {
-        dfota_error_set(&err, DFOTA_E_IO, "read back %zu bytes that differ from the %zu written",
-                        size, o->size);
-        rc = job_report(job, o->path, &err);
-    }
-    free(data);
-    return rc;
-}
-
-/* ---- the report ------------------------------------------------------- */
-
-static const char *predict_name(unsigned flags)
-{
-    switch (flags & DFOTA_PREDICT_ALL) {
-    case DFOTA_PREDICT_BRANCH:
-        return "branch";
-    case DFOTA_PREDICT_POINTER:
-        return "pointer";
-    case DFOTA_PREDICT_ALL:
-        return "branch+pointer";
-    }
-    return "none";
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash ? slash + 1 : path;
-}
-
-static void json_image(FILE *f, const char *key, const char *path,
-                       const struct dfota_image_info *info)
-{
-    char hex[2 * DFOTA_SHA256_SIZE + 1];
-
-    fprintf(f, "  \"%s\": {\n    \"name\": ", key);
-    cli_json_string(f, base_name(path));
-    fprintf(f, ",\n    \"size\": %lu,\n", (unsigned long)info->size);
-    dfota_hex(info->md5, DFOTA_MD5_SIZE, hex);
-    fprintf(f, "    \"md5\": \"%s\",\n", hex);
-    dfota_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
-    fprintf(f, "    \"sha256\": \"%s\"\n  },\n", hex);
-}
-
-static void json_file(FILE *f, const struct release_job *job, size_t index)
-{
-    const struct release_output *o = &job->out[index];
-    const struct dfota_verify_report *report = &job->reports[index];
-    char hex[2 * DFOTA_SHA256_SIZE + 1];
-    size_t i;
-
-    dfota_hex(o->sha256, DFOTA_SHA256_SIZE, hex);
-    fputs("    {\n      \"name\": ", f);
-    cli_json_string(f, o->name);
-    fprintf(f, ",\n      \"kind\": \"%s\",\n", dfota_file_kind_name(report->kind));
-    fprintf(f, "      \"size\": %zu,\n      \"sha256\": \"%s\",\n", o->size, hex);
-    fputs("      \"checks\": [\n", f);
-    for (i = 0; i < DFOTA_CHECK_COUNT; i++) {
-        fprintf(f,
-                "        {\"name\": \"%s\", \"result\": \"%s\", \"status\": \"%s\", "
-                "\"detail\": ",
-                dfota_check_name((enum dfota_check_id)i),
-                check_result_name(report->checks[i].result),
-                dfota_status_name(report->checks[i].status));
-        cli_json_string(f, report->checks[i].detail);
-        fprintf(f, "}%s\n", i + 1 < DFOTA_CHECK_COUNT ? "," : "");
-    }
-    fprintf(f, "      ]\n    }%s\n", index + 1 < VERIFIED_COUNT ? "," : "");
-}
-
-/*
- * The report, with a stable key order and no time but the package's own
- * creation time: the same inputs give the same bytes (but for an ECDSA
- * signature's digest, which changes with every signing).
- */
-static int make_report(struct release_job *job)
-{
-    const struct release_output *pkg = &job->out[FILE_PACKAGE];
-    const struct dfota_patch_header *p = &job->patch_header;
-    struct release_output *report = &job->out[FILE_REPORT];
-    char *text = NULL;
-    size_t size = 0, i;
-    FILE *f;
-
-    f = open_memstream(&text, &size);
-    if (f == NULL)
-        return cli_fail(CLI_EXIT_IO, COMMAND, "out of memory");
-    fprintf(f, "{\n  \"ok\": true,\n  \"dfota_version\": \"%s\",\n", DFOTA_VERSION_STRING);
-    fputs("  \"from_version\": ", f);
-    cli_json_string(f, job->from);
-    fputs(",\n  \"to_version\": ", f);
-    cli_json_string(f, job->to);
-    fputs(",\n  \"version_source\": {\"from\": ", f);
-    cli_json_string(f, job->from_source);
-    fputs(", \"to\": ", f);
-    cli_json_string(f, job->to_source);
-    fputs("},\n", f);
-    json_image(f, "old_image", job->args.old, &job->header.source);
-    json_image(f, "new_image", job->args.new_, &job->header.target);
-    fprintf(f, "  \"patch_size\": %zu,\n  \"package_size\": %zu,\n", job->patch_size, pkg->size);
-    fprintf(f, "  \"patch_ratio\": %.6f,\n",
-            job->new_size ? (double)pkg->size / (double)job->new_size : 0.0);
-    fprintf(f, "  \"workspace_size\": %lu,\n", (unsigned long)job->header.workspace_size);
-    fprintf(f, "  \"created\": %llu,\n", (unsigned long long)job->header.created);
-    fprintf(f,
-            "  \"patch\": {\"format_version\": %u, \"codec\": \"%s\", \"predict\": \"%s\", "
-            "\"map_count\": %lu, \"region_count\": %lu, \"window_log\": %u, "
-            "\"segment_size\": %lu, \"segment_count\": %lu},\n",
-            (unsigned)p->format_version, cli_codec_name(p->codec), predict_name(p->predict),
-            (unsigned long)p->map_count, (unsigned long)p->region_count,
-            (unsigned)p->window_log, (unsigned long)p->segment_size,
-            (unsigned long)p->segment_count);
-    fprintf(f, "  \"signature\": {\"scheme\": \"%s\", \"verified_with\": ", job->scheme);
-    if (job->args.pubkey != NULL)
-        cli_json_string(f, job->args.pubkey);
-    else
-        fputs("\"the public half of the signing key\"", f);
-    fputs("},\n  \"files\": [\n", f);
-    for (i = 0; i < VERIFIED_COUNT; i++)
-        json_file(f, job, i);
-    fputs("  ],\n  \"report\": ", f);
-    cli_json_string(f, report->name);
-    fputs("\n}\n", f);
-    if (fclose(f) != 0 || text == NULL) {
-        free(text);
-        return cli_fail(CLI_EXIT_IO, COMMAND, "out of memory");
-    }
-    report->data = (uint8_t *)text;
-    report->size = size;
-    return CLI_EXIT_OK;
-}
-
-/* ---- publishing and cleaning up --------------------------------------- */
+/* ---- signals ---------------------------------------------------------- */
 
 /*
  * Interrupted (Ctrl-C, kill) while the release is built in its private
  * directory: remove that directory, and DIR if this run created it, then
- * die of the signal. unlink() and rmdir() are async-signal-safe; a path
- * not set yet is an empty string (the job is zeroed), which they refuse.
- * During the moves into DIR the signals are blocked instead (run_release).
+ * die of the signal (dfota_output_signal_cleanup() is async-signal-safe).
+ * During the moves into DIR the signals are held instead.
  */
-static struct release_job *volatile interrupted_job;
+static struct dfota_output_set *volatile interrupted_set;
 static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static const char *const cleanup_signal_names[] = {"SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"};
 #define CLEANUP_SIGNAL_COUNT (sizeof(cleanup_signals) / sizeof(cleanup_signals[0]))
@@ -1005,23 +352,15 @@ static const char *signal_name(int sig)
 
 static void remove_and_reraise(int sig)
 {
-    struct release_job *job = interrupted_job;
-    size_t i;
+    struct dfota_output_set *set = interrupted_set;
 
-    if (job != NULL) {
-        for (i = 0; i < FILE_COUNT; i++)
-            (void)unlink(job->out[i].temp);
-        (void)unlink(job->lock_new);
-        (void)unlink(job->lock);
-        (void)rmdir(job->temp_dir);
-        if (job->dir_created)
-            (void)rmdir(job->args.dir);
-    }
+    if (set != NULL)
+        dfota_output_signal_cleanup(set);
     (void)raise(sig); /* SA_RESETHAND: the default action now */
 }
 
 /* A signal the caller ignores (nohup) stays ignored. */
-static void arm_cleanup(struct release_job *job, struct sigaction previous[])
+static void arm_cleanup(struct dfota_output_set *set, struct sigaction previous[])
 {
     struct sigaction action;
     size_t i;
@@ -1032,11 +371,20 @@ static void arm_cleanup(struct release_job *job, struct sigaction previous[])
     sigemptyset(&action.sa_mask);
     for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
         sigaddset(&action.sa_mask, cleanup_signals[i]);
-    interrupted_job = job;
+    interrupted_set = set;
     for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
         if (sigaction(cleanup_signals[i], NULL, &previous[i]) == 0 &&
             previous[i].sa_handler != SIG_IGN)
             (void)sigaction(cleanup_signals[i], &action, NULL);
+}
+
+static void disarm_cleanup(const struct sigaction previous[])
+{
+    size_t i;
+
+    for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
+        (void)sigaction(cleanup_signals[i], &previous[i], NULL);
+    interrupted_set = NULL;
 }
 
 static void cleanup_signal_set(sigset_t *set)
@@ -1065,10 +413,10 @@ static int pending_signal(void)
 /*
  * Test hook, for tests/cli/test_release_cli.sh: DFOTA_TEST_PUBLISH_SIGNAL=SIG:N
  * makes the run raise SIG (INT, TERM, HUP, QUIT, KILL or STOP) on itself
- * right after the N-th of the four moves into DIR (0: before the first), so
- * that a test can deliver a signal at every point of the publishing.
+ * right before the N-th move into DIR (N = the number of files: after the
+ * last), so that a test can deliver a signal at every point of the moves.
  */
-static void publish_test_hook(size_t moved)
+static void publish_test_hook(void *ctx, size_t moved)
 {
     static const struct {
         const char *name;
@@ -1079,8 +427,9 @@ static void publish_test_hook(size_t moved)
     unsigned long at;
     size_t i;
 
+    (void)ctx;
     if (hook == NULL || (colon = strchr(hook, ':')) == NULL ||
-        !cli_parse_uint(colon + 1, 0, FILE_COUNT, &at) || at != moved)
+        !cli_parse_uint(colon + 1, 0, 100000, &at) || at != moved)
         return;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strlen(names[i].name) == (size_t)(colon - hook) &&
@@ -1088,219 +437,216 @@ static void publish_test_hook(size_t moved)
             (void)raise(names[i].sig);
 }
 
-static void disarm_cleanup(const struct sigaction previous[])
+/* Another run's leftovers in DIR, on stderr ("removed ..." only when not quiet). */
+static void print_notice(void *ctx, const char *message)
 {
-    size_t i;
+    const struct release_run *run = ctx;
 
-    for (i = 0; i < CLEANUP_SIGNAL_COUNT; i++)
-        (void)sigaction(cleanup_signals[i], &previous[i], NULL);
-    interrupted_job = NULL;
+    if (run->args.quiet && strncmp(message, "removed ", 8) == 0)
+        return;
+    fprintf(stderr, "dfota %s: %s\n", COMMAND, message);
 }
 
-/*
- * Move the four files from the private directory into DIR, the report
- * last. Without --force, link() refuses a file that appeared meanwhile;
- * with --force a replaced file is kept aside until the end, so that a
- * failure puts everything back as it was.
- */
-static int publish(struct release_job *job)
+static void pair_built(void *ctx, size_t index)
 {
-    struct release_output *o;
-    struct stat st;
-    size_t i;
-    int saved;
+    struct release_run *run = ctx;
 
-    for (i = 0; i < FILE_COUNT; i++) {
-        publish_test_hook(i);
-        o = &job->out[i];
-        if (job->args.force) {
-            /* A hard link keeps the old file in place until the rename; without
-             * hard links it is moved aside. A directory is left for rename() to refuse. */
-            if (lstat(o->path, &st) == 0 && !S_ISDIR(st.st_mode) &&
-                join_path(o->backup, job->temp_dir, REPLACED_PREFIX, o->name) &&
-                (link(o->path, o->backup) == 0 || rename(o->path, o->backup) == 0))
-                o->backup_exists = true;
-            if (rename(o->temp, o->path) != 0)
-                return job_system_error(job, o->path, "cannot write", errno);
-            o->temp_exists = false;
-            o->published = true;
-            continue;
-        }
-        if (link(o->temp, o->path) == 0) {
-            o->published = true;
-            continue;
-        }
-        saved = errno;
-        if (saved == EEXIST)
-            return cli_fail(CLI_EXIT_EXISTS, COMMAND,
-                            "'%s' already exists; use --force to replace the release", o->path);
-        /* File systems without hard links. */
-        if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && lstat(o->path, &st) != 0 &&
-            rename(o->temp, o->path) == 0) {
-            o->temp_exists = false;
-            o->published = true;
-            continue;
-        }
-        return job_system_error(job, o->path, "cannot write", saved);
+    (void)index;
+    if (run->opts.diff.progress != NULL)
+        cli_progress_done(&run->bar);
+}
+
+/* Build, write and verify into the private directory, then move into DIR. */
+static int build_and_publish(struct release_run *run)
+{
+    struct sigaction previous[CLEANUP_SIGNAL_COUNT];
+    struct dfota_error err;
+    sigset_t held, unheld;
+    enum dfota_status st;
+    int rc = CLI_EXIT_OK, sig;
+
+    /* Held while DIR may be created, so that the handler never sees it made but not marked. */
+    cleanup_signal_set(&held);
+    (void)sigprocmask(SIG_BLOCK, &held, &unheld);
+    arm_cleanup(&run->set, previous);
+    st = dfota_output_open(&run->set, run->args.dir, ".release",
+                           dfota_release_output_count(&run->result),
+                           DFOTA_OUTPUT_CREATE_DIR | (run->args.force ? DFOTA_OUTPUT_FORCE : 0),
+                           print_notice, run, &err);
+    run->set_open = true;
+    run->set.before_move = publish_test_hook;
+    (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
+    if (st == DFOTA_OK)
+        st = dfota_release_build(&run->opts, &run->result, &err);
+    if (st == DFOTA_OK)
+        st = dfota_release_write(&run->opts, &run->result, &run->set, &err);
+    /*
+     * The moves into DIR, and undoing them after a failure: the signals that
+     * end a run are held until DIR holds the whole release or is as it was.
+     * One that came meanwhile undoes the moves too, then ends the run once
+     * the handlers are back to what they were.
+     */
+    (void)sigprocmask(SIG_BLOCK, &held, &unheld);
+    if (st == DFOTA_OK)
+        st = dfota_output_commit(&run->set, &err);
+    sig = pending_signal();
+    if (st == DFOTA_OK && sig != 0) {
+        dfota_output_rollback(&run->set);
+        rc = CLI_EXIT_IO;
+    } else if (st != DFOTA_OK) {
+        rc = err.status == DFOTA_E_EXISTS
+                 ? cli_fail(CLI_EXIT_EXISTS, COMMAND, "%s; use --force to replace the release",
+                            err.message)
+                 : run_failure(run, NULL, &err);
     }
-    publish_test_hook(FILE_COUNT);
-    return CLI_EXIT_OK;
+    run->committed = rc == CLI_EXIT_OK;
+    dfota_output_close(&run->set);
+    run->set_open = false;
+    if (sig != 0)
+        cli_fail(rc, COMMAND, "interrupted by %s: no file written: '%s' is as it was",
+                 signal_name(sig), run->args.dir);
+    else if (rc != CLI_EXIT_OK)
+        cli_fail(rc, COMMAND, "no file written: '%s' is as it was", run->args.dir);
+    disarm_cleanup(previous);
+    (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
+    return rc;
 }
 
-/* Remove the private directory; after a failure also undo what was published. */
-static void clean_up(struct release_job *job, bool failed)
+/* ---- printing --------------------------------------------------------- */
+
+static void print_pair(const struct release_run *run, const struct dfota_release_pair *pair)
 {
-    struct release_output *o;
-    size_t i;
-
-    for (i = FILE_COUNT; i-- > 0;) {
-        o = &job->out[i];
-        if (failed && o->backup_exists && rename(o->backup, o->path) == 0)
-            o->backup_exists = false; /* the replaced file is back */
-        else if (failed && o->published)
-            (void)unlink(o->path);
-        if (o->temp_exists)
-            (void)unlink(o->temp);
-        if (o->backup_exists)
-            (void)unlink(o->backup);
-    }
-    if (job->lock_fd >= 0) {
-        (void)unlink(job->lock);
-        close(job->lock_fd);
-        job->lock_fd = -1;
-    }
-    if (job->temp_dir_created)
-        (void)rmdir(job->temp_dir);
-    if (failed && job->dir_created)
-        (void)rmdir(job->args.dir);
-    else if (job->temp_dir_created)
-        sync_dir(job->args.dir);
-}
-
-static void job_free(struct release_job *job)
-{
-    size_t i;
-
-    for (i = 0; i < FILE_COUNT; i++)
-        free(job->out[i].data);
-    free(job->old);
-    free(job->new_);
-    free(job->patch);
-    dfota_signing_key_free(job->key);
-    dfota_public_key_free(job->public_key);
-}
-
-static void print_summary(const struct release_job *job)
-{
-    const struct release_output *o = job->out;
+    const struct dfota_release_output *o = pair->out;
+    char path[DFOTA_RELEASE_FILE_COUNT][PATH_MAX];
     size_t i, c;
     int width = 0;
 
-    for (i = 0; i < FILE_COUNT; i++)
-        if ((int)strlen(o[i].path) > width)
-            width = (int)strlen(o[i].path);
-    printf("release %s -> %s (from: %s; to: %s)\n", job->from, job->to, job->from_source,
-           job->to_source);
+    for (i = 0; i < DFOTA_RELEASE_FILE_COUNT; i++) {
+        if (snprintf(path[i], PATH_MAX, "%s/%s", run->args.dir, o[i].name) >= PATH_MAX)
+            path[i][PATH_MAX - 1] = '\0'; /* cannot be: parse_args() bounds DIR */
+        if ((int)strlen(path[i]) > width)
+            width = (int)strlen(path[i]);
+    }
+    printf("release %s -> %s (from: ", pair->from, pair->to);
+    if (pair->from_found)
+        printf("old image, offset %zu", pair->from_offset);
+    else
+        printf("--from-version");
+    printf("; to: ");
+    if (pair->to_found)
+        printf("new image, offset %zu)\n", pair->to_offset);
+    else
+        printf("--to-version)\n");
     printf("  %-*s  %zu bytes, %.2f%% of the new image, device workspace %lu bytes\n", width,
-           o[FILE_PACKAGE].path, o[FILE_PACKAGE].size,
-           job->new_size ? 100.0 * (double)o[FILE_PACKAGE].size / (double)job->new_size : 0.0,
-           (unsigned long)job->header.workspace_size);
-    printf("  %-*s  %zu bytes\n", width, o[FILE_ZIP].path, o[FILE_ZIP].size);
-    printf("  %-*s  %zu bytes, %s\n", width, o[FILE_SIGNED].path, o[FILE_SIGNED].size,
-           job->scheme);
-    printf("  %-*s  sizes, digests and every check below\n", width, o[FILE_REPORT].path);
-    for (i = 0; i < VERIFIED_COUNT; i++) {
-        printf("verified %-10s ", dfota_file_kind_name(job->reports[i].kind));
+           path[DFOTA_RELEASE_PACKAGE], o[DFOTA_RELEASE_PACKAGE].size,
+           run->new_.size ? 100.0 * (double)o[DFOTA_RELEASE_PACKAGE].size / (double)run->new_.size
+                          : 0.0,
+           (unsigned long)pair->header.workspace_size);
+    printf("  %-*s  %zu bytes\n", width, path[DFOTA_RELEASE_ZIP], o[DFOTA_RELEASE_ZIP].size);
+    printf("  %-*s  %zu bytes, %s\n", width, path[DFOTA_RELEASE_SIGNED],
+           o[DFOTA_RELEASE_SIGNED].size, run->result.scheme);
+    printf("  %-*s  sizes, digests and every check below\n", width, path[DFOTA_RELEASE_REPORT]);
+    if (run->args.verbose) {
+        printf("  patch: %zu bytes, %s, %s codec, history/window log %u, prediction %s, %lu "
+               "segments of %lu bytes\n",
+               pair->patch_size, dfota_report_layout_name(&pair->patch),
+               dfota_report_codec_name(pair->patch.codec), (unsigned)pair->patch.window_log,
+               dfota_report_predict_name(pair->patch.predict),
+               (unsigned long)pair->patch.segment_count, (unsigned long)pair->patch.segment_size);
+        for (i = 0; i < DFOTA_RELEASE_VERIFIED_COUNT; i++) {
+            char hex[65];
+
+            dfota_hex(o[i].sha256, sizeof(o[i].sha256), hex);
+            printf("  sha256 %s  %s\n", hex, o[i].name);
+        }
+    }
+    for (i = 0; i < DFOTA_RELEASE_VERIFIED_COUNT; i++) {
+        printf("verified %-10s ", dfota_file_kind_name(o[i].report.kind));
         for (c = 0; c < DFOTA_CHECK_COUNT; c++)
-            if (job->reports[i].checks[c].result == DFOTA_CHECK_PASSED)
+            if (o[i].report.checks[c].result == DFOTA_CHECK_PASSED)
                 printf(" %s", dfota_check_name((enum dfota_check_id)c));
         printf(": ok\n");
     }
 }
 
-static int run_release(struct release_job *job)
+static void print_summary(const struct release_run *run)
 {
-    struct sigaction previous[CLEANUP_SIGNAL_COUNT];
-    sigset_t held, unheld;
-    bool armed = false;
     size_t i;
-    int rc, sig;
 
-    rc = read_images(job);
-    if (rc == CLI_EXIT_OK)
-        rc = find_versions(job);
-    if (rc == CLI_EXIT_OK)
-        rc = name_outputs(job);
-    /* The key before DIR: no directory is left behind by a prompt interrupted. */
-    if (rc == CLI_EXIT_OK)
-        rc = load_key(job);
-    if (rc == CLI_EXIT_OK) {
-        arm_cleanup(job, previous);
-        armed = true;
-        rc = make_temp_dir(job);
-    }
-    if (rc == CLI_EXIT_OK)
-        rc = build(job);
-    for (i = 0; i < VERIFIED_COUNT && rc == CLI_EXIT_OK; i++)
-        rc = write_temp(job, &job->out[i]);
-    if (rc == CLI_EXIT_OK)
-        sync_dir(job->temp_dir);
-    for (i = 0; i < VERIFIED_COUNT && rc == CLI_EXIT_OK; i++)
-        rc = verify_output(job, i);
-    if (rc == CLI_EXIT_OK)
-        rc = make_report(job);
-    if (rc == CLI_EXIT_OK)
-        rc = write_temp(job, &job->out[FILE_REPORT]);
-    /*
-     * Publishing takes four moves, and undoing them after a failure as many:
-     * the signals that end a run are held until DIR holds the whole release
-     * or is as it was. One that came meanwhile undoes the publishing too,
-     * then ends the run once the handlers are back to what they were.
-     */
-    cleanup_signal_set(&held);
-    (void)sigprocmask(SIG_BLOCK, &held, &unheld);
-    if (rc == CLI_EXIT_OK)
-        rc = publish(job);
-    sig = pending_signal();
-    if (rc == CLI_EXIT_OK && sig != 0)
-        rc = CLI_EXIT_IO;
-    clean_up(job, rc != CLI_EXIT_OK);
-    if (sig != 0 && job->temp_dir_created)
-        cli_fail(rc, COMMAND, "interrupted by %s: no file written: '%s' is as it was",
-                 signal_name(sig), job->args.dir);
-    else if (rc != CLI_EXIT_OK && job->temp_dir_created)
-        cli_fail(rc, COMMAND, "no file written: '%s' is as it was", job->args.dir);
-    if (armed)
-        disarm_cleanup(previous);
-    (void)sigprocmask(SIG_SETMASK, &unheld, NULL);
-    return rc;
+    for (i = 0; i < run->result.count; i++)
+        print_pair(run, &run->result.pairs[i]);
+    if (run->result.has_summary)
+        printf("%zu releases to %s; summary in %s/%s\n", run->result.count, run->result.to,
+               run->args.dir, run->result.summary.name);
+}
+
+static void run_free(struct release_run *run)
+{
+    size_t i;
+
+    if (run->set_open)
+        dfota_output_close(&run->set);
+    dfota_release_result_free(&run->result);
+    for (i = 0; i < run->args.old_count; i++)
+        cli_unmap_file(&run->olds[i]);
+    cli_unmap_file(&run->new_);
+    dfota_signing_key_free(run->key);
+    dfota_public_key_free(run->pubkey);
 }
 
 int cmd_release(int argc, char **argv)
 {
-    struct release_job *job;
+    struct release_run *run;
     int rc;
 
-    job = calloc(1, sizeof(*job));
-    if (job == NULL)
+    run = calloc(1, sizeof(*run));
+    if (run == NULL)
         return cli_fail(CLI_EXIT_IO, COMMAND, "out of memory");
-    job->lock_fd = -1;
-    rc = parse_args(argc, argv, &job->args);
+    rc = parse_args(argc, argv, &run->args);
     if (rc != CLI_EXIT_OK) {
-        free(job);
+        free(run);
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     }
-    if (!cli_source_date_epoch(COMMAND, &job->created) ||
-        !cli_zip_entry_time(COMMAND, &job->zip_mtime)) {
-        free(job);
+    dfota_release_options_init(&run->opts);
+    run->opts.diff = run->args.diff;
+    run->opts.jobs = run->args.jobs;
+    run->opts.sources = run->sources;
+    run->opts.source_count = run->args.old_count;
+    run->opts.new_name = run->args.new_;
+    run->opts.to_version = run->args.to;
+    run->opts.pair_done = pair_built;
+    run->opts.pair_done_ctx = run;
+    if (!cli_source_date_epoch(COMMAND, &run->opts.created) ||
+        !cli_zip_entry_time(COMMAND, &run->opts.zip_mtime)) {
+        free(run);
         return CLI_EXIT_USAGE;
     }
-    rc = run_release(job);
-    if (rc == CLI_EXIT_OK && job->args.json)
-        fwrite(job->out[FILE_REPORT].data, 1, job->out[FILE_REPORT].size, stdout);
-    else if (rc == CLI_EXIT_OK && !job->args.quiet)
-        print_summary(job);
-    job_free(job);
-    free(job);
+    rc = map_images(run);
+    run->opts.new_image = run->new_.data;
+    run->opts.new_size = run->new_.size;
+    /* Usage errors and existing outputs before the passphrase is asked for. */
+    if (rc == CLI_EXIT_OK)
+        rc = plan(run);
+    if (rc == CLI_EXIT_OK)
+        rc = check_outputs(run);
+    if (rc == CLI_EXIT_OK)
+        rc = load_keys(run);
+    if (rc == CLI_EXIT_OK) {
+        /* A progress bar for one large pair on a terminal; several build at once. */
+        cli_progress_init(&run->bar, "diff", !run->args.quiet && !run->args.json &&
+                                                 run->result.count == 1 &&
+                                                 run->new_.size >= CLI_PROGRESS_MIN_BYTES);
+        if (run->bar.enabled) {
+            run->opts.diff.progress = cli_progress;
+            run->opts.diff.progress_ctx = &run->bar;
+        }
+        rc = build_and_publish(run);
+    }
+    if (rc == CLI_EXIT_OK && run->args.json)
+        (void)dfota_release_report(stdout, &run->result, -1, NULL);
+    else if (rc == CLI_EXIT_OK && !run->args.quiet)
+        print_summary(run);
+    run_free(run);
+    free(run);
     return rc;
 }

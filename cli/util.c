@@ -58,6 +58,8 @@ int cli_exit_code(enum dfota_status status)
         return CLI_EXIT_POWER_CUT;
     case DFOTA_E_UPDATE_IN_PROGRESS:
         return CLI_EXIT_IN_PROGRESS;
+    case DFOTA_E_EXISTS:
+        return CLI_EXIT_EXISTS;
     case DFOTA_E_IO:
     case DFOTA_E_NO_MEMORY:
     case DFOTA_E_INTERNAL:

@@ -30,6 +30,8 @@ static const struct status_entry status_table[] = {
     {DFOTA_E_IO, "IO", "input/output error", {6505, 504, 8}},
     {DFOTA_E_TOO_LARGE, "TOO_LARGE", "input too large", {6502, 504, 2}},
     {DFOTA_E_INTERNAL, "INTERNAL", "internal error", {6500, 504, 8}},
+    /* Only a host writes files it may refuse to replace: no module code. */
+    {DFOTA_E_EXISTS, "EXISTS", "output exists", {0, 0, 0}},
     {DFOTA_E_BAD_MAGIC, "BAD_MAGIC", "not a dfota package (bad magic)", {6507, 504, 5}},
     {DFOTA_E_UNSUPPORTED_VERSION, "UNSUPPORTED_VERSION", "unsupported format version", {6507, 504, 5}},
     {DFOTA_E_TRUNCATED, "TRUNCATED", "truncated", {6507, 506, 5}},

@@ -23,8 +23,17 @@ ec="$work/ec"
 files=("$name.bin" "$name.zip" "${name}_signed.zip" "$name.report.json")
 
 # release ARGS...: `dfota release` with the two samples and the RSA key.
+# release ARGS...: a release of the two sample images with the RSA key, but for
+# what ARGS give themselves (a repeated option is a usage error).
 release() {
-    run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "pass:$pass" "$@"
+    local a defaults=()
+    local -A given=()
+    for a in "$@"; do given[$a]=1; done
+    [ -n "${given[--old]:-}" ] || defaults+=(--old "$old")
+    [ -n "${given[--new]:-}" ] || defaults+=(--new "$new")
+    [ -n "${given[--key]:-}" ] || defaults+=(--key "$rsa/private.pem")
+    [ -n "${given[--passin]:-}" ] || defaults+=(--passin "pass:$pass")
+    run release "${defaults[@]}" "$@"
 }
 
 # stock_verify SIGNED_ZIP PUBLIC_PEM ENTRY: what the README tells a user to run.
@@ -125,21 +134,25 @@ assert "package header holds both versions" \
 report="$out/$name.report.json"
 assert "report is valid JSON" jq -e . "$report"
 assert "report: versions, where they were found" \
-    jq -e '.ok == true and .from_version == "BC25R01A03" and .to_version == "BC25R01A04"
-           and .version_source.from == "old image, offset 137712"
-           and .version_source.to == "new image, offset 138084"' "$report"
+    jq -e '.ok == true and .schema_version == 1 and .command == "release"
+           and .pairs[0].from_version == "BC25R01A03" and .to_version == "BC25R01A04"
+           and .pairs[0].version_source == {"from": "old image", "from_offset": 137712,
+                                            "to": "new image", "to_offset": 138084}' "$report"
 assert "report: old and new images" \
     jq -e --arg o "$(sha256sum <"$old" | cut -d' ' -f1)" --arg n "$(sha256sum <"$new" | cut -d' ' -f1)" \
           --arg om "$(md5sum <"$old" | cut -d' ' -f1)" \
-    '.old_image.size == 142788 and .old_image.sha256 == $o and .old_image.md5 == $om
-     and .new_image.size == 143156 and .new_image.sha256 == $n' "$report"
+    '.pairs[0].old_image.size == 142788 and .pairs[0].old_image.sha256 == $o
+     and .pairs[0].old_image.md5 == $om and .pairs[0].old_image.name == "BC25R01A03.bin"
+     and .new_image.size == 143156 and .new_image.sha256 == $n
+     and .new_image.name == "BC25R01A04.bin"' "$report"
 assert "report: sizes, ratio, workspace, patch parameters" \
     jq -e --argjson s "$(stat -c %s "$out/$name.bin")" \
-    '.package_size == $s and .patch_size < .package_size and .patch_ratio > 0 and .patch_ratio < 0.05
-     and (.patch_ratio - $s / .new_image.size | fabs) < 0.000001
-     and .workspace_size > 0 and .workspace_size <= 16384 and .created == 0
+    '.created == 0 and .new_image.size as $n | .pairs[0]
+     | .package_size == $s and .patch_size < .package_size and .package_ratio > 0
+     and .package_ratio < 0.05 and (.package_ratio - $s / $n | fabs) < 0.000001
+     and .workspace_size > 0 and .workspace_size <= 16384
      and .patch.segment_size == 65536 and .patch.window_log == 10 and .patch.codec == "range"
-     and .patch.segment_count == 3
+     and .patch.segment_count == 3 and .patch.layout == "two-bank"
      and (.patch.predict | type) == "string"' "$report"
 assert "report: signature scheme" \
     jq -e '.signature.scheme == "RSA2048+SHA256"' "$report"
@@ -148,14 +161,14 @@ for i in 0 1 2; do
     assert "report: name, size and SHA-256 of $f" \
         jq -e --arg f "$f" --argjson s "$(stat -c %s "$out/$f")" \
               --arg h "$(sha256sum <"$out/$f" | cut -d' ' -f1)" \
-        ".files[$i].name == \$f and .files[$i].size == \$s and .files[$i].sha256 == \$h
-         and (.files[$i].checks | length) == 8
-         and ([.files[$i].checks[] | select(.result == \"failed\")] | length) == 0
-         and ([.files[$i].checks[] | select(.name == \"new\")][0].result) == \"passed\"" "$report"
+        ".pairs[0].files[$i] | .name == \$f and .size == \$s and .sha256 == \$h
+         and (.checks | length) == 8
+         and ([.checks[] | select(.result == \"failed\")] | length) == 0
+         and ([.checks[] | select(.name == \"new\")][0].result) == \"passed\"" "$report"
 done
 assert "report: every check of the signed zip passed, the signature included" \
-    jq -e '[.files[2].checks[] | .result] == ["passed","passed","passed","passed","passed","passed","passed","passed"]
-           and .files[2].kind == "signed zip"' "$report"
+    jq -e '[.pairs[0].files[2].checks[] | .result] == ["passed","passed","passed","passed","passed","passed","passed","passed"]
+           and .pairs[0].files[2].kind == "signed zip"' "$report"
 
 # --- --json, explicit versions, ECDSA ---
 out2="$work/out2"
@@ -165,9 +178,10 @@ check "release --json, explicit versions, ECDSA" 0
 check_empty "release --json" stderr
 assert "--json prints the report" cmp -s "$work/stdout" "$out2/R1_TO_R2.report.json"
 assert "--json: versions from the options, ECDSA" \
-    jq -e '.ok == true and .from_version == "R1" and .to_version == "R2"
-           and .version_source == {"from": "--from-version", "to": "--to-version"}
-           and .signature.scheme == "ECDSA_256K1+SHA256" and (.files | length) == 3' "$work/stdout"
+    jq -e '.ok == true and .pairs[0].from_version == "R1" and .to_version == "R2"
+           and .pairs[0].version_source == {"from": "given", "from_offset": null,
+                                            "to": "given", "to_offset": null}
+           and .signature.scheme == "ECDSA_256K1+SHA256" and (.pairs[0].files | length) == 3' "$work/stdout"
 for f in R1_TO_R2.bin R1_TO_R2.zip R1_TO_R2_signed.zip R1_TO_R2.report.json; do
     assert "explicit versions name $f" test -s "$out2/$f"
 done
@@ -179,13 +193,15 @@ run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin "pass:$p
     --pubkey "$rsa/public.pem" -o "$work/out3" -q
 check "release --pubkey (the matching key), -q" 0
 check_empty "release -q" stdout
-assert "report names the --pubkey" \
-    jq -e --arg k "$rsa/public.pem" '.signature.verified_with == $k' "$work/out3/$name.report.json"
+assert "report names the --pubkey by its digest, not its path" \
+    jq -e --arg k "$(openssl pkey -pubin -in "$rsa/public.pem" -outform DER | sha256sum | cut -d' ' -f1)" \
+    '.signature.key_sha256 == $k' "$work/out3/$name.report.json"
+assert "no path in the report" sh -c "! grep -q '$work' '$work/out3/$name.report.json'"
 DFOTA_PASS=$pass run release --old "$old" --new "$new" --key "file:$rsa/private.pem" \
     --passin env:DFOTA_PASS -o "$work/out4/" --predict none --segment-size 4096 --level 3 -q
 check "release: key as a file: URI, passphrase from env:, patch options, DIR with a slash" 0
 assert "patch options reach the patch" \
-    jq -e '.patch.predict == "none" and .patch.segment_size == 4096 and .patch.segment_count == 35' \
+    jq -e '.pairs[0].patch | .predict == "none" and .segment_size == 4096 and .segment_count == 35' \
     "$work/out4/$name.report.json"
 
 if command -v script >/dev/null; then
@@ -237,7 +253,7 @@ for f in "$name.bin" "$name.zip"; do
     assert "ECDSA and RSA releases share $f" cmp -s "$work/ed1/$f" "$work/d1/$f"
 done
 # A DER ECDSA signature is 70 to 72 bytes: the signed zip's size may change too.
-ecdsa_stable='del(.files[2].sha256, .files[2].size, .files[2].checks[1].detail)'
+ecdsa_stable='del(.pairs[0].files[2].sha256, .pairs[0].files[2].size, .pairs[0].files[2].checks[1].detail)'
 assert "ECDSA reports differ only in the signed zip's digest, size and signature length" \
     cmp -s <(jq "$ecdsa_stable" "$work/ed1/$name.report.json") \
            <(jq "$ecdsa_stable" "$work/ed2/$name.report.json")
@@ -344,7 +360,8 @@ untouched "failed verification" "$fail"
 release -o "$fail" --passin pass:Wrong-2024 --json
 check "release --json: wrong passphrase" 1 stderr 'BAD_PASSPHRASE'
 assert "--json: the failure as JSON" \
-    jq -e --arg k "$rsa/private.pem" '.ok == false and .file == $k and .error.status == "BAD_PASSPHRASE"' "$work/stdout"
+    jq -e '.ok == false and .command == "release" and .error.status == "BAD_PASSPHRASE"
+           and .error.module_error == null and .pairs == []' "$work/stdout"
 release -o "$fail" --passin "file:$work/missing-pass.txt" --json
 check "release: unreadable --passin file" 3 stderr "--passin: cannot open the passphrase file named after file: \(No such file or directory; the path is not shown"
 assert "release: the --passin path is not echoed" sh -c "! grep -q 'missing-pass' '$work/stderr'"
@@ -352,9 +369,9 @@ assert "--json: an unreadable passphrase file as JSON" jq -e '.ok == false and .
 release -o "$fail" --pubkey "$ec/public.pem" --json
 check "release --json: verification fails" 1
 assert "--json: the failed check as JSON" \
-    jq -e --arg f "$fail/${name}_signed.zip" \
-    '.ok == false and .file == $f and .error.status == "BAD_SIGNATURE"
-     and (.error.message | startswith("signature check: "))
+    jq -e --arg f "'$fail/${name}_signed.zip': signature check: " \
+    '.ok == false and .error.status == "BAD_SIGNATURE"
+     and (.error.message | startswith($f))
      and .error.module_error.BC25 == 6507' "$work/stdout"
 untouched "failures with --json" "$fail"
 release -o "$work/new-dir" --pubkey "$ec/public.pem"
@@ -366,7 +383,7 @@ assert "a wrong passphrase creates no DIR" test ! -e "$work/new-dir"
 
 echo "a regular file" >"$work/afile"
 release -o "$work/afile"
-check "release: DIR is a regular file" 3 stderr "'$work/afile': cannot write the release there: Not a directory \(IO\)"
+check "release: DIR is a regular file" 3 stderr "'$work/afile': cannot write there: Not a directory \(IO\)"
 release -o "$work/afile/out"
 check "release: DIR under a regular file" 3 stderr "'$work/afile/out': cannot create directory: Not a directory \(IO\)"
 release -o "$work/no/such/dir"
@@ -493,8 +510,8 @@ echo "x" >"$stale/.release.nolock/$name.bin"
 touch -d '1 hour ago' "$stale/.release.nolock"
 run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
     --key "$rsa/private.pem" --passin "pass:$pass" -o "$stale"
-check "a later release reports the dead directory and removes it" 0 stderr "^dfota release: removed '$dead', left by a release that was killed$" \
-    stderr "'$stale/.release.nolock': left by an earlier release; it has no lock"
+check "a later release reports the dead directory and removes it" 0 stderr "^dfota release: removed '$dead', left by a run that was killed$" \
+    stderr "'$stale/.release.nolock': left by an earlier run; it has no lock"
 assert "the dead directory is gone" test ! -e "$dead"
 assert "the locked directory is left alone" test -f "$stale/.release.inuse1/$name.bin"
 assert "the locked directory is not reported" bash -c "! grep -q inuse1 '$work/stderr'"
@@ -536,7 +553,7 @@ check "release killed after two moves" 137
 run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
     --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale2" -q
 check "a later release reports the half-published one" 0 \
-    stderr "left by a release that was killed while moving its files into '$work/stale2', which may hold part of it"
+    stderr "left by a run that was killed while moving its files into '$work/stale2', which may hold part of them"
 assert "the half-published run's directory is kept" bash -c "ls -d '$work/stale2'/.release.* >/dev/null"
 # The same with --force: the replaced files are kept in it.
 SOURCE_DATE_EPOCH=1700000000 release -o "$work/stale3" --segment-size 4096 -q
@@ -545,7 +562,118 @@ check "release --force killed after two moves" 137
 run release --old "$old" --new "$new" --from-version BC25R01A01 --to-version BC25R01A02 \
     --key "$rsa/private.pem" --passin "pass:$pass" -o "$work/stale3" -q
 check "a later release reports the half-replaced one" 0 \
-    stderr "left by a release --force that was killed while replacing files in '$work/stale3'"
+    stderr "left by a run with --force that was killed while replacing files in '$work/stale3'"
 assert "the replaced files are still there" bash -c "ls '$work/stale3'/.release.*/replaced-$name.bin >/dev/null"
+
+# --- a batch: every version in the field to the new one, in one run ---
+# A02 and A01: the old image with its revision string changed and a few bytes more.
+cp "$old" "$work/a02.bin"
+printf 'BC25R01A02' | dd of="$work/a02.bin" bs=1 seek=137712 conv=notrunc status=none
+printf 'A02 differs here' | dd of="$work/a02.bin" bs=1 seek=4096 conv=notrunc status=none
+cp "$old" "$work/a01.bin"
+printf 'BC25R01A01' | dd of="$work/a01.bin" bs=1 seek=137712 conv=notrunc status=none
+head -c 20000 /dev/urandom | dd of="$work/a01.bin" bs=1 seek=60000 conv=notrunc status=none
+pairs=(BC25R01A01 BC25R01A02 BC25R01A03)
+batch_files() {
+    local v
+    for v in "${pairs[@]}"; do
+        printf '%s\n' "${v}_TO_BC25R01A04.bin" "${v}_TO_BC25R01A04.zip" \
+            "${v}_TO_BC25R01A04_signed.zip" "${v}_TO_BC25R01A04.report.json"
+    done
+    echo BC25R01A04.report.json
+}
+for j in 1 2; do
+    SOURCE_DATE_EPOCH=1700000000 release -o "$work/batch$j" --old "$work/a01.bin" \
+        --old "$work/a02.bin" --old "$old" -j "$j"
+    check "batch release of three pairs, -j $j" 0 \
+        stdout '^release BC25R01A01 -> BC25R01A04 ' stdout '^release BC25R01A02 -> BC25R01A04 ' \
+        stdout '^release BC25R01A03 -> BC25R01A04 ' \
+        stdout "^3 releases to BC25R01A04; summary in $work/batch$j/BC25R01A04.report.json$"
+    assert "batch -j $j wrote exactly its 13 files" \
+        cmp -s <(batch_files | sort) <(ls -A "$work/batch$j" | sort)
+done
+for f in $(batch_files); do
+    assert "-j 1 and -j 2 give the same $f" cmp -s "$work/batch1/$f" "$work/batch2/$f"
+done
+for v in "${pairs[@]}"; do
+    case $v in BC25R01A01) o="$work/a01.bin" ;; BC25R01A02) o="$work/a02.bin" ;; *) o=$old ;; esac
+    run verify --pubkey "$rsa/public.pem" --old "$o" --new "$new" "$work/batch1/${v}_TO_BC25R01A04_signed.zip"
+    check "verify the batch's $v signed zip against its own old image" 0 stdout '^result +ok$'
+    assert "the batch's $v pair equals a release of that pair alone" \
+        bash -c "SOURCE_DATE_EPOCH=1700000000 '$dfota' release --old '$o' --new '$new' \
+                 --key '$rsa/private.pem' --passin 'pass:$pass' -o '$work/alone-$v' -q &&
+                 cmp -s '$work/alone-$v/${v}_TO_BC25R01A04.bin' '$work/batch1/${v}_TO_BC25R01A04.bin' &&
+                 cmp -s '$work/alone-$v/${v}_TO_BC25R01A04.report.json' \
+                        '$work/batch1/${v}_TO_BC25R01A04.report.json'"
+done
+assert "the summary lists every pair, in order, with its report" \
+    jq -e '.command == "release" and .report == "BC25R01A04.report.json" and (.pairs | length) == 3
+           and [.pairs[].from_version] == ["BC25R01A01", "BC25R01A02", "BC25R01A03"]
+           and [.pairs[].report] == ["BC25R01A01_TO_BC25R01A04.report.json",
+                                     "BC25R01A02_TO_BC25R01A04.report.json",
+                                     "BC25R01A03_TO_BC25R01A04.report.json"]
+           and ([.pairs[].files[].checks[] | select(.result == "failed")] | length) == 0' \
+    "$work/batch1/BC25R01A04.report.json"
+assert "a pair's report is the summary's entry for it" \
+    cmp -s <(jq '.pairs[1]' "$work/batch1/BC25R01A04.report.json") \
+           <(jq '.pairs[0]' "$work/batch1/BC25R01A02_TO_BC25R01A04.report.json")
+release -o "$work/batch3" --old "$work/a01.bin" --old "$old" --json -q
+check "batch --json" 0
+assert "batch --json prints the summary" cmp -s "$work/stdout" "$work/batch3/BC25R01A04.report.json"
+
+# All or nothing: one bad pair, and nothing of the others appears.
+mkdir -p "$work/batchfail"
+echo unrelated >"$work/batchfail/keep.txt"
+listing "$work/batchfail" >"$work/before"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$work/nover-old.bin" --old "$old"
+check "batch: an old image without a version" 2 \
+    stderr "no version string found in '$work/nover-old.bin'; release it alone, with --from-version"
+untouched "batch with an image without a version" "$work/batchfail"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$old" --pubkey "$ec/public.pem" -j 2
+check "batch: verification fails" 1 stderr "BAD_SIGNATURE" \
+    stderr "no file written: '$work/batchfail' is as it was"
+untouched "batch whose verification fails" "$work/batchfail"
+cp "$old" "$work/a03copy.bin"
+release -o "$work/batchfail" --old "$old" --old "$work/a03copy.bin"
+check "batch: two old images of one version" 2 \
+    stderr "'$old' and '$work/a03copy.bin' are both version 'BC25R01A03'"
+release -o "$work/batchfail" --old "$old" --old "$old"
+check "batch: the same --old twice" 2 stderr "--old '$old' given twice"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$old" --from-version BC25R01A01
+check "batch: --from-version with several --old" 2 stderr "--from-version names the version of one --old image"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$work/new-of-a01.bin"
+check "batch: a missing old image" 3 stderr "'$work/new-of-a01.bin': cannot open"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$new"
+check "batch: an old image of the new version" 2 stderr "the old and the new version are both 'BC25R01A04'"
+untouched "batch usage errors" "$work/batchfail"
+echo "in the way" >"$work/batchfail/BC25R01A04.report.json"
+listing "$work/batchfail" >"$work/before"
+release -o "$work/batchfail" --old "$work/a01.bin" --old "$old"
+check "batch: the summary exists" 4 stderr "'$work/batchfail/BC25R01A04.report.json' already exists; use --force"
+untouched "batch onto an existing summary" "$work/batchfail"
+rm "$work/batchfail/BC25R01A04.report.json"
+listing "$work/batchfail" >"$work/before"
+for at in 0 3 8; do
+    { DFOTA_TEST_PUBLISH_SIGNAL=TERM:$at release -o "$work/batchfail" --old "$work/a01.bin" --old "$old"; } 2>/dev/null
+    check "batch: SIGTERM before move $at of 9: the run dies of it" 143 stderr "interrupted by SIGTERM: no file written"
+    untouched "batch interrupted before move $at" "$work/batchfail"
+done
+for opt in --new --key --passin --pubkey --from-version --to-version -o -j --codec --level; do
+    case $opt in
+    --new) args=(--new "$new" --new "$new") ;;
+    --key) args=(--key "$rsa/private.pem" --key "$rsa/private.pem") ;;
+    --passin) args=(--passin "pass:$pass" --passin "pass:$pass") ;;
+    --pubkey) args=(--pubkey "$rsa/public.pem" --pubkey "$rsa/public.pem") ;;
+    -o) args=(-o "$work/x" -o "$work/y") ;;
+    -j) args=(-j 1 -j 2) ;;
+    --codec) args=(-o "$work/x" --codec range --codec zstd) ;;
+    --level) args=(-o "$work/x" --level 3 --level 3) ;;
+    *) args=("$opt" V1 "$opt" V1) ;;
+    esac
+    [ "$opt" = -o ] || args+=(-o "$work/x")
+    release "${args[@]}"
+    check "release: $opt given twice" 2 stderr "$opt given twice"
+done
+assert "no usage error wrote anything" test ! -e "$work/x"
 
 summary

@@ -25,6 +25,7 @@ enum dfota_status {
     DFOTA_E_IO = 3,                 /* reading or writing a file or flash failed */
     DFOTA_E_TOO_LARGE = 4,          /* an input exceeds a documented limit */
     DFOTA_E_INTERNAL = 5,           /* a library (zstd, OpenSSL) failed where it should not */
+    DFOTA_E_EXISTS = 6,             /* an output exists and replacing it was not asked for */
 
     /* 20..39: package container */
     DFOTA_E_BAD_MAGIC = 20,         /* not a dfota package */
