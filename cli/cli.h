@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "dfota/status.h"
 
@@ -164,12 +165,30 @@ enum dfota_status cli_map_file(const char *path, size_t limit, struct cli_image 
                                struct dfota_error *err);
 void cli_unmap_file(struct cli_image *img);
 
+/* One of the files cli_write_outputs() writes. */
+struct cli_output {
+    const char *name; /* in DIR, no '/' */
+    mode_t mode;      /* less the umask */
+    const void *data;
+    size_t size;
+};
+
 /*
- * Write `size` bytes to `path` without ever leaving a half-written file:
- * write a temporary file in the same directory, fsync it, then rename it
- * into place. Without `force` an existing `path` is left alone and
- * CLI_EXIT_EXISTS is returned. "-" writes to standard output (refused on a
- * terminal). Prints its own message; returns an exit code.
+ * Write `count` files into the directory `dir` together, whole, or not at
+ * all (dfota/output.h): each into a private directory, fsync'd, then
+ * moved into place; without `force` an existing file is never replaced
+ * (CLI_EXIT_EXISTS, "'DIR/x' already exists; use --force to replace
+ * <exists_hint>"), with it a failure puts the replaced files back. The
+ * signals that end a run are held meanwhile. Prints its own message;
+ * returns an exit code.
+ */
+int cli_write_outputs(const char *command, const char *dir, const struct cli_output *files,
+                      size_t count, bool force, const char *exists_hint);
+
+/*
+ * Write `size` bytes to `path` as cli_write_outputs() does, one file. "-"
+ * writes to standard output (refused on a terminal). Prints its own
+ * message; returns an exit code.
  */
 int cli_write_file(const char *command, const char *path, const uint8_t *data, size_t size,
                    bool force);

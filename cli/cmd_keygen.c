@@ -73,201 +73,16 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
     return CLI_EXIT_OK;
 }
 
-/* One key file: written to a temporary name in DIR, then linked or renamed into place. */
-struct key_file {
-    const char *name;
-    const char *pem;
-    size_t pem_size;
-    mode_t mode;
-    char path[PATH_MAX];  /* DIR/name */
-    char tmp[PATH_MAX];   /* DIR/.name.tmp.XXXXXX: the new key until it is in place */
-    char saved[PATH_MAX]; /* DIR/.name.old.XXXXXX: the replaced key until the pair is in place */
-    bool tmp_exists, saved_exists, saved_moved, installed;
-};
-
-static int write_temporary(const char *dir, struct key_file *f)
-{
-    int fd, saved;
-
-    if (snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, f->name) >=
-        (int)sizeof(f->tmp))
-        return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", dir);
-    /* mkstemp: O_CREAT | O_EXCL, mode 0600; the private key is never readable by others. */
-    fd = mkstemp(f->tmp);
-    if (fd < 0)
-        return cli_fail(CLI_EXIT_IO, "keygen", "cannot create a file in '%s': %s", dir,
-                        strerror(errno));
-    f->tmp_exists = true;
-    if (fchmod(fd, f->mode) != 0 || !cli_write_all(fd, f->pem, f->pem_size) || fsync(fd) != 0) {
-        saved = errno;
-        close(fd);
-        return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
-                        strerror(saved));
-    }
-    if (close(fd) != 0)
-        return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
-                        strerror(errno));
-    return CLI_EXIT_OK;
-}
-
-/* Without --force: link() refuses an existing file atomically, where rename() would replace it. */
-static int install_new(struct key_file *f)
-{
-    struct stat st;
-    int saved;
-
-    if (link(f->tmp, f->path) == 0) {
-        f->installed = true;
-        return CLI_EXIT_OK;
-    }
-    saved = errno;
-    if (saved == EEXIST)
-        return cli_fail(CLI_EXIT_EXISTS, "keygen",
-                        "'%s' already exists; use --force to replace the key pair", f->path);
-    /* File systems without hard links. */
-    if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && lstat(f->path, &st) != 0 &&
-        rename(f->tmp, f->path) == 0) {
-        f->tmp_exists = false;
-        f->installed = true;
-        return CLI_EXIT_OK;
-    }
-    return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path, strerror(saved));
-}
-
-/*
- * Keep the file at f->path reachable as f->saved while it is replaced: a
- * hard link, so that the key stays in place too; on a file system without
- * hard links it is moved aside. Nothing to keep when there is no file (or a
- * directory, which rename() then refuses to replace).
- */
-static int keep_old(const char *dir, struct key_file *f)
-{
-    struct stat st;
-    int saved;
-
-    if (lstat(f->path, &st) != 0 || S_ISDIR(st.st_mode))
-        return CLI_EXIT_OK;
-    /* DIR/.name.old.XXXXXX, with the unique suffix of DIR/.name.tmp.XXXXXX. */
-    if (snprintf(f->saved, sizeof(f->saved), "%s/.%s.old%s", dir, f->name,
-                 strrchr(f->tmp, '.')) >= (int)sizeof(f->saved))
-        return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", dir);
-    if (link(f->path, f->saved) != 0) {
-        saved = errno;
-        if ((saved != EPERM && saved != ENOTSUP && saved != EXDEV) ||
-            rename(f->path, f->saved) != 0)
-            return cli_fail(CLI_EXIT_IO, "keygen", "cannot keep '%s' while it is replaced: %s",
-                            f->path, strerror(saved));
-        f->saved_moved = true;
-    }
-    f->saved_exists = true;
-    return CLI_EXIT_OK;
-}
-
-/*
- * Undo what was done to f->path: the kept file back in place (or, when it
- * never left, its extra link removed), or no file, as before. False, with
- * a message naming where the old key is, if it cannot be put back.
- */
-static bool restore_old(struct key_file *f)
-{
-    if (f->saved_exists && (f->installed || f->saved_moved)) {
-        if (rename(f->saved, f->path) != 0) {
-            cli_fail(CLI_EXIT_IO, "keygen", "cannot put the old '%s' back: %s; it is in '%s'",
-                     f->path, strerror(errno), f->saved);
-            return false;
-        }
-    } else if (f->saved_exists) {
-        (void)unlink(f->saved);
-    } else if (f->installed) {
-        (void)unlink(f->path);
-    }
-    f->saved_exists = false;
-    f->installed = false;
-    return true;
-}
-
-/*
- * With --force: both files are replaced, or neither. private.pem is replaced
- * first while the old one is kept as .private.pem.old.XXXXXX; if public.pem
- * then cannot be replaced, the old private.pem is renamed back over the new
- * one. Each rename() is atomic, so each name always holds a whole key.
- */
-static int replace_pair(const char *dir, struct key_file *private_key,
-                        struct key_file *public_key)
-{
-    struct key_file *order[2] = {private_key, public_key}, *f;
-    size_t i;
-    int rc;
-
-    rc = keep_old(dir, private_key);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    for (i = 0; i < 2; i++) {
-        f = order[i];
-        if (rename(f->tmp, f->path) != 0)
-            return cli_fail(CLI_EXIT_IO, "keygen", "cannot write '%s': %s", f->path,
-                            strerror(errno));
-        f->tmp_exists = false;
-        f->installed = true;
-    }
-    return CLI_EXIT_OK;
-}
-
-/*
- * Both files or neither, and the old pair as it was on any failure. The
- * signals that end a run are held from the first temporary file to the
- * last clean-up, so Ctrl-C or a kill can never split the pair or leave a
- * temporary file; they take effect once the pair is complete (or restored).
- */
-static int write_pair(const char *dir, struct key_file *files, bool force)
-{
-    static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    sigset_t block, previous;
-    bool restored = true;
-    int rc = CLI_EXIT_OK, fd;
-    size_t i;
-
-    sigemptyset(&block);
-    for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
-        sigaddset(&block, held[i]);
-    (void)sigprocmask(SIG_BLOCK, &block, &previous);
-    for (i = 0; i < 2 && rc == CLI_EXIT_OK; i++)
-        rc = write_temporary(dir, &files[i]);
-    if (rc == CLI_EXIT_OK && force)
-        rc = replace_pair(dir, &files[0], &files[1]);
-    for (i = 0; i < 2 && rc == CLI_EXIT_OK && !force; i++)
-        rc = install_new(&files[i]);
-    for (i = 0; i < 2; i++) {
-        if (rc != CLI_EXIT_OK)
-            restored = restore_old(&files[i]) && restored;
-        else if (files[i].saved_exists)
-            (void)unlink(files[i].saved);
-        if (files[i].tmp_exists)
-            (void)unlink(files[i].tmp);
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    if (rc != CLI_EXIT_OK && rc != CLI_EXIT_EXISTS && restored)
-        cli_fail(rc, "keygen", "no key written: '%s' and '%s' are as they were", files[0].path,
-                 files[1].path);
-    (void)sigprocmask(SIG_SETMASK, &previous, NULL);
-    return rc;
-}
-
 int cmd_keygen(int argc, char **argv)
 {
     struct keygen_args a;
     struct dfota_passphrase pass;
     struct dfota_key_pair pair;
     struct dfota_error err;
-    struct key_file files[2];
+    struct cli_output files[2];
     struct cli_file outputs[2], passout_file;
     struct stat st;
-    char prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
-    mode_t mask;
+    char paths[2][PATH_MAX], prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
     size_t i;
     int rc;
 
@@ -275,17 +90,16 @@ int cmd_keygen(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     memset(files, 0, sizeof(files));
-    mask = umask(0);
-    umask(mask);
+    /* The private key is never readable by others, whatever the umask. */
     files[0].name = "private.pem";
     files[0].mode = 0600;
     files[1].name = "public.pem";
-    files[1].mode = 0644 & ~mask;
+    files[1].mode = 0644;
     for (i = 0; i < 2; i++) {
-        if (snprintf(files[i].path, sizeof(files[i].path), "%s/%s", a.dir, files[i].name) >=
-            (int)sizeof(files[i].path))
+        if (snprintf(paths[i], sizeof(paths[i]), "%s/%s", a.dir, files[i].name) >=
+            (int)sizeof(paths[i]) - 32)
             return cli_fail(CLI_EXIT_USAGE, "keygen", "'%s': path too long", a.dir);
-        outputs[i] = (struct cli_file){"-o", files[i].path};
+        outputs[i] = (struct cli_file){"-o", paths[i]};
     }
     passout_file.option = "--passout";
     passout_file.path = cli_passphrase_path(a.passout);
@@ -301,10 +115,10 @@ int cmd_keygen(int argc, char **argv)
     }
     /* Refuse before asking for a passphrase; link() checks again atomically. */
     for (i = 0; i < 2 && !a.force; i++)
-        if (lstat(files[i].path, &st) == 0)
+        if (lstat(paths[i], &st) == 0)
             return cli_fail(CLI_EXIT_EXISTS, "keygen",
                             "'%s' already exists; use --force to replace the key pair",
-                            files[i].path);
+                            paths[i]);
     snprintf(prompt, sizeof(prompt), "Enter a passphrase for %s/private.pem: ", a.dir);
     rc = cli_passphrase("keygen", "--passout", a.passout, prompt, true, &pass);
     if (rc != CLI_EXIT_OK)
@@ -314,18 +128,22 @@ int cmd_keygen(int argc, char **argv)
         return cli_report("keygen", NULL, &err);
     }
     dfota_passphrase_wipe(&pass);
-    files[0].pem = pair.private_pem;
-    files[0].pem_size = pair.private_pem_size;
-    files[1].pem = pair.public_pem;
-    files[1].pem_size = pair.public_pem_size;
-    rc = write_pair(a.dir, files, a.force);
+    files[0].data = pair.private_pem;
+    files[0].size = pair.private_pem_size;
+    files[1].data = pair.public_pem;
+    files[1].size = pair.public_pem_size;
+    /* Both files or neither, and the old pair as it was on any failure. */
+    rc = cli_write_outputs("keygen", a.dir, files, 2, a.force, "the key pair");
+    if (rc != CLI_EXIT_OK && rc != CLI_EXIT_EXISTS)
+        cli_fail(rc, "keygen", "no key written: '%s' and '%s' are as they were", paths[0],
+                 paths[1]);
     dfota_key_pair_release(&pair);
     if (rc == CLI_EXIT_OK && !a.quiet) {
         dfota_key_describe(a.alg, a.alg == DFOTA_KEY_RSA ? 2048 : 256, description);
         fprintf(stderr,
                 "%s: %s private key, PKCS#8 encrypted with AES-256-CBC (PBKDF2-HMAC-SHA256), "
                 "mode 0600\n%s: public key (SubjectPublicKeyInfo)\n",
-                files[0].path, description, files[1].path);
+                paths[0], description, paths[1]);
     }
     return rc;
 }

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dfota/output.h"
 #include "dfota/wire.h"
 #include "dfota/zip.h"
 
@@ -232,24 +234,48 @@ static void split_dir(const char *path, char *dir, size_t dir_cap, const char **
     }
 }
 
-static void sync_dir(const char *dir)
+int cli_write_outputs(const char *command, const char *dir, const struct cli_output *files,
+                      size_t count, bool force, const char *exists_hint)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct dfota_output_set set;
+    struct dfota_error err;
+    sigset_t block, previous;
+    enum dfota_status st;
+    size_t i;
 
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
+    /*
+     * Held from the first temporary file to the last clean-up: Ctrl-C or a
+     * kill can never leave part of the files, or a temporary one; they take
+     * effect once the files are in place (or DIR is as it was).
+     */
+    sigemptyset(&block);
+    for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+        sigaddset(&block, held[i]);
+    (void)sigprocmask(SIG_BLOCK, &block, &previous);
+    st = dfota_output_open(&set, dir, ".dfota", count, force ? DFOTA_OUTPUT_FORCE : 0, NULL,
+                           NULL, &err);
+    for (i = 0; i < count && st == DFOTA_OK; i++)
+        st = dfota_output_add(&set, files[i].name, files[i].mode, files[i].data, files[i].size,
+                              &err);
+    if (st == DFOTA_OK)
+        st = dfota_output_commit(&set, &err);
+    dfota_output_close(&set);
+    (void)sigprocmask(SIG_SETMASK, &previous, NULL);
+    if (st == DFOTA_E_EXISTS)
+        return cli_fail(CLI_EXIT_EXISTS, command, "%s; use --force to replace %s", err.message,
+                        exists_hint);
+    if (st != DFOTA_OK)
+        return cli_report(command, NULL, &err);
+    return CLI_EXIT_OK;
 }
 
 int cli_write_file(const char *command, const char *path, const uint8_t *data, size_t size,
                    bool force)
 {
-    char dir[PATH_MAX], tmp[PATH_MAX];
+    char dir[PATH_MAX];
     const char *base;
-    struct stat st;
-    mode_t mask;
-    int fd, saved;
+    struct cli_output file;
 
     if (strcmp(path, "-") == 0) {
         if (isatty(STDOUT_FILENO))
@@ -260,61 +286,18 @@ int cli_write_file(const char *command, const char *path, const uint8_t *data, s
                             strerror(errno));
         return CLI_EXIT_OK;
     }
-    if (!force && lstat(path, &st) == 0)
-        return cli_fail(CLI_EXIT_EXISTS, command, "'%s' already exists; use --force to replace it",
-                        path);
     split_dir(path, dir, sizeof(dir), &base);
-    if (base[0] == '\0')
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return cli_fail(CLI_EXIT_USAGE, command, "'%s' is a directory name, not a file", path);
-    if (snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", dir, base) >= (int)sizeof(tmp))
+    if (strlen(path) >= PATH_MAX - 32)
         return cli_fail(CLI_EXIT_USAGE, command, "'%s': path too long", path);
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        return cli_fail(CLI_EXIT_IO, command, "cannot create a file in '%s': %s", dir,
-                        strerror(errno));
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !cli_write_all(fd, data, size) || fsync(fd) != 0) {
-        saved = errno;
-        close(fd);
-        unlink(tmp);
-        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
-    }
-    if (close(fd) != 0) {
-        saved = errno;
-        unlink(tmp);
-        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
-    }
-    if (force) {
-        if (rename(tmp, path) != 0) {
-            saved = errno;
-            unlink(tmp);
-            return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path,
-                            strerror(saved));
-        }
-    } else if (link(tmp, path) != 0) {
-        /* link() refuses an existing target atomically; rename() would replace it. */
-        saved = errno;
-        if (saved == EEXIST) {
-            unlink(tmp);
-            return cli_fail(CLI_EXIT_EXISTS, command,
-                            "'%s' already exists; use --force to replace it", path);
-        }
-        if ((saved == EPERM || saved == ENOTSUP || saved == EXDEV) && lstat(path, &st) != 0 &&
-            rename(tmp, path) == 0) {
-            sync_dir(dir);
-            return CLI_EXIT_OK;
-        }
-        unlink(tmp);
-        return cli_fail(CLI_EXIT_IO, command, "cannot write '%s': %s", path, strerror(saved));
-    } else {
-        unlink(tmp);
-    }
-    sync_dir(dir);
-    return CLI_EXIT_OK;
+    file.name = base;
+    file.mode = 0666;
+    file.data = data;
+    file.size = size;
+    return cli_write_outputs(command, dir, &file, 1, force, "it");
 }
 
-/* Do two paths that do not exist name the same entry of the same directory? */
 static bool same_entry(const char *a, const char *b)
 {
     char dir_a[PATH_MAX], dir_b[PATH_MAX];

@@ -70,7 +70,7 @@ check "pack missing input" 3 stderr "^dfota pack: '$work/missing.bin': cannot op
 run pack --full "$work" --to-version BC25R01A04 -o "$pkg"
 check "pack directory input" 3 stderr 'Is a directory'
 run pack --full "$image" --to-version BC25R01A04 -o "$work/no/such/dir/x.bin"
-check "pack into missing directory" 3 stderr "cannot create a file in '$work/no/such/dir'"
+check "pack into missing directory" 3 stderr "'$work/no/such/dir': cannot write there: No such file or directory"
 run pack --full "$image" --to-version BC25R01A04 -o "$pkg"
 check "pack full" 0 stderr "full package for BC25R01A04, $(stat -c %s "$image") -> [0-9]+ bytes"
 check_empty "pack full" stdout

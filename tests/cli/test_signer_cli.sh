@@ -127,7 +127,7 @@ cp "$work/pair/private.pem" "$work/pair-private.first"
 rm "$work/pair/public.pem"
 mkdir "$work/pair/public.pem"
 run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
-check "keygen --force, public.pem a directory: refused" 3 stderr "cannot write '$work/pair/public.pem': Is a directory" \
+check "keygen --force, public.pem a directory: refused" 3 stderr "'$work/pair/public.pem': cannot write: Is a directory" \
     stderr "no key written: '$work/pair/private.pem' and '$work/pair/public.pem' are as they were"
 assert "keygen --force, public.pem a directory: the old private.pem is kept" cmp -s "$work/pair/private.pem" "$work/pair-private.first"
 assert "keygen --force, public.pem a directory: still mode 0600" test "$(stat -c %a "$work/pair/private.pem")" = 600
@@ -140,7 +140,7 @@ cp "$work/pair/public.pem" "$work/pair-public.first"
 mv "$work/pair/private.pem" "$work/pair-private.moved"
 mkdir "$work/pair/private.pem"
 run keygen --alg ecdsa-secp256k1 -o "$work/pair" --passout pass:$pass --force
-check "keygen --force, private.pem a directory: refused" 3 stderr "cannot write '$work/pair/private.pem': Is a directory"
+check "keygen --force, private.pem a directory: refused" 3 stderr "'$work/pair/private.pem': cannot write: Is a directory"
 assert "keygen --force, private.pem a directory: public.pem kept" cmp -s "$work/pair/public.pem" "$work/pair-public.first"
 assert "keygen --force, private.pem a directory: nothing left behind" test "$(ls -A "$work/pair" | tr '\n' ' ')" = "private.pem public.pem "
 # No old pair, one half in the way: nothing is written at all.
