@@ -15,7 +15,9 @@ test -f "$prefix/include/dfota/version.h"
 
 cmake -S "$here" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cmake" >/dev/null
-"$work/cmake/consumer"
+mkdir "$work/run"
+"$work/cmake/consumer" "$here/../../samples" "$work/run"
+test -s "$work/run/release/BC25R01A03_TO_BC25R01A04_signed.zip"
 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig:$prefix/lib/x86_64-linux-gnu/pkgconfig:${PKG_CONFIG_PATH:-}"
 # shellcheck disable=SC2046
