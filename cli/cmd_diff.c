@@ -23,8 +23,16 @@ const struct option cli_diff_options[] = {
 int cli_parse_diff_option(const char *command, int opt, const char *arg,
                           struct dfota_diff_options *opts)
 {
+    /* One command runs per process: a repeated patch option is a usage error. */
+    static unsigned seen;
     unsigned long value;
 
+    if (opt >= CLI_OPT_PREDICT && opt <= CLI_OPT_CODEC && opt != CLI_OPT_IN_PLACE) {
+        if (seen & (1u << (opt - CLI_OPT_PREDICT)))
+            return cli_usage_error(command, "--%s given twice; give it once",
+                                   cli_diff_options[opt - CLI_OPT_PREDICT].name);
+        seen |= 1u << (opt - CLI_OPT_PREDICT);
+    }
     switch (opt) {
     case CLI_OPT_PREDICT:
         if (strcmp(arg, "auto") == 0)

@@ -84,7 +84,9 @@ int cli_report(const char *command, const char *subject, const struct dfota_erro
     if (subject != NULL)
         fprintf(stderr, "'%s': ", display_name(subject));
     fprintf(stderr, "%s (%s", detail, dfota_status_name(err->status));
-    if (cli_exit_code(err->status) == CLI_EXIT_CHECK)
+    /* A failure only a host has (a key, a passphrase) carries no module code. */
+    if (cli_exit_code(err->status) == CLI_EXIT_CHECK &&
+        dfota_status_module_code(err->status, DFOTA_MODULE_BC25) != 0)
         fprintf(stderr, "; module error BC25 %u, EC200 %u, LwM2M %u",
                 dfota_status_module_code(err->status, DFOTA_MODULE_BC25),
                 dfota_status_module_code(err->status, DFOTA_MODULE_EC200),
