@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "dfota/output.h"
+#include "dfota/report.h"
 #include "dfota/wire.h"
 #include "dfota/zip.h"
 
@@ -413,39 +414,9 @@ bool cli_source_date_epoch(const char *command, uint64_t *seconds)
     return true;
 }
 
-/* Bidirectional controls: they make a name read differently from what it is. */
-static bool is_bidi_control(uint32_t c)
-{
-    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
-           (c >= 0x2066 && c <= 0x2069);
-}
-
 void cli_json_string(FILE *out, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-
-    fputc('"', out);
-    while (p < end) {
-        uint32_t c = 0;
-        size_t n = dfota_utf8_decode(p, (size_t)(end - p), &c);
-
-        if (n == 0) {
-            /* Not UTF-8 (a file name, say): U+FFFD, so that the JSON stays valid. */
-            fputs("\\ufffd", out);
-            p++;
-            continue;
-        }
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", (int)c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c < 0x20 || c == 0x7f || is_bidi_control(c) || c == 0x2028 || c == 0x2029)
-            fprintf(out, "\\u%04x", (unsigned)c);
-        else
-            fwrite(p, 1, n, out);
-        p += n;
-    }
-    fputc('"', out);
+    dfota_json_write_string(out, s);
 }
 
 void cli_json_error(FILE *out, const char *subject, const struct dfota_error *err)

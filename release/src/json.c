@@ -34,7 +34,7 @@ static bool is_bidi_control(uint32_t c)
            (c >= 0x2066 && c <= 0x2069);
 }
 
-static void write_string(FILE *out, const char *s)
+void dfota_json_write_string(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 
@@ -89,7 +89,7 @@ static bool member(struct dfota_json *j, const char *key)
         j->has_items |= 1u << (j->depth - 1);
     }
     if (key != NULL) {
-        write_string(j->out, key);
+        dfota_json_write_string(j->out, key);
         fputs(": ", j->out);
     }
     return true;
@@ -151,7 +151,7 @@ void dfota_json_string(struct dfota_json *j, const char *key, const char *value)
     if (value == NULL)
         fputs("null", j->out);
     else
-        write_string(j->out, value);
+        dfota_json_write_string(j->out, value);
 }
 
 void dfota_json_uint(struct dfota_json *j, const char *key, uint64_t value)

@@ -73,7 +73,7 @@ void dfota_report_image(struct dfota_json *j, const char *key, const char *versi
  * (proleptic Gregorian, days-to-civil in 64-bit arithmetic): no time_t,
  * which may be signed or 32 bits wide and would turn 2^64 - 1 into 1969.
  */
-static bool utc_time(uint64_t seconds, char out[64])
+bool dfota_report_utc(uint64_t seconds, char out[64])
 {
     uint64_t day = seconds / 86400u + 719468u, era, doe, yoe, doy, mp, year, month;
     unsigned rest = (unsigned)(seconds % 86400u);
@@ -117,7 +117,7 @@ void dfota_report_package(struct dfota_json *j, const struct dfota_package_heade
     dfota_json_uint(j, "workspace_size", h->workspace_size);
     /* The exact integer; the date is null when unset or not a date. */
     dfota_json_uint(j, "created", h->created);
-    dfota_json_string(j, "created_utc", utc_time(h->created, when) ? when : NULL);
+    dfota_json_string(j, "created_utc", dfota_report_utc(h->created, when) ? when : NULL);
     dfota_json_uint(j, "skipped_fields", h->skipped_fields);
     dfota_json_end(j);
 }

@@ -72,6 +72,11 @@ void dfota_json_ratio(struct dfota_json *j, const char *key, uint64_t num, uint6
 /* After the outermost end: a final newline, then false if a call was misnested or
  * the stream has an error. */
 bool dfota_json_finish(struct dfota_json *j);
+/* `s` as a JSON string literal, quotes and escapes included, outside any writer. */
+void dfota_json_write_string(FILE *out, const char *s);
+/* The RFC 3339 UTC time of `seconds` since 1970 ("2023-11-14T22:13:20Z"), or false when
+ * `seconds` is 0 (unset) or after 9999-12-31T23:59:59Z. */
+bool dfota_report_utc(uint64_t seconds, char out[64]);
 
 /* ---- the shared shapes (docs/report.schema.json, "$defs") -------------- */
 
