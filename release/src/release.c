@@ -502,11 +502,9 @@ enum dfota_status dfota_release_write(const struct dfota_release_options *opts,
     }
     st = pool_run(opts->jobs, result->count * DFOTA_RELEASE_VERIFIED_COUNT, verify_file, &ctx,
                   &failed, err);
-    if (st == DFOTA_OK)
-        st = dfota_public_key_fingerprint(ctx.key, result->key_sha256, err);
-    dfota_public_key_free(derived);
-    result->verified = st == DFOTA_OK;
-    if (st != DFOTA_OK && failed < result->count * DFOTA_RELEASE_VERIFIED_COUNT) {
+    if (st != DFOTA_OK) {
+        /* A file failed its verification: named by where it was to land. */
+        dfota_public_key_free(derived);
         result->failed_pair = (long)(failed / DFOTA_RELEASE_VERIFIED_COUNT);
         return pair_failure(result, 0,
                             dfota_output_path(set, result->pairs[result->failed_pair]
@@ -514,6 +512,9 @@ enum dfota_status dfota_release_write(const struct dfota_release_options *opts,
                                                                      DFOTA_RELEASE_VERIFIED_COUNT]),
                             err);
     }
+    st = dfota_public_key_fingerprint(ctx.key, result->key_sha256, err);
+    dfota_public_key_free(derived);
+    result->verified = st == DFOTA_OK;
     if (st != DFOTA_OK)
         return st;
     for (i = 0; i < result->count && st == DFOTA_OK; i++) {
