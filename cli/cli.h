@@ -77,9 +77,6 @@ enum cli_diff_option {
 };
 extern const struct option cli_diff_options[];
 
-/* "range" or "zstd": a patch header's codec in reports. */
-const char *cli_codec_name(unsigned codec);
-
 /* Apply one of cli_diff_options to `opts`: CLI_EXIT_OK, a usage error's exit
  * code, or -1 if `opt` is not a patch option. */
 int cli_parse_diff_option(const char *command, int opt, const char *arg,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dfota/report.h"
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
@@ -87,11 +88,6 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
     default:
         return -1;
     }
-}
-
-const char *cli_codec_name(unsigned codec)
-{
-    return codec == DFOTA_CODEC_ZSTD_ID ? "zstd" : "range";
 }
 
 static void diff_progress(void *ctx, uint64_t done, uint64_t total)
@@ -209,8 +205,9 @@ int cmd_diff(int argc, char **argv)
                     hdr.predict & DFOTA_PREDICT_BRANCH ? " branch" : "",
                     hdr.predict & DFOTA_PREDICT_POINTER ? " pointer" : "",
                     (unsigned long)hdr.map_count, (unsigned long)hdr.region_count,
-                    cli_codec_name(hdr.codec), (unsigned)hdr.window_log, (unsigned long)hdr.segment_count,
-                    (unsigned long)hdr.segment_size, (unsigned long)hdr.workspace_size);
+                    dfota_report_codec_name(hdr.codec), (unsigned)hdr.window_log,
+                    (unsigned long)hdr.segment_count, (unsigned long)hdr.segment_size,
+                    (unsigned long)hdr.workspace_size);
     }
     free(patch);
     return rc;

@@ -48,12 +48,6 @@ static void text_info(const char *label, const char *version,
     printf("%-8s sha256    %s\n", label, hex);
 }
 
-/* "two-bank" or "in-place". */
-static const char *layout_name(unsigned flags)
-{
-    return (flags & DFOTA_PATCH_FLAG_IN_PLACE) ? "in-place" : "two-bank";
-}
-
 /* The order segments are applied in: "ascending", "descending" or
  * "from segment P up, then down" (in place; two-bank: "ascending"). */
 static const char *order_text(const struct dfota_patch_header *p, char *buf)
@@ -64,19 +58,6 @@ static const char *order_text(const struct dfota_patch_header *p, char *buf)
         return "descending";
     snprintf(buf, 64, "from segment %lu up, then down", (unsigned long)p->pivot);
     return buf;
-}
-
-static const char *predict_name(unsigned flags)
-{
-    switch (flags & DFOTA_PREDICT_ALL) {
-    case DFOTA_PREDICT_BRANCH:
-        return "branch";
-    case DFOTA_PREDICT_POINTER:
-        return "pointer";
-    case DFOTA_PREDICT_ALL:
-        return "branch+pointer";
-    }
-    return "none";
 }
 
 /* "range codec, history log 10" or "zstd, window log 13". */
@@ -105,9 +86,9 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
         printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)patch->segment_count,
                (unsigned long)patch->segment_size, codec_text(patch, codec));
         printf("patch    predict   %s (%lu map entries, %lu regions)\n",
-               predict_name(patch->predict), (unsigned long)patch->map_count,
+               dfota_report_predict_name(patch->predict), (unsigned long)patch->map_count,
                (unsigned long)patch->region_count);
-        printf("patch    layout    %s, %s\n", layout_name(patch->flags),
+        printf("patch    layout    %s, %s\n", dfota_report_layout_name(patch),
                order_text(patch, codec));
     }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
@@ -163,10 +144,10 @@ static void print_json(const char *file, const struct dfota_package_header *hdr,
                "\"predict\": \"%s\", \"map_count\": %lu, \"region_count\": %lu, "
                "\"layout\": \"%s\", \"pivot\": %lu},\n",
                (unsigned)patch->format_version, (unsigned long)patch->segment_size,
-               (unsigned long)patch->segment_count, cli_codec_name(patch->codec),
-               (unsigned)patch->window_log, predict_name(patch->predict),
+               (unsigned long)patch->segment_count, dfota_report_codec_name(patch->codec),
+               (unsigned)patch->window_log, dfota_report_predict_name(patch->predict),
                (unsigned long)patch->map_count, (unsigned long)patch->region_count,
-               layout_name(patch->flags), (unsigned long)patch->pivot);
+               dfota_report_layout_name(patch), (unsigned long)patch->pivot);
     else
         printf("  \"patch\": null,\n");
     printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
@@ -211,9 +192,9 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
                "\"predict\": \"%s\", \"map_count\": %lu, \"layout\": \"%s\", "
                "\"pivot\": %lu, \"target_regions\": [",
                (unsigned)p->format_version, (unsigned long)p->segment_size,
-               (unsigned long)p->segment_count, cli_codec_name(p->codec),
-               (unsigned)p->window_log, predict_name(p->predict),
-               (unsigned long)p->map_count, layout_name(p->flags), (unsigned long)p->pivot);
+               (unsigned long)p->segment_count, dfota_report_codec_name(p->codec),
+               (unsigned)p->window_log, dfota_report_predict_name(p->predict),
+               (unsigned long)p->map_count, dfota_report_layout_name(p), (unsigned long)p->pivot);
         for (i = 0; i < nt; i++)
             printf("%s{\"target_start\": %lu, \"map_count\": %lu}", i ? ", " : "",
                    (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
@@ -222,8 +203,8 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
             printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": "
                    "%lu, \"pointer_delta\": %ld}",
                    i > nt ? ", " : "", (unsigned long)sources[i].source_start,
-                   predict_name(sources[i].flags), (unsigned long)sources[i].pointer_base,
-                   (long)sources[i].pointer_delta);
+                   dfota_report_predict_name(sources[i].flags),
+                   (unsigned long)sources[i].pointer_base, (long)sources[i].pointer_delta);
         printf("]},\n");
         printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
         printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
@@ -238,15 +219,16 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
            tgt);
     printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)p->segment_count,
            (unsigned long)p->segment_size, codec_text(p, codec));
-    printf("patch    layout    %s, %s\n", layout_name(p->flags), order_text(p, codec));
-    printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
-           (unsigned long)p->map_count, (unsigned long)p->region_count);
+    printf("patch    layout    %s, %s\n", dfota_report_layout_name(p), order_text(p, codec));
+    printf("patch    predict   %s (%lu map entries, %lu regions)\n",
+           dfota_report_predict_name(p->predict), (unsigned long)p->map_count,
+           (unsigned long)p->region_count);
     for (i = 0; i < nt; i++)
         printf("patch    region    target 0x%08lx on: map of %lu entries\n",
                (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
     for (i = nt; i < p->region_count; i++) {
         printf("patch    region    source 0x%08lx on: %s", (unsigned long)sources[i].source_start,
-               predict_name(sources[i].flags));
+               dfota_report_predict_name(sources[i].flags));
         if (sources[i].flags & DFOTA_PREDICT_POINTER)
             printf(", pointer base 0x%08lx, delta %ld", (unsigned long)sources[i].pointer_base,
                    (long)sources[i].pointer_delta);

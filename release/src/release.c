@@ -553,13 +553,11 @@ enum dfota_status dfota_release(const struct dfota_release_options *opts, const 
 
 /* ---- the report -------------------------------------------------------- */
 
-static void report_pair(struct dfota_json *j, const struct dfota_release_result *result,
-                        const struct dfota_release_pair *pair, const char *old_name)
+static void report_pair(struct dfota_json *j, const struct dfota_release_pair *pair)
 {
     const struct dfota_release_output *pkg = &pair->out[DFOTA_RELEASE_PACKAGE];
     size_t k;
 
-    (void)result;
     dfota_json_object(j, NULL, false);
     dfota_json_string(j, "from_version", pair->from);
     dfota_json_string(j, "to_version", pair->to);
@@ -575,13 +573,7 @@ static void report_pair(struct dfota_json *j, const struct dfota_release_result 
     else
         dfota_json_null(j, "to_offset");
     dfota_json_end(j);
-    dfota_json_object(j, "old_image", true);
-    dfota_json_string(j, "name", old_name);
-    dfota_json_string(j, "version", pair->from);
-    dfota_json_uint(j, "size", pair->old_info.size);
-    dfota_json_hex(j, "md5", pair->old_info.md5, sizeof(pair->old_info.md5));
-    dfota_json_hex(j, "sha256", pair->old_info.sha256, sizeof(pair->old_info.sha256));
-    dfota_json_end(j);
+    dfota_report_image(j, "old_image", pair->old_name, pair->from, &pair->old_info);
     dfota_json_uint(j, "patch_size", pair->patch_size);
     dfota_json_uint(j, "package_size", pkg->size);
     dfota_json_ratio(j, "package_ratio", pkg->size, pair->header.target.size);
@@ -609,6 +601,7 @@ bool dfota_release_report(FILE *out, const struct dfota_release_result *result, 
 {
     struct dfota_json j;
     size_t i, first = 0, last = result->count;
+    bool ok;
 
     /* One pair: its report is the whole release's. */
     if (index < 0 && result->count == 1)
@@ -617,9 +610,10 @@ bool dfota_release_report(FILE *out, const struct dfota_release_result *result, 
         first = (size_t)index;
         last = first + 1;
     }
+    ok = failure == NULL || failure->status == DFOTA_OK;
     dfota_json_init(&j, out);
     dfota_report_begin(&j, "release");
-    dfota_json_bool(&j, "ok", failure == NULL || failure->status == DFOTA_OK);
+    dfota_json_bool(&j, "ok", ok);
     dfota_report_error(&j, failure);
     dfota_json_string(&j, "report", index >= 0 ? result->pairs[index].out[DFOTA_RELEASE_REPORT].name
                                                : result->has_summary ? result->summary.name
@@ -627,13 +621,7 @@ bool dfota_release_report(FILE *out, const struct dfota_release_result *result, 
     dfota_json_string(&j, "to_version", result->to[0] ? result->to : NULL);
     /* What is known: after a failure, what came before it. */
     if (result->built) {
-        dfota_json_object(&j, "new_image", true);
-        dfota_json_string(&j, "name", result->new_name);
-        dfota_json_string(&j, "version", result->to);
-        dfota_json_uint(&j, "size", result->new_info.size);
-        dfota_json_hex(&j, "md5", result->new_info.md5, sizeof(result->new_info.md5));
-        dfota_json_hex(&j, "sha256", result->new_info.sha256, sizeof(result->new_info.sha256));
-        dfota_json_end(&j);
+        dfota_report_image(&j, "new_image", result->new_name, result->to, &result->new_info);
         dfota_json_uint(&j, "created", result->pairs[0].header.created);
     } else {
         dfota_json_null(&j, "new_image");
@@ -648,9 +636,8 @@ bool dfota_release_report(FILE *out, const struct dfota_release_result *result, 
         dfota_json_null(&j, "signature");
     }
     dfota_json_array(&j, "pairs", false);
-    for (i = first; i < last && result->verified && (failure == NULL || failure->status == DFOTA_OK);
-         i++)
-        report_pair(&j, result, &result->pairs[i], result->pairs[i].old_name);
+    for (i = first; i < last && result->verified && ok; i++)
+        report_pair(&j, &result->pairs[i]);
     dfota_json_end(&j);
     dfota_json_end(&j);
     return dfota_json_finish(&j);

@@ -52,10 +52,12 @@ const char *dfota_report_base_name(const char *path)
     return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
 }
 
-void dfota_report_image(struct dfota_json *j, const char *key, const char *version,
-                        const struct dfota_image_info *info)
+void dfota_report_image(struct dfota_json *j, const char *key, const char *name,
+                        const char *version, const struct dfota_image_info *info)
 {
     dfota_json_object(j, key, true);
+    if (name != NULL)
+        dfota_json_string(j, "name", name);
     if (version != NULL && version[0] != '\0')
         dfota_json_string(j, "version", version);
     dfota_json_uint(j, "size", info->size);
@@ -104,10 +106,10 @@ void dfota_report_package(struct dfota_json *j, const struct dfota_package_heade
     snprintf(crc, sizeof(crc), "0x%08lx", (unsigned long)h->header_crc32);
     dfota_json_string(j, "header_crc32", crc);
     if (h->package_type == DFOTA_PACKAGE_DELTA)
-        dfota_report_image(j, "source", h->source_version, &h->source);
+        dfota_report_image(j, "source", NULL, h->source_version, &h->source);
     else
         dfota_json_null(j, "source");
-    dfota_report_image(j, "target", h->target_version, &h->target);
+    dfota_report_image(j, "target", NULL, h->target_version, &h->target);
     dfota_json_object(j, "payload", true);
     dfota_json_string(j, "encoding", dfota_payload_encoding_name(h->payload_encoding));
     dfota_json_uint(j, "size", h->payload.size);

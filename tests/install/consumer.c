@@ -68,7 +68,8 @@ static int release_samples(const char *samples, const char *work)
         return 1;
     }
     f = fopen(path, "w");
-    if (f != NULL && fwrite(pair.private_pem, 1, pair.private_pem_size, f) == pair.private_pem_size &&
+    if (f != NULL &&
+        fwrite(pair.private_pem, 1, pair.private_pem_size, f) == pair.private_pem_size &&
         fclose(f) == 0 && dfota_signing_key_load(path, &pass, &key, &err) == DFOTA_OK) {
         opts.key = key;
         snprintf(path, sizeof(path), "%s/release", work);

@@ -94,9 +94,9 @@ void dfota_report_error(struct dfota_json *j, const struct dfota_error *err);
 /* The last component of `path` ("a/b/X.bin" -> "X.bin"; "-" -> "-"). */
 const char *dfota_report_base_name(const char *path);
 
-/* An image: {"version" (when non-empty), "size", "md5", "sha256"}. */
-void dfota_report_image(struct dfota_json *j, const char *key, const char *version,
-                        const struct dfota_image_info *info);
+/* An image: {"name" (when not NULL), "version" (when non-empty), "size", "md5", "sha256"}. */
+void dfota_report_image(struct dfota_json *j, const char *key, const char *name,
+                        const char *version, const struct dfota_image_info *info);
 
 /* "package": every header field of a package (dfota/container.h). */
 void dfota_report_package(struct dfota_json *j, const struct dfota_package_header *header);
