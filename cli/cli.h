@@ -284,17 +284,20 @@ const char *cli_passphrase_stream(const char *source);
 /*
  * The end of every run (main() calls it once, after the command): flush and
  * close standard output and check that every byte written to it through
- * stdio reached it. On failure (>/dev/full, a closed pipe's EPIPE, an NFS
+ * stdio reached it. On failure (>/dev/full, EPIPE with SIGPIPE ignored, an NFS
  * write-back error at close) print
  *   dfota CMD: cannot write to standard output: No space left on device
  * ("dfota: ..." when `command` is NULL) and return CLI_EXIT_IO when `rc` is
  * CLI_EXIT_OK: a run whose output was lost never exits 0. The reason is
  * the system's when the final flush fails; when an earlier, implicit flush
  * failed (more than a buffer of output), stdio keeps only the error flag
- * and the reason printed is "write error". A failed `rc` is returned as it is (the command's own failure comes first). Standard
- * output is closed afterwards: a command may call it itself just before it
- * returns (to decide its exit code); later calls print nothing more and
- * return `rc`, or CLI_EXIT_IO for CLI_EXIT_OK when it failed.
+ * and the reason printed is "write error" (a command that flushes on its
+ * own, like apply --urc, should check fflush() itself to keep the reason).
+ * A failed `rc` is returned as it is: the command's own failure comes
+ * first. Standard output is closed afterwards: a command may call this
+ * itself just before it returns (to decide its exit code); later calls
+ * print nothing more and return `rc`, or CLI_EXIT_IO for CLI_EXIT_OK when
+ * it failed.
  */
 int cli_finish_stdout(const char *command, int rc);
 
