@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "dfota/container.h"
 #include "dfota/status.h"
 
 /* Exit codes; documented in README.md ("Exit codes"). */
@@ -78,7 +79,10 @@ enum cli_diff_option {
 extern const struct option cli_diff_options[];
 
 /* Apply one of cli_diff_options to `opts`: CLI_EXIT_OK, a usage error's exit
- * code, or -1 if `opt` is not a patch option. */
+ * code, or -1 if `opt` is not a patch option. An option with a value given a
+ * second time (--level 3 --level 5) is a usage error naming both values
+ * (cli_set_once()); the first values are remembered for the whole process,
+ * which parses one command line. --in-place, a flag, may be repeated. */
 int cli_parse_diff_option(const char *command, int opt, const char *arg,
                           struct dfota_diff_options *opts);
 
@@ -253,5 +257,81 @@ void cli_json_string(FILE *out, const char *s);
  * {"file": ..., "ok": false, "error": {"status", "code", "message", "module_error"}}
  */
 void cli_json_error(FILE *out, const char *subject, const struct dfota_error *err);
+
+/* ---- one invocation, one meaning: options given once, standard input and
+ * output used once, standard output checked, verbose digests, versions read
+ * from the images (issue 14). ---- */
+
+/*
+ * A single-value option: store `value` in `*slot` (NULL until the option is
+ * first given), or, when it was given before, a usage error
+ *   dfota CMD: --old given twice ('A01.bin' and 'A02.bin'); give it once
+ * naming both values, returning CLI_EXIT_USAGE. Returns an exit code. A
+ * numeric option is stored as its text with this and parsed after the
+ * getopt loop (or parsed at once, its text kept in a slot of its own), so a
+ * repeat is refused whatever the values. A plain flag (-f, -q, -v, --json,
+ * --in-place) given twice means what it means once, and stays allowed.
+ */
+int cli_set_once(const char *command, const char *option, const char **slot, const char *value);
+
+/* cli_set_once() for a value that must never be printed (--passin, --passout: it may be
+ * pass:TEXT): "dfota CMD: --passin given twice (the values are not shown); give it once". */
+int cli_set_secret_once(const char *command, const char *option, const char **slot,
+                        const char *value);
+
+/*
+ * "-" at most once per stream: at most one of `inputs` may be "-" (standard
+ * input can be read only once), and at most one of `outputs` (everything
+ * written to standard output would be interleaved). A second one is a
+ * usage error naming both,
+ *   dfota diff: OLD and NEW both read standard input ('-'), which can be
+ *   read only once; give a file for one of them
+ * returning CLI_EXIT_USAGE; entries with a NULL path are skipped. List
+ * every input that reads standard input, also a passphrase source
+ * (cli_passphrase_stream()). Call it before any work. Returns an exit code.
+ */
+int cli_check_standard_streams(const char *command, const struct cli_file *outputs,
+                               size_t n_outputs, const struct cli_file *inputs, size_t n_inputs);
+
+/* "-" when a --passin/--passout value reads standard input ("stdin", "fd:0"), else NULL:
+ * the path of its cli_file for cli_check_standard_streams(). */
+const char *cli_passphrase_stream(const char *source);
+
+/*
+ * The end of every run (main() calls it once, after the command): flush and
+ * close standard output and check that every byte written to it through
+ * stdio reached it. On failure (>/dev/full, EPIPE with SIGPIPE ignored, an NFS
+ * write-back error at close) print
+ *   dfota CMD: cannot write to standard output: No space left on device
+ * ("dfota: ..." when `command` is NULL) and return CLI_EXIT_IO when `rc` is
+ * CLI_EXIT_OK: a run whose output was lost never exits 0. The reason is
+ * the system's when the final flush fails; when an earlier, implicit flush
+ * failed (more than a buffer of output), stdio keeps only the error flag
+ * and the reason printed is "write error" (a command that flushes on its
+ * own, like apply --urc, should check fflush() itself to keep the reason).
+ * A failed `rc` is returned as it is: the command's own failure comes
+ * first. Standard output is closed afterwards: a command may call this
+ * itself just before it returns (to decide its exit code); later calls
+ * print nothing more and return `rc`, or CLI_EXIT_IO for CLI_EXIT_OK when
+ * it failed.
+ */
+int cli_finish_stdout(const char *command, int rc);
+
+/* "  <label> <SHA-256 of data, hex>" on `out` (`label` padded to 14 columns): -v output. */
+void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size);
+
+/*
+ * The version of an image, read from it by dfota_image_version()
+ * (dfota/revision.h): its one revision string and the offset of its first
+ * occurrence. None or several are a usage error pointing at the option
+ * that gives the version instead (`option`, "--from-version"):
+ *   dfota pack: no version string found in 'app.bin'; give --to-version
+ *   dfota pack: ambiguous version: several version strings (BC25R01A03,
+ *   BC25R01A04) in 'merged.bin'; give --from-version
+ * `path` ("-": <stdin>) names the image. Returns an exit code.
+ */
+int cli_image_version(const char *command, const char *path, const char *option,
+                      const uint8_t *image, size_t size, char version[DFOTA_VERSION_MAX + 1],
+                      size_t *offset);
 
 #endif /* DFOTA_CLI_H */

@@ -2,6 +2,7 @@
  * cmd_diff.c - `dfota diff`: raw patch from two images.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,19 +22,32 @@ const struct option cli_diff_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The value each patch option was first given as, to refuse a second one: the
+ * options of one command line, as one command runs per process. */
+static const char *patch_option_given[CLI_OPT_CODEC - CLI_OPT_PREDICT + 1];
+
+/* A patch option with a value given a second time: a usage error (cli_set_once()). */
+static int patch_option_once(const char *command, int opt, const char *arg)
+{
+    const struct option *o;
+    char name[32];
+
+    for (o = cli_diff_options; o->name != NULL; o++)
+        if (o->val == opt && o->has_arg == required_argument) {
+            snprintf(name, sizeof(name), "--%s", o->name);
+            return cli_set_once(command, name, &patch_option_given[opt - CLI_OPT_PREDICT], arg);
+        }
+    return CLI_EXIT_OK;
+}
+
 int cli_parse_diff_option(const char *command, int opt, const char *arg,
                           struct dfota_diff_options *opts)
 {
-    /* One command runs per process: a repeated patch option is a usage error. */
-    static unsigned seen;
     unsigned long value;
+    int rc = patch_option_once(command, opt, arg);
 
-    if (opt >= CLI_OPT_PREDICT && opt <= CLI_OPT_CODEC && opt != CLI_OPT_IN_PLACE) {
-        if (seen & (1u << (opt - CLI_OPT_PREDICT)))
-            return cli_usage_error(command, "--%s given twice; give it once",
-                                   cli_diff_options[opt - CLI_OPT_PREDICT].name);
-        seen |= 1u << (opt - CLI_OPT_PREDICT);
-    }
+    if (rc != CLI_EXIT_OK)
+        return rc;
     switch (opt) {
     case CLI_OPT_PREDICT:
         if (strcmp(arg, "auto") == 0)
@@ -139,7 +153,9 @@ int cmd_diff(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:fqvh", options, NULL)) != -1) {
         switch (c) {
         case 'o':
-            output = optarg;
+            rc = cli_set_once("diff", "-o", &output, optarg);
+            if (rc != CLI_EXIT_OK)
+                return rc;
             break;
         case 'f':
             force = true;
@@ -172,7 +188,9 @@ int cmd_diff(int argc, char **argv)
     files[0] = (struct cli_file){"-o", output};
     files[1] = (struct cli_file){"OLD", old_path};
     files[2] = (struct cli_file){"NEW", new_path};
-    rc = cli_check_outputs("diff", &files[0], 1, &files[1], 2);
+    rc = cli_check_standard_streams("diff", &files[0], 1, &files[1], 2);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_check_outputs("diff", &files[0], 1, &files[1], 2);
     if (rc != CLI_EXIT_OK)
         return rc;
     /* Mapped, not read: no copy, and the new image's pages come in only
@@ -197,7 +215,7 @@ int cmd_diff(int argc, char **argv)
         fprintf(stderr, "%s: patch %zu -> %zu bytes, %zu bytes (%.2f%% of the new image)\n",
                 strcmp(output, "-") == 0 ? "<stdout>" : output, old_size, new_size, patch_size,
                 new_size ? 100.0 * (double)patch_size / (double)new_size : 0.0);
-        if (verbose)
+        if (verbose) {
             fprintf(stderr,
                     "  prediction%s%s%s (%lu map entries, %lu regions), codec %s, "
                     "log %u, %lu segments of %lu bytes, device workspace %lu bytes\n",
@@ -208,6 +226,13 @@ int cmd_diff(int argc, char **argv)
                     dfota_report_codec_name(hdr.codec), (unsigned)hdr.window_log,
                     (unsigned long)hdr.segment_count, (unsigned long)hdr.segment_size,
                     (unsigned long)hdr.workspace_size);
+            if (hdr.flags & DFOTA_PATCH_FLAG_IN_PLACE)
+                fprintf(stderr, "  layout in-place, pivot %lu\n",
+                        (unsigned long)hdr.pivot);
+            else
+                fprintf(stderr, "  layout two-bank\n");
+            cli_print_sha256(stderr, "patch sha256", patch, patch_size);
+        }
     }
     free(patch);
     return rc;

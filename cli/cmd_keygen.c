@@ -23,6 +23,7 @@ static const struct option keygen_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -30,27 +31,28 @@ static const struct option keygen_options[] = {
 struct keygen_args {
     const char *alg_name, *passout, *dir;
     enum dfota_key_algorithm alg;
-    bool force, quiet;
+    bool force, quiet, verbose;
 };
 
 static int parse_args(int argc, char **argv, struct keygen_args *a)
 {
     struct dfota_error err;
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqh", keygen_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:fqvh", keygen_options, NULL)) != -1) {
+        rc = CLI_EXIT_OK;
         switch (c) {
         case OPT_ALG:
-            a->alg_name = optarg;
+            rc = cli_set_once("keygen", "--alg", &a->alg_name, optarg);
             break;
         case OPT_PASSOUT:
-            a->passout = optarg;
+            rc = cli_set_secret_once("keygen", "--passout", &a->passout, optarg);
             break;
         case 'o':
-            a->dir = optarg;
+            rc = cli_set_once("keygen", "-o", &a->dir, optarg);
             break;
         case 'f':
             a->force = true;
@@ -58,9 +60,14 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
         case 'q':
             a->quiet = true;
             break;
+        case 'v':
+            a->verbose = true;
+            break;
         default:
             return cli_option_error("keygen", c, argv[optind - 1]);
         }
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     if (optind < argc)
         return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
@@ -73,6 +80,30 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
     return CLI_EXIT_OK;
 }
 
+static void print_summary(const struct keygen_args *a, const char *private_path,
+                          const char *public_path, const struct dfota_key_pair *pair)
+{
+    char description[DFOTA_KEY_DESCRIPTION_MAX];
+
+    dfota_key_describe(a->alg, a->alg == DFOTA_KEY_RSA ? 2048 : 256, description);
+    fprintf(stderr,
+            "%s: %s private key, PKCS#8 encrypted with AES-256-CBC (PBKDF2-HMAC-SHA256), "
+            "mode 0600\n%s: public key (SubjectPublicKeyInfo)\n",
+            private_path, description, public_path);
+    if (!a->verbose)
+        return;
+    if (a->alg == DFOTA_KEY_RSA)
+        fprintf(stderr, "  algorithm      %s: RSA 2048 bits, e 65537, PKCS#1 v1.5 signatures\n",
+                description);
+    else
+        fprintf(stderr, "  algorithm      %s: ECDSA on secp256k1, DER signatures\n",
+                description);
+    fprintf(stderr, "  private.pem    %zu bytes\n  public.pem     %zu bytes\n",
+            pair->private_pem_size, pair->public_pem_size);
+    cli_print_sha256(stderr, "public sha256", (const uint8_t *)pair->public_pem,
+                     pair->public_pem_size);
+}
+
 int cmd_keygen(int argc, char **argv)
 {
     struct keygen_args a;
@@ -82,7 +113,7 @@ int cmd_keygen(int argc, char **argv)
     struct cli_output files[2];
     struct cli_file outputs[2], passout_file;
     struct stat st;
-    char paths[2][PATH_MAX], prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
+    char paths[2][PATH_MAX], prompt[PATH_MAX + 64];
     size_t i;
     int rc;
 
@@ -137,13 +168,8 @@ int cmd_keygen(int argc, char **argv)
     if (rc != CLI_EXIT_OK && rc != CLI_EXIT_EXISTS)
         cli_fail(rc, "keygen", "no key written: '%s' and '%s' are as they were", paths[0],
                  paths[1]);
+    if (rc == CLI_EXIT_OK && !a.quiet)
+        print_summary(&a, paths[0], paths[1], &pair);
     dfota_key_pair_release(&pair);
-    if (rc == CLI_EXIT_OK && !a.quiet) {
-        dfota_key_describe(a.alg, a.alg == DFOTA_KEY_RSA ? 2048 : 256, description);
-        fprintf(stderr,
-                "%s: %s private key, PKCS#8 encrypted with AES-256-CBC (PBKDF2-HMAC-SHA256), "
-                "mode 0600\n%s: public key (SubjectPublicKeyInfo)\n",
-                paths[0], description, paths[1]);
-    }
     return rc;
 }

@@ -2,6 +2,7 @@
  * cmd_pack.c - `dfota pack`: build a package container.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +30,22 @@ static const struct option pack_base_options[] = {
 
 struct pack_args {
     const char *full, *old, *new_, *from, *to, *output;
+    const char *level_text, *window_text; /* as given, to refuse a second one */
     struct dfota_diff_options diff;
     bool level_set, window_set, force, quiet, verbose;
     unsigned long level, window_log;
 };
 
-static void print_summary(const char *output, const struct dfota_package_header *hdr,
+/* The images read and the versions of the package, given or read from the images. */
+struct pack_inputs {
+    uint8_t *old, *new_; /* new_: the image of --new or --full */
+    size_t old_size, new_size;
+    char from[DFOTA_VERSION_MAX + 1], to[DFOTA_VERSION_MAX + 1];
+    char from_source[64], to_source[64]; /* "--from-version", "old image, offset N" */
+};
+
+static void print_summary(const char *output, const struct pack_inputs *in,
+                          const struct dfota_package_header *hdr, const uint8_t *package,
                           size_t package_size, bool verbose)
 {
     char md5[2 * DFOTA_MD5_SIZE + 1], sha[2 * DFOTA_SHA256_SIZE + 1];
@@ -56,6 +67,9 @@ static void print_summary(const char *output, const struct dfota_package_header 
                 (unsigned long)hdr->workspace_size);
     if (!verbose)
         return;
+    if (hdr->package_type == DFOTA_PACKAGE_DELTA)
+        fprintf(stderr, "  source version %s (%s)\n", hdr->source_version, in->from_source);
+    fprintf(stderr, "  target version %s (%s)\n", hdr->target_version, in->to_source);
     dfota_hex(hdr->target.md5, DFOTA_MD5_SIZE, md5);
     dfota_hex(hdr->target.sha256, DFOTA_SHA256_SIZE, sha);
     fprintf(stderr, "  target md5     %s\n  target sha256  %s\n", md5, sha);
@@ -64,6 +78,7 @@ static void print_summary(const char *output, const struct dfota_package_header 
     fprintf(stderr, "  payload md5    %s\n  payload sha256 %s\n", md5, sha);
     fprintf(stderr, "  header         %lu bytes, created %llu\n", (unsigned long)hdr->header_size,
             (unsigned long long)hdr->created);
+    cli_print_sha256(stderr, "package sha256", package, package_size);
 }
 
 static int parse_args(int argc, char **argv, struct pack_args *a)
@@ -79,24 +94,25 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fqvh", options, NULL)) != -1) {
+        rc = CLI_EXIT_OK;
         switch (c) {
         case OPT_FULL:
-            a->full = optarg;
+            rc = cli_set_once("pack", "--full", &a->full, optarg);
             break;
         case OPT_OLD:
-            a->old = optarg;
+            rc = cli_set_once("pack", "--old", &a->old, optarg);
             break;
         case OPT_NEW:
-            a->new_ = optarg;
+            rc = cli_set_once("pack", "--new", &a->new_, optarg);
             break;
         case OPT_FROM_VERSION:
-            a->from = optarg;
+            rc = cli_set_once("pack", "--from-version", &a->from, optarg);
             break;
         case OPT_TO_VERSION:
-            a->to = optarg;
+            rc = cli_set_once("pack", "--to-version", &a->to, optarg);
             break;
         case 'o':
-            a->output = optarg;
+            rc = cli_set_once("pack", "-o", &a->output, optarg);
             break;
         case 'f':
             a->force = true;
@@ -112,6 +128,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
         case '?':
             return cli_option_error("pack", c, argv[optind - 1]);
         case CLI_OPT_LEVEL:
+            rc = cli_set_once("pack", "--level", &a->level_text, optarg);
+            if (rc != CLI_EXIT_OK)
+                return rc;
             if (!cli_parse_uint(optarg, 1, 22, &a->level))
                 return cli_usage_error("pack", "--level '%s' is not a number in 1..22", optarg);
             a->level_set = true;
@@ -119,6 +138,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
             a->diff.search_log = 0;
             break;
         case CLI_OPT_WINDOW_LOG:
+            rc = cli_set_once("pack", "--window-log", &a->window_text, optarg);
+            if (rc != CLI_EXIT_OK)
+                return rc;
             /* Up to 27 for a full image; a delta allows less (checked below). */
             if (!cli_parse_uint(optarg, DFOTA_PATCH_HISTORY_LOG_MIN, DFOTA_FULL_WINDOW_LOG_MAX,
                                 &a->window_log))
@@ -129,9 +151,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
             break;
         default:
             rc = cli_parse_diff_option("pack", c, optarg, &a->diff);
-            if (rc != CLI_EXIT_OK)
-                return rc;
         }
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     if (a->full != NULL && a->window_set && a->window_log < DFOTA_FULL_WINDOW_LOG_MIN)
         return cli_usage_error("pack", "--window-log %lu: a full image allows %u..%u",
@@ -156,69 +178,85 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
         return cli_usage_error("pack", "missing --full NEW, or --old OLD --new NEW");
     if (a->full == NULL && (a->old == NULL || a->new_ == NULL))
         return cli_usage_error("pack", "a delta package needs both --old OLD and --new NEW");
-    if (a->full == NULL && a->from == NULL)
-        return cli_usage_error("pack", "missing --from-version V1 (e.g. BC25R01A03)");
-    if (a->to == NULL)
-        return cli_usage_error("pack", "missing --to-version V (e.g. BC25R01A04)");
     if (a->output == NULL)
         return cli_usage_error("pack", "missing -o OUT.bin");
     return CLI_EXIT_OK;
 }
 
-static int pack_full(const struct pack_args *a, uint64_t created, uint8_t **package,
-                     size_t *package_size)
+/* The image(s), and the versions: as given, else each read from its image. */
+static int read_inputs(const struct pack_args *a, struct pack_inputs *in)
+{
+    const char *new_path = a->full != NULL ? a->full : a->new_;
+    struct dfota_error err;
+    size_t offset;
+    int rc;
+
+    if (a->full == NULL &&
+        cli_read_file(a->old, DFOTA_HOST_SIZE_MAX, &in->old, &in->old_size, &err) != DFOTA_OK)
+        return cli_report("pack", a->old, &err);
+    if (cli_read_file(new_path, DFOTA_HOST_SIZE_MAX, &in->new_, &in->new_size, &err) !=
+        DFOTA_OK)
+        return cli_report("pack", new_path, &err);
+    if (a->full == NULL && a->from != NULL) {
+        snprintf(in->from, sizeof(in->from), "%s", a->from);
+        snprintf(in->from_source, sizeof(in->from_source), "--from-version");
+    } else if (a->full == NULL) {
+        rc = cli_image_version("pack", a->old, "--from-version", in->old, in->old_size, in->from,
+                               &offset);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        snprintf(in->from_source, sizeof(in->from_source), "old image, offset %zu", offset);
+    }
+    if (a->to != NULL) {
+        snprintf(in->to, sizeof(in->to), "%s", a->to);
+        snprintf(in->to_source, sizeof(in->to_source), "--to-version");
+    } else {
+        rc = cli_image_version("pack", new_path, "--to-version", in->new_, in->new_size, in->to,
+                               &offset);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        snprintf(in->to_source, sizeof(in->to_source), "%s image, offset %zu",
+                 a->full != NULL ? "full" : "new", offset);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int pack_full(const struct pack_args *a, const struct pack_inputs *in, uint64_t created,
+                     uint8_t **package, size_t *package_size)
 {
     struct dfota_full_options opts;
     struct dfota_error err;
-    uint8_t *image = NULL;
-    size_t image_size = 0;
-    enum dfota_status st;
 
     dfota_full_options_init(&opts);
-    opts.target_version = a->to;
+    opts.target_version = in->to;
     opts.created = created;
     if (a->level_set)
         opts.level = (int)a->level;
     if (a->window_set)
         opts.window_log = (unsigned)a->window_log;
-    if (cli_read_file(a->full, DFOTA_HOST_SIZE_MAX, &image, &image_size, &err) != DFOTA_OK)
-        return cli_report("pack", a->full, &err);
-    st = dfota_pack_full(image, image_size, &opts, package, package_size, &err);
-    free(image);
-    if (st != DFOTA_OK)
+    if (dfota_pack_full(in->new_, in->new_size, &opts, package, package_size, &err) != DFOTA_OK)
         return cli_report("pack", a->full, &err);
     return CLI_EXIT_OK;
 }
 
-static int pack_delta(struct pack_args *a, uint64_t created, uint8_t **package,
-                      size_t *package_size)
+static int pack_delta(struct pack_args *a, const struct pack_inputs *in, uint64_t created,
+                      uint8_t **package, size_t *package_size)
 {
     struct dfota_delta_options opts;
     struct dfota_error err;
-    uint8_t *old = NULL, *new_ = NULL, *patch = NULL;
-    size_t old_size = 0, new_size = 0, patch_size = 0;
-    enum dfota_status st;
+    uint8_t *patch = NULL;
+    size_t patch_size = 0;
     int rc;
 
-    opts.source_version = a->from;
-    opts.target_version = a->to;
+    opts.source_version = in->from;
+    opts.target_version = in->to;
     opts.created = created;
-    if (cli_read_file(a->old, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err) != DFOTA_OK)
-        return cli_report("pack", a->old, &err);
-    if (cli_read_file(a->new_, DFOTA_HOST_SIZE_MAX, &new_, &new_size, &err) != DFOTA_OK) {
-        free(old);
-        return cli_report("pack", a->new_, &err);
-    }
-    rc = cli_make_patch("pack", old, old_size, new_, new_size, &a->diff, a->quiet, &patch,
-                        &patch_size);
-    if (rc == CLI_EXIT_OK) {
-        st = dfota_pack_delta(old, old_size, new_, new_size, patch, patch_size, &opts, package,
-                              package_size, &err);
-        if (st != DFOTA_OK)
-            rc = cli_report("pack", NULL, &err);
-    }
-    free(old);
-    free(new_);
+    rc = cli_make_patch("pack", in->old, in->old_size, in->new_, in->new_size, &a->diff, a->quiet,
+                        &patch, &patch_size);
+    if (rc == CLI_EXIT_OK &&
+        dfota_pack_delta(in->old, in->old_size, in->new_, in->new_size, patch, patch_size, &opts,
+                         package, package_size, &err) != DFOTA_OK)
+        rc = cli_report("pack", NULL, &err);
     free(patch);
     return rc;
 }
@@ -226,6 +264,7 @@ static int pack_delta(struct pack_args *a, uint64_t created, uint8_t **package,
 int cmd_pack(int argc, char **argv)
 {
     struct pack_args a;
+    struct pack_inputs in;
     struct dfota_package_header hdr;
     struct dfota_error err;
     struct cli_file files[4];
@@ -238,7 +277,7 @@ int cmd_pack(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-    if (dfota_version_check(a.to, "target version", &err) != DFOTA_OK)
+    if (a.to != NULL && dfota_version_check(a.to, "target version", &err) != DFOTA_OK)
         return cli_usage_error("pack", "--to-version: %s", err.message);
     if (a.from != NULL && dfota_version_check(a.from, "source version", &err) != DFOTA_OK)
         return cli_usage_error("pack", "--from-version: %s", err.message);
@@ -248,11 +287,18 @@ int cmd_pack(int argc, char **argv)
     files[1] = (struct cli_file){"--full", a.full};
     files[2] = (struct cli_file){"--old", a.old};
     files[3] = (struct cli_file){"--new", a.new_};
-    rc = cli_check_outputs("pack", &files[0], 1, &files[1], 3);
+    rc = cli_check_standard_streams("pack", &files[0], 1, &files[1], 3);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_check_outputs("pack", &files[0], 1, &files[1], 3);
     if (rc != CLI_EXIT_OK)
         return rc;
-    rc = a.full != NULL ? pack_full(&a, created, &package, &package_size)
-                        : pack_delta(&a, created, &package, &package_size);
+    memset(&in, 0, sizeof(in));
+    rc = read_inputs(&a, &in);
+    if (rc == CLI_EXIT_OK)
+        rc = a.full != NULL ? pack_full(&a, &in, created, &package, &package_size)
+                            : pack_delta(&a, &in, created, &package, &package_size);
+    free(in.old);
+    free(in.new_);
     if (rc != CLI_EXIT_OK)
         return rc;
     /* Read back what we are about to write: never ship a package our own reader refuses. */
@@ -262,7 +308,7 @@ int cmd_pack(int argc, char **argv)
     }
     rc = cli_write_file("pack", a.output, package, package_size, a.force);
     if (rc == CLI_EXIT_OK && !a.quiet)
-        print_summary(a.output, &hdr, package_size, a.verbose);
+        print_summary(a.output, &in, &hdr, package, package_size, a.verbose);
     free(package);
     return rc;
 }

@@ -70,16 +70,6 @@ struct release_args {
     bool json, force, quiet, verbose;
 };
 
-/* A single-value option given a second time: a usage error, never "the last one wins". */
-static int set_once(const char **slot, const char *option, const char *value)
-{
-    if (*slot != NULL)
-        return cli_usage_error(COMMAND, "%s given twice ('%s' and '%s'); give it once", option,
-                               *slot, value);
-    *slot = value;
-    return CLI_EXIT_OK;
-}
-
 static int parse_args(int argc, char **argv, struct release_args *a)
 {
     struct option options[RELEASE_BASE_OPTION_COUNT + 8];
@@ -103,28 +93,28 @@ static int parse_args(int argc, char **argv, struct release_args *a)
             a->olds[a->old_count++] = optarg;
             break;
         case OPT_NEW:
-            rc = set_once(&a->new_, "--new", optarg);
+            rc = cli_set_once(COMMAND, "--new", &a->new_, optarg);
             break;
         case OPT_FROM_VERSION:
-            rc = set_once(&a->from, "--from-version", optarg);
+            rc = cli_set_once(COMMAND, "--from-version", &a->from, optarg);
             break;
         case OPT_TO_VERSION:
-            rc = set_once(&a->to, "--to-version", optarg);
+            rc = cli_set_once(COMMAND, "--to-version", &a->to, optarg);
             break;
         case OPT_KEY:
-            rc = set_once(&a->key, "--key", optarg);
+            rc = cli_set_once(COMMAND, "--key", &a->key, optarg);
             break;
         case OPT_PASSIN:
-            rc = set_once(&a->passin, "--passin", optarg);
+            rc = cli_set_secret_once(COMMAND, "--passin", &a->passin, optarg);
             break;
         case OPT_PUBKEY:
-            rc = set_once(&a->pubkey, "--pubkey", optarg);
+            rc = cli_set_once(COMMAND, "--pubkey", &a->pubkey, optarg);
             break;
         case 'o':
-            rc = set_once(&a->dir, "-o", optarg);
+            rc = cli_set_once(COMMAND, "-o", &a->dir, optarg);
             break;
         case 'j':
-            rc = set_once(&a->jobs_text, "-j", optarg);
+            rc = cli_set_once(COMMAND, "-j", &a->jobs_text, optarg);
             if (rc == CLI_EXIT_OK && !cli_parse_uint(optarg, 1, 256, &jobs))
                 return cli_usage_error(COMMAND, "-j '%s': give a number of jobs, 1..256",
                                        optarg);

@@ -2,6 +2,7 @@
  * cmd_sign.c - `dfota sign`: X.zip into X_signed.zip.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,32 +20,55 @@ static const struct option sign_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct sign_args {
     const char *key, *passin, *input, *output;
-    bool force, quiet;
+    bool force, quiet, verbose;
 };
+
+/* -v: the key, the signature and the digests of what was signed and written. */
+static void print_details(const char *key_uri, enum dfota_key_algorithm alg, unsigned bits,
+                          const uint8_t *signed_zip, size_t signed_size)
+{
+    struct dfota_signed_zip_info info;
+    struct dfota_error err;
+
+    if (alg == DFOTA_KEY_RSA)
+        fprintf(stderr, "  key            '%s', RSA %u bits\n", key_uri, bits);
+    else
+        fprintf(stderr, "  key            '%s', ECDSA on secp256k1\n", key_uri);
+    /* The signature and the entry as a reader sees them (key NULL: the layout alone). */
+    if (dfota_signed_zip_verify(signed_zip, signed_size, NULL, &info, &err) == DFOTA_OK) {
+        fprintf(stderr, "  signature      %zu bytes, %s over SHA-256\n", info.signature_size,
+                alg == DFOTA_KEY_RSA ? "PKCS#1 v1.5" : "DER ECDSA-Sig-Value");
+        cli_print_sha256(stderr, "entry sha256", info.payload.content, info.payload.content_size);
+    }
+    dfota_signed_zip_info_release(&info);
+    cli_print_sha256(stderr, "signed sha256", signed_zip, signed_size);
+}
 
 static int parse_args(int argc, char **argv, struct sign_args *a)
 {
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqh", sign_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:fqvh", sign_options, NULL)) != -1) {
+        rc = CLI_EXIT_OK;
         switch (c) {
         case OPT_KEY:
-            a->key = optarg;
+            rc = cli_set_once("sign", "--key", &a->key, optarg);
             break;
         case OPT_PASSIN:
-            a->passin = optarg;
+            rc = cli_set_secret_once("sign", "--passin", &a->passin, optarg);
             break;
         case 'o':
-            a->output = optarg;
+            rc = cli_set_once("sign", "-o", &a->output, optarg);
             break;
         case 'f':
             a->force = true;
@@ -52,9 +76,14 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
         case 'q':
             a->quiet = true;
             break;
+        case 'v':
+            a->verbose = true;
+            break;
         default:
             return cli_option_error("sign", c, argv[optind - 1]);
         }
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     if (optind == argc)
         return cli_usage_error("sign", "missing X.zip");
@@ -65,9 +94,6 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
         return cli_usage_error("sign", "missing --key KEY (private.pem, or a store URI)");
     if (strcmp(a->input, "-") == 0 && a->output == NULL)
         return cli_usage_error("sign", "reading standard input needs -o X_signed.zip");
-    if (strcmp(a->input, "-") == 0 && a->passin != NULL && strcmp(a->passin, "stdin") == 0)
-        return cli_usage_error("sign", "the zip and the passphrase cannot both come from "
-                                       "standard input");
     return CLI_EXIT_OK;
 }
 
@@ -78,7 +104,7 @@ int cmd_sign(int argc, char **argv)
     struct dfota_signing_key *key = NULL;
     struct dfota_zip_payload payload;
     struct dfota_error err;
-    struct cli_file files[4];
+    struct cli_file files[4], streams[2];
     enum dfota_key_algorithm alg;
     unsigned bits;
     char *output = NULL, prompt[PATH_MAX + 64], description[DFOTA_KEY_DESCRIPTION_MAX];
@@ -101,7 +127,11 @@ int cmd_sign(int argc, char **argv)
     files[1] = (struct cli_file){"X.zip", a.input};
     files[2] = (struct cli_file){"--key", cli_key_path(a.key)};
     files[3] = (struct cli_file){"--passin", cli_passphrase_path(a.passin)};
-    rc = cli_check_outputs("sign", &files[0], 1, &files[1], 3);
+    streams[0] = (struct cli_file){"X.zip", a.input};
+    streams[1] = (struct cli_file){"--passin", cli_passphrase_stream(a.passin)};
+    rc = cli_check_standard_streams("sign", &files[0], 1, streams, 2);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_check_outputs("sign", &files[0], 1, &files[1], 3);
     if (rc != CLI_EXIT_OK)
         goto out;
     /* Read and check the zip first: no passphrase is asked for a zip that cannot be signed. */
@@ -136,6 +166,8 @@ int cmd_sign(int argc, char **argv)
         dfota_key_describe(alg, bits, description);
         fprintf(stderr, "%s: '%s' signed with %s, %zu bytes\n",
                 strcmp(target, "-") == 0 ? "<stdout>" : target, entry, description, signed_size);
+        if (a.verbose)
+            print_details(a.key, alg, bits, signed_zip, signed_size);
     }
 out:
     dfota_signing_key_free(key);

@@ -14,32 +14,38 @@ static const struct option zip_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct zip_args {
     const char *input, *output;
-    bool force, quiet;
+    bool force, quiet, verbose;
 };
 
 static int parse_args(int argc, char **argv, struct zip_args *a)
 {
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqh", zip_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:fqvh", zip_options, NULL)) != -1) {
         switch (c) {
         case 'o':
-            a->output = optarg;
+            rc = cli_set_once("zip", "-o", &a->output, optarg);
+            if (rc != CLI_EXIT_OK)
+                return rc;
             break;
         case 'f':
             a->force = true;
             break;
         case 'q':
             a->quiet = true;
+            break;
+        case 'v':
+            a->verbose = true;
             break;
         default:
             return cli_option_error("zip", c, argv[optind - 1]);
@@ -100,7 +106,6 @@ int cmd_zip(int argc, char **argv)
         free(output);
         return cli_report("zip", a.input, &err);
     }
-    free(content);
     rc = cli_write_file("zip", a.output ? a.output : output, zip, zip_size, a.force);
     if (rc == CLI_EXIT_OK && !a.quiet) {
         t = (time_t)mtime;
@@ -110,7 +115,12 @@ int cmd_zip(int argc, char **argv)
         fprintf(stderr, "%s: '%s', %zu -> %zu bytes (deflate), dated %s\n",
                 a.output ? (strcmp(a.output, "-") == 0 ? "<stdout>" : a.output) : output, name,
                 content_size, zip_size, when);
+        if (a.verbose) {
+            cli_print_sha256(stderr, "entry sha256", content, content_size);
+            cli_print_sha256(stderr, "zip sha256", zip, zip_size);
+        }
     }
+    free(content);
     free(zip);
     free(output);
     return rc;

@@ -23,6 +23,8 @@ const struct cli_command cli_commands[] = {
      "                      passphrase is asked twice on the terminal\n"
      "  -f, --force         replace an existing key pair\n"
      "  -q, --quiet         print nothing on success\n"
+     "  -v, --verbose       also print the algorithm, the sizes of both files and the\n"
+     "                      SHA-256 of public.pem\n"
      "\n"
      "The passphrase needs at least 6 characters (UTF-8, counted as characters, not\n"
      "bytes) from at least 2 of: lower case a-z, upper case A-Z, digits 0-9, other\n"
@@ -52,14 +54,18 @@ const struct cli_command cli_commands[] = {
      "                      scratch area of one segment (docs/FORMAT.md)\n"
      "  -f, --force         overwrite PATCH if it exists\n"
      "  -q, --quiet         print nothing on success\n"
-     "  -v, --verbose       print the patch parameters\n"},
+     "  -v, --verbose       also print the patch parameters, its layout and SHA-256\n"
+     "\n"
+     "OLD or NEW may be '-' (standard input), not both.\n"},
     {"pack", cmd_pack, "build a package container (.bin, fota.pack)",
-     "dfota pack --old OLD --new NEW --from-version V1 --to-version V2 -o V1_TO_V2.bin\n"
-     "       dfota pack --full NEW --to-version V -o OUT.bin [options]",
+     "dfota pack --old OLD --new NEW [--from-version V1 --to-version V2] -o OUT.bin\n"
+     "       dfota pack --full NEW [--to-version V] -o OUT.bin [options]",
      "  --old OLD, --new NEW  delta package from the image OLD to the image NEW\n"
-     "  --from-version V1   source firmware version, e.g. BC25R01A03 (delta)\n"
+     "  --from-version V1   source firmware version, e.g. BC25R01A03 (delta); default:\n"
+     "                      read from OLD, which must hold one revision string\n"
      "  --full NEW          full-image package of the image NEW instead\n"
-     "  --to-version V      target firmware version, e.g. BC25R01A04\n"
+     "  --to-version V      target firmware version, e.g. BC25R01A04; default: read\n"
+     "                      from NEW, which must hold one revision string\n"
      "  -o, --output OUT    package to write ('-' for standard output)\n"
      "  --level N           zstd level, 1..22 (default 15 for a delta, 19 for a full image)\n"
      "  --window-log N      a delta: as for 'dfota diff'; a full image: zstd window\n"
@@ -68,10 +74,15 @@ const struct cli_command cli_commands[] = {
      "                      'dfota diff'\n"
      "  -f, --force         overwrite OUT if it exists\n"
      "  -q, --quiet         print nothing on success\n"
-     "  -v, --verbose       print every header field after writing\n"
+     "  -v, --verbose       also print where each version came from, every header\n"
+     "                      field and the package's SHA-256\n"
      "\n"
-     "The creation time is SOURCE_DATE_EPOCH when set, else 0, so the same\n"
-     "inputs always give the same bytes.\n"},
+     "A revision string is a whole run of letters and digits like BC25R01A03 or\n"
+     "EC200TCNTCNMAR02A02M16 ([A-Z][A-Z0-9]{2,15}R[0-9]{2}A[0-9]{2}, optionally\n"
+     "M[0-9]{2}); it may appear several times, but an image with none or with\n"
+     "several different ones needs the version given. The creation time is\n"
+     "SOURCE_DATE_EPOCH when set, else 0, so the same inputs always give the same\n"
+     "bytes.\n"},
     {"zip", cmd_zip, "put a package into a zip for the platform (X.bin -> X.zip)",
      "dfota zip X.bin [-o X.zip] [options]",
      "  X.bin               the package; the zip holds one entry of that name\n"
@@ -79,6 +90,7 @@ const struct cli_command cli_commands[] = {
      "                      standard output)\n"
      "  -f, --force         overwrite X.zip if it exists\n"
      "  -q, --quiet         print nothing on success\n"
+     "  -v, --verbose       also print the SHA-256 of the entry and of the zip\n"
      "\n"
      "Deflate, mode 0644, owner 0, dated SOURCE_DATE_EPOCH when set (dates before\n"
      "1980 become 1980-01-01), else 1980-01-01T00:00:00Z: the same X.bin always\n"
@@ -89,11 +101,14 @@ const struct cli_command cli_commands[] = {
      "                      OpenSSL store URI a configured provider reads (pkcs11:...)\n"
      "  --passin SRC        its passphrase (or PIN): pass:TEXT, env:VAR, file:PATH,\n"
      "                      fd:N or stdin; asked on the terminal when omitted\n"
-     "  X.zip               a zip holding exactly one file, <name>.bin\n"
+     "  X.zip               a zip holding exactly one file, <name>.bin ('-' for\n"
+     "                      standard input, then with -o and not with --passin stdin)\n"
      "  -o, --output OUT    signed zip to write (default: X_signed.zip next to X.zip;\n"
      "                      '-' for standard output)\n"
      "  -f, --force         overwrite OUT if it exists\n"
      "  -q, --quiet         print nothing on success\n"
+     "  -v, --verbose       also print the key, the signature's size and the SHA-256\n"
+     "                      of the entry and of OUT\n"
      "\n"
      "OUT holds <name>.bin exactly as in X.zip and <name>.bin.sig, the signature of\n"
      "its bytes (RSA: PKCS#1 v1.5 over SHA-256; ECDSA: DER over SHA-256). Check it\n"
@@ -224,20 +239,99 @@ static void print_version(void)
     printf("zstd %s, %s\n", ZSTD_versionString(), OpenSSL_version(OPENSSL_VERSION));
 }
 
+/* ---- "did you mean" ---------------------------------------------------- */
+
+#define COMMAND_NAME_MAX 16u /* longer names are never close to a command */
+#define SUGGESTION_DISTANCE_MAX 2u
+
+/* Optimal string alignment distance: insertions, deletions, substitutions
+ * and swaps of two adjacent characters, each 1 (Damerau-Levenshtein). */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t d[COMMAND_NAME_MAX + 1][COMMAND_NAME_MAX + 1], i, j, cost, best;
+
+    for (i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (i = 1; i <= la; i++)
+        for (j = 1; j <= lb; j++) {
+            cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+/*
+ * The commands `name` is most likely a typo of, into `out` (" 'release'",
+ * " 'pack' or 'apply'"): those at the smallest edit distance, when it is at
+ * most 2 and less than the length of `name`; else the one command `name`
+ * is the start of. Empty when there is none.
+ */
+static void suggest_command(const char *name, char *out, size_t out_size)
+{
+    const char *names[sizeof(cli_commands) / sizeof(cli_commands[0]) + 1], *picked[2];
+    size_t n = 0, len = strlen(name), best = SUGGESTION_DISTANCE_MAX + 1, d, i, count = 0;
+    const struct cli_command *cmd;
+
+    out[0] = '\0';
+    if (len == 0 || len > COMMAND_NAME_MAX)
+        return;
+    for (cmd = cli_commands; cmd->name != NULL; cmd++)
+        names[n++] = cmd->name;
+    names[n++] = "help";
+    for (i = 0; i < n; i++) {
+        if (strlen(names[i]) > COMMAND_NAME_MAX)
+            continue;
+        d = edit_distance(name, len, names[i], strlen(names[i]));
+        if (d >= len || d > best)
+            continue;
+        if (d < best) {
+            best = d;
+            count = 0;
+        }
+        if (count < 2)
+            picked[count] = names[i];
+        count++;
+    }
+    if (count == 0)
+        for (i = 0; i < n; i++)
+            if (strncmp(names[i], name, len) == 0 && count++ == 0)
+                picked[0] = names[i];
+    if (count == 1)
+        snprintf(out, out_size, "'%s'", picked[0]);
+    else if (count == 2 && best <= SUGGESTION_DISTANCE_MAX)
+        snprintf(out, out_size, "'%s' or '%s'", picked[0], picked[1]);
+}
+
 static int help_command(int argc, char **argv)
 {
     const struct cli_command *cmd;
+    char suggestion[64];
 
-    if (argc == 0) {
+    if (argc == 0 || (argc == 1 && strcmp(argv[0], "help") == 0)) {
         print_main_help(stdout);
         return CLI_EXIT_OK;
     }
     if (argc > 1)
         return cli_usage_error("help", "too many arguments");
     cmd = cli_find_command(argv[0]);
-    if (cmd == NULL)
+    if (cmd == NULL) {
+        suggest_command(argv[0], suggestion, sizeof(suggestion));
+        if (suggestion[0] != '\0')
+            return cli_fail(CLI_EXIT_USAGE, "help", "unknown command '%s'; did you mean %s?",
+                            argv[0], suggestion);
         return cli_fail(CLI_EXIT_USAGE, "help",
                         "unknown command '%s'; 'dfota --help' lists the commands", argv[0]);
+    }
     cli_print_command_help(cmd, stdout);
     return CLI_EXIT_OK;
 }
@@ -246,6 +340,7 @@ int main(int argc, char **argv)
 {
     const struct cli_command *cmd;
     const char *name;
+    char suggestion[64];
 
     if (argc < 2) {
         print_main_help(stderr);
@@ -254,22 +349,30 @@ int main(int argc, char **argv)
     name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         print_main_help(stdout);
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(NULL, CLI_EXIT_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         print_version();
-        return CLI_EXIT_OK;
+        return cli_finish_stdout(NULL, CLI_EXIT_OK);
     }
     if (strcmp(name, "help") == 0)
-        return help_command(argc - 2, argv + 2);
+        return cli_finish_stdout("help", help_command(argc - 2, argv + 2));
     cmd = cli_find_command(name);
     if (cmd == NULL) {
-        if (name[0] == '-')
+        if (name[0] == '-') {
             fprintf(stderr, "dfota: unknown option '%s'\n", name);
-        else
-            fprintf(stderr, "dfota: unknown command '%s'\n", name);
+        } else {
+            suggest_command(name, suggestion, sizeof(suggestion));
+            if (suggestion[0] != '\0')
+                fprintf(stderr, "dfota: unknown command '%s'; did you mean %s?\n", name,
+                        suggestion);
+            else
+                fprintf(stderr, "dfota: unknown command '%s'\n", name);
+        }
         print_main_help(stderr);
         return CLI_EXIT_USAGE;
     }
-    return cmd->run(argc - 1, argv + 1);
+    /* Every command's output checked here, once: a run whose standard output
+     * was lost (>/dev/full, a closed pipe) never exits 0. */
+    return cli_finish_stdout(cmd->name, cmd->run(argc - 1, argv + 1));
 }

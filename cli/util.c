@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "dfota/output.h"
 #include "dfota/report.h"
+#include "dfota/revision.h"
+#include "dfota/sha256.h"
 #include "dfota/wire.h"
 #include "dfota/zip.h"
 
@@ -518,4 +520,122 @@ char *cli_replace_suffix(const char *path, const char *old_suffix, const char *n
         out[n - old_len] = '\0';
     strcat(out, new_suffix);
     return out;
+}
+
+/* ---- one invocation, one meaning: options given once, standard input and
+ * output used once, standard output checked, verbose digests, versions read
+ * from the images (issue 14). ---- */
+
+int cli_set_once(const char *command, const char *option, const char **slot, const char *value)
+{
+    if (*slot != NULL)
+        return cli_usage_error(command, "%s given twice ('%s' and '%s'); give it once", option,
+                               *slot, value);
+    *slot = value;
+    return CLI_EXIT_OK;
+}
+
+int cli_set_secret_once(const char *command, const char *option, const char **slot,
+                        const char *value)
+{
+    if (*slot != NULL)
+        return cli_usage_error(command, "%s given twice (the values are not shown); give it once",
+                               option);
+    *slot = value;
+    return CLI_EXIT_OK;
+}
+
+/* A second "-" among `files`: a usage error naming both, "... both <what>; ...". */
+static int dash_once(const char *command, const struct cli_file *files, size_t n,
+                     const char *what)
+{
+    const struct cli_file *first = NULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (files[i].path == NULL || strcmp(files[i].path, "-") != 0)
+            continue;
+        if (first != NULL)
+            return cli_usage_error(command, "%s and %s both %s; give a file for one of them",
+                                   first->option, files[i].option, what);
+        first = &files[i];
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_check_standard_streams(const char *command, const struct cli_file *outputs,
+                               size_t n_outputs, const struct cli_file *inputs, size_t n_inputs)
+{
+    int rc = dash_once(command, inputs, n_inputs,
+                       "read standard input ('-'), which can be read only once");
+
+    return rc != CLI_EXIT_OK ? rc
+                             : dash_once(command, outputs, n_outputs,
+                                         "write to standard output ('-')");
+}
+
+const char *cli_passphrase_stream(const char *source)
+{
+    if (source == NULL)
+        return NULL;
+    if (strcmp(source, "stdin") == 0)
+        return "-";
+    /* fd:0, fd:00, ...: dfota_passphrase_read() takes the number in decimal. */
+    if (strncmp(source, "fd:", 3) == 0 && source[3] != '\0' &&
+        strspn(source + 3, "0") == strlen(source + 3))
+        return "-";
+    return NULL;
+}
+
+int cli_finish_stdout(const char *command, int rc)
+{
+    static enum { STDOUT_OPEN, STDOUT_CLOSED, STDOUT_FAILED } state = STDOUT_OPEN;
+    const char *reason = NULL;
+
+    if (state == STDOUT_OPEN) {
+        /* fflush() fails with the reason of the write that failed; an earlier
+         * failed write only leaves the error flag, without a reason. */
+        if (fflush(stdout) != 0)
+            reason = strerror(errno);
+        else if (ferror(stdout))
+            reason = "write error";
+        /* close() reports what the file system could not write back (NFS);
+         * EBADF alone means standard output was closed and never written. */
+        if (fclose(stdout) != 0 && reason == NULL && errno != EBADF)
+            reason = strerror(errno);
+        state = reason != NULL ? STDOUT_FAILED : STDOUT_CLOSED;
+        if (reason != NULL) {
+            if (command != NULL)
+                fprintf(stderr, "dfota %s: cannot write to standard output: %s\n", command,
+                        reason);
+            else
+                fprintf(stderr, "dfota: cannot write to standard output: %s\n", reason);
+        }
+    }
+    return state == STDOUT_FAILED && rc == CLI_EXIT_OK ? CLI_EXIT_IO : rc;
+}
+
+void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size)
+{
+    struct dfota_sha256 ctx;
+    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+    char hex[2 * DFOTA_SHA256_DIGEST_SIZE + 1];
+
+    dfota_sha256_init(&ctx);
+    dfota_sha256_update(&ctx, data, size);
+    dfota_sha256_final(&ctx, digest);
+    dfota_hex(digest, sizeof(digest), hex);
+    fprintf(out, "  %-14s %s\n", label, hex);
+}
+
+int cli_image_version(const char *command, const char *path, const char *option,
+                      const uint8_t *image, size_t size, char version[DFOTA_VERSION_MAX + 1],
+                      size_t *offset)
+{
+    struct dfota_error err;
+
+    if (dfota_image_version(image, size, version, offset, &err) != DFOTA_OK)
+        return cli_usage_error(command, "%s in '%s'; give %s", err.message, display_name(path),
+                               option);
+    return CLI_EXIT_OK;
 }

@@ -1,10 +1,12 @@
 /*
- * revision.c - the revision string an image holds (dfota/revision.h).
+ * revision.c - the Quectel revision string of an image (dfota/revision.h).
  */
 #include "dfota/revision.h"
 
-#include <stdio.h>
 #include <string.h>
+
+/* Every revision string is a valid version (dfota_version_check()). */
+_Static_assert(DFOTA_REVISION_LEN_MAX <= DFOTA_VERSION_MAX, "a revision fits a version");
 
 static bool is_alnum(uint8_t c)
 {
@@ -35,7 +37,7 @@ static bool is_revision_base(const uint8_t *s, size_t n)
            is_digit(s[n - 2]) && is_digit(s[n - 1]);
 }
 
-bool dfota_is_revision(const uint8_t *s, size_t n)
+static bool is_revision(const uint8_t *s, size_t n)
 {
     if (is_revision_base(s, n))
         return true;
@@ -55,7 +57,7 @@ void dfota_revision_scan(const uint8_t *image, size_t size, struct dfota_revisio
         }
         for (end = start; end < size && is_alnum(image[end]); end++)
             ;
-        if (dfota_is_revision(image + start, end - start)) {
+        if (is_revision(image + start, end - start)) {
             for (i = 0; i < scan->count; i++)
                 if (strlen(scan->found[i]) == end - start &&
                     memcmp(scan->found[i], image + start, end - start) == 0)
@@ -91,10 +93,10 @@ enum dfota_status dfota_image_version(const uint8_t *image, size_t size,
         }
         if (scan.more)
             strcat(list, ", ...");
-        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "several version strings (%s)",
-                               list);
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
+                               "ambiguous version: several version strings (%s)", list);
     }
-    snprintf(version, DFOTA_VERSION_MAX + 1, "%s", scan.found[0]);
+    memcpy(version, scan.found[0], strlen(scan.found[0]) + 1);
     *offset = scan.offset;
     return DFOTA_OK;
 }

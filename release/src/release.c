@@ -131,9 +131,9 @@ static enum dfota_status find_version(const char *name, const uint8_t *image, si
 
     if (dfota_image_version(image, size, version, offset, &scan) == DFOTA_OK)
         return DFOTA_OK;
-    if (strncmp(scan.message, "several", 7) == 0)
+    if (strncmp(scan.message, "ambiguous version: ", 19) == 0)
         return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT,
-                               "ambiguous version: '%s' holds %s", name, scan.message);
+                               "ambiguous version: '%s' holds %s", name, scan.message + 19);
     return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "%s in '%s'", scan.message, name);
 }
 

@@ -44,8 +44,10 @@ run pack --bogus
 check "pack unknown option" 2 stderr "^dfota pack: unknown option '--bogus'" stderr '^usage: dfota pack' stderr "dfota help pack"
 run pack --full
 check "pack option without value" 2 stderr "option '--full' needs a value"
-run pack --full "$image" -o "$pkg"
-check "pack without --to-version" 2 stderr 'missing --to-version'
+head -c 8192 /dev/zero >"$work/blank.bin" # no version string to read
+run pack --full "$work/blank.bin" -o "$pkg"
+check "pack without --to-version, an image without one" 2 \
+    stderr "^dfota pack: no version string found in '$work/blank.bin'; give --to-version$"
 run pack --full "$image" --to-version BC25R01A04
 check "pack without -o" 2 stderr 'missing -o'
 run pack --to-version BC25R01A04 -o "$pkg"
@@ -278,8 +280,10 @@ run apply "$patch" -o "$work/rebuilt.bin"
 check "apply without --old" 2 stderr 'missing --old OLD'
 
 delta="$work/BC25R01A03_TO_BC25R01A04.bin"
-run pack --old "$old" --new "$image" --to-version BC25R01A04 -o "$delta"
-check "pack delta without --from-version" 2 stderr 'missing --from-version'
+run pack --old "$work/blank.bin" --new "$image" --to-version BC25R01A04 -o "$delta"
+check "pack delta without --from-version, an image without one" 2 \
+    stderr "^dfota pack: no version string found in '$work/blank.bin'; give --from-version$"
+assert "pack refused without a version wrote nothing" test ! -e "$delta"
 run pack --old "$old" --full "$image" --to-version BC25R01A04 -o "$delta"
 check "pack --full with --old" 2 stderr '--full cannot be combined'
 run pack --old "$old" --new "$image" --from-version BC25R01A03 --to-version BC25R01A04 -o "$delta" --window-log 16
