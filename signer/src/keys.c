@@ -244,26 +244,38 @@ static bool has_scheme(const char *uri)
 }
 
 /*
- * For a path or a file: URI, check the file first, so that a missing file
- * is an I/O error with the system's reason rather than a store failure.
+ * The local path that a path or a file: URI names (RFC 8089): "file:PATH"
+ * with PATH relative or absolute, "file:///abs" and "file://localhost/abs".
+ * NULL for another scheme, or a file: URI with a remote host. OpenSSL's
+ * file store takes only absolute file: URIs, so dfota hands it the path.
  */
-static enum dfota_status check_key_file(const char *uri, struct dfota_error *err)
+static const char *local_path(const char *uri)
 {
-    const char *path = uri;
+    const char *path;
+
+    if (!has_scheme(uri))
+        return uri;
+    if (strncasecmp(uri, "file:", 5) != 0)
+        return NULL;
+    path = uri + 5;
+    if (strncmp(path, "//", 2) == 0) {
+        path += 2;
+        if (strncasecmp(path, "localhost/", 10) == 0)
+            path += 9;
+        if (path[0] != '/')
+            return NULL; /* file://host/...: let the store refuse it */
+    }
+    return path;
+}
+
+/*
+ * Check a key file first, so that a missing file is an I/O error with the
+ * system's reason rather than a store failure.
+ */
+static enum dfota_status check_key_file(const char *path, struct dfota_error *err)
+{
     struct stat st;
 
-    if (has_scheme(uri)) {
-        if (strncasecmp(uri, "file:", 5) != 0)
-            return DFOTA_OK; /* a provider's URI: the store decides */
-        path = uri + 5;
-        if (strncmp(path, "//", 2) == 0) {
-            path += 2;
-            if (strncasecmp(path, "localhost/", 10) == 0)
-                path += 9;
-            if (path[0] != '/')
-                return DFOTA_OK; /* file://host/...: let the store refuse it */
-        }
-    }
     if (stat(path, &st) != 0)
         return dfota_error_set(err, DFOTA_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
@@ -279,6 +291,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
                                     struct dfota_error *err)
 {
     struct store_passphrase sp = {pass, 0};
+    const char *path = local_path(uri);
     OSSL_STORE_CTX *store;
     UI_METHOD *ui;
     char reason[160];
@@ -287,14 +300,18 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
     enum dfota_status st;
 
     *pkey = NULL;
-    st = check_key_file(uri, err);
-    if (st != DFOTA_OK)
-        return st;
+    if (path != NULL) {
+        st = check_key_file(path, err);
+        if (st != DFOTA_OK)
+            return st;
+    }
     ui = UI_UTIL_wrap_read_pem_callback(store_passphrase_cb, 0);
     if (ui == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create an OpenSSL UI method");
     ERR_clear_error();
-    store = OSSL_STORE_open_ex(uri, NULL, NULL, ui, &sp, NULL, NULL, NULL);
+    /* A file is opened by its path: the file store refuses relative file: URIs. */
+    store = OSSL_STORE_open_ex(path != NULL ? path : uri, NULL, NULL, ui, &sp, NULL, NULL,
+                               NULL);
     if (store == NULL) {
         st = dfota_error_set(err, DFOTA_E_KEY, "cannot open key store '%s': %s", uri,
                              openssl_reason(reason, sizeof(reason)));

@@ -317,6 +317,35 @@ run sign --key "file:$rsa/private.pem" --passin "file:$work/pass.txt" "$zip" --f
 check "sign with a file: URI key and file: passphrase" 0
 check_empty "sign -q" stderr
 assert "RSA signing is deterministic" cmp -s "$signed" "$work/signed.first"
+
+# --- file: URIs: relative (file:keys/private.pem), file:///abs, file://localhost/abs ---
+# OpenSSL's file store takes absolute file: URIs only; dfota hands it the path.
+cd "$work"
+run sign --key file:rsa/private.pem --passin pass:$pass "$zip" -o "$work/rel_signed.zip" -q
+check "sign with a relative file: URI" 0
+assert "relative file: URI: the same signed zip" cmp -s "$work/rel_signed.zip" "$work/signed.first"
+run sign --key file:rsa/no-such.pem --passin pass:$pass "$zip" -o "$work/rel_bad.zip"
+check "a relative file: URI naming no file" 3 stderr "cannot open 'rsa/no-such.pem': No such file or directory \(IO\)"
+run sign --key "file://$rsa/private.pem" --passin pass:$pass "$zip" -o "$work/abs_signed.zip" -q
+check "sign with a file:/// URI" 0
+assert "file:/// URI: the same signed zip" cmp -s "$work/abs_signed.zip" "$work/signed.first"
+run sign --key "file://localhost$rsa/private.pem" --passin pass:$pass "$zip" -o "$work/lh_signed.zip" -q
+check "sign with a file://localhost/ URI" 0
+assert "file://localhost/ URI: the same signed zip" cmp -s "$work/lh_signed.zip" "$work/signed.first"
+mkdir -p "$work/relpkg"
+"$dfota" pack --old "$src/samples/BC25R01A03.bin" --new "$image" --from-version BC25R01A03 \
+    --to-version BC25R01A04 -o "$work/relpkg/P.bin" -q </dev/null &&
+    "$dfota" zip "$work/relpkg/P.bin" -q </dev/null || echo "FAIL: pack and zip a package"
+run sign --key file:ec/private.pem --passin pass:$pass relpkg/P.zip -q
+check "sign a package with a relative file: URI (ECDSA)" 0
+run verify --pubkey file:ec/public.pem relpkg/P_signed.zip
+check "verify --pubkey with a relative file: URI" 0 \
+    stdout "^signature +passed .* verifies with 'file:ec/public.pem'" stdout '^result +ok$'
+run verify --pubkey file:ec/no-such.pem relpkg/P_signed.zip
+check "verify --pubkey: a relative file: URI naming no file" 3 stderr "cannot open 'ec/no-such.pem'"
+run verify --pubkey "file://$ec/public.pem" relpkg/P_signed.zip
+check "verify --pubkey with a file:/// URI" 0 stdout '^result +ok$'
+cd - >/dev/null
 run sign --key "$rsa/private.pem" --passin pass:$pass "$signed" -o "$work/twice.zip"
 check "sign refuses an already signed zip" 1 stderr "zip is already signed: it holds '$name.bin.sig'" stderr 'ALREADY_SIGNED'
 DFOTA_PASS=$pass run sign --key "$ec/private.pem" --passin env:DFOTA_PASS "$zip" -o "$work/ec_signed.zip"
