@@ -1,5 +1,6 @@
 /*
- * keys.c - key generation, loading through OSSL_STORE, raw signatures.
+ * keys.c - key generation, loading through OSSL_STORE (or a PKCS#11 token,
+ * keys_pkcs11.c), raw signatures.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -209,24 +210,24 @@ void dfota_key_pair_release(struct dfota_key_pair *pair)
 
 /* ---- loading through OSSL_STORE --------------------------------------- */
 
-struct store_passphrase {
-    const struct dfota_passphrase *pass;
-    unsigned asked;
-};
-
-/* The store asks for a passphrase (or a PIN): hand over ours, or refuse. */
+/* The store or token asks for a passphrase (or a PIN): hand over ours, or refuse. */
 static int store_passphrase_cb(char *buf, int size, int rwflag, void *userdata)
 {
-    struct store_passphrase *sp = userdata;
+    struct key_passphrase *kp = userdata;
 
     (void)rwflag;
-    if (sp == NULL)
+    if (kp == NULL)
         return -1;
-    sp->asked++;
-    if (sp->pass == NULL || size < 0 || sp->pass->length > (size_t)size)
+    kp->asked++;
+    if (kp->pass == NULL || size < 0)
         return -1;
-    memcpy(buf, sp->pass->text, sp->pass->length);
-    return (int)sp->pass->length;
+    if (kp->pass->length > (size_t)size) {
+        kp->too_long = true;
+        kp->offered = (unsigned)size;
+        return -1;
+    }
+    memcpy(buf, kp->pass->text, kp->pass->length);
+    return (int)kp->pass->length;
 }
 
 /* "scheme:" as in RFC 3986, or a plain path. */
@@ -283,14 +284,31 @@ static enum dfota_status check_key_file(const char *path, struct dfota_error *er
     return DFOTA_OK;
 }
 
+/* Does a provider offer a store loader for `scheme` (e.g. pkcs11-provider)? */
+static bool store_knows_scheme(const char *scheme)
+{
+    OSSL_STORE_LOADER *loader = OSSL_STORE_LOADER_fetch(NULL, scheme, NULL);
+
+    if (loader == NULL) {
+        ERR_clear_error();
+        return false;
+    }
+    OSSL_STORE_LOADER_free(loader);
+    return true;
+}
+
 enum store_want { WANT_PRIVATE, WANT_PUBLIC };
 
-/* Load the first key of the kind wanted from the store at `uri`. */
+/*
+ * Load the first key of the kind wanted from the store at `uri`, or from a
+ * PKCS#11 token through the engine when no provider takes "pkcs11:" URIs;
+ * `*token` is then the token's session (NULL for any other key).
+ */
 static enum dfota_status store_load(const char *uri, enum store_want want,
                                     const struct dfota_passphrase *pass, EVP_PKEY **pkey,
-                                    struct dfota_error *err)
+                                    struct pkcs11_token **token, struct dfota_error *err)
 {
-    struct store_passphrase sp = {pass, 0};
+    struct key_passphrase kp = {pass, 0, false, 0};
     const char *path = local_path(uri);
     OSSL_STORE_CTX *store;
     UI_METHOD *ui;
@@ -300,6 +318,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
     enum dfota_status st;
 
     *pkey = NULL;
+    *token = NULL;
     if (path != NULL) {
         st = check_key_file(path, err);
         if (st != DFOTA_OK)
@@ -308,9 +327,24 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
     ui = UI_UTIL_wrap_read_pem_callback(store_passphrase_cb, 0);
     if (ui == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create an OpenSSL UI method");
+    if (pkcs11_uri_is(uri) && !store_knows_scheme("pkcs11")) {
+        /*
+         * The engine's public keys are left alone: libp11 0.4.12 leaks one
+         * per load, and a file exported once from the token does as well.
+         */
+        if (want == WANT_PRIVATE)
+            st = pkcs11_key_load(uri, ui, &kp, pkey, token, err);
+        else
+            st = dfota_error_set(err, DFOTA_E_KEY,
+                                 "'%s': the engine 'pkcs11' gives private keys only; give the "
+                                 "public key as a file exported from the token (public.pem)",
+                                 uri);
+        UI_destroy_method(ui);
+        return st;
+    }
     ERR_clear_error();
     /* A file is opened by its path: the file store refuses relative file: URIs. */
-    store = OSSL_STORE_open_ex(path != NULL ? path : uri, NULL, NULL, ui, &sp, NULL, NULL,
+    store = OSSL_STORE_open_ex(path != NULL ? path : uri, NULL, NULL, ui, &kp, NULL, NULL,
                                NULL);
     if (store == NULL) {
         st = dfota_error_set(err, DFOTA_E_KEY, "cannot open key store '%s': %s", uri,
@@ -356,7 +390,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
         ERR_clear_error();
         return DFOTA_OK;
     }
-    if (want == WANT_PRIVATE && sp.asked > 0 && !saw_private) {
+    if (want == WANT_PRIVATE && kp.asked > 0 && !saw_private) {
         ERR_clear_error();
         if (pass == NULL)
             return dfota_error_set(err, DFOTA_E_BAD_PASSPHRASE,
@@ -371,7 +405,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
         return dfota_error_set(err, DFOTA_E_KEY,
                                "'%s' holds a public key or certificate, not a private key", uri);
     }
-    if (want == WANT_PUBLIC && sp.asked > 0) {
+    if (want == WANT_PUBLIC && kp.asked > 0) {
         ERR_clear_error();
         return dfota_error_set(err, DFOTA_E_KEY,
                                "'%s' holds an encrypted private key; give the public key "
@@ -393,12 +427,13 @@ enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_pas
                                          struct dfota_error *err)
 {
     EVP_PKEY *pkey;
+    struct pkcs11_token *token;
     enum dfota_key_algorithm alg;
     unsigned bits;
     enum dfota_status st;
 
     *key = NULL;
-    st = store_load(uri, WANT_PRIVATE, pass, &pkey, err);
+    st = store_load(uri, WANT_PRIVATE, pass, &pkey, &token, err);
     if (st != DFOTA_OK)
         return st;
     st = classify(pkey, uri, &alg, &bits, err);
@@ -409,9 +444,11 @@ enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_pas
     }
     if (st != DFOTA_OK) {
         EVP_PKEY_free(pkey);
+        pkcs11_token_free(token);
         return st;
     }
     (*key)->pkey = pkey;
+    (*key)->token = token;
     (*key)->algorithm = alg;
     (*key)->bits = bits;
     return DFOTA_OK;
@@ -422,11 +459,14 @@ void dfota_signing_key_free(struct dfota_signing_key *key)
     if (key == NULL)
         return;
     EVP_PKEY_free(key->pkey);
+    pkcs11_token_free(key->token); /* after the key: it may still use the session */
     free(key);
 }
 
-static enum dfota_status wrap_public(EVP_PKEY *pkey, const char *subject,
-                                     struct dfota_public_key **key, struct dfota_error *err)
+/* Wrap `pkey` (and the `token` it lives in, or NULL); both are freed on failure. */
+static enum dfota_status wrap_public(EVP_PKEY *pkey, struct pkcs11_token *token,
+                                     const char *subject, struct dfota_public_key **key,
+                                     struct dfota_error *err)
 {
     enum dfota_key_algorithm alg;
     unsigned bits;
@@ -440,9 +480,11 @@ static enum dfota_status wrap_public(EVP_PKEY *pkey, const char *subject,
     }
     if (st != DFOTA_OK) {
         EVP_PKEY_free(pkey);
+        pkcs11_token_free(token);
         return st;
     }
     (*key)->pkey = pkey;
+    (*key)->token = token;
     (*key)->algorithm = alg;
     (*key)->bits = bits;
     return DFOTA_OK;
@@ -452,13 +494,14 @@ enum dfota_status dfota_public_key_load(const char *uri, struct dfota_public_key
                                         struct dfota_error *err)
 {
     EVP_PKEY *pkey;
+    struct pkcs11_token *token;
     enum dfota_status st;
 
     *key = NULL;
-    st = store_load(uri, WANT_PUBLIC, NULL, &pkey, err);
+    st = store_load(uri, WANT_PUBLIC, NULL, &pkey, &token, err);
     if (st != DFOTA_OK)
         return st;
-    return wrap_public(pkey, uri, key, err);
+    return wrap_public(pkey, token, uri, key, err);
 }
 
 enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
@@ -486,7 +529,7 @@ enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
     }
     OSSL_DECODER_CTX_free(ctx);
     ERR_clear_error();
-    return wrap_public(pkey, "public key", key, err);
+    return wrap_public(pkey, NULL, "public key", key, err);
 }
 
 enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signing,
@@ -510,7 +553,7 @@ enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signi
         ERR_clear_error();
         return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot derive the public key");
     }
-    return wrap_public(pub, "public key", key, err);
+    return wrap_public(pub, NULL, "public key", key, err);
 }
 
 void dfota_public_key_free(struct dfota_public_key *key)
@@ -518,6 +561,7 @@ void dfota_public_key_free(struct dfota_public_key *key)
     if (key == NULL)
         return;
     EVP_PKEY_free(key->pkey);
+    pkcs11_token_free(key->token);
     free(key);
 }
 
