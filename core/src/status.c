@@ -48,17 +48,26 @@ static const struct status_entry status_table[] = {
     {DFOTA_E_UPDATE_IN_PROGRESS, "UPDATE_IN_PROGRESS", "another update is in progress",
      {6508, 504, 8}},
     {DFOTA_E_FLASH, "FLASH", "flash operation failed", {6508, 504, 8}},
-    {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {6508, 504, 8}},
-    /* Key and passphrase problems arise on the host: "invalid parameter". */
-    {DFOTA_E_WEAK_PASSPHRASE, "WEAK_PASSPHRASE", "passphrase too weak", {6501, 504, 8}},
-    {DFOTA_E_BAD_PASSPHRASE, "BAD_PASSPHRASE", "wrong passphrase", {6501, 504, 8}},
-    {DFOTA_E_KEY, "KEY", "cannot load key", {6501, 504, 8}},
+    /*
+     * Host-only statuses carry no module code (all 0): no module ever
+     * reports them. A power cut is simulated by the flash simulator; a real
+     * device that loses power reports nothing. Keys and passphrases exist
+     * only where packages are made, and a zip is "already signed" only to
+     * the signer.
+     */
+    {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {0, 0, 0}},
+    {DFOTA_E_WEAK_PASSPHRASE, "WEAK_PASSPHRASE", "passphrase too weak", {0, 0, 0}},
+    {DFOTA_E_BAD_PASSPHRASE, "BAD_PASSPHRASE", "wrong passphrase", {0, 0, 0}},
+    {DFOTA_E_KEY, "KEY", "cannot load key", {0, 0, 0}},
     {DFOTA_E_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM", "unsupported key algorithm",
-     {6501, 504, 8}},
-    /* Signature and zip failures are integrity failures of the download. */
+     {0, 0, 0}},
+    /*
+     * Signature and zip failures are integrity failures of the download: the
+     * platform and the module check the signed zip they are given.
+     */
     {DFOTA_E_BAD_SIGNATURE, "BAD_SIGNATURE", "signature verification failed", {6507, 506, 5}},
     {DFOTA_E_NOT_SIGNED, "NOT_SIGNED", "zip is not signed", {6507, 504, 5}},
-    {DFOTA_E_ALREADY_SIGNED, "ALREADY_SIGNED", "zip is already signed", {6507, 504, 5}},
+    {DFOTA_E_ALREADY_SIGNED, "ALREADY_SIGNED", "zip is already signed", {0, 0, 0}},
     {DFOTA_E_BAD_ZIP, "BAD_ZIP", "malformed zip", {6507, 506, 5}},
     {DFOTA_E_UNSAFE_ZIP, "UNSAFE_ZIP", "unsafe zip", {6507, 504, 5}},
     {DFOTA_E_ZIP_CONTENT, "ZIP_CONTENT", "zip does not hold one .bin file", {6507, 504, 5}},

@@ -152,7 +152,7 @@ assert "release mismatch: nothing released" test ! -e "$work/release-mismatch/${
 
 # --- failures: a clear message, a status, exit 1, never a crash ---
 run sign --key "$(uri ec)" --passin pass:000000 "$zip" -o "$work/bad.zip"
-check "wrong PIN" 1 stderr "^dfota sign: the token of '$(uri ec)' refuses the PIN: wrong passphrase \(PIN incorrect\) \(BAD_PASSPHRASE"
+check "wrong PIN" 1 stderr "^dfota sign: the token of '$(uri ec)' refuses the PIN: wrong passphrase \(PIN incorrect\) \(BAD_PASSPHRASE\)$"
 assert "wrong PIN: one line on stderr, nothing from the engine" test "$(wc -l <"$work/stderr")" -eq 1
 assert "wrong PIN: no signed zip" test ! -e "$work/bad.zip"
 PIN=000000 run release --old "$old" --new "$new" --key "$(uri rsa)" --passin env:PIN -o "$work/release-bad"
@@ -160,7 +160,7 @@ check "release with a wrong PIN" 1 stderr 'refuses the PIN: wrong passphrase' st
 assert "release with a wrong PIN: nothing released" test ! -e "$work/release-bad/${name}_signed.zip"
 run sign --key "pkcs11:token=dfota-ci;object=no-such-key;type=private" --passin "pass:$pin" "$zip" -o "$work/bad.zip"
 check "a URI naming no object" 1 \
-    stderr "cannot load the private key 'pkcs11:token=dfota-ci;object=no-such-key;type=private' from a token of the PKCS#11 module '$module': object not found \(KEY"
+    stderr "cannot load the private key 'pkcs11:token=dfota-ci;object=no-such-key;type=private' from a token of the PKCS#11 module '$module': object not found \(KEY\)$"
 run sign --key "pkcs11:token=no-such-token;object=fota-ec;type=private" --passin "pass:$pin" "$zip" -o "$work/bad.zip"
 check "a URI naming no token" 1 stderr "cannot load the private key 'pkcs11:token=no-such-token;" stderr '\(KEY'
 run sign --key "pkcs11:token=dfota-ci;object=fota-ec;type=private;pin-value=$pin" --passin "pass:$pin" "$zip" -o "$work/bad.zip"

@@ -334,7 +334,7 @@ release -o "$fail" --from-version V1 --to-version V1
 check "release: same --from-version and --to-version" 2 stderr "both 'V1'"
 untouched "same versions" "$fail"
 run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin pass:Wrong-2024 -o "$fail"
-check "release: wrong passphrase" 1 stderr "cannot decrypt the private key in '$rsa/private.pem': wrong passphrase \(BAD_PASSPHRASE"
+check "release: wrong passphrase, no module code" 1 stderr "cannot decrypt the private key in '$rsa/private.pem': wrong passphrase \(BAD_PASSPHRASE\)$"
 untouched "wrong passphrase" "$fail"
 release -o "$fail" --pubkey "$ec/public.pem"
 check "release: verification fails (--pubkey of another key)" 1 \
@@ -344,7 +344,7 @@ untouched "failed verification" "$fail"
 release -o "$fail" --passin pass:Wrong-2024 --json
 check "release --json: wrong passphrase" 1 stderr 'BAD_PASSPHRASE'
 assert "--json: the failure as JSON" \
-    jq -e --arg k "$rsa/private.pem" '.ok == false and .file == $k and .error.status == "BAD_PASSPHRASE"' "$work/stdout"
+    jq -e --arg k "$rsa/private.pem" '.ok == false and .file == $k and .error.status == "BAD_PASSPHRASE" and .error.module_error == null' "$work/stdout"
 release -o "$fail" --passin "file:$work/missing-pass.txt" --json
 check "release: unreadable --passin file" 3 stderr "--passin: cannot open the passphrase file named after file: \(No such file or directory; the path is not shown"
 assert "release: the --passin path is not echoed" sh -c "! grep -q 'missing-pass' '$work/stderr'"
