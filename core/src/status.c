@@ -2,10 +2,15 @@
  * status.c - names, descriptions and module error codes of dfota statuses.
  *
  * The single table below is the only place where a status is tied to what a
- * module reports. Codes come from the vendor guides (docs: vendor-guides.md):
- *   BC25/BC32 <HTTP_err>: 6500 unknown, 6501 invalid parameter, 6505 writing
- *     the package failed, 6507 package check failed, 6509 RAM allocation
- *     failed; <FOTA_err>: 6508 upgrade failed.
+ * module reports. Codes come from the module vendors' guides, "BC25 & BC32
+ * series (NB-IoT) DFOTA application guide" V1.0 (2020-07-04) and "EC200x /
+ * EC600S / EG912Y series (LTE Cat-1) (D)FOTA application guide" V1.1
+ * (2020-10-27), which are not in this repository (README.md, "Error
+ * messages", shows how dfota prints them):
+ *   BC25/BC32 <HTTP_err>: 6500 unknown, 6501 invalid parameter, 6502 package
+ *     larger than the free file-system space, 6505 writing the package
+ *     failed, 6507 package check failed, 6509 RAM allocation failed;
+ *     <FOTA_err>: 6508 upgrade failed.
  *   EC200x <err>: 504 (D)FOTA upgrade failed, 506 firmware MD5 check error.
  *   LwM2M platform download result: 2 out of memory, 5 integrity check
  *     failed; 8 "firmware update failed" is OMA's /5/0/5 value for failures

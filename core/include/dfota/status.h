@@ -65,7 +65,11 @@ enum dfota_status {
 /* One past the largest status value; for tables and loops. */
 #define DFOTA_STATUS_LIMIT 80
 
-/* Module families whose error codes dfota reports (vendor-guides.md). */
+/*
+ * Module families whose error codes dfota reports, as the vendors' BC25 &
+ * BC32 DFOTA and EC200x (D)FOTA application guides define them (the table
+ * and the guides' titles are in status.c).
+ */
 enum dfota_module_family {
     DFOTA_MODULE_BC25 = 0,   /* BC25/BC32 NB-IoT: <HTTP_err> 65xx, <FOTA_err> 6508 */
     DFOTA_MODULE_EC200 = 1,  /* EC200x/EC600S/EG912Y Cat-1: <err> 504 / 506 */
