@@ -14,6 +14,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,13 @@
 
 /* The name libp11 registers for the library of those errors. */
 static const char PKCS11_ERROR_LIBRARY[] = "PKCS#11 module";
+
+/*
+ * The engine is one object per process, and libp11 changes its settings
+ * (the module path, the PIN it caches) without a lock: one load at a time.
+ * OpenSSL's error queue, read after the load, is per thread.
+ */
+static pthread_mutex_t engine_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct pkcs11_token {
     ENGINE *engine; /* one structural and one functional reference */
@@ -186,18 +194,21 @@ enum dfota_status pkcs11_key_load(const char *uri, UI_METHOD *ui, struct key_pas
         snprintf(module_name, sizeof(module_name),
                  "the engine's default PKCS#11 module (DFOTA_PKCS11_MODULE is not set)");
     }
-    st = open_engine(module, &e, err);
-    if (st != DFOTA_OK)
-        return st;
     *token = malloc(sizeof(**token));
-    if (*token == NULL) {
-        ENGINE_finish(e);
-        ENGINE_free(e);
+    if (*token == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate a token handle");
+    pthread_mutex_lock(&engine_lock);
+    st = open_engine(module, &e, err);
+    if (st != DFOTA_OK) {
+        pthread_mutex_unlock(&engine_lock);
+        free(*token);
+        *token = NULL;
+        return st;
     }
     (*token)->engine = e;
     ERR_clear_error();
     *pkey = ENGINE_load_private_key(e, uri, ui, kp);
+    pthread_mutex_unlock(&engine_lock);
     if (*pkey != NULL) {
         ERR_clear_error();
         return DFOTA_OK;
@@ -223,8 +234,9 @@ enum dfota_status pkcs11_key_load(const char *uri, UI_METHOD *ui, struct key_pas
         return dfota_error_set(err, DFOTA_E_BAD_PASSPHRASE,
                                "the token of '%s' asks for a PIN and no passphrase was given",
                                uri);
-    return dfota_error_set(err, DFOTA_E_KEY, "cannot load the private key '%s' from a token of %s: %s",
-                           uri, module_name, f.reason);
+    return dfota_error_set(err, DFOTA_E_KEY,
+                           "cannot load the private key '%s' from a token of %s: %s", uri,
+                           module_name, f.reason);
 }
 
 #else /* OPENSSL_NO_ENGINE */
