@@ -429,6 +429,11 @@ void cli_json_error(FILE *out, const char *subject, const struct dfota_error *er
     cli_json_string(out, dfota_status_name(err->status));
     fprintf(out, ",\n    \"code\": %d,\n    \"message\": ", (int)err->status);
     cli_json_string(out, err->message[0] ? err->message : dfota_status_str(err->status));
+    if (dfota_status_module_code(err->status, DFOTA_MODULE_BC25) == 0) {
+        /* A host-only failure: no module reports it. */
+        fputs(",\n    \"module_error\": null\n  }\n}\n", out);
+        return;
+    }
     fprintf(out,
             ",\n    \"module_error\": {\"BC25\": %u, \"EC200\": %u, \"LwM2M\": %u}\n  }\n}\n",
             dfota_status_module_code(err->status, DFOTA_MODULE_BC25),

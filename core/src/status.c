@@ -2,10 +2,15 @@
  * status.c - names, descriptions and module error codes of dfota statuses.
  *
  * The single table below is the only place where a status is tied to what a
- * module reports. Codes come from the vendor guides (docs: vendor-guides.md):
- *   BC25/BC32 <HTTP_err>: 6500 unknown, 6501 invalid parameter, 6505 writing
- *     the package failed, 6507 package check failed, 6509 RAM allocation
- *     failed; <FOTA_err>: 6508 upgrade failed.
+ * module reports. Codes come from the module vendors' guides, "BC25 & BC32
+ * series (NB-IoT) DFOTA application guide" V1.0 (2020-07-04) and "EC200x /
+ * EC600S / EG912Y series (LTE Cat-1) (D)FOTA application guide" V1.1
+ * (2020-10-27), which are not in this repository (README.md, "Error
+ * messages", shows how dfota prints them):
+ *   BC25/BC32 <HTTP_err>: 6500 unknown, 6501 invalid parameter, 6502 package
+ *     larger than the free file-system space, 6505 writing the package
+ *     failed, 6507 package check failed, 6509 RAM allocation failed;
+ *     <FOTA_err>: 6508 upgrade failed.
  *   EC200x <err>: 504 (D)FOTA upgrade failed, 506 firmware MD5 check error.
  *   LwM2M platform download result: 2 out of memory, 5 integrity check
  *     failed; 8 "firmware update failed" is OMA's /5/0/5 value for failures
@@ -50,14 +55,23 @@ static const struct status_entry status_table[] = {
     {DFOTA_E_UPDATE_IN_PROGRESS, "UPDATE_IN_PROGRESS", "another update is in progress",
      {6508, 504, 8}},
     {DFOTA_E_FLASH, "FLASH", "flash operation failed", {6508, 504, 8}},
-    {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {6508, 504, 8}},
-    /* Key and passphrase problems arise only on the host: no module reports them. */
+    /*
+     * Host-only statuses carry no module code (all 0): no module ever
+     * reports them. A power cut is simulated by the flash simulator; a real
+     * device that loses power reports nothing. Keys and passphrases exist
+     * only where packages are made, and a zip is "already signed" only to
+     * the signer.
+     */
+    {DFOTA_E_POWER_CUT, "POWER_CUT", "power cut", {0, 0, 0}},
     {DFOTA_E_WEAK_PASSPHRASE, "WEAK_PASSPHRASE", "passphrase too weak", {0, 0, 0}},
     {DFOTA_E_BAD_PASSPHRASE, "BAD_PASSPHRASE", "wrong passphrase", {0, 0, 0}},
     {DFOTA_E_KEY, "KEY", "cannot load key", {0, 0, 0}},
     {DFOTA_E_UNSUPPORTED_ALGORITHM, "UNSUPPORTED_ALGORITHM", "unsupported key algorithm",
      {0, 0, 0}},
-    /* Signature and zip failures are integrity failures of the download. */
+    /*
+     * Signature and zip failures are integrity failures of the download: the
+     * platform and the module check the signed zip they are given.
+     */
     {DFOTA_E_BAD_SIGNATURE, "BAD_SIGNATURE", "signature verification failed", {6507, 506, 5}},
     {DFOTA_E_NOT_SIGNED, "NOT_SIGNED", "zip is not signed", {6507, 504, 5}},
     {DFOTA_E_ALREADY_SIGNED, "ALREADY_SIGNED", "zip is already signed", {0, 0, 0}},

@@ -1,5 +1,6 @@
 /*
- * keys.c - key generation, loading through OSSL_STORE, raw signatures.
+ * keys.c - key generation, loading through OSSL_STORE (or a PKCS#11 token,
+ * keys_pkcs11.c), raw signatures.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -209,24 +210,24 @@ void dfota_key_pair_release(struct dfota_key_pair *pair)
 
 /* ---- loading through OSSL_STORE --------------------------------------- */
 
-struct store_passphrase {
-    const struct dfota_passphrase *pass;
-    unsigned asked;
-};
-
-/* The store asks for a passphrase (or a PIN): hand over ours, or refuse. */
+/* The store or token asks for a passphrase (or a PIN): hand over ours, or refuse. */
 static int store_passphrase_cb(char *buf, int size, int rwflag, void *userdata)
 {
-    struct store_passphrase *sp = userdata;
+    struct key_passphrase *kp = userdata;
 
     (void)rwflag;
-    if (sp == NULL)
+    if (kp == NULL)
         return -1;
-    sp->asked++;
-    if (sp->pass == NULL || size < 0 || sp->pass->length > (size_t)size)
+    kp->asked++;
+    if (kp->pass == NULL || size < 0)
         return -1;
-    memcpy(buf, sp->pass->text, sp->pass->length);
-    return (int)sp->pass->length;
+    if (kp->pass->length > (size_t)size) {
+        kp->too_long = true;
+        kp->offered = (unsigned)size;
+        return -1;
+    }
+    memcpy(buf, kp->pass->text, kp->pass->length);
+    return (int)kp->pass->length;
 }
 
 /* "scheme:" as in RFC 3986, or a plain path. */
@@ -244,26 +245,38 @@ static bool has_scheme(const char *uri)
 }
 
 /*
- * For a path or a file: URI, check the file first, so that a missing file
- * is an I/O error with the system's reason rather than a store failure.
+ * The local path that a path or a file: URI names (RFC 8089): "file:PATH"
+ * with PATH relative or absolute, "file:///abs" and "file://localhost/abs".
+ * NULL for another scheme, or a file: URI with a remote host. OpenSSL's
+ * file store takes only absolute file: URIs, so dfota hands it the path.
  */
-static enum dfota_status check_key_file(const char *uri, struct dfota_error *err)
+static const char *local_path(const char *uri)
 {
-    const char *path = uri;
+    const char *path;
+
+    if (!has_scheme(uri))
+        return uri;
+    if (strncasecmp(uri, "file:", 5) != 0)
+        return NULL;
+    path = uri + 5;
+    if (strncmp(path, "//", 2) == 0) {
+        path += 2;
+        if (strncasecmp(path, "localhost/", 10) == 0)
+            path += 9;
+        if (path[0] != '/')
+            return NULL; /* file://host/...: let the store refuse it */
+    }
+    return path;
+}
+
+/*
+ * Check a key file first, so that a missing file is an I/O error with the
+ * system's reason rather than a store failure.
+ */
+static enum dfota_status check_key_file(const char *path, struct dfota_error *err)
+{
     struct stat st;
 
-    if (has_scheme(uri)) {
-        if (strncasecmp(uri, "file:", 5) != 0)
-            return DFOTA_OK; /* a provider's URI: the store decides */
-        path = uri + 5;
-        if (strncmp(path, "//", 2) == 0) {
-            path += 2;
-            if (strncasecmp(path, "localhost/", 10) == 0)
-                path += 9;
-            if (path[0] != '/')
-                return DFOTA_OK; /* file://host/...: let the store refuse it */
-        }
-    }
     if (stat(path, &st) != 0)
         return dfota_error_set(err, DFOTA_E_IO, "cannot open '%s': %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
@@ -271,14 +284,32 @@ static enum dfota_status check_key_file(const char *uri, struct dfota_error *err
     return DFOTA_OK;
 }
 
+/* Does a provider offer a store loader for `scheme` (e.g. pkcs11-provider)? */
+static bool store_knows_scheme(const char *scheme)
+{
+    OSSL_STORE_LOADER *loader = OSSL_STORE_LOADER_fetch(NULL, scheme, NULL);
+
+    if (loader == NULL) {
+        ERR_clear_error();
+        return false;
+    }
+    OSSL_STORE_LOADER_free(loader);
+    return true;
+}
+
 enum store_want { WANT_PRIVATE, WANT_PUBLIC };
 
-/* Load the first key of the kind wanted from the store at `uri`. */
+/*
+ * Load the first key of the kind wanted from the store at `uri`, or from a
+ * PKCS#11 token through the engine when no provider takes "pkcs11:" URIs;
+ * `*token` is then the token's session (NULL for any other key).
+ */
 static enum dfota_status store_load(const char *uri, enum store_want want,
                                     const struct dfota_passphrase *pass, EVP_PKEY **pkey,
-                                    struct dfota_error *err)
+                                    struct pkcs11_token **token, struct dfota_error *err)
 {
-    struct store_passphrase sp = {pass, 0};
+    struct key_passphrase kp = {pass, 0, false, 0};
+    const char *path = local_path(uri);
     OSSL_STORE_CTX *store;
     UI_METHOD *ui;
     char reason[160];
@@ -287,14 +318,34 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
     enum dfota_status st;
 
     *pkey = NULL;
-    st = check_key_file(uri, err);
-    if (st != DFOTA_OK)
-        return st;
+    *token = NULL;
+    if (path != NULL) {
+        st = check_key_file(path, err);
+        if (st != DFOTA_OK)
+            return st;
+    }
     ui = UI_UTIL_wrap_read_pem_callback(store_passphrase_cb, 0);
     if (ui == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot create an OpenSSL UI method");
+    if (pkcs11_uri_is(uri) && !store_knows_scheme("pkcs11")) {
+        /*
+         * The engine's public keys are left alone: libp11 0.4.12 leaks one
+         * per load, and a file exported once from the token does as well.
+         */
+        if (want == WANT_PRIVATE)
+            st = pkcs11_key_load(uri, ui, &kp, pkey, token, err);
+        else
+            st = dfota_error_set(err, DFOTA_E_KEY,
+                                 "'%s': the engine 'pkcs11' gives private keys only; give the "
+                                 "public key as a file exported from the token (public.pem)",
+                                 uri);
+        UI_destroy_method(ui);
+        return st;
+    }
     ERR_clear_error();
-    store = OSSL_STORE_open_ex(uri, NULL, NULL, ui, &sp, NULL, NULL, NULL);
+    /* A file is opened by its path: the file store refuses relative file: URIs. */
+    store = OSSL_STORE_open_ex(path != NULL ? path : uri, NULL, NULL, ui, &kp, NULL, NULL,
+                               NULL);
     if (store == NULL) {
         st = dfota_error_set(err, DFOTA_E_KEY, "cannot open key store '%s': %s", uri,
                              openssl_reason(reason, sizeof(reason)));
@@ -339,7 +390,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
         ERR_clear_error();
         return DFOTA_OK;
     }
-    if (want == WANT_PRIVATE && sp.asked > 0 && !saw_private) {
+    if (want == WANT_PRIVATE && kp.asked > 0 && !saw_private) {
         ERR_clear_error();
         if (pass == NULL)
             return dfota_error_set(err, DFOTA_E_BAD_PASSPHRASE,
@@ -354,7 +405,7 @@ static enum dfota_status store_load(const char *uri, enum store_want want,
         return dfota_error_set(err, DFOTA_E_KEY,
                                "'%s' holds a public key or certificate, not a private key", uri);
     }
-    if (want == WANT_PUBLIC && sp.asked > 0) {
+    if (want == WANT_PUBLIC && kp.asked > 0) {
         ERR_clear_error();
         return dfota_error_set(err, DFOTA_E_KEY,
                                "'%s' holds an encrypted private key; give the public key "
@@ -376,12 +427,13 @@ enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_pas
                                          struct dfota_error *err)
 {
     EVP_PKEY *pkey;
+    struct pkcs11_token *token;
     enum dfota_key_algorithm alg;
     unsigned bits;
     enum dfota_status st;
 
     *key = NULL;
-    st = store_load(uri, WANT_PRIVATE, pass, &pkey, err);
+    st = store_load(uri, WANT_PRIVATE, pass, &pkey, &token, err);
     if (st != DFOTA_OK)
         return st;
     st = classify(pkey, uri, &alg, &bits, err);
@@ -392,9 +444,11 @@ enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_pas
     }
     if (st != DFOTA_OK) {
         EVP_PKEY_free(pkey);
+        pkcs11_token_free(token);
         return st;
     }
     (*key)->pkey = pkey;
+    (*key)->token = token;
     (*key)->algorithm = alg;
     (*key)->bits = bits;
     return DFOTA_OK;
@@ -405,11 +459,14 @@ void dfota_signing_key_free(struct dfota_signing_key *key)
     if (key == NULL)
         return;
     EVP_PKEY_free(key->pkey);
+    pkcs11_token_free(key->token); /* after the key: it may still use the session */
     free(key);
 }
 
-static enum dfota_status wrap_public(EVP_PKEY *pkey, const char *subject,
-                                     struct dfota_public_key **key, struct dfota_error *err)
+/* Wrap `pkey` (and the `token` it lives in, or NULL); both are freed on failure. */
+static enum dfota_status wrap_public(EVP_PKEY *pkey, struct pkcs11_token *token,
+                                     const char *subject, struct dfota_public_key **key,
+                                     struct dfota_error *err)
 {
     enum dfota_key_algorithm alg;
     unsigned bits;
@@ -423,9 +480,11 @@ static enum dfota_status wrap_public(EVP_PKEY *pkey, const char *subject,
     }
     if (st != DFOTA_OK) {
         EVP_PKEY_free(pkey);
+        pkcs11_token_free(token);
         return st;
     }
     (*key)->pkey = pkey;
+    (*key)->token = token;
     (*key)->algorithm = alg;
     (*key)->bits = bits;
     return DFOTA_OK;
@@ -435,13 +494,14 @@ enum dfota_status dfota_public_key_load(const char *uri, struct dfota_public_key
                                         struct dfota_error *err)
 {
     EVP_PKEY *pkey;
+    struct pkcs11_token *token;
     enum dfota_status st;
 
     *key = NULL;
-    st = store_load(uri, WANT_PUBLIC, NULL, &pkey, err);
+    st = store_load(uri, WANT_PUBLIC, NULL, &pkey, &token, err);
     if (st != DFOTA_OK)
         return st;
-    return wrap_public(pkey, uri, key, err);
+    return wrap_public(pkey, token, uri, key, err);
 }
 
 enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
@@ -469,7 +529,7 @@ enum dfota_status dfota_public_key_parse(const uint8_t *data, size_t size,
     }
     OSSL_DECODER_CTX_free(ctx);
     ERR_clear_error();
-    return wrap_public(pkey, "public key", key, err);
+    return wrap_public(pkey, NULL, "public key", key, err);
 }
 
 enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signing,
@@ -493,7 +553,7 @@ enum dfota_status dfota_signing_key_public(const struct dfota_signing_key *signi
         ERR_clear_error();
         return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot derive the public key");
     }
-    return wrap_public(pub, "public key", key, err);
+    return wrap_public(pub, NULL, "public key", key, err);
 }
 
 void dfota_public_key_free(struct dfota_public_key *key)
@@ -501,6 +561,7 @@ void dfota_public_key_free(struct dfota_public_key *key)
     if (key == NULL)
         return;
     EVP_PKEY_free(key->pkey);
+    pkcs11_token_free(key->token);
     free(key);
 }
 

@@ -350,7 +350,7 @@ release -o "$fail" --from-version V1 --to-version V1
 check "release: same --from-version and --to-version" 2 stderr "both 'V1'"
 untouched "same versions" "$fail"
 run release --old "$old" --new "$new" --key "$rsa/private.pem" --passin pass:Wrong-2024 -o "$fail"
-check "release: wrong passphrase" 1 stderr "cannot decrypt the private key in '$rsa/private.pem': wrong passphrase \(BAD_PASSPHRASE"
+check "release: wrong passphrase, no module code" 1 stderr "cannot decrypt the private key in '$rsa/private.pem': wrong passphrase \(BAD_PASSPHRASE\)$"
 untouched "wrong passphrase" "$fail"
 release -o "$fail" --pubkey "$ec/public.pem"
 check "release: verification fails (--pubkey of another key)" 1 \

@@ -66,7 +66,11 @@ enum dfota_status {
 /* One past the largest status value; for tables and loops. */
 #define DFOTA_STATUS_LIMIT 80
 
-/* Module families whose error codes dfota reports (vendor-guides.md). */
+/*
+ * Module families whose error codes dfota reports, as the vendors' BC25 &
+ * BC32 DFOTA and EC200x (D)FOTA application guides define them (the table
+ * and the guides' titles are in status.c).
+ */
 enum dfota_module_family {
     DFOTA_MODULE_BC25 = 0,   /* BC25/BC32 NB-IoT: <HTTP_err> 65xx, <FOTA_err> 6508 */
     DFOTA_MODULE_EC200 = 1,  /* EC200x/EC600S/EG912Y Cat-1: <err> 504 / 506 */
@@ -84,9 +88,17 @@ const char *dfota_status_name(enum dfota_status status);
 const char *dfota_status_str(enum dfota_status status);
 
 /*
- * The error code a module of `family` reports for `status` (0 for DFOTA_OK),
- * from the single table in status.c. Unknown statuses map to the family's
- * "unknown error" code.
+ * The error code a module of `family` reports for `status`, from the single
+ * table in status.c. 0 for DFOTA_OK, and 0 for a status that only ever
+ * arises on the host, never on a device, so that no module reports it:
+ * DFOTA_E_POWER_CUT (simulated by the flash simulator; a device that loses
+ * power reports nothing), DFOTA_E_WEAK_PASSPHRASE, DFOTA_E_BAD_PASSPHRASE,
+ * DFOTA_E_KEY, DFOTA_E_UNSUPPORTED_ALGORITHM and DFOTA_E_ALREADY_SIGNED.
+ * A front end prints no module code for those (0 is "ok" to every module).
+ * Every other failure, including the signature and zip statuses (the
+ * platform and the module check the signed zip), has a nonzero code in
+ * every family. Unknown statuses map to the family's "unknown error" code;
+ * a family that is not one of enum dfota_module_family to 0.
  */
 unsigned dfota_status_module_code(enum dfota_status status, enum dfota_module_family family);
 

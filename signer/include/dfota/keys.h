@@ -142,20 +142,35 @@ struct dfota_public_key;
 
 /*
  * Load the private key named by `uri` through OpenSSL's OSSL_STORE: a path
- * ("keys/private.pem"), a file: URI ("file:keys/private.pem",
- * "file:///abs/private.pem"), or any URI a configured provider or engine
- * loader understands (e.g. "pkcs11:token=ci;object=fota" with a PKCS#11
- * provider in openssl.cnf), so that a key never has to exist as a file.
+ * ("keys/private.pem"), a file: URI, relative or absolute
+ * ("file:keys/private.pem", "file:/abs/private.pem",
+ * "file:///abs/private.pem"), or any URI a configured provider understands,
+ * so that a key never has to exist as a file. A PKCS#11 URI (RFC 7512,
+ * "pkcs11:token=ci;object=fota;type=private") goes to a provider that
+ * offers a "pkcs11" store when one is configured in openssl.cnf, and
+ * otherwise to OpenSSL's "pkcs11" engine (libp11; Debian package
+ * libengine-pkcs11-openssl), loaded by id without any openssl.cnf entry.
+ * The engine loads the PKCS#11 module named by the environment variable
+ * DFOTA_PKCS11_MODULE (e.g. /usr/lib/softhsm/libsofthsm2.so) or, when it
+ * is unset or empty, its own default: libp11's PKCS11_MODULE_PATH, else
+ * the module it was built with (p11-kit's proxy on Debian, which opens
+ * every module registered with p11-kit). The key stays in the token; the
+ * handle keeps a session open until dfota_signing_key_free().
+ *
  * The passphrase (NULL if none) is handed to the store through a UI method;
- * for a PKCS#11 token it is the PIN. PEM and DER, PKCS#8 (encrypted or not)
- * and the traditional formats are accepted.
+ * for a PKCS#11 token it is the PIN (at most 32 bytes through the engine; a
+ * URI holding a pin-value is refused, as it would show in messages). PEM
+ * and DER, PKCS#8 (encrypted or not) and the traditional formats are
+ * accepted.
  *
  * Returns IO when a path or file: URI names no readable file; KEY when the
- * store cannot be opened or holds no private key (e.g. a public key only);
+ * store cannot be opened or holds no private key (e.g. a public key only),
+ * or the engine, the module or a matching token key cannot be loaded;
  * BAD_PASSPHRASE when the key is encrypted and `pass` is NULL or does not
- * decrypt it; UNSUPPORTED_ALGORITHM for anything but RSA with
- * DFOTA_RSA_BITS_MIN..MAX bits or EC on secp256k1. `*key` is freed with
- * dfota_signing_key_free(). The passphrase is not kept.
+ * decrypt it, or the token refuses the PIN; UNSUPPORTED_ALGORITHM for
+ * anything but RSA with DFOTA_RSA_BITS_MIN..MAX bits or EC on secp256k1.
+ * `*key` is freed with dfota_signing_key_free(). The passphrase is not kept
+ * by dfota (the engine keeps its copy of a PIN until it is unloaded).
  */
 enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_passphrase *pass,
                                          struct dfota_signing_key **key,
@@ -164,9 +179,12 @@ enum dfota_status dfota_signing_key_load(const char *uri, const struct dfota_pas
 void dfota_signing_key_free(struct dfota_signing_key *key);
 
 /*
- * Load a public key from a path or OSSL_STORE URI: a SubjectPublicKeyInfo
- * (PEM "PUBLIC KEY" or DER), or the key of an X.509 certificate. Never asks
- * for a passphrase. Same statuses as dfota_signing_key_load().
+ * Load a public key from a path, a file: URI or an OSSL_STORE URI: a
+ * SubjectPublicKeyInfo (PEM "PUBLIC KEY" or DER), or the key of an X.509
+ * certificate. Never asks for a passphrase. A pkcs11: URI works only
+ * through a configured provider: the engine route gives private keys only
+ * (KEY, asking for the public key exported from the token as a file).
+ * Same statuses as dfota_signing_key_load().
  */
 enum dfota_status dfota_public_key_load(const char *uri, struct dfota_public_key **key,
                                         struct dfota_error *err);
