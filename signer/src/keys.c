@@ -709,3 +709,24 @@ enum dfota_status dfota_verify_data(const struct dfota_public_key *key, const ui
     }
     return DFOTA_OK;
 }
+
+enum dfota_status dfota_public_key_fingerprint(const struct dfota_public_key *key,
+                                               uint8_t sha256[32], struct dfota_error *err)
+{
+    unsigned char *der = NULL;
+    unsigned int length = 0;
+    char reason[160];
+    int size = i2d_PUBKEY(key->pkey, &der);
+    int ok;
+
+    if (size <= 0)
+        return dfota_error_set(err, DFOTA_E_INTERNAL,
+                               "cannot encode the public key as a SubjectPublicKeyInfo: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    ok = EVP_Digest(der, (size_t)size, sha256, &length, EVP_sha256(), NULL);
+    OPENSSL_free(der);
+    if (ok != 1 || length != 32)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot hash the public key: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    return DFOTA_OK;
+}
