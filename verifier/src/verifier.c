@@ -521,6 +521,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
         report->entry_dos_time = plain->dos_time;
         report->entry_dos_date = plain->dos_date;
         report->entry_compressed_size = plain->compressed_size;
+        report->entry_size = plain->content_size;
         *package = plain->content;
         *package_size = plain->content_size;
         return;
@@ -539,6 +540,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", info->payload.name);
     report->entry_dos_time = info->payload.dos_time;
     report->entry_dos_date = info->payload.dos_date;
+    report->entry_size = info->payload.content_size;
     report->entry_compressed_size = info->payload.content_size; /* stored */
     pass(r, DFOTA_CHECK_ZIP,
          "signed-zip layout 2: '%s' (%zu bytes, stored) and its %zu-byte signature; every byte "

@@ -86,6 +86,7 @@ struct dfota_verify_report {
     struct dfota_patch_header patch;
     char entry_name[256];                   /* the .bin entry of a zip, "" for a package */
     uint16_t entry_dos_time, entry_dos_date; /* its time, as stored (zips only) */
+    uint64_t entry_size;                    /* its uncompressed bytes (zips only) */
     uint64_t entry_compressed_size;         /* its bytes in the zip (zips only) */
     uint64_t package_size;                  /* bytes of the package (.bin) itself: the
                                              * payload of a zip, else the whole file */
