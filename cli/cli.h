@@ -24,7 +24,9 @@ enum cli_exit {
     CLI_EXIT_IO = 3,     /* cannot read or write a file, out of memory, system error */
     CLI_EXIT_EXISTS = 4, /* the output exists and --force was not given */
     CLI_EXIT_POWER_CUT = 5, /* apply --cut-after: simulated power cut, state saved */
-    CLI_EXIT_IN_PROGRESS = 6 /* apply --state: another package's update is in progress */
+    CLI_EXIT_IN_PROGRESS = 6, /* apply --state: another package's update is in progress */
+    CLI_EXIT_FOREIGN = 7  /* the file, or a zip's payload, is not a dfota package nor a raw
+                           * patch: a file dfota did not make (verify --signature-only) */
 };
 
 struct cli_command {

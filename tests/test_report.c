@@ -246,6 +246,8 @@ static void sample_report(struct dfota_verify_report *r)
     r->entry_dos_time = (uint16_t)((22u << 11) | (13u << 5) | 10u); /* 22:13:20 */
     r->entry_size = 3000;
     r->entry_compressed_size = 3000;
+    r->package_digest_valid = 1;
+    memset(r->package_sha256, 0x22, sizeof(r->package_sha256));
 }
 
 static void a_verified_file_is_named_by_its_base_name(void **state)
@@ -267,7 +269,7 @@ static void a_verified_file_is_named_by_its_base_name(void **state)
     assert_null(strstr(c.text, "/some/dir"));
     assert_non_null(strstr(c.text, "\n  \"entry\": {\"name\": \"X.bin\", \"time\": "
                                    "\"2024-11-14T22:13:20\", \"size\": 3000, "
-                                   "\"compressed_size\": 3000},\n"));
+                                   "\"compressed_size\": 3000, \"sha256\": \"2222"));
     assert_non_null(strstr(c.text, "\n  \"signature\": {\"scheme\": \"RSA2048+SHA256\", "
                                    "\"result\": \"not checked\", \"key_sha256\": null},\n"));
     assert_non_null(strstr(c.text, "\n  \"payload_checked\": true,\n  \"package\": null,\n"

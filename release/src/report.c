@@ -202,7 +202,7 @@ void dfota_report_checks(struct dfota_json *j, const struct dfota_verify_report 
     dfota_json_end(j);
 }
 
-static void report_file(struct dfota_json *j, const char *name, size_t size,
+void dfota_report_file(struct dfota_json *j, const char *name, size_t size,
                         const uint8_t sha256[32], const struct dfota_verify_report *r)
 {
     dfota_json_object(j, "file", true);
@@ -213,7 +213,7 @@ static void report_file(struct dfota_json *j, const char *name, size_t size,
     dfota_json_end(j);
 }
 
-static void report_entry(struct dfota_json *j, const struct dfota_verify_report *r)
+void dfota_report_entry(struct dfota_json *j, const struct dfota_verify_report *r)
 {
     char when[32];
     unsigned date = r->entry_dos_date, time = r->entry_dos_time;
@@ -231,10 +231,12 @@ static void report_entry(struct dfota_json *j, const struct dfota_verify_report 
     dfota_json_string(j, "time", when);
     dfota_json_uint(j, "size", r->entry_size);
     dfota_json_uint(j, "compressed_size", r->entry_compressed_size);
+    if (r->package_digest_valid)
+        dfota_json_hex(j, "sha256", r->package_sha256, sizeof(r->package_sha256));
     dfota_json_end(j);
 }
 
-static void report_signature(struct dfota_json *j, const struct dfota_verify_report *r)
+void dfota_report_signature(struct dfota_json *j, const struct dfota_verify_report *r)
 {
     enum dfota_check_result result = r->checks[DFOTA_CHECK_SIGNATURE].result;
 
@@ -257,9 +259,9 @@ static void report_signature(struct dfota_json *j, const struct dfota_verify_rep
 void dfota_report_verification(struct dfota_json *j, const char *name, size_t size,
                                const uint8_t sha256[32], const struct dfota_verify_report *r)
 {
-    report_file(j, name, size, sha256, r);
-    report_entry(j, r);
-    report_signature(j, r);
+    dfota_report_file(j, name, size, sha256, r);
+    dfota_report_entry(j, r);
+    dfota_report_signature(j, r);
     dfota_json_bool(j, "payload_checked", r->payload_checked != 0);
     if (r->header_valid)
         dfota_report_package(j, &r->header);

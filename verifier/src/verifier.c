@@ -486,6 +486,19 @@ static void unsigned_file(struct run *r, const struct dfota_verify_options *opts
     }
 }
 
+/* The .bin a zip holds, read: its size and SHA-256 (what `unzip` then `sha256sum` give). */
+static void entry_digest(struct dfota_verify_report *report, const uint8_t *content,
+                         size_t size)
+{
+    struct dfota_image_info digest;
+
+    report->package_size = size;
+    if (dfota_image_info_compute(content, size, &digest, NULL) == DFOTA_OK) {
+        memcpy(report->package_sha256, digest.sha256, sizeof(report->package_sha256));
+        report->package_digest_valid = 1;
+    }
+}
+
 /* Signature and zip checks; on success *package points at the .bin inside. */
 static void check_zip(struct run *r, const uint8_t *file, size_t size,
                       const struct dfota_verify_options *opts, struct dfota_zip_payload *plain,
@@ -522,6 +535,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
         report->entry_dos_date = plain->dos_date;
         report->entry_compressed_size = plain->compressed_size;
         report->entry_size = plain->content_size;
+        entry_digest(report, plain->content, plain->content_size);
         *package = plain->content;
         *package_size = plain->content_size;
         return;
@@ -541,6 +555,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     report->entry_dos_time = info->payload.dos_time;
     report->entry_dos_date = info->payload.dos_date;
     report->entry_size = info->payload.content_size;
+    entry_digest(report, info->payload.content, info->payload.content_size);
     report->entry_compressed_size = info->payload.content_size; /* stored */
     pass(r, DFOTA_CHECK_ZIP,
          "signed-zip layout 2: '%s' (%zu bytes, stored) and its %zu-byte signature; every byte "
@@ -838,13 +853,8 @@ static enum dfota_status verify(const uint8_t *file, size_t size,
     if (r.stopped)
         package = NULL;
     if (package != NULL) {
-        struct dfota_image_info digest;
-
-        report->package_size = package_size;
-        if (dfota_image_info_compute(package, package_size, &digest, &err) == DFOTA_OK) {
-            memcpy(report->package_sha256, digest.sha256, sizeof(report->package_sha256));
-            report->package_digest_valid = 1;
-        }
+        if (!is_zip)
+            entry_digest(report, package, package_size);
         if (payload_out != NULL) {
             *payload_out = malloc(package_size ? package_size : 1);
             if (*payload_out == NULL) {
@@ -874,8 +884,7 @@ static enum dfota_status verify(const uint8_t *file, size_t size,
         report->payload_foreign = 1;
         report->payload_checked = 1;
         dfota_error_set(&err, DFOTA_E_BAD_MAGIC,
-                        "not a dfota package nor a raw patch: %s starts with %s, not the magic "
-                        "of either",
+                        "not a dfota package nor a raw patch (%s starts with %s)",
                         is_zip ? "the zip's payload" : "the file", start);
         fail(&r, DFOTA_CHECK_CONTAINER, &err);
     } else if (starts_with(package, package_size, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE)) {

@@ -119,8 +119,9 @@ const char *dfota_report_result_name(enum dfota_check_result result);
  * "$defs/verification"), in this order:
  *   "file": {"name", "kind", "size", "sha256"}  the base name of `name` (never a
  *           path), the kind of `r`, and the `size` and `sha256` of the whole file
- *   "entry": null | {"name", "time", "size", "compressed_size"}  a zip's .bin
- *           (its DOS time as "YYYY-MM-DDTHH:MM:SS", zone-less like the zip)
+ *   "entry": null | {"name", "time", "size", "compressed_size", "sha256"}  a zip's
+ *           .bin (its DOS time as "YYYY-MM-DDTHH:MM:SS", zone-less like the zip;
+ *           the SHA-256 `sha256sum` gives for what `unzip` extracts)
  *   "signature": null | {"scheme", "result", "key_sha256"}  null when the file
  *           carries none; result "passed", "failed" or "not checked"; the key
  *           named by dfota_public_key_fingerprint(), null without a key
@@ -131,6 +132,13 @@ const char *dfota_report_result_name(enum dfota_check_result result);
  */
 void dfota_report_verification(struct dfota_json *j, const char *name, size_t size,
                                const uint8_t sha256[32], const struct dfota_verify_report *r);
+
+/* Its first three members alone, for a document that names a file without
+ * having checked it all (`dfota apply --json`): "file", "entry", "signature". */
+void dfota_report_file(struct dfota_json *j, const char *name, size_t size,
+                       const uint8_t sha256[32], const struct dfota_verify_report *r);
+void dfota_report_entry(struct dfota_json *j, const struct dfota_verify_report *r);
+void dfota_report_signature(struct dfota_json *j, const struct dfota_verify_report *r);
 
 /*
  * "regions": the relocation map's target regions and the source regions of

@@ -90,7 +90,9 @@ struct dfota_verify_report {
     uint64_t entry_compressed_size;         /* its bytes in the zip (zips only) */
     uint64_t package_size;                  /* bytes of the package (.bin) itself: the
                                              * payload of a zip, else the whole file */
-    int package_digest_valid;               /* package_sha256 is set: the bytes were read */
+    int package_digest_valid;               /* package_sha256 is set: the bytes were read
+                                             * (a zip's .bin: also when its signature
+                                             * failed) */
     uint8_t package_sha256[32];             /* SHA-256 of the package (.bin) that was checked,
                                              * what `unzip` or `sha256sum` must give */
     int payload_checked;                    /* the container or payload check ran (passed
