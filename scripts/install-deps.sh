@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(cmake make gcc pkg-config
           libzstd-dev libssl-dev libarchive-dev libcmocka-dev libdivsufsort-dev
           zstd openssl jq zip unzip
-          python3 libarchive-tools)   # tests/zip_readers: Python's zipfile and bsdtar
+          python3 libarchive-tools    # tests/zip_readers: Python's zipfile and bsdtar
+          python3-jsonschema)         # tests/schema/validate.py: docs/report.schema.json
 # Extra packages for one-off jobs, e.g. DFOTA_EXTRA_PACKAGES="gcc-arm-none-eabi".
 read -r -a extra <<< "${DFOTA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
