@@ -63,10 +63,19 @@ done
 assert "the usage error is a JSON document too" jq -e '.ok == false and .error.status == "INVALID_ARGUMENT"' "$work/usage.json"
 
 # --- broken documents are rejected ---
-# mutate NAME BASE JQ: BASE's document edited by JQ must be rejected.
+# mutate NAME BASE JQ: BASE's document edited by JQ must be rejected; all of
+# them are validated in one run below, each must be named as invalid.
+mkdir "$work/mutants"
+mutants=()
+mutant_names=()
+add_mutant() {
+    mutants+=("$2")
+    mutant_names+=("$1")
+}
 mutate() {
-    jq "$3" "$work/$2.json" >"$work/mutant.json" || { rc=99; fail "$1: jq"; return; }
-    rejected "$1" "$work/mutant.json"
+    local file="$work/mutants/${#mutants[@]}.json"
+    jq "$3" "$work/$2.json" >"$file" || { rc=99; fail "$1: jq"; return; }
+    add_mutant "$1" "$file"
 }
 mutate "checks as an object" verify '.checks = {"header": true}'
 mutate "no schema_version" verify 'del(.schema_version)'
@@ -96,14 +105,22 @@ mutate "a command the schema does not know" apply '.command = "flash"'
 mutate "a release without pairs" apply '{schema_version, command: "release", dfota_version, ok, error}'
 jq '{schema_version, command: "release", dfota_version, ok, error, pairs: []}' "$work/apply.json" >"$work/release.json"
 accepted "the release placeholder: the envelope and pairs" "$work/release.json"
-sed 's/^  "ok": true,$/  "ok": true,\n  "ok": true,/' "$work/verify.json" >"$work/mutant.json"
-rejected "a duplicate member" "$work/mutant.json"
-cat "$work/verify.json" "$work/verify.json" >"$work/mutant.json"
-rejected "two documents" "$work/mutant.json"
-echo "result ok" >"$work/mutant.json"
-rejected "text" "$work/mutant.json"
-printf '{"schema_version": 1, "command": "verify", "dfota_version": "0.6.0", "ok": true, "error": null, "file": "\xff"}' >"$work/mutant.json"
-rejected "bytes that are not UTF-8" "$work/mutant.json"
+sed 's/^  "ok": true,$/  "ok": true,\n  "ok": true,/' "$work/verify.json" >"$work/mutants/dup.json"
+add_mutant "a duplicate member" "$work/mutants/dup.json"
+cat "$work/verify.json" "$work/verify.json" >"$work/mutants/two.json"
+add_mutant "two documents" "$work/mutants/two.json"
+echo "result ok" >"$work/mutants/text.json"
+add_mutant "text" "$work/mutants/text.json"
+printf '{"schema_version": 1, "command": "verify", "dfota_version": "0.6.0", "ok": true, "error": null, "file": "\xff"}' >"$work/mutants/utf8.json"
+add_mutant "bytes that are not UTF-8" "$work/mutants/utf8.json"
+"${validate[@]}" "${mutants[@]}" >"$work/mutants.out" 2>&1
+rc=$?
+cp "$work/mutants.out" "$work/stdout"
+: >"$work/stderr"
+check "every broken document is rejected" 1 stdout "${#mutants[@]} invalid\$"
+for i in "${!mutants[@]}"; do
+    if grep -qF "${mutants[$i]}: " "$work/mutants.out"; then ok; else fail "${mutant_names[$i]}: rejected"; fi
+done
 rejected "a verify document as an inspect one" "$work/verify.json" --as inspect
 
 # --- what tests/cli/lib.sh keeps: the command, the exit status, pending commands ---
@@ -128,7 +145,7 @@ check "a pending command's invalid document is counted, not failed" 0 stdout '1 
 "${validate[@]}" --pending release --as release "$work/release.json" >"$work/stdout" 2>&1
 rc=$?
 check "a pending command whose document validates must leave the list" 1 stdout 'still listed as pending'
-"${validate[@]}" --pending release --as release "$work/empty.json" "$work/mutant.json" >"$work/stdout" 2>&1
+"${validate[@]}" --pending release --as release "$work/empty.json" "$work/mutants/utf8.json" >"$work/stdout" 2>&1
 rc=$?
 check "a pending command's output that is not JSON still fails" 1 stdout 'not UTF-8'
 
