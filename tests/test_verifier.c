@@ -314,6 +314,14 @@ static void key_and_signature_mismatches_fail_the_signature_check(void **state)
     expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
     o.public_key = "/nonexistent/public.pem";
     expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_IO);
+    {
+        struct dfota_verify_report r;
+
+        /* The key is named, but not by its path: details go into reports. */
+        (void)dfota_verify(f->signed_zip, f->signed_size, &o, &r);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "'public.pem'"));
+        assert_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "/nonexistent"));
+    }
 }
 
 static void full_package_decodes_without_old_image(void **state)

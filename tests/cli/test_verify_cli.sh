@@ -125,6 +125,10 @@ assert "JSON: the key by its SHA-256, no path" \
         and .file.name == "'"${name}_signed.zip"'" and .file.kind == "signed zip"
         and .patch.layout == "two-bank" and .patch.codec == "range"' "$work/stdout"
 nopath "verify --json of the signed zip"
+run verify --json --pubkey "$work/nope/public.pem" "$signed"
+check "verify --json with a missing key" 3 stderr "signature check: cannot open 'public.pem'"
+assert "the missing key is named by its base name" jq -e '.error.status == "IO" and (.error.message | contains("'"'"'public.pem'"'"'"))' "$work/stdout"
+nopath "verify --json with a missing key"
 run verify --pubkey "$work/ec/public.pem" -v "$work/in/ec_signed.zip"
 check "verify an ECDSA signed zip" 0 stdout '^signature +passed +ECDSA_256K1\+SHA256 signature'
 run verify --pubkey "$pub" "$work/in/ec_signed.zip"

@@ -468,6 +468,23 @@ static void key_label(const struct dfota_verify_options *opts,
     }
 }
 
+/*
+ * A message about the key at `path` names it by its last component only:
+ * check details go into reports, which hold no path of the machine they
+ * were made on.
+ */
+static void key_path_to_name(struct dfota_error *err, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
+    char *at = name != path && name[0] != '\0' ? strstr(err->message, path) : NULL;
+    char rest[DFOTA_ERROR_MESSAGE_MAX];
+
+    if (at == NULL)
+        return;
+    (void)snprintf(rest, sizeof(rest), "%s", at + strlen(path));
+    (void)snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s%s", name, rest);
+}
+
 /* The signature check of a file that carries none. */
 static void unsigned_file(struct run *r, const struct dfota_verify_options *opts,
                           const char *what)
@@ -574,6 +591,7 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     } else {
         if (opts->public_key != NULL &&
             dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
+            key_path_to_name(&err, opts->public_key);
             fail(r, DFOTA_CHECK_SIGNATURE, &err);
             return;
         }
