@@ -26,7 +26,9 @@ enum cli_exit {
     CLI_EXIT_IO = 3,     /* cannot read or write a file, out of memory, system error */
     CLI_EXIT_EXISTS = 4, /* the output exists and --force was not given */
     CLI_EXIT_POWER_CUT = 5, /* apply --cut-after: simulated power cut, state saved */
-    CLI_EXIT_IN_PROGRESS = 6 /* apply --state: another package's update is in progress */
+    CLI_EXIT_IN_PROGRESS = 6, /* apply --state: another package's update is in progress */
+    CLI_EXIT_FOREIGN = 7  /* the file, or a zip's payload, is not a dfota package nor a raw
+                           * patch: a file dfota did not make (verify --signature-only) */
 };
 
 struct cli_command {
@@ -307,8 +309,8 @@ const char *cli_passphrase_stream(const char *source);
  * CLI_EXIT_OK: a run whose output was lost never exits 0. The reason is
  * the system's when the final flush fails; when an earlier, implicit flush
  * failed (more than a buffer of output), stdio keeps only the error flag
- * and the reason printed is "write error" (a command that flushes on its
- * own, like apply --urc, should check fflush() itself to keep the reason).
+ * and the reason printed is "write error", unless the command flushed
+ * through cli_flush_stdout() or noted the failure with cli_stdout_failed().
  * A failed `rc` is returned as it is: the command's own failure comes
  * first. Standard output is closed afterwards: a command may call this
  * itself just before it returns (to decide its exit code); later calls
@@ -316,6 +318,15 @@ const char *cli_passphrase_stream(const char *source);
  * it failed.
  */
 int cli_finish_stdout(const char *command, int rc);
+
+/* fflush(stdout) for a command that flushes on its own (apply --urc, a JSON
+ * report): false when standard output has failed, and the system's reason
+ * is kept for cli_finish_stdout(), which reports it once. */
+bool cli_flush_stdout(void);
+
+/* The same, for a write that failed with `errnum` elsewhere (a writer that
+ * flushed standard output itself). */
+void cli_stdout_failed(int errnum);
 
 /* "  <label> <SHA-256 of data, hex>" on `out` (`label` padded to 14 columns): -v output. */
 void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size);

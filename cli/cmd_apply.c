@@ -1,7 +1,8 @@
 /*
  * cmd_apply.c - `dfota apply`: rebuild the new image the way a module does,
  * through the reference applier, a simulated NOR flash and a patch fed in
- * chunks.
+ * chunks; from a package, a raw patch, or the package inside a zip or a
+ * signed zip (whose signature is checked first with --pubkey).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +16,10 @@
 #include "dfota/devsim.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
+#include "dfota/report.h"
 #include "dfota/verifier.h"
+#include "dfota/wire.h"
+#include "verify_output.h"
 
 enum {
     OPT_OLD = 256,
@@ -28,7 +32,9 @@ enum {
     OPT_STATE,
     OPT_CUT_AFTER,
     OPT_CUT_MODE,
-    OPT_CUT_SEED
+    OPT_CUT_SEED,
+    OPT_PUBKEY,
+    OPT_JSON
 };
 
 static const struct option apply_options[] = {
@@ -44,8 +50,11 @@ static const struct option apply_options[] = {
     {"cut-after", required_argument, NULL, OPT_CUT_AFTER},
     {"cut-mode", required_argument, NULL, OPT_CUT_MODE},
     {"cut-seed", required_argument, NULL, OPT_CUT_SEED},
+    {"pubkey", required_argument, NULL, OPT_PUBKEY},
+    {"json", no_argument, NULL, OPT_JSON},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -54,7 +63,7 @@ static void urc_progress(void *ctx, unsigned percent)
 {
     (void)ctx;
     printf("+QIND: \"FOTA\",\"UPDATING\",%u\n", percent);
-    fflush(stdout);
+    (void)cli_flush_stdout();
 }
 
 /* Parse a power of two in [min, max]. */
@@ -65,14 +74,14 @@ static bool parse_pow2(const char *text, unsigned long min, unsigned long max,
 }
 
 struct apply_args {
-    const char *old_path, *input, *output, *state;
+    const char *old_path, *input, *output, *state, *public_key;
     bool cut, cut_torn;
     unsigned long cut_after, cut_seed;
     size_t chunk_size;
     unsigned urc_max;
     enum dfota_module_family module;
     uint32_t erase_size, write_align;
-    bool urc, force, quiet;
+    bool urc, force, quiet, verbose, json;
 };
 
 static int parse_args(int argc, char **argv, struct apply_args *a)
@@ -86,9 +95,10 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     a->erase_size = 4096;
     a->write_align = 4;
     a->cut_seed = 1;
+    a->json = cli_wants_json(argc, argv);
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fqh", apply_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:fqvh", apply_options, NULL)) != -1) {
         switch (c) {
         case OPT_OLD:
             a->old_path = optarg;
@@ -98,7 +108,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_CHUNK_SIZE:
             if (!cli_parse_uint(optarg, 1, DFOTA_HOST_SIZE_MAX, &v))
-                return cli_usage_error("apply", "--chunk-size '%s' is not a number in 1..%u",
+                return cli_usage_failure("apply", a->json, "--chunk-size '%s' is not a number in 1..%u",
                                        optarg, DFOTA_HOST_SIZE_MAX);
             a->chunk_size = v;
             break;
@@ -107,7 +117,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_URC_MAX:
             if (!cli_parse_uint(optarg, DFOTA_APPLY_PROGRESS_MIN, DFOTA_APPLY_PROGRESS_MAX, &v))
-                return cli_usage_error("apply", "--urc-max '%s' is not a number in %u..%u",
+                return cli_usage_failure("apply", a->json, "--urc-max '%s' is not a number in %u..%u",
                                        optarg, DFOTA_APPLY_PROGRESS_MIN,
                                        DFOTA_APPLY_PROGRESS_MAX);
             a->urc_max = (unsigned)v;
@@ -118,7 +128,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             else if (strcmp(optarg, "ec200") == 0)
                 a->module = DFOTA_MODULE_EC200;
             else
-                return cli_usage_error("apply", "--module '%s' is not bc25 or ec200", optarg);
+                return cli_usage_failure("apply", a->json, "--module '%s' is not bc25 or ec200", optarg);
             break;
         case OPT_ERASE_SIZE:
             if (!parse_pow2(optarg, 256, DFOTA_PATCH_SEGMENT_SIZE_MAX, &v))
@@ -139,17 +149,17 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_CUT_AFTER:
             if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_after))
-                return cli_usage_error("apply", "--cut-after '%s' is not a number", optarg);
+                return cli_usage_failure("apply", a->json, "--cut-after '%s' is not a number", optarg);
             a->cut = true;
             break;
         case OPT_CUT_MODE:
             if (strcmp(optarg, "clean") != 0 && strcmp(optarg, "torn") != 0)
-                return cli_usage_error("apply", "--cut-mode '%s' is not clean or torn", optarg);
+                return cli_usage_failure("apply", a->json, "--cut-mode '%s' is not clean or torn", optarg);
             a->cut_torn = strcmp(optarg, "torn") == 0;
             break;
         case OPT_CUT_SEED:
             if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_seed))
-                return cli_usage_error("apply", "--cut-seed '%s' is not a number", optarg);
+                return cli_usage_failure("apply", a->json, "--cut-seed '%s' is not a number", optarg);
             break;
         case 'f':
             a->force = true;
@@ -157,37 +167,59 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         case 'q':
             a->quiet = true;
             break;
+        case 'v':
+            a->verbose = true;
+            break;
+        case OPT_PUBKEY:
+            a->public_key = optarg;
+            break;
+        case OPT_JSON:
+            a->json = true;
+            break;
         default:
-            return cli_option_error("apply", c, argv[optind - 1]);
+            if (c == 'h')
+                return cli_option_error("apply", c, argv[optind - 1]);
+            return cli_usage_failure("apply", a->json, c == ':' ? "option '%s' needs a value"
+                                                                : "unknown option '%s'",
+                                     argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
-        return cli_usage_error("apply", argc - optind < 1 ? "missing PKG_OR_PATCH"
+        return cli_usage_failure("apply", a->json, argc - optind < 1 ? "missing PKG_OR_PATCH"
                                                            : "unexpected argument '%s'",
                                argv[argc - 1]);
     a->input = argv[optind];
     if (a->output == NULL)
-        return cli_usage_error("apply", "missing -o NEW");
+        return cli_usage_failure("apply", a->json, "missing -o NEW");
     if (a->urc && strcmp(a->output, "-") == 0)
-        return cli_usage_error("apply", "--urc prints on standard output; give -o NEW a file");
+        return cli_usage_failure("apply", a->json, "--urc prints on standard output; give -o NEW a file");
     if (a->write_align > a->erase_size)
-        return cli_usage_error("apply", "--write-align is larger than --erase-size");
+        return cli_usage_failure("apply", a->json, "--write-align is larger than --erase-size");
     if (a->cut && a->state == NULL)
-        return cli_usage_error("apply", "--cut-after needs --state FILE (where the cut "
+        return cli_usage_failure("apply", a->json, "--cut-after needs --state FILE (where the cut "
                                         "device's flash is kept)");
     if (a->state != NULL && strcmp(a->output, "-") == 0)
-        return cli_usage_error("apply", "--state needs -o NEW to be a file");
+        return cli_usage_failure("apply", a->json, "--state needs -o NEW to be a file");
+    if (a->json && a->urc)
+        return cli_usage_failure("apply", a->json,
+                                 "--json and --urc both print on standard output; give one");
+    if (a->json && strcmp(a->output, "-") == 0)
+        return cli_usage_failure("apply", a->json,
+                                 "--json prints on standard output; give -o NEW a file");
+    if (a->quiet && a->verbose)
+        return cli_usage_failure("apply", a->json, "-q and -v cannot be used together");
     return CLI_EXIT_OK;
 }
 
 /* The patch inside `data`: a raw patch, or the payload of a delta package. */
 static enum dfota_status locate_patch(const uint8_t *data, size_t size, const uint8_t **patch,
                                       size_t *patch_size, struct dfota_package_header *pkg,
-                                      bool *is_package, struct dfota_error *err)
+                                      bool *is_package, bool *foreign, struct dfota_error *err)
 {
     const uint8_t *payload;
     enum dfota_status st;
 
+    *foreign = false;
     *is_package = size >= DFOTA_CONTAINER_MAGIC_SIZE &&
                   memcmp(data, DFOTA_CONTAINER_MAGIC, DFOTA_CONTAINER_MAGIC_SIZE) == 0;
     if (!*is_package) {
@@ -196,6 +228,12 @@ static enum dfota_status locate_patch(const uint8_t *data, size_t size, const ui
         if (size >= DFOTA_PATCH_MAGIC_SIZE &&
             memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0)
             return DFOTA_OK;
+        /* Foreign when its bytes are neither magic (a prefix of one is a truncated file). */
+        *foreign = size > 0 &&
+                   memcmp(data, DFOTA_CONTAINER_MAGIC,
+                          size < DFOTA_CONTAINER_MAGIC_SIZE ? size : DFOTA_CONTAINER_MAGIC_SIZE) != 0 &&
+                   memcmp(data, DFOTA_PATCH_MAGIC,
+                          size < DFOTA_PATCH_MAGIC_SIZE ? size : DFOTA_PATCH_MAGIC_SIZE) != 0;
         return dfota_error_set(err, DFOTA_E_BAD_MAGIC,
                                "neither a dfota package nor a dfota patch (bad magic)");
     }
@@ -323,18 +361,141 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     return st;
 }
 
+/* Exit code `code` of a failure already reported on stderr, also as a JSON document. */
+static int json_failure(const struct apply_args *a, enum dfota_status status, const char *message,
+                        int code)
+{
+    struct dfota_error err;
+
+    if (!a->json)
+        return code;
+    dfota_error_clear(&err);
+    err.status = status;
+    (void)snprintf(err.message, sizeof(err.message), "%s", message);
+    return cli_json_failure("apply", &err, true, code);
+}
+
+/* A library failure about `subject`: the message, the JSON document, the exit code. */
+static int apply_failure(const struct apply_args *a, const char *subject, struct dfota_error *err,
+                         int code)
+{
+    char message[DFOTA_ERROR_MESSAGE_MAX];
+
+    (void)cli_report_code("apply", subject, err, code);
+    if (subject != NULL) {
+        /* A document names files by their base name, never by a path of this machine. */
+        (void)snprintf(message, sizeof(message), "'%.64s': %.160s",
+                       dfota_report_base_name(subject), err->message);
+        (void)snprintf(err->message, sizeof(err->message), "%s", message);
+    }
+    return a->json ? cli_json_failure("apply", err, true, code) : code;
+}
+
+/*
+ * The package or patch to apply: the file itself, or the .bin of a zip or
+ * signed zip, whose zip safety (and, with --pubkey, signature) is checked
+ * first (dfota_verify_payload() with signature_only). A key for a file that
+ * carries no signature is a failure, as for verify. `*payload` is malloc'd.
+ */
+static int take_payload(const struct apply_args *a, const uint8_t *file, size_t size,
+                        struct dfota_verify_report *r, uint8_t **payload, size_t *payload_size)
+{
+    struct dfota_verify_options opts;
+    struct dfota_error err;
+    enum dfota_status st;
+    int rc;
+
+    dfota_verify_options_init(&opts);
+    opts.public_key = a->public_key;
+    opts.signature_only = 1;
+    st = dfota_verify_payload(file, size, &opts, r, payload, payload_size);
+    if (st != DFOTA_OK) {
+        rc = cli_verification_error(r, false, &err);
+        return apply_failure(a, a->input, &err, rc);
+    }
+    if (r->signed_file && r->checks[DFOTA_CHECK_SIGNATURE].result != DFOTA_CHECK_PASSED &&
+        !a->quiet)
+        fprintf(stderr,
+                "dfota apply: '%s': signature NOT checked (no --pubkey); applying '%s' from it\n",
+                a->input, r->entry_name);
+    return CLI_EXIT_OK;
+}
+
+/* -v: what was applied, on stderr. */
+static void print_details(const struct apply_args *a, const struct dfota_verify_report *r,
+                          bool is_package, const struct dfota_package_header *pkg,
+                          const struct dfota_patch_header *patch, bool have_patch)
+{
+    const char *name = strcmp(a->input, "-") == 0 ? "<stdin>" : a->input;
+
+    if (r->entry_name[0] != '\0')
+        fprintf(stderr, "%s: %s, entry '%s' (%llu bytes), signature %s%s%s\n", name,
+                dfota_file_kind_name(r->kind), r->entry_name,
+                (unsigned long long)r->entry_size,
+                r->signed_file ? cli_check_result_text(r, DFOTA_CHECK_SIGNATURE) : "none",
+                r->signed_file ? ", " : "", r->signed_file ? r->signature_scheme : "");
+    if (is_package)
+        fprintf(stderr, "%s: %s package %s%s%s, %lu-byte payload\n", name,
+                dfota_package_type_name(pkg->package_type), pkg->source_version,
+                pkg->source_version[0] ? " -> " : "", pkg->target_version,
+                (unsigned long)pkg->payload.size);
+    if (have_patch)
+        fprintf(stderr, "%s: patch %s, %s codec, %lu segments of %lu bytes, workspace %lu bytes\n",
+                name, dfota_report_layout_name(patch), dfota_report_codec_name(patch->codec),
+                (unsigned long)patch->segment_count, (unsigned long)patch->segment_size,
+                (unsigned long)patch->workspace_size);
+    fprintf(stderr, "%s: simulated flash: erase %lu, write unit %lu%s\n", name,
+            (unsigned long)a->erase_size, (unsigned long)a->write_align,
+            a->chunk_size ? ", fed in chunks" : "");
+}
+
+static int print_json(const struct apply_args *a, const uint8_t *file, size_t size,
+                      const struct dfota_verify_report *r, bool is_package,
+                      const struct dfota_package_header *pkg,
+                      const struct dfota_patch_header *patch, bool have_patch,
+                      const uint8_t *image, size_t image_size)
+{
+    struct dfota_json j;
+    uint8_t sha[32];
+
+    dfota_json_init(&j, stdout);
+    dfota_report_begin(&j, "apply");
+    dfota_json_bool(&j, "ok", true);
+    dfota_report_error(&j, NULL);
+    cli_sha256(file, size, sha);
+    dfota_report_file(&j, a->input, size, sha, r);
+    dfota_report_entry(&j, r);
+    dfota_report_signature(&j, r);
+    if (is_package)
+        dfota_report_package(&j, pkg);
+    else
+        dfota_json_null(&j, "package");
+    if (have_patch)
+        dfota_report_patch(&j, patch);
+    else
+        dfota_json_null(&j, "patch");
+    dfota_json_array(&j, "outputs", false);
+    cli_sha256(image, image_size, sha);
+    dfota_report_output(&j, a->output, image_size, sha);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    return cli_json_done("apply", &j, CLI_EXIT_OK);
+}
+
 int cmd_apply(int argc, char **argv)
 {
     struct apply_args a;
     struct dfota_trial_options trial;
     struct dfota_package_header pkg;
+    struct dfota_patch_header patch_header;
+    struct dfota_verify_report *report = NULL;
     struct dfota_error err;
     struct cli_file outputs[2], inputs[2];
     const uint8_t *patch = NULL;
-    uint8_t *input = NULL, *old = NULL, *image = NULL;
-    size_t input_size = 0, old_size = 0, patch_size = 0, image_size = 0;
+    uint8_t *file = NULL, *input = NULL, *old = NULL, *image = NULL;
+    size_t file_size = 0, input_size = 0, old_size = 0, patch_size = 0, image_size = 0;
     const char *subject;
-    bool is_package = false, resumed = false;
+    bool is_package = false, resumed = false, foreign = false, have_patch = false;
     enum dfota_status st;
     int rc;
 
@@ -349,20 +510,43 @@ int cmd_apply(int argc, char **argv)
     /* The state is read and written; a completed update removes it, so NEW must be another file. */
     rc = cli_check_outputs("apply", outputs, 2, inputs, 2);
     if (rc != CLI_EXIT_OK)
-        return rc;
+        return json_failure(&a, DFOTA_E_INVALID_ARGUMENT,
+                            "an output is the same file as an input or another output", rc);
     /* A completed update removes its state: NEW must be writable at the end. */
-    if (a.state != NULL && !a.force && access(a.output, F_OK) == 0)
-        return cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
-                        a.output);
+    if (a.state != NULL && !a.force && access(a.output, F_OK) == 0) {
+        rc = cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
+                      a.output);
+        return json_failure(&a, DFOTA_E_IO, "NEW exists (use --force to overwrite)", rc);
+    }
     if (a.urc) {
         printf("+QIND: \"FOTA\",\"START\"\n");
-        fflush(stdout);
+        (void)cli_flush_stdout();
     }
     subject = a.input;
-    st = cli_read_file(a.input, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &input,
-                       &input_size, &err);
-    if (st == DFOTA_OK)
-        st = locate_patch(input, input_size, &patch, &patch_size, &pkg, &is_package, &err);
+    st = cli_read_file(a.input, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &file,
+                       &file_size, &err);
+    report = st == DFOTA_OK ? malloc(sizeof(*report)) : NULL;
+    if (st == DFOTA_OK && report == NULL)
+        st = dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
+    if (st != DFOTA_OK) {
+        free(file);
+        return apply_failure(&a, subject, &err, cli_exit_code(st));
+    }
+    rc = take_payload(&a, file, file_size, report, &input, &input_size);
+    if (rc != CLI_EXIT_OK) {
+        if (a.urc) {
+            printf("+QIND: \"FOTA\",\"END\",%u\n",
+                   dfota_status_module_code(report->first_failure, a.module));
+            (void)cli_flush_stdout();
+        }
+        free(report);
+        free(file);
+        return rc;
+    }
+    st = locate_patch(input, input_size, &patch, &patch_size, &pkg, &is_package, &foreign, &err);
+    if (st == DFOTA_OK && patch_size > 0 &&
+        (!is_package || pkg.package_type == DFOTA_PACKAGE_DELTA))
+        have_patch = dfota_patch_header_decode(patch, patch_size, &patch_header, NULL) == DFOTA_OK;
     /* The simulated device of a trial apply (without --state). */
     memset(&trial, 0, sizeof(trial));
     trial.erase_size = a.erase_size;
@@ -375,17 +559,22 @@ int cmd_apply(int argc, char **argv)
          * simulated flash; --state keeps a delta's device only. */
         if (a.state != NULL) {
             free(input);
-            return cli_usage_error("apply", "--state%s cannot be used with a full-image "
-                                   "package ('%s'): it is applied on a fresh simulated device "
-                                   "each time",
-                                   a.cut ? " and --cut-after" : "", a.input);
+            free(report);
+            free(file);
+            return cli_usage_failure("apply", a.json, "--state%s cannot be used with a "
+                                     "full-image package ('%s'): it is applied on a fresh "
+                                     "simulated device each time",
+                                     a.cut ? " and --cut-after" : "", a.input);
         }
         st = dfota_trial_apply_package(input, input_size, NULL, 0, &trial, &image, &image_size,
                                        &err);
     } else if (st == DFOTA_OK) {
         if (a.old_path == NULL) {
             free(input);
-            return cli_usage_error("apply", "missing --old OLD (a delta needs the old image)");
+            free(report);
+            free(file);
+            return cli_usage_failure("apply", a.json,
+                                     "missing --old OLD (a delta needs the old image)");
         }
         st = cli_read_file(a.old_path, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err);
         if (st != DFOTA_OK) {
@@ -407,16 +596,18 @@ int cmd_apply(int argc, char **argv)
             }
         }
     }
-    free(input);
     free(old);
     /* A device that lost power reports nothing more. */
     if (a.urc && st != DFOTA_E_POWER_CUT) {
         printf("+QIND: \"FOTA\",\"END\",%u\n", dfota_status_module_code(st, a.module));
-        fflush(stdout);
+        (void)cli_flush_stdout();
     }
     if (st != DFOTA_OK) {
         free(image);
-        return cli_report("apply", subject, &err);
+        free(input);
+        free(report);
+        free(file);
+        return apply_failure(&a, subject, &err, foreign ? CLI_EXIT_FOREIGN : cli_exit_code(st));
     }
     rc = cli_write_file("apply", a.output, image, image_size, a.force);
     /* The update is complete and NEW is written: the device flash is done with. */
@@ -425,9 +616,22 @@ int cmd_apply(int argc, char **argv)
                       strerror(errno));
     if (rc == CLI_EXIT_OK && resumed && !a.quiet && !a.urc)
         fprintf(stderr, "%s: resumed from the progress record in '%s'\n", a.output, a.state);
+    if (rc == CLI_EXIT_OK && a.verbose)
+        print_details(&a, report, is_package, &pkg, &patch_header, have_patch);
     if (rc == CLI_EXIT_OK && !a.quiet && !a.urc)
         fprintf(stderr, "%s: %zu bytes rebuilt, target size and SHA-256 verified\n",
                 strcmp(a.output, "-") == 0 ? "<stdout>" : a.output, image_size);
+    if (rc != CLI_EXIT_OK)
+        rc = json_failure(&a, DFOTA_E_IO,
+                          rc == CLI_EXIT_EXISTS ? "NEW exists (use --force to overwrite)"
+                                                : "NEW could not be written",
+                          rc);
+    else if (a.json)
+        rc = print_json(&a, file, file_size, report, is_package, &pkg, &patch_header,
+                        have_patch, image, image_size);
     free(image);
+    free(input);
+    free(report);
+    free(file);
     return rc;
 }

@@ -1,29 +1,63 @@
 /*
- * cmd_inspect.c - `dfota inspect`: every header field, checked.
+ * cmd_inspect.c - `dfota inspect`: every header field of a package or raw
+ * patch, bare or inside a zip or signed zip, and every check that needs
+ * nothing but the file (dfota_verify() without images; the signature only
+ * with --pubkey).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "dfota/report.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
 #include "dfota/predict.h"
+#include "dfota/report.h"
+#include "dfota/verifier.h"
 #include "dfota/wire.h"
+#include "verify_output.h"
+
+enum { OPT_JSON = 256, OPT_PUBKEY };
 
 static const struct option inspect_options[] = {
-    {"json", no_argument, NULL, 'j'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"pubkey", required_argument, NULL, OPT_PUBKEY},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* Room for dfota_report_utc(). */
+/* 9999-12-31T23:59:59Z: the last time RFC 3339 (four-digit years) can write. */
+#define LAST_DATE 253402300799ull
+/* "9999-12-31T23:59:59Z" and its NUL, with room the compiler can prove. */
 #define DATE_SIZE 64
 
+/*
+ * The RFC 3339 UTC time of `seconds` since 1970 in `out`, or false
+ * when `seconds` is 0 (unset) or after LAST_DATE. Civil date from the day
+ * count (H. Hinnant's days-to-civil, proleptic Gregorian) in 64-bit
+ * arithmetic: no time_t, which may be signed or 32 bits wide and would turn
+ * 2^64 - 1 into 1969.
+ */
 static bool format_time(uint64_t seconds, char out[DATE_SIZE])
 {
-    return dfota_report_utc(seconds, out);
+    uint64_t day = seconds / 86400u + 719468u, era, doe, yoe, doy, mp, year, month;
+    unsigned rest = (unsigned)(seconds % 86400u);
+
+    if (seconds == 0 || seconds > LAST_DATE)
+        return false;
+    era = day / 146097u;
+    doe = day - era * 146097u;
+    yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    mp = (5u * doy + 2u) / 153u;
+    month = mp < 10u ? mp + 3u : mp - 9u;
+    year = yoe + era * 400u + (month <= 2u);
+    snprintf(out, DATE_SIZE, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)year, (unsigned)month,
+             (unsigned)(doy - (153u * mp + 2u) / 5u + 1u), rest / 3600u, rest / 60u % 60u,
+             rest % 60u);
+    return true;
 }
 
 /* "unset", the date, or why there is none: the integer is always shown as well. */
@@ -48,6 +82,12 @@ static void text_info(const char *label, const char *version,
     printf("%-8s sha256    %s\n", label, hex);
 }
 
+/* "two-bank" or "in-place". */
+static const char *layout_name(unsigned flags)
+{
+    return (flags & DFOTA_PATCH_FLAG_IN_PLACE) ? "in-place" : "two-bank";
+}
+
 /* The order segments are applied in: "ascending", "descending" or
  * "from segment P up, then down" (in place; two-bank: "ascending"). */
 static const char *order_text(const struct dfota_patch_header *p, char *buf)
@@ -60,6 +100,19 @@ static const char *order_text(const struct dfota_patch_header *p, char *buf)
     return buf;
 }
 
+static const char *predict_name(unsigned flags)
+{
+    switch (flags & DFOTA_PREDICT_ALL) {
+    case DFOTA_PREDICT_BRANCH:
+        return "branch";
+    case DFOTA_PREDICT_POINTER:
+        return "pointer";
+    case DFOTA_PREDICT_ALL:
+        return "branch+pointer";
+    }
+    return "none";
+}
+
 /* "range codec, history log 10" or "zstd, window log 13". */
 static const char *codec_text(const struct dfota_patch_header *p, char *buf)
 {
@@ -67,12 +120,11 @@ static const char *codec_text(const struct dfota_patch_header *p, char *buf)
     return buf;
 }
 
-static void print_text(const char *file, const struct dfota_package_header *hdr,
-                       const struct dfota_patch_header *patch, const char *payload_check)
+static void print_package(const struct dfota_package_header *hdr,
+                          const struct dfota_patch_header *patch)
 {
     char when[DATE_SIZE], codec[64];
 
-    printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
     printf("format version    %u\n", hdr->format_version);
     printf("package type      %s\n", dfota_package_type_name(hdr->package_type));
     printf("header            %lu bytes, crc32 0x%08lx\n", (unsigned long)hdr->header_size,
@@ -86,9 +138,9 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
         printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)patch->segment_count,
                (unsigned long)patch->segment_size, codec_text(patch, codec));
         printf("patch    predict   %s (%lu map entries, %lu regions)\n",
-               dfota_report_predict_name(patch->predict), (unsigned long)patch->map_count,
+               predict_name(patch->predict), (unsigned long)patch->map_count,
                (unsigned long)patch->region_count);
-        printf("patch    layout    %s, %s\n", dfota_report_layout_name(patch),
+        printf("patch    layout    %s, %s\n", layout_name(patch->flags),
                order_text(patch, codec));
     }
     printf("workspace         %lu bytes\n", (unsigned long)hdr->workspace_size);
@@ -96,75 +148,9 @@ static void print_text(const char *file, const struct dfota_package_header *hdr,
            describe_time(hdr->created, when));
     if (hdr->skipped_fields)
         printf("unknown fields    %u (optional, skipped)\n", (unsigned)hdr->skipped_fields);
-    printf("checks            header ok, size ok, payload digests ok%s%s\n",
-           payload_check ? ", " : "", payload_check ? payload_check : "");
 }
 
-static void json_info(const char *key, const char *version, const struct dfota_image_info *info,
-                      bool last)
-{
-    char hex[2 * DFOTA_SHA256_SIZE + 1];
-
-    printf("  \"%s\": {", key);
-    if (version != NULL) {
-        printf("\"version\": ");
-        cli_json_string(stdout, version);
-        printf(", ");
-    }
-    printf("\"size\": %lu, ", (unsigned long)info->size);
-    dfota_hex(info->md5, DFOTA_MD5_SIZE, hex);
-    printf("\"md5\": \"%s\", ", hex);
-    dfota_hex(info->sha256, DFOTA_SHA256_SIZE, hex);
-    printf("\"sha256\": \"%s\"}%s\n", hex, last ? "" : ",");
-}
-
-static void print_json(const char *file, const struct dfota_package_header *hdr,
-                       const struct dfota_patch_header *patch, bool payload_decoded)
-{
-    char when[DATE_SIZE];
-
-    printf("{\n  \"file\": ");
-    cli_json_string(stdout, strcmp(file, "-") == 0 ? "<stdin>" : file);
-    printf(",\n  \"ok\": true,\n");
-    printf("  \"format_version\": %u,\n", hdr->format_version);
-    printf("  \"package_type\": \"%s\",\n", dfota_package_type_name(hdr->package_type));
-    printf("  \"header_size\": %lu,\n", (unsigned long)hdr->header_size);
-    printf("  \"header_crc32\": \"0x%08lx\",\n", (unsigned long)hdr->header_crc32);
-    if (hdr->package_type == DFOTA_PACKAGE_DELTA)
-        json_info("source", hdr->source_version, &hdr->source, false);
-    else
-        printf("  \"source\": null,\n");
-    json_info("target", hdr->target_version, &hdr->target, false);
-    printf("  \"payload_encoding\": \"%s\",\n",
-           dfota_payload_encoding_name(hdr->payload_encoding));
-    json_info("payload", NULL, &hdr->payload, false);
-    if (patch != NULL)
-        printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
-               "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
-               "\"predict\": \"%s\", \"map_count\": %lu, \"region_count\": %lu, "
-               "\"layout\": \"%s\", \"pivot\": %lu},\n",
-               (unsigned)patch->format_version, (unsigned long)patch->segment_size,
-               (unsigned long)patch->segment_count, dfota_report_codec_name(patch->codec),
-               (unsigned)patch->window_log, dfota_report_predict_name(patch->predict),
-               (unsigned long)patch->map_count, (unsigned long)patch->region_count,
-               dfota_report_layout_name(patch), (unsigned long)patch->pivot);
-    else
-        printf("  \"patch\": null,\n");
-    printf("  \"workspace_size\": %lu,\n", (unsigned long)hdr->workspace_size);
-    /* The exact integer; the date is null when unset or not a date. */
-    printf("  \"created\": %llu,\n", (unsigned long long)hdr->created);
-    if (format_time(hdr->created, when))
-        printf("  \"created_utc\": \"%s\",\n", when);
-    else
-        printf("  \"created_utc\": null,\n");
-    printf("  \"skipped_fields\": %u,\n", (unsigned)hdr->skipped_fields);
-    printf("  \"checks\": {\"header\": true, \"size\": true, \"payload_digests\": true, "
-           "\"payload_decodes_to_target\": %s}\n}\n",
-           payload_decoded ? "true" : "null");
-}
-
-static void print_patch(const char *file, const uint8_t *data, const struct dfota_patch_header *p,
-                        size_t size, bool json)
+static void print_patch(const uint8_t *data, const struct dfota_patch_header *p, size_t size)
 {
     char src[65], tgt[65], codec[64];
     static struct dfota_map_entry map[DFOTA_PREDICT_MAP_MAX];
@@ -179,38 +165,6 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
         nt = 0;
     dfota_hex(p->source_sha256, 32, src);
     dfota_hex(p->target_sha256, 32, tgt);
-    if (json) {
-        printf("{\n  \"file\": ");
-        cli_json_string(stdout, strcmp(file, "-") == 0 ? "<stdin>" : file);
-        printf(",\n  \"ok\": true,\n  \"kind\": \"patch\",\n  \"size\": %zu,\n", size);
-        printf("  \"source\": {\"size\": %lu, \"sha256\": \"%s\"},\n",
-               (unsigned long)p->source_size, src);
-        printf("  \"target\": {\"size\": %lu, \"sha256\": \"%s\"},\n",
-               (unsigned long)p->target_size, tgt);
-        printf("  \"patch\": {\"format_version\": %u, \"segment_size\": %lu, "
-               "\"segment_count\": %lu, \"codec\": \"%s\", \"window_log\": %u, "
-               "\"predict\": \"%s\", \"map_count\": %lu, \"layout\": \"%s\", "
-               "\"pivot\": %lu, \"target_regions\": [",
-               (unsigned)p->format_version, (unsigned long)p->segment_size,
-               (unsigned long)p->segment_count, dfota_report_codec_name(p->codec),
-               (unsigned)p->window_log, dfota_report_predict_name(p->predict),
-               (unsigned long)p->map_count, dfota_report_layout_name(p), (unsigned long)p->pivot);
-        for (i = 0; i < nt; i++)
-            printf("%s{\"target_start\": %lu, \"map_count\": %lu}", i ? ", " : "",
-                   (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
-        printf("], \"source_regions\": [");
-        for (i = nt; i < p->region_count; i++)
-            printf("%s{\"source_start\": %lu, \"predict\": \"%s\", \"pointer_base\": "
-                   "%lu, \"pointer_delta\": %ld}",
-                   i > nt ? ", " : "", (unsigned long)sources[i].source_start,
-                   dfota_report_predict_name(sources[i].flags),
-                   (unsigned long)sources[i].pointer_base, (long)sources[i].pointer_delta);
-        printf("]},\n");
-        printf("  \"workspace_size\": %lu,\n", (unsigned long)p->workspace_size);
-        printf("  \"checks\": {\"header\": true, \"map\": true, \"segment_layout\": true}\n}\n");
-        return;
-    }
-    printf("file              %s\n", strcmp(file, "-") == 0 ? "<stdin>" : file);
     printf("kind              raw patch, format version %u, %zu bytes\n",
            (unsigned)p->format_version, size);
     printf("source   size      %lu\nsource   sha256    %s\n", (unsigned long)p->source_size,
@@ -219,90 +173,236 @@ static void print_patch(const char *file, const uint8_t *data, const struct dfot
            tgt);
     printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)p->segment_count,
            (unsigned long)p->segment_size, codec_text(p, codec));
-    printf("patch    layout    %s, %s\n", dfota_report_layout_name(p), order_text(p, codec));
-    printf("patch    predict   %s (%lu map entries, %lu regions)\n",
-           dfota_report_predict_name(p->predict), (unsigned long)p->map_count,
-           (unsigned long)p->region_count);
+    printf("patch    layout    %s, %s\n", layout_name(p->flags), order_text(p, codec));
+    printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
+           (unsigned long)p->map_count, (unsigned long)p->region_count);
     for (i = 0; i < nt; i++)
         printf("patch    region    target 0x%08lx on: map of %lu entries\n",
                (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
     for (i = nt; i < p->region_count; i++) {
         printf("patch    region    source 0x%08lx on: %s", (unsigned long)sources[i].source_start,
-               dfota_report_predict_name(sources[i].flags));
+               predict_name(sources[i].flags));
         if (sources[i].flags & DFOTA_PREDICT_POINTER)
             printf(", pointer base 0x%08lx, delta %ld", (unsigned long)sources[i].pointer_base,
                    (long)sources[i].pointer_delta);
         printf("\n");
     }
     printf("workspace         %lu bytes\n", (unsigned long)p->workspace_size);
-    printf("checks            header ok, relocation map ok, segment layout ok\n");
+}
+
+struct inspect_args {
+    const char *file, *public_key;
+    bool json, quiet, verbose;
+};
+
+/* The zip around the package: its entry, and the signature's scheme (checked only with a key). */
+static void print_zip(const struct dfota_verify_report *r, bool with_key)
+{
+    char when[20], hex[65];
+
+    cli_format_dos_time(r->entry_dos_time, r->entry_dos_date, when);
+    printf("entry             %s, %llu bytes (%llu in the zip), dated %s\n", r->entry_name,
+           (unsigned long long)r->entry_size, (unsigned long long)r->entry_compressed_size,
+           when);
+    if (r->kind != DFOTA_FILE_SIGNED_ZIP) {
+        printf("signature         none: the zip is not signed\n");
+        return;
+    }
+    if (!with_key) {
+        printf("signature         %s (%zu bytes), NOT checked: inspect checks it only with "
+               "--pubkey\n",
+               r->signature_scheme, r->signature_size);
+        return;
+    }
+    dfota_hex(r->key_sha256, sizeof(r->key_sha256), hex);
+    printf("signature         %s (%zu bytes), %s with the public key %.16s\n",
+           r->signature_scheme, r->signature_size,
+           r->checks[DFOTA_CHECK_SIGNATURE].result == DFOTA_CHECK_PASSED ? "verified"
+                                                                         : "NOT verified",
+           hex);
+}
+
+/* "passed: zip container payload; skipped: signature source apply target new". */
+static void print_checks(const struct dfota_verify_report *r, bool verbose)
+{
+    static const enum dfota_check_result order[3] = {DFOTA_CHECK_PASSED, DFOTA_CHECK_FAILED,
+                                                     DFOTA_CHECK_SKIPPED};
+    static const char *const label[3] = {" passed:", " FAILED:", " skipped:"};
+    size_t i, k, n;
+
+    if (verbose) {
+        for (i = 0; i < DFOTA_CHECK_COUNT; i++)
+            printf("check    %-9s %-8s %s\n", dfota_check_name((enum dfota_check_id)i),
+                   cli_check_result_text(r, (enum dfota_check_id)i), r->checks[i].detail);
+        return;
+    }
+    printf("checks           ");
+    for (k = 0, n = 0; k < 3; k++) {
+        bool first = true;
+
+        for (i = 0; i < DFOTA_CHECK_COUNT; i++) {
+            if (r->checks[i].result != order[k])
+                continue;
+            printf("%s%s %s", first && n > 0 ? ";" : "", first ? label[k] : "",
+                   dfota_check_name((enum dfota_check_id)i));
+            first = false;
+            n++;
+        }
+    }
+    printf("\n");
+}
+
+static int parse_args(int argc, char **argv, struct inspect_args *a)
+{
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    a->json = cli_wants_json(argc, argv);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hqv", inspect_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_PUBKEY:
+            a->public_key = optarg;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'v':
+            a->verbose = true;
+            break;
+        default:
+            if (c == 'h')
+                return cli_option_error("inspect", c, argv[optind - 1]);
+            return cli_usage_failure("inspect", a->json, c == ':' ? "option '%s' needs a value"
+                                                                  : "unknown option '%s'",
+                                     argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_failure("inspect", a->json, "missing FILE");
+    if (optind + 1 < argc)
+        return cli_usage_failure("inspect", a->json, "unexpected argument '%s'",
+                                 argv[optind + 1]);
+    if (a->quiet && a->verbose)
+        return cli_usage_failure("inspect", a->json, "-q and -v cannot be used together");
+    a->file = argv[optind];
+    return CLI_EXIT_OK;
+}
+
+/* The raw patch of a verified payload: the payload itself, or a delta package's payload. */
+static const uint8_t *patch_bytes(const struct dfota_verify_report *r, const uint8_t *payload,
+                                  size_t payload_size, size_t *size)
+{
+    if (!r->patch_valid || payload == NULL)
+        return NULL;
+    if (!r->header_valid) {
+        *size = payload_size;
+        return payload;
+    }
+    *size = r->header.payload.size;
+    return payload + r->header.header_size;
+}
+
+static int print_json(const struct inspect_args *a, const uint8_t *file, size_t size,
+                      const struct dfota_verify_report *r, const uint8_t *payload,
+                      size_t payload_size, const struct dfota_error *err, int code)
+{
+    struct dfota_json j;
+    uint8_t sha[32];
+    const uint8_t *patch;
+    size_t patch_size = 0;
+
+    cli_sha256(file, size, sha);
+    patch = patch_bytes(r, payload, payload_size, &patch_size);
+    dfota_json_init(&j, stdout);
+    dfota_report_begin(&j, "inspect");
+    dfota_json_bool(&j, "ok", r->first_failure == DFOTA_OK);
+    dfota_report_error(&j, err);
+    dfota_report_verification(&j, a->file, size, sha, r);
+    dfota_report_regions(&j, &r->patch, patch, patch_size);
+    dfota_json_end(&j);
+    return cli_json_done("inspect", &j, code);
+}
+
+static void print_text(const struct inspect_args *a, size_t size,
+                       const struct dfota_verify_report *r, const uint8_t *payload,
+                       size_t payload_size)
+{
+    const uint8_t *patch;
+    size_t patch_size = 0;
+
+    printf("file              %s", strcmp(a->file, "-") == 0 ? "<stdin>" : a->file);
+    if (r->kind == DFOTA_FILE_ZIP || r->kind == DFOTA_FILE_SIGNED_ZIP) {
+        printf(" (%s, %zu bytes)\n", dfota_file_kind_name(r->kind), size);
+        print_zip(r, a->public_key != NULL);
+    } else {
+        printf("\n");
+    }
+    patch = patch_bytes(r, payload, payload_size, &patch_size);
+    if (r->header_valid)
+        print_package(&r->header, r->patch_valid ? &r->patch : NULL);
+    else if (patch != NULL)
+        print_patch(patch, &r->patch, patch_size);
+    print_checks(r, a->verbose);
 }
 
 int cmd_inspect(int argc, char **argv)
 {
-    struct dfota_package_header hdr;
-    struct dfota_patch_header patch;
+    struct inspect_args a;
+    struct dfota_verify_options opts;
+    struct dfota_verify_report *r = NULL;
     struct dfota_error err;
-    const uint8_t *payload = NULL;
-    uint8_t *data = NULL, *image = NULL;
-    size_t size = 0, image_size = 0;
-    const char *file;
-    bool json = false, decoded = false, have_patch = false;
-    int c, rc;
+    uint8_t *data = NULL, *payload = NULL;
+    size_t size = 0, payload_size = 0;
+    int rc;
 
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
     dfota_error_clear(&err);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", inspect_options, NULL)) != -1) {
-        switch (c) {
-        case 'j':
-            json = true;
-            break;
-        default:
-            rc = cli_option_error("inspect", c, argv[optind - 1]);
-            return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("inspect", "missing PKG_OR_PATCH");
-    if (optind + 1 < argc)
-        return cli_usage_error("inspect", "unexpected argument '%s'", argv[optind + 1]);
-    file = argv[optind];
+    if (cli_read_file(a.file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
+                      &err) != DFOTA_OK) {
+        rc = cli_report("inspect", a.file, &err);
+        if (a.json) {
+            char message[DFOTA_ERROR_MESSAGE_MAX];
 
-    if (cli_read_file(file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
-                      &err) == DFOTA_OK &&
-        size >= DFOTA_PATCH_MAGIC_SIZE &&
-        memcmp(data, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE) == 0) {
-        /* A raw patch (dfota diff): its own header, layout and workspace claim. */
-        if (dfota_patch_open(data, size, &patch, &err) == DFOTA_OK)
-            print_patch(file, data, &patch, size, json);
+            (void)snprintf(message, sizeof(message), "'%.64s': %.160s",
+                           dfota_report_base_name(a.file), err.message);
+            (void)snprintf(err.message, sizeof(err.message), "%s", message);
+            rc = cli_json_failure("inspect", &err, false, rc);
+        }
+        return rc;
+    }
+    r = malloc(sizeof(*r));
+    if (r == NULL) {
         free(data);
-        if (err.status == DFOTA_OK)
-            return CLI_EXIT_OK;
-        if (json)
-            cli_json_error(stdout, file, &err);
-        return cli_report("inspect", file, &err);
+        dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
+        rc = cli_report("inspect", NULL, &err);
+        return a.json ? cli_json_failure("inspect", &err, false, rc) : rc;
     }
-    if (err.status == DFOTA_OK &&
-        dfota_package_open(data, size, &hdr, &payload, &err) == DFOTA_OK &&
-        hdr.package_type == DFOTA_PACKAGE_FULL &&
-        dfota_package_unpack_full(&hdr, payload, &image, &image_size, &err) == DFOTA_OK)
-        decoded = true;
-    /* dfota_package_open() checked that a delta payload starts with a valid patch header. */
-    if (err.status == DFOTA_OK && hdr.package_type == DFOTA_PACKAGE_DELTA)
-        have_patch =
-            dfota_patch_header_decode(payload, hdr.payload.size, &patch, NULL) == DFOTA_OK;
-    free(image);
+    /* Everything that needs nothing but the file: no images, a key only when given. */
+    dfota_verify_options_init(&opts);
+    opts.public_key = a.public_key;
+    (void)dfota_verify_payload(data, size, &opts, r, &payload, &payload_size);
+    rc = cli_verification_error(r, false, &err);
+    if (rc != CLI_EXIT_OK && r->first_failed_check != DFOTA_CHECK_SIGNATURE &&
+        !r->payload_foreign) {
+        /* inspect names what is wrong in the file without the check's name. */
+        (void)snprintf(err.message, sizeof(err.message), "%s",
+                       r->checks[r->first_failed_check].detail);
+    }
+    if (a.json)
+        rc = print_json(&a, data, size, r, payload, payload_size, &err, rc);
+    else if ((rc == CLI_EXIT_OK || r->payload_foreign) && !a.quiet)
+        print_text(&a, size, r, payload, payload_size); /* a foreign payload: its zip */
+    if (err.status != DFOTA_OK)
+        (void)cli_report_code("inspect", a.file, &err, rc);
+    free(payload);
+    free(r);
     free(data);
-    if (err.status != DFOTA_OK) {
-        if (json)
-            cli_json_error(stdout, file, &err);
-        return cli_report("inspect", file, &err);
-    }
-    if (json)
-        print_json(file, &hdr, have_patch ? &patch : NULL, decoded);
-    else
-        print_text(file, &hdr, have_patch ? &patch : NULL,
-                   decoded ? "payload decodes to the target" : NULL);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -194,7 +194,8 @@ static int run_failure(struct release_run *run, const char *subject,
                        const struct dfota_error *err)
 {
     if (run->args.json && !run->failure_printed)
-        (void)dfota_release_report(stdout, &run->result, -1, err);
+        if (!dfota_release_report(stdout, &run->result, -1, err))
+            cli_stdout_failed(errno);
     run->failure_printed = true;
     return cli_report(COMMAND, subject, err);
 }
@@ -632,9 +633,10 @@ int cmd_release(int argc, char **argv)
         }
         rc = build_and_publish(run);
     }
-    if (rc == CLI_EXIT_OK && run->args.json)
-        (void)dfota_release_report(stdout, &run->result, -1, NULL);
-    else if (rc == CLI_EXIT_OK && !run->args.quiet)
+    if (rc == CLI_EXIT_OK && run->args.json) {
+        if (!dfota_release_report(stdout, &run->result, -1, NULL))
+            cli_stdout_failed(errno);
+    } else if (rc == CLI_EXIT_OK && !run->args.quiet)
         print_summary(run);
     run_free(run);
     free(run);

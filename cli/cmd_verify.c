@@ -1,6 +1,7 @@
 /*
- * cmd_verify.c - `dfota verify`: every check on a package, zip or signed
- * zip, with a trial apply when the old image is given.
+ * cmd_verify.c - `dfota verify`: every check on a package, raw patch, zip
+ * or signed zip, with a trial apply when the old image is given; or, with
+ * --signature-only, the signature and zip of a payload dfota did not make.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -8,10 +9,21 @@
 
 #include "cli.h"
 #include "dfota/packer.h"
+#include "dfota/report.h"
 #include "dfota/verifier.h"
 #include "dfota/wire.h"
+#include "verify_output.h"
 
-enum { OPT_PUBKEY = 256, OPT_OLD, OPT_NEW, OPT_JSON, OPT_ERASE_SIZE, OPT_WRITE_ALIGN };
+enum {
+    OPT_PUBKEY = 256,
+    OPT_OLD,
+    OPT_NEW,
+    OPT_JSON,
+    OPT_ERASE_SIZE,
+    OPT_WRITE_ALIGN,
+    OPT_SIGNATURE_ONLY,
+    OPT_REQUIRE_SIGNATURE
+};
 
 static const struct option verify_options[] = {
     {"pubkey", required_argument, NULL, OPT_PUBKEY},
@@ -20,207 +32,241 @@ static const struct option verify_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"erase-size", required_argument, NULL, OPT_ERASE_SIZE},
     {"write-align", required_argument, NULL, OPT_WRITE_ALIGN},
+    {"signature-only", no_argument, NULL, OPT_SIGNATURE_ONLY},
+    {"require-signature", no_argument, NULL, OPT_REQUIRE_SIGNATURE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-static const char *result_name(enum dfota_check_result result)
+struct verify_args {
+    struct dfota_verify_options opts;
+    const char *old_path, *new_path, *file;
+    bool json, quiet, verbose;
+};
+
+/* The check list: every detail with -v, else those of the checks that did not pass. */
+static void print_checks(const struct dfota_verify_report *rep, bool verbose)
 {
-    switch (result) {
-    case DFOTA_CHECK_PASSED:
-        return "passed";
-    case DFOTA_CHECK_FAILED:
-        return "FAILED";
-    default:
-        return "skipped";
+    size_t i;
+
+    for (i = 0; i < DFOTA_CHECK_COUNT; i++) {
+        const struct dfota_check *c = &rep->checks[i];
+        const char *result = cli_check_result_text(rep, (enum dfota_check_id)i);
+
+        if (i == DFOTA_CHECK_SIGNATURE && strcmp(result, "NOT checked") == 0 && !verbose)
+            printf("%-11s NOT checked (no --pubkey)\n", dfota_check_name((enum dfota_check_id)i));
+        else if (verbose || c->result != DFOTA_CHECK_PASSED)
+            printf("%-11s %-8s %s\n", dfota_check_name((enum dfota_check_id)i), result,
+                   c->detail);
+        else
+            printf("%-11s %s\n", dfota_check_name((enum dfota_check_id)i), result);
     }
 }
 
-/* A zip entry's DOS time and date as "YYYY-MM-DD HH:MM:SS" (no time zone: zip has none). */
-static void format_dos_time(uint16_t time, uint16_t date, char out[20])
-{
-    (void)snprintf(out, 20, "%04u-%02u-%02u %02u:%02u:%02u", 1980u + (date >> 9),
-                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
-                   (time & 31u) * 2u);
-}
-
-static void print_text(const char *file, const struct dfota_verify_report *rep)
+static void print_text(const struct verify_args *a, const struct dfota_verify_report *rep,
+                       const struct dfota_error *err)
 {
     char hex[65], when[20];
-    size_t i;
+    unsigned bc25, ec200, lwm2m;
 
-    printf("file        %s (%s", file, dfota_file_kind_name(rep->kind));
+    printf("file        %s (%s", strcmp(a->file, "-") == 0 ? "<stdin>" : a->file,
+           dfota_file_kind_name(rep->kind));
     if (rep->entry_name[0] != '\0') {
-        format_dos_time(rep->entry_dos_time, rep->entry_dos_date, when);
+        cli_format_dos_time(rep->entry_dos_time, rep->entry_dos_date, when);
         printf(", entry %s, dated %s", rep->entry_name, when);
     }
     printf(")\n");
     if (rep->package_digest_valid) {
         dfota_hex(rep->package_sha256, sizeof(rep->package_sha256), hex);
-        printf("sha256      %s (the package checked)\n", hex);
+        printf("sha256      %s (the %s checked)\n", hex,
+               rep->kind == DFOTA_FILE_PATCH ? "patch" : "package");
     }
-    for (i = 0; i < DFOTA_CHECK_COUNT; i++)
-        printf("%-11s %-8s %s\n", dfota_check_name((enum dfota_check_id)i),
-               result_name(rep->checks[i].result), rep->checks[i].detail);
-    if (rep->first_failure == DFOTA_OK)
+    if (rep->key_digest_valid && a->verbose) {
+        dfota_hex(rep->key_sha256, sizeof(rep->key_sha256), hex);
+        printf("key         %s (SHA-256 of the public key's DER)\n", hex);
+    }
+    print_checks(rep, a->verbose);
+    if (rep->first_failure != DFOTA_OK) {
+        if (rep->payload_foreign) {
+            printf("result      %s\n", err->message);
+            return;
+        }
+        bc25 = dfota_status_module_code(rep->first_failure, DFOTA_MODULE_BC25);
+        ec200 = dfota_status_module_code(rep->first_failure, DFOTA_MODULE_EC200);
+        lwm2m = dfota_status_module_code(rep->first_failure, DFOTA_MODULE_LWM2M);
+        printf("result      FAILED at the %s check: %s",
+               dfota_check_name(rep->first_failed_check), dfota_status_name(rep->first_failure));
+        if (bc25 != 0 || ec200 != 0 || lwm2m != 0)
+            printf(" (module error BC25 %u, EC200 %u, LwM2M %u)", bc25, ec200, lwm2m);
+        printf("\n");
+    } else if (a->opts.signature_only) {
+        dfota_hex(rep->package_sha256, sizeof(rep->package_sha256), hex);
+        printf("result      signature ok; payload not checked (--signature-only): the "
+               "signature covers the %llu bytes of '%s' (SHA-256 %s), which were not read as "
+               "a dfota package\n",
+               (unsigned long long)rep->package_size, rep->entry_name, hex);
+    } else if (rep->signed_file && rep->checks[DFOTA_CHECK_SIGNATURE].result != DFOTA_CHECK_PASSED) {
+        printf("result      ok, but the signature was NOT checked (no --pubkey)\n");
+    } else {
         printf("result      ok\n");
-    else
-        printf("result      FAILED at the %s check: %s (module error BC25 %u, EC200 %u, LwM2M %u)\n",
-               dfota_check_name(rep->first_failed_check), dfota_status_name(rep->first_failure),
-               dfota_status_module_code(rep->first_failure, DFOTA_MODULE_BC25),
-               dfota_status_module_code(rep->first_failure, DFOTA_MODULE_EC200),
-               dfota_status_module_code(rep->first_failure, DFOTA_MODULE_LWM2M));
+    }
 }
 
-static void print_json(const char *file, const struct dfota_verify_report *rep)
+static int print_json(const struct verify_args *a, const uint8_t *file, size_t size,
+                      const struct dfota_verify_report *rep, const struct dfota_error *err,
+                      int code)
 {
-    char hex[65], when[20];
-    size_t i;
+    struct dfota_json j;
+    uint8_t sha[32];
 
-    printf("{\n  \"file\": ");
-    cli_json_string(stdout, file);
-    printf(",\n  \"kind\": \"%s\",\n  \"entry\": ", dfota_file_kind_name(rep->kind));
-    if (rep->entry_name[0] != '\0') {
-        cli_json_string(stdout, rep->entry_name);
-        format_dos_time(rep->entry_dos_time, rep->entry_dos_date, when);
-        printf(",\n  \"entry_time\": \"%s\"", when);
-    } else {
-        printf("null");
+    cli_sha256(file, size, sha);
+    dfota_json_init(&j, stdout);
+    dfota_report_begin(&j, "verify");
+    dfota_json_bool(&j, "ok", rep->first_failure == DFOTA_OK);
+    dfota_report_error(&j, err);
+    dfota_report_verification(&j, a->file, size, sha, rep);
+    dfota_json_end(&j);
+    return cli_json_done("verify", &j, code);
+}
+
+static int parse_args(int argc, char **argv, struct verify_args *a)
+{
+    unsigned long value;
+    int c;
+
+    memset(a, 0, sizeof(*a));
+    dfota_verify_options_init(&a->opts);
+    a->json = cli_wants_json(argc, argv);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hqv", verify_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_PUBKEY:
+            a->opts.public_key = optarg;
+            break;
+        case OPT_OLD:
+            a->old_path = optarg;
+            break;
+        case OPT_NEW:
+            a->new_path = optarg;
+            break;
+        case OPT_JSON:
+            a->json = true;
+            break;
+        case OPT_ERASE_SIZE:
+            if (!cli_parse_uint(optarg, 256, 1u << 20, &value) || (value & (value - 1)) != 0)
+                return cli_usage_failure("verify", a->json,
+                                         "--erase-size '%s' is not a power of two in "
+                                         "256..1048576",
+                                         optarg);
+            a->opts.erase_size = (uint32_t)value;
+            break;
+        case OPT_WRITE_ALIGN:
+            if (!cli_parse_uint(optarg, 1, 256, &value) || (value & (value - 1)) != 0)
+                return cli_usage_failure("verify", a->json,
+                                         "--write-align '%s' is not a power of two in 1..256",
+                                         optarg);
+            a->opts.write_align = (uint32_t)value;
+            break;
+        case OPT_SIGNATURE_ONLY:
+            a->opts.signature_only = 1;
+            break;
+        case OPT_REQUIRE_SIGNATURE:
+            a->opts.require_signature = 1;
+            break;
+        case 'q':
+            a->quiet = true;
+            break;
+        case 'v':
+            a->verbose = true;
+            break;
+        default:
+            if (c == 'h')
+                return cli_option_error("verify", c, argv[optind - 1]);
+            return cli_usage_failure("verify", a->json, c == ':' ? "option '%s' needs a value"
+                                                                 : "unknown option '%s'",
+                                     argv[optind - 1]);
+        }
     }
-    printf(",\n  \"package_sha256\": ");
-    if (rep->package_digest_valid) {
-        dfota_hex(rep->package_sha256, sizeof(rep->package_sha256), hex);
-        printf("\"%s\"", hex);
-    } else {
-        printf("null");
+    if (argc - optind != 1)
+        return cli_usage_failure("verify", a->json,
+                                 argc - optind < 1 ? "missing FILE%s" : "unexpected argument '%s'",
+                                 argc - optind < 1 ? "" : argv[argc - 1]);
+    a->file = argv[optind];
+    if (a->opts.signature_only && a->opts.public_key == NULL)
+        return cli_usage_failure("verify", a->json,
+                                 "--signature-only needs --pubkey KEY: it checks the signature "
+                                 "and nothing else");
+    if (a->opts.signature_only && (a->old_path != NULL || a->new_path != NULL))
+        return cli_usage_failure("verify", a->json,
+                                 "--signature-only checks no image: --%s cannot be used with it",
+                                 a->old_path != NULL ? "old" : "new");
+    if (a->quiet && a->verbose)
+        return cli_usage_failure("verify", a->json, "-q and -v cannot be used together");
+    return CLI_EXIT_OK;
+}
+
+/* Read `path` for `a`; on failure the message (and the JSON document) and an exit code. */
+static int read_input(const struct verify_args *a, const char *path, size_t limit,
+                      uint8_t **data, size_t *size)
+{
+    struct dfota_error err;
+    int rc;
+
+    dfota_error_clear(&err);
+    if (cli_read_file(path, limit, data, size, &err) == DFOTA_OK)
+        return CLI_EXIT_OK;
+    rc = cli_report("verify", path, &err);
+    if (a->json) {
+        /* The message names the file as given: a path on this machine, which the
+         * document never holds; the base name says which input it was. */
+        char message[DFOTA_ERROR_MESSAGE_MAX];
+
+        (void)snprintf(message, sizeof(message), "'%.64s': %.160s", dfota_report_base_name(path),
+                       err.message);
+        (void)snprintf(err.message, sizeof(err.message), "%s", message);
+        rc = cli_json_failure("verify", &err, false, rc);
     }
-    printf(",\n  \"ok\": %s,\n", rep->first_failure == DFOTA_OK ? "true" : "false");
-    if (rep->header_valid) {
-        printf("  \"package\": {\"type\": \"%s\", \"source_version\": ",
-               dfota_package_type_name(rep->header.package_type));
-        if (rep->header.source_version[0] != '\0')
-            cli_json_string(stdout, rep->header.source_version);
-        else
-            printf("null");
-        printf(", \"target_version\": ");
-        cli_json_string(stdout, rep->header.target_version);
-        printf(", \"size\": %llu, \"workspace_size\": %lu},\n",
-               (unsigned long long)rep->package_size, (unsigned long)rep->header.workspace_size);
-    } else {
-        printf("  \"package\": null,\n");
-    }
-    printf("  \"checks\": [\n");
-    for (i = 0; i < DFOTA_CHECK_COUNT; i++) {
-        printf("    {\"name\": \"%s\", \"result\": \"%s\", \"status\": \"%s\", \"detail\": ",
-               dfota_check_name((enum dfota_check_id)i),
-               rep->checks[i].result == DFOTA_CHECK_FAILED ? "failed"
-                                                           : result_name(rep->checks[i].result),
-               dfota_status_name(rep->checks[i].status));
-        cli_json_string(stdout, rep->checks[i].detail);
-        printf("}%s\n", i + 1 < DFOTA_CHECK_COUNT ? "," : "");
-    }
-    printf("  ],\n  \"first_failure\": ");
-    if (rep->first_failure == DFOTA_OK) {
-        printf("null\n}\n");
-        return;
-    }
-    printf("{\"check\": \"%s\", \"status\": \"%s\", \"code\": %d, \"module_error\": "
-           "{\"BC25\": %u, \"EC200\": %u, \"LwM2M\": %u}}\n}\n",
-           dfota_check_name(rep->first_failed_check), dfota_status_name(rep->first_failure),
-           (int)rep->first_failure,
-           dfota_status_module_code(rep->first_failure, DFOTA_MODULE_BC25),
-           dfota_status_module_code(rep->first_failure, DFOTA_MODULE_EC200),
-           dfota_status_module_code(rep->first_failure, DFOTA_MODULE_LWM2M));
+    return rc;
 }
 
 int cmd_verify(int argc, char **argv)
 {
-    struct dfota_verify_options opts;
+    struct verify_args a;
     struct dfota_verify_report *rep;
     struct dfota_error err;
-    const char *old_path = NULL, *new_path = NULL, *file;
     uint8_t *data = NULL, *old = NULL, *new_ = NULL;
     size_t size = 0;
-    unsigned long value;
-    bool json = false;
-    enum dfota_status st;
-    int c, rc;
+    int rc;
 
-    dfota_verify_options_init(&opts);
-    dfota_error_clear(&err);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", verify_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_PUBKEY:
-            opts.public_key = optarg;
-            break;
-        case OPT_OLD:
-            old_path = optarg;
-            break;
-        case OPT_NEW:
-            new_path = optarg;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_ERASE_SIZE:
-            if (!cli_parse_uint(optarg, 256, 1u << 20, &value) || (value & (value - 1)) != 0)
-                return cli_usage_error("verify", "--erase-size '%s' is not a power of two in "
-                                                 "256..1048576", optarg);
-            opts.erase_size = (uint32_t)value;
-            break;
-        case OPT_WRITE_ALIGN:
-            if (!cli_parse_uint(optarg, 1, 256, &value) || (value & (value - 1)) != 0)
-                return cli_usage_error("verify", "--write-align '%s' is not a power of two in "
-                                                 "1..256", optarg);
-            opts.write_align = (uint32_t)value;
-            break;
-        default:
-            rc = cli_option_error("verify", c, argv[optind - 1]);
-            return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-        }
+    rc = parse_args(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
+    rc = read_input(&a, a.file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size);
+    if (rc == CLI_EXIT_OK && a.old_path != NULL)
+        rc = read_input(&a, a.old_path, DFOTA_HOST_SIZE_MAX, &old, &a.opts.old_size);
+    if (rc == CLI_EXIT_OK && a.new_path != NULL)
+        rc = read_input(&a, a.new_path, DFOTA_HOST_SIZE_MAX, &new_, &a.opts.new_size);
+    rep = rc == CLI_EXIT_OK ? malloc(sizeof(*rep)) : NULL;
+    if (rc == CLI_EXIT_OK && rep == NULL) {
+        dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
+        rc = cli_report("verify", NULL, &err);
+        if (a.json)
+            rc = cli_json_failure("verify", &err, false, rc);
     }
-    if (argc - optind != 1)
-        return cli_usage_error("verify", argc - optind < 1 ? "missing FILE"
-                                                            : "unexpected argument '%s'",
-                               argv[argc - 1]);
-    file = argv[optind];
-    if (cli_read_file(file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
-                      &err) != DFOTA_OK)
-        return cli_report("verify", file, &err);
-    if (old_path != NULL &&
-        cli_read_file(old_path, DFOTA_HOST_SIZE_MAX, &old, &opts.old_size, &err) != DFOTA_OK) {
-        free(data);
-        return cli_report("verify", old_path, &err);
-    }
-    if (new_path != NULL &&
-        cli_read_file(new_path, DFOTA_HOST_SIZE_MAX, &new_, &opts.new_size, &err) != DFOTA_OK) {
-        free(data);
-        free(old);
-        return cli_report("verify", new_path, &err);
-    }
-    opts.old_image = old;
-    opts.new_image = new_;
-    rep = malloc(sizeof(*rep));
-    if (rep == NULL) {
-        free(data);
-        free(old);
-        free(new_);
-        return cli_fail(CLI_EXIT_IO, "verify", "out of memory");
-    }
-    st = dfota_verify(data, size, &opts, rep);
-    if (json)
-        print_json(file, rep);
-    else
-        print_text(file, rep);
-    rc = CLI_EXIT_OK;
-    if (st != DFOTA_OK) {
-        err.status = st;
-        (void)snprintf(err.message, sizeof(err.message), "%s check: %.200s",
-                       dfota_check_name(rep->first_failed_check),
-                       rep->checks[rep->first_failed_check].detail);
-        rc = cli_report("verify", file, &err);
+    if (rep != NULL) {
+        a.opts.old_image = old;
+        a.opts.new_image = new_;
+        (void)dfota_verify(data, size, &a.opts, rep);
+        rc = cli_verification_error(rep, true, &err);
+        if (a.json)
+            rc = print_json(&a, data, size, rep, &err, rc);
+        else if (!a.quiet)
+            print_text(&a, rep, &err);
+        if (rc != CLI_EXIT_OK && err.status != DFOTA_OK)
+            (void)cli_report_code("verify", a.file, &err, rc);
     }
     free(rep);
     free(data);

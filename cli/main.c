@@ -115,21 +115,34 @@ const struct cli_command cli_commands[] = {
      "with stock tools:\n"
      "  unzip -o X_signed.zip -d out\n"
      "  openssl dgst -sha256 -verify public.pem -signature out/X.bin.sig out/X.bin\n"},
-    {"verify", cmd_verify, "check a package, zip or signed zip, and that it rebuilds the new image",
-     "dfota verify [--pubkey public.pem] [--old OLD] [--new NEW] [--json] FILE",
-     "  FILE                a package (.bin), X.zip or X_signed.zip\n"
+    {"verify", cmd_verify, "check a package, patch, zip or signed zip, and that it rebuilds the new image",
+     "dfota verify [--pubkey KEY] [--old OLD] [--new NEW] [options] FILE\n"
+     "       dfota verify --pubkey KEY --signature-only X_signed.zip",
+     "  FILE                a package (.bin), a raw patch, X.zip or X_signed.zip\n"
      "  --pubkey KEY        public key (path or OpenSSL store URI): the signature must\n"
      "                      verify with it; an unsigned FILE is then refused\n"
      "  --old OLD           the old image: checked against the package, then a trial\n"
      "                      apply through the device-side applier must reproduce the\n"
      "                      target size and digests\n"
      "  --new NEW           the new image: the trial apply must give exactly this\n"
-     "  --json              print one JSON object instead of text\n"
+     "  --signature-only    with --pubkey: check the zip and the signature only, for a\n"
+     "                      payload dfota did not make (the module vendor's delta);\n"
+     "                      the payload itself is not checked, and the result says so\n"
+     "  --require-signature a file without a signature, or a signed zip checked\n"
+     "                      without --pubkey, fails (NOT_SIGNED) instead of passing\n"
+     "                      with \"signature NOT checked\"\n"
+     "  --erase-size N, --write-align N  the trial apply's simulated flash\n"
+     "  --json              print one JSON document (docs/report.schema.json), also\n"
+     "                      for a failure\n"
+     "  -q, --quiet         print nothing on success (failures still on stderr)\n"
+     "  -v, --verbose       every check's detail, and the key's SHA-256\n"
      "\n"
      "Checks, in order: signature, zip safety, container and digests, patch layout,\n"
      "source image, trial apply, target digests, equality with NEW; stops at the first\n"
      "failure and names the module error code a device would report for it.\n"
-     "Exit status 0 all checks passed, 1 a check failed, 2 usage, 3 I/O.\n"},
+     "Exit status 0 all checks passed (a signed zip without --pubkey: \"signature NOT\n"
+     "checked\"), 1 a check failed, 2 usage, 3 I/O, 7 the payload is not a dfota\n"
+     "package (use --signature-only to check only its signature).\n"},
     {"release", cmd_release, "two images in: .bin, .zip, _signed.zip and a report, all verified",
      "dfota release --old OLD --new NEW [--from-version V1 --to-version V2] --key KEY\n"
      "       --passin SRC -o DIR [--pubkey PUB] [--json] [--force]",
@@ -153,21 +166,33 @@ const struct cli_command cli_commands[] = {
      "report last; on any failure nothing is left behind. SOURCE_DATE_EPOCH makes the\n"
      "same inputs give the same bytes. Exit status 0 ok, 1 a check failed, 2 usage,\n"
      "3 I/O, 4 an output exists.\n"},
-    {"inspect", cmd_inspect, "show and check every header field of a package or patch",
-     "dfota inspect PKG_OR_PATCH [--json]",
-     "  PKG_OR_PATCH        package or raw patch file ('-' for standard input)\n"
-     "  --json              print one JSON object instead of text\n"
+    {"inspect", cmd_inspect, "show and check every header field of a package or patch, bare or zipped",
+     "dfota inspect [--pubkey KEY] [--json] [-q|-v] FILE",
+     "  FILE                a package, a raw patch, X.zip or X_signed.zip ('-' for\n"
+     "                      standard input)\n"
+     "  --pubkey KEY        also check a signed zip's signature (without it the\n"
+     "                      signature's scheme is shown, NOT checked)\n"
+     "  --json              print one JSON document (docs/report.schema.json), also\n"
+     "                      for a failure\n"
+     "  -q, --quiet         print nothing on success (failures still on stderr)\n"
+     "  -v, --verbose       every check, with its detail\n"
      "\n"
-     "Checks the header (magic, version, CRC-32, every field), the package\n"
-     "size and the payload MD5 and SHA-256; for a full-image package also that\n"
-     "the payload decodes to the target size and digests; for a delta package\n"
-     "or a raw patch, the patch header, relocation map and segment layout.\n"
-     "Exit status 1 and a message naming the problem when any check fails.\n"},
+     "For a zip: the entry (name, time, sizes) and the signature's scheme, then the\n"
+     "package inside. Runs the checks of 'dfota verify' that need nothing but the\n"
+     "file: zip safety, the header (magic, version, CRC-32, every field), the\n"
+     "package size and payload MD5 and SHA-256, the patch header, relocation map\n"
+     "and segment layout; for a full-image package also that the payload decodes\n"
+     "to the target size and digests. The others are reported as skipped.\n"
+     "Exit status 1 and a message naming the problem when a check fails, 7 when\n"
+     "the file (or the zip's payload) is not a dfota package.\n"},
     {"apply", cmd_apply, "rebuild the new image from the old one and a package or patch",
      "dfota apply --old OLD PKG_OR_PATCH -o NEW [options]",
      "  --old OLD           the old image (not needed for a full-image package)\n"
-     "  PKG_OR_PATCH        a package (.bin) or a raw patch\n"
+     "  PKG_OR_PATCH        a package (.bin), a raw patch, X.zip or X_signed.zip (the\n"
+     "                      package is taken out of it, its zip safety checked)\n"
      "  -o, --output NEW    image to write ('-' for standard output)\n"
+     "  --pubkey KEY        check the signed zip's signature before anything else\n"
+     "                      (without it: a line on stderr says it was NOT checked)\n"
      "  --chunk-size N      feed the patch in pieces of N bytes, as a download\n"
      "                      arrives (default: all at once)\n"
      "  --urc               print progress like the module: +QIND: \"FOTA\",\"START\",\n"
@@ -187,7 +212,10 @@ const struct cli_command cli_commands[] = {
      "                      (it is half done, bits of a write set at random)\n"
      "  --cut-seed S        random seed of a torn operation (default 1)\n"
      "  -f, --force         overwrite NEW if it exists\n"
-     "  -q, --quiet         print nothing on success\n"
+     "  --json              print one JSON document on success or failure: the input,\n"
+     "                      the package and patch applied, and NEW in \"outputs\"\n"
+     "  -q, --quiet         print nothing on success (failures still on stderr)\n"
+     "  -v, --verbose       also say what was applied (zip, package, patch, flash)\n"
      "\n"
      "The patch runs through the device-side applier (apply_ref) into a simulated\n"
      "NOR flash: the old image is checked (size and SHA-256) before the first\n"
@@ -195,7 +223,7 @@ const struct cli_command cli_commands[] = {
      "only on success. An in-place patch (diff --in-place) is applied in one area\n"
      "through a scratch segment; a two-bank one never writes the old bank.\n"
      "Exit status 5: power cut (run again without --cut-after to resume); 6: the\n"
-     "state holds another package's update.\n"},
+     "state holds another package's update; 7: not a dfota package or patch.\n"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -228,7 +256,8 @@ static void print_main_help(FILE *out)
     fputs("\nRun 'dfota help <command>' or 'dfota <command> --help' for its options.\n"
           "Exit status: 0 ok, 1 a check failed, 2 usage, 3 I/O or system error,\n"
           "4 output exists (use --force), 5 simulated power cut (apply --cut-after),\n"
-          "6 another update is in progress (apply --state).\n",
+          "6 another update is in progress (apply --state), 7 not a dfota package\n"
+          "(verify --signature-only checks only a signed zip's signature).\n",
           out);
 }
 

@@ -592,6 +592,26 @@ const char *cli_passphrase_stream(const char *source)
     return NULL;
 }
 
+/* The reason of the first flush of standard output that failed, kept for
+ * cli_finish_stdout(): stdio keeps only the error flag. */
+static const char *stdout_reason;
+
+bool cli_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return true;
+    if (stdout_reason == NULL && errno != 0)
+        stdout_reason = strerror(errno);
+    return false;
+}
+
+void cli_stdout_failed(int errnum)
+{
+    if (stdout_reason == NULL && errnum != 0)
+        stdout_reason = strerror(errnum);
+}
+
 int cli_finish_stdout(const char *command, int rc)
 {
     static enum { STDOUT_OPEN, STDOUT_CLOSED, STDOUT_FAILED } state = STDOUT_OPEN;
@@ -603,7 +623,7 @@ int cli_finish_stdout(const char *command, int rc)
         if (fflush(stdout) != 0)
             reason = strerror(errno);
         else if (ferror(stdout))
-            reason = "write error";
+            reason = stdout_reason != NULL ? stdout_reason : "write error";
         /* close() reports what the file system could not write back (NFS);
          * EBADF alone means standard output was closed and never written. */
         if (fclose(stdout) != 0 && reason == NULL && errno != EBADF)

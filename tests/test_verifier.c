@@ -1,12 +1,16 @@
 /*
  * test_verifier.c - dfota_verify(): every check passes on good packages,
- * zips and signed zips, and each kind of bad input fails at its own check
- * with its own status. Also dfota_trial_apply().
+ * raw patches, zips and signed zips, and each kind of bad input fails at
+ * its own check with its own status; a signed payload dfota did not make is
+ * checked with signature_only. Also dfota_trial_apply() and the key
+ * fingerprint the reports name keys by.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "test_helpers.h"
 
@@ -21,8 +25,9 @@
 #define IMAGE_SIZE (64u * 1024u)
 
 struct fixture {
-    uint8_t *old, *new_, *package, *zip, *signed_zip;
-    size_t package_size, zip_size, signed_size;
+    uint8_t *old, *new_, *patch, *package, *zip, *signed_zip;
+    size_t patch_size, package_size, zip_size, signed_size;
+    struct dfota_signing_key *key;
     char key_dir[64], public_pem[96], other_pem[96];
 };
 
@@ -35,7 +40,8 @@ static void write_file(const char *path, const char *text, size_t size)
     assert_int_equal(fclose(f), 0);
 }
 
-static void make_key(const char *pem_path, struct dfota_signing_key **signing)
+static void make_key_of(enum dfota_key_algorithm alg, const char *pem_path,
+                        struct dfota_signing_key **signing)
 {
     struct dfota_passphrase pass;
     struct dfota_key_pair pair;
@@ -43,7 +49,7 @@ static void make_key(const char *pem_path, struct dfota_signing_key **signing)
     char private_path[128];
 
     assert_int_equal(dfota_passphrase_set(&pass, "Demo-1234", 9, &err), DFOTA_OK);
-    assert_int_equal(dfota_keygen(DFOTA_KEY_RSA, &pass, &pair, &err), DFOTA_OK);
+    assert_int_equal(dfota_keygen(alg, &pass, &pair, &err), DFOTA_OK);
     write_file(pem_path, pair.public_pem, pair.public_pem_size);
     if (signing != NULL) {
         (void)snprintf(private_path, sizeof(private_path), "%s.private", pem_path);
@@ -54,15 +60,17 @@ static void make_key(const char *pem_path, struct dfota_signing_key **signing)
     dfota_key_pair_release(&pair);
 }
 
+static void make_key(const char *pem_path, struct dfota_signing_key **signing)
+{
+    make_key_of(DFOTA_KEY_RSA, pem_path, signing);
+}
+
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct dfota_diff_options diff;
     struct dfota_delta_options delta;
-    struct dfota_signing_key *key = NULL;
     struct dfota_error err;
-    uint8_t *patch;
-    size_t patch_size;
 
     assert_non_null(f);
     f->old = malloc(IMAGE_SIZE);
@@ -74,16 +82,16 @@ static int setup(void **state)
     memset(f->new_ + 1000, 0x5A, 100);                      /* an insertion */
     memcpy(f->new_ + 1100, f->old + 1000, IMAGE_SIZE - 1000);
     dfota_diff_options_init(&diff);
-    assert_int_equal(dfota_diff(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, &diff, &patch,
-                                &patch_size, &err),
+    assert_int_equal(dfota_diff(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, &diff, &f->patch,
+                                &f->patch_size, &err),
                      DFOTA_OK);
     delta.source_version = "BC25R01A03";
     delta.target_version = "BC25R01A04";
     delta.created = 0;
-    assert_int_equal(dfota_pack_delta(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, patch,
-                                      patch_size, &delta, &f->package, &f->package_size, &err),
+    assert_int_equal(dfota_pack_delta(f->old, IMAGE_SIZE, f->new_, IMAGE_SIZE + 100, f->patch,
+                                      f->patch_size, &delta, &f->package, &f->package_size,
+                                      &err),
                      DFOTA_OK);
-    free(patch);
     assert_int_equal(dfota_zip_create("P.bin", f->package, f->package_size, 315532800, &f->zip,
                                       &f->zip_size, &err),
                      DFOTA_OK);
@@ -91,12 +99,11 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->key_dir));
     (void)snprintf(f->public_pem, sizeof(f->public_pem), "%s/public.pem", f->key_dir);
     (void)snprintf(f->other_pem, sizeof(f->other_pem), "%s/other.pem", f->key_dir);
-    make_key(f->public_pem, &key);
+    make_key(f->public_pem, &f->key);
     make_key(f->other_pem, NULL);
-    assert_int_equal(dfota_zip_sign(f->zip, f->zip_size, key, &f->signed_zip, &f->signed_size,
-                                    &err),
+    assert_int_equal(dfota_zip_sign(f->zip, f->zip_size, f->key, &f->signed_zip,
+                                    &f->signed_size, &err),
                      DFOTA_OK);
-    dfota_signing_key_free(key);
     *state = f;
     return 0;
 }
@@ -108,8 +115,10 @@ static int teardown(void **state)
     unlink(f->public_pem);
     unlink(f->other_pem);
     rmdir(f->key_dir);
+    dfota_signing_key_free(f->key);
     free(f->old);
     free(f->new_);
+    free(f->patch);
     free(f->package);
     free(f->zip);
     free(f->signed_zip);
@@ -305,6 +314,14 @@ static void key_and_signature_mismatches_fail_the_signature_check(void **state)
     expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
     o.public_key = "/nonexistent/public.pem";
     expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_IO);
+    {
+        struct dfota_verify_report r;
+
+        /* The key is named, but not by its path: details go into reports. */
+        (void)dfota_verify(f->signed_zip, f->signed_size, &o, &r);
+        assert_non_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "'public.pem'"));
+        assert_null(strstr(r.checks[DFOTA_CHECK_SIGNATURE].detail, "/nonexistent"));
+    }
 }
 
 static void full_package_decodes_without_old_image(void **state)
@@ -453,6 +470,241 @@ static void patch_workspace_claim_off_the_rule_fails_the_container_check(void **
     }
 }
 
+/* X_signed.zip of `size` bytes of `content` named X.bin, signed with `key`. */
+static uint8_t *sign_content(const uint8_t *content, size_t size,
+                             const struct dfota_signing_key *key, size_t *signed_size)
+{
+    struct dfota_error err;
+    uint8_t *zip, *signed_zip;
+    size_t zip_size;
+
+    assert_int_equal(dfota_zip_create("X.bin", content, size, 315532800, &zip, &zip_size, &err),
+                     DFOTA_OK);
+    assert_int_equal(dfota_zip_sign(zip, zip_size, key, &signed_zip, signed_size, &err),
+                     DFOTA_OK);
+    free(zip);
+    return signed_zip;
+}
+
+static void raw_patch_is_checked_and_trial_applied(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    uint8_t *copy;
+
+    options(&o, f, 1);
+    assert_int_equal(dfota_verify(f->patch, f->patch_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.kind, DFOTA_FILE_PATCH);
+    assert_string_equal(dfota_file_kind_name(r.kind), "patch");
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_ZIP].result, DFOTA_CHECK_SKIPPED);
+    assert_int_equal(r.checks[DFOTA_CHECK_CONTAINER].result, DFOTA_CHECK_SKIPPED);
+    assert_all_passed_from(&r, DFOTA_CHECK_PAYLOAD);
+    assert_false(r.header_valid);
+    assert_true(r.patch_valid);
+    assert_int_equal(r.patch.target_size, IMAGE_SIZE + 100);
+    assert_true(r.payload_checked);
+    assert_false(r.payload_foreign);
+    /* Without images: the layout only. */
+    options(&o, f, 0);
+    assert_int_equal(dfota_verify(f->patch, f->patch_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_PAYLOAD].result, DFOTA_CHECK_PASSED);
+    assert_int_equal(r.checks[DFOTA_CHECK_APPLY].result, DFOTA_CHECK_SKIPPED);
+    /* The wrong old image, another new image, a truncated patch. */
+    options(&o, f, 1);
+    o.old_image = f->new_;
+    o.old_size = IMAGE_SIZE;
+    expect_failure(f->patch, f->patch_size, &o, DFOTA_CHECK_SOURCE, DFOTA_E_SOURCE_MISMATCH);
+    options(&o, f, 0);
+    o.new_image = f->old;
+    o.new_size = IMAGE_SIZE;
+    expect_failure(f->patch, f->patch_size, &o, DFOTA_CHECK_NEW, DFOTA_E_TARGET_MISMATCH);
+    options(&o, f, 1);
+    expect_failure(f->patch, f->patch_size - 1, &o, DFOTA_CHECK_PAYLOAD, DFOTA_E_TRUNCATED);
+    /* A bit flipped in a segment passes the layout check but not the trial apply. */
+    copy = malloc(f->patch_size);
+    assert_non_null(copy);
+    memcpy(copy, f->patch, f->patch_size);
+    copy[f->patch_size - 3] ^= 0x10;
+    assert_int_not_equal(dfota_verify(copy, f->patch_size, &o, &r), DFOTA_OK);
+    assert_true(r.first_failed_check == DFOTA_CHECK_APPLY ||
+                r.first_failed_check == DFOTA_CHECK_PAYLOAD);
+    free(copy);
+    /* A key for a raw patch: it carries no signature. */
+    o.public_key = f->public_pem;
+    expect_failure(f->patch, f->patch_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+}
+
+static void a_zipped_raw_patch_is_a_patch_inside_a_zip(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    uint8_t *signed_zip;
+    size_t signed_size;
+
+    signed_zip = sign_content(f->patch, f->patch_size, f->key, &signed_size);
+    options(&o, f, 1);
+    o.public_key = f->public_pem;
+    assert_int_equal(dfota_verify(signed_zip, signed_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.kind, DFOTA_FILE_SIGNED_ZIP);
+    assert_true(r.patch_valid);
+    assert_int_equal(r.checks[DFOTA_CHECK_CONTAINER].result, DFOTA_CHECK_SKIPPED);
+    assert_all_passed_from(&r, DFOTA_CHECK_PAYLOAD);
+    free(signed_zip);
+}
+
+static void a_foreign_payload_is_named_and_checked_with_signature_only(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    uint8_t foreign[3000], *signed_zip, *payload;
+    size_t signed_size, payload_size, i;
+
+    for (i = 0; i < sizeof(foreign); i++)
+        foreign[i] = (uint8_t)(i * 7 + 3);
+    signed_zip = sign_content(foreign, sizeof(foreign), f->key, &signed_size);
+    /* Every check: the payload is not a dfota package, a distinct flag. */
+    options(&o, f, 0);
+    o.public_key = f->public_pem;
+    expect_failure(signed_zip, signed_size, &o, DFOTA_CHECK_CONTAINER, DFOTA_E_BAD_MAGIC);
+    assert_int_equal(dfota_verify(signed_zip, signed_size, &o, &r), DFOTA_E_BAD_MAGIC);
+    assert_true(r.payload_foreign);
+    assert_true(r.payload_checked);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_PASSED);
+    assert_non_null(strstr(r.checks[DFOTA_CHECK_CONTAINER].detail, "03 0a 11 18"));
+    /* Signature only: passes, and says the payload was not checked. */
+    o.signature_only = 1;
+    assert_int_equal(dfota_verify_payload(signed_zip, signed_size, &o, &r, &payload,
+                                          &payload_size),
+                     DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_PASSED);
+    assert_int_equal(r.checks[DFOTA_CHECK_ZIP].result, DFOTA_CHECK_PASSED);
+    for (i = DFOTA_CHECK_CONTAINER; i < DFOTA_CHECK_COUNT; i++)
+        assert_int_equal(r.checks[i].result, DFOTA_CHECK_SKIPPED);
+    assert_false(r.payload_checked);
+    assert_false(r.payload_foreign);
+    assert_true(r.signed_file);
+    assert_string_equal(r.signature_scheme, "RSA2048+SHA256");
+    assert_true(r.key_digest_valid);
+    assert_int_equal(payload_size, sizeof(foreign));
+    assert_memory_equal(payload, foreign, sizeof(foreign));
+    free(payload);
+    /* ... and still refuses the wrong key. */
+    o.public_key = f->other_pem;
+    assert_int_equal(dfota_verify_payload(signed_zip, signed_size, &o, &r, &payload,
+                                          &payload_size),
+                     DFOTA_E_BAD_SIGNATURE);
+    assert_null(payload);
+    assert_int_equal(payload_size, 0);
+    free(signed_zip);
+    /* A bare foreign file; a file too short to tell stays a truncated package. */
+    options(&o, f, 0);
+    assert_int_equal(dfota_verify(foreign, sizeof(foreign), &o, &r), DFOTA_E_BAD_MAGIC);
+    assert_true(r.payload_foreign);
+    assert_int_equal(dfota_verify(f->package, 5, &o, &r), DFOTA_E_TRUNCATED);
+    assert_false(r.payload_foreign);
+}
+
+static void require_signature_refuses_what_is_not_checked(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+
+    options(&o, f, 0);
+    o.require_signature = 1;
+    expect_failure(f->signed_zip, f->signed_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_E_NOT_SIGNED);
+    assert_true(r.signed_file);
+    assert_string_equal(r.signature_scheme, "RSA2048+SHA256"); /* read from the signature */
+    assert_false(r.key_digest_valid);
+    expect_failure(f->zip, f->zip_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    expect_failure(f->package, f->package_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    expect_failure(f->patch, f->patch_size, &o, DFOTA_CHECK_SIGNATURE, DFOTA_E_NOT_SIGNED);
+    /* With the key it passes. */
+    o.public_key = f->public_pem;
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    /* Without require_signature the unchecked signature is a skip, not a failure. */
+    options(&o, f, 0);
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    assert_int_equal(r.checks[DFOTA_CHECK_SIGNATURE].result, DFOTA_CHECK_SKIPPED);
+    assert_true(r.payload_checked);
+}
+
+static void the_scheme_is_read_from_an_ecdsa_signature(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_signing_key *ec = NULL;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    char pem[128];
+    uint8_t *signed_zip;
+    size_t signed_size;
+
+    (void)snprintf(pem, sizeof(pem), "%s/ec.pem", f->key_dir);
+    make_key_of(DFOTA_KEY_ECDSA_SECP256K1, pem, &ec);
+    signed_zip = sign_content(f->package, f->package_size, ec, &signed_size);
+    options(&o, f, 0);
+    assert_int_equal(dfota_verify(signed_zip, signed_size, &o, &r), DFOTA_OK);
+    assert_string_equal(r.signature_scheme, "ECDSA_256K1+SHA256");
+    assert_true(r.signature_size <= 72);
+    o.public_key = pem;
+    assert_int_equal(dfota_verify(signed_zip, signed_size, &o, &r), DFOTA_OK);
+    assert_string_equal(r.signature_scheme, "ECDSA_256K1+SHA256");
+    assert_true(r.key_digest_valid);
+    free(signed_zip);
+    dfota_signing_key_free(ec);
+    unlink(pem);
+}
+
+/* The fingerprint is the SHA-256 of the DER that public.pem's base64 holds. */
+static void the_key_fingerprint_is_the_sha256_of_its_der(void **state)
+{
+    struct fixture *f = *state;
+    struct dfota_public_key *key;
+    struct dfota_verify_options o;
+    struct dfota_verify_report r;
+    struct dfota_image_info digest;
+    struct dfota_error err;
+    char pem[2048], base64[2048];
+    uint8_t der[1536], fingerprint[32];
+    const char *p;
+    size_t n, k = 0;
+    int der_size;
+    FILE *file = fopen(f->public_pem, "rb");
+
+    assert_non_null(file);
+    n = fread(pem, 1, sizeof(pem) - 1, file);
+    fclose(file);
+    pem[n] = '\0';
+    p = strstr(pem, "-----\n");
+    assert_non_null(p);
+    for (p += 6; *p != '\0' && *p != '-'; p++)
+        if (*p != '\n')
+            base64[k++] = *p;
+    base64[k] = '\0';
+    der_size = EVP_DecodeBlock(der, (const unsigned char *)base64, (int)k);
+    assert_true(der_size > 0);
+    while (k > 0 && base64[--k] == '=')
+        der_size--; /* EVP_DecodeBlock counts the padding */
+    assert_int_equal(dfota_image_info_compute(der, (size_t)der_size, &digest, &err), DFOTA_OK);
+    assert_int_equal(dfota_public_key_load(f->public_pem, &key, &err), DFOTA_OK);
+    assert_int_equal(dfota_public_key_fingerprint(key, fingerprint, &err), DFOTA_OK);
+    assert_memory_equal(fingerprint, digest.sha256, 32);
+    dfota_public_key_free(key);
+    /* The report names the key by it, and no check's detail holds the key's path. */
+    options(&o, f, 1);
+    o.public_key = f->public_pem;
+    assert_int_equal(dfota_verify(f->signed_zip, f->signed_size, &o, &r), DFOTA_OK);
+    assert_true(r.key_digest_valid);
+    assert_memory_equal(r.key_sha256, digest.sha256, 32);
+    for (n = 0; n < DFOTA_CHECK_COUNT; n++)
+        assert_null(strstr(r.checks[n].detail, f->key_dir));
+}
+
 static void check_names_are_stable(void **state)
 {
     (void)state;
@@ -477,6 +729,12 @@ int main(void)
         cmocka_unit_test(trial_apply_refuses_a_huge_target_before_allocating),
         cmocka_unit_test(full_package_with_a_frame_after_its_frame_fails_the_container_check),
         cmocka_unit_test(patch_workspace_claim_off_the_rule_fails_the_container_check),
+        cmocka_unit_test(raw_patch_is_checked_and_trial_applied),
+        cmocka_unit_test(a_zipped_raw_patch_is_a_patch_inside_a_zip),
+        cmocka_unit_test(a_foreign_payload_is_named_and_checked_with_signature_only),
+        cmocka_unit_test(require_signature_refuses_what_is_not_checked),
+        cmocka_unit_test(the_scheme_is_read_from_an_ecdsa_signature),
+        cmocka_unit_test(the_key_fingerprint_is_the_sha256_of_its_der),
         cmocka_unit_test(check_names_are_stable),
     };
 

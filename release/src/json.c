@@ -160,6 +160,12 @@ void dfota_json_uint(struct dfota_json *j, const char *key, uint64_t value)
         fprintf(j->out, "%" PRIu64, value);
 }
 
+void dfota_json_int(struct dfota_json *j, const char *key, int64_t value)
+{
+    if (member(j, key))
+        fprintf(j->out, "%" PRId64, value);
+}
+
 void dfota_json_bool(struct dfota_json *j, const char *key, bool value)
 {
     if (member(j, key))
@@ -217,5 +223,6 @@ bool dfota_json_finish(struct dfota_json *j)
         j->failed = true;
     if (!j->failed)
         fputc('\n', j->out);
-    return !j->failed && !ferror(j->out);
+    /* Flushed, so that a write error (a full disk, a closed pipe) is seen here. */
+    return fflush(j->out) == 0 && !j->failed && !ferror(j->out);
 }

@@ -2,6 +2,7 @@
  * report.c - the shapes every dfota report shares (dfota/report.h,
  * docs/report.schema.json).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dfota/predict.h"
@@ -200,5 +201,142 @@ void dfota_report_checks(struct dfota_json *j, const struct dfota_verify_report 
         dfota_json_string(j, "detail", c->detail);
         dfota_json_end(j);
     }
+    dfota_json_end(j);
+}
+
+void dfota_report_file(struct dfota_json *j, const char *name, size_t size,
+                        const uint8_t sha256[32], const struct dfota_verify_report *r)
+{
+    dfota_json_object(j, "file", true);
+    dfota_json_string(j, "name", dfota_report_base_name(name));
+    dfota_json_string(j, "kind", dfota_file_kind_name(r->kind));
+    dfota_json_uint(j, "size", size);
+    dfota_json_hex(j, "sha256", sha256, 32);
+    dfota_json_end(j);
+}
+
+void dfota_report_entry(struct dfota_json *j, const struct dfota_verify_report *r)
+{
+    char when[32];
+    unsigned date = r->entry_dos_date, time = r->entry_dos_time;
+
+    if (r->entry_name[0] == '\0') {
+        dfota_json_null(j, "entry");
+        return;
+    }
+    /* The DOS fields as stored: a zip has no time zone (dfota writes UTC). */
+    (void)snprintf(when, sizeof(when), "%04u-%02u-%02uT%02u:%02u:%02u", 1980u + (date >> 9),
+                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
+                   (time & 31u) * 2u);
+    dfota_json_object(j, "entry", true);
+    dfota_json_string(j, "name", r->entry_name);
+    dfota_json_string(j, "time", when);
+    dfota_json_uint(j, "size", r->entry_size);
+    dfota_json_uint(j, "compressed_size", r->entry_compressed_size);
+    if (r->package_digest_valid)
+        dfota_json_hex(j, "sha256", r->package_sha256, sizeof(r->package_sha256));
+    dfota_json_end(j);
+}
+
+void dfota_report_signature(struct dfota_json *j, const struct dfota_verify_report *r)
+{
+    enum dfota_check_result result = r->checks[DFOTA_CHECK_SIGNATURE].result;
+
+    if (!r->signed_file) {
+        dfota_json_null(j, "signature");
+        return;
+    }
+    dfota_json_object(j, "signature", true);
+    dfota_json_string(j, "scheme", r->signature_scheme);
+    dfota_json_string(j, "result", result == DFOTA_CHECK_SKIPPED
+                                       ? "not checked"
+                                       : dfota_report_result_name(result));
+    if (r->key_digest_valid)
+        dfota_json_hex(j, "key_sha256", r->key_sha256, sizeof(r->key_sha256));
+    else
+        dfota_json_null(j, "key_sha256");
+    dfota_json_end(j);
+}
+
+void dfota_report_verification(struct dfota_json *j, const char *name, size_t size,
+                               const uint8_t sha256[32], const struct dfota_verify_report *r)
+{
+    dfota_report_file(j, name, size, sha256, r);
+    dfota_report_entry(j, r);
+    dfota_report_signature(j, r);
+    dfota_json_bool(j, "payload_checked", r->payload_checked != 0);
+    if (r->header_valid)
+        dfota_report_package(j, &r->header);
+    else
+        dfota_json_null(j, "package");
+    if (r->patch_valid)
+        dfota_report_patch(j, &r->patch);
+    else
+        dfota_json_null(j, "patch");
+    dfota_report_checks(j, r);
+    if (r->first_failure == DFOTA_OK) {
+        dfota_json_null(j, "first_failure");
+    } else {
+        dfota_json_object(j, "first_failure", true);
+        dfota_json_string(j, "check", dfota_check_name(r->first_failed_check));
+        dfota_json_string(j, "status", dfota_status_name(r->first_failure));
+        dfota_json_end(j);
+    }
+}
+
+struct decoded_tables {
+    struct dfota_map_entry map[DFOTA_PREDICT_MAP_MAX];
+    struct dfota_patch_target_region targets[DFOTA_PREDICT_REGION_MAX];
+    struct dfota_predict_region sources[DFOTA_PREDICT_REGION_MAX];
+};
+
+void dfota_report_regions(struct dfota_json *j, const struct dfota_patch_header *header,
+                          const uint8_t *patch, size_t size)
+{
+    struct decoded_tables *t;
+    uint32_t i, target_count = 0;
+
+    t = patch != NULL && header->map_count <= DFOTA_PREDICT_MAP_MAX &&
+                header->region_count <= DFOTA_PREDICT_REGION_MAX &&
+                size >= DFOTA_PATCH_HEADER_SIZE + dfota_patch_tables_size(header)
+            ? malloc(sizeof(*t))
+            : NULL;
+    if (t == NULL || dfota_patch_tables_decode(header, patch + DFOTA_PATCH_HEADER_SIZE, t->map,
+                                               t->targets, t->sources, &target_count,
+                                               NULL) != DFOTA_OK) {
+        free(t);
+        dfota_json_null(j, "regions");
+        return;
+    }
+    dfota_json_object(j, "regions", false);
+    dfota_json_array(j, "target", false);
+    for (i = 0; i < target_count; i++) {
+        dfota_json_object(j, NULL, true);
+        dfota_json_uint(j, "target_start", t->targets[i].target_start);
+        dfota_json_uint(j, "map_count", t->targets[i].map_count);
+        dfota_json_end(j);
+    }
+    dfota_json_end(j);
+    dfota_json_array(j, "source", false);
+    for (i = target_count; i < header->region_count; i++) {
+        dfota_json_object(j, NULL, true);
+        dfota_json_uint(j, "source_start", t->sources[i].source_start);
+        dfota_json_string(j, "predict", dfota_report_predict_name(t->sources[i].flags));
+        dfota_json_uint(j, "pointer_base", t->sources[i].pointer_base);
+        dfota_json_int(j, "pointer_delta", t->sources[i].pointer_delta);
+        dfota_json_end(j);
+    }
+    dfota_json_end(j);
+    dfota_json_end(j);
+    free(t);
+}
+
+void dfota_report_output(struct dfota_json *j, const char *path, size_t size,
+                         const uint8_t sha256[32])
+{
+    dfota_json_object(j, NULL, true);
+    dfota_json_string(j, "name", dfota_report_base_name(path));
+    dfota_json_uint(j, "size", size);
+    dfota_json_hex(j, "sha256", sha256, 32);
     dfota_json_end(j);
 }

@@ -775,15 +775,19 @@ enum dfota_status dfota_public_key_fingerprint(const struct dfota_public_key *ke
                                                uint8_t sha256[32], struct dfota_error *err)
 {
     unsigned char *der = NULL;
-    unsigned int md_size = 0;
-    int n = i2d_PUBKEY(key->pkey, &der);
+    unsigned int length = 0;
+    char reason[160];
+    int size = i2d_PUBKEY(key->pkey, &der);
     int ok;
 
-    if (n <= 0)
-        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot encode the public key");
-    ok = EVP_Digest(der, (size_t)n, sha256, &md_size, EVP_sha256(), NULL);
+    if (size <= 0)
+        return dfota_error_set(err, DFOTA_E_INTERNAL,
+                               "cannot encode the public key as a SubjectPublicKeyInfo: %s",
+                               openssl_reason(reason, sizeof(reason)));
+    ok = EVP_Digest(der, (size_t)size, sha256, &length, EVP_sha256(), NULL);
     OPENSSL_free(der);
-    if (!ok || md_size != 32)
-        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot hash the public key");
+    if (ok != 1 || length != 32)
+        return dfota_error_set(err, DFOTA_E_INTERNAL, "cannot hash the public key: %s",
+                               openssl_reason(reason, sizeof(reason)));
     return DFOTA_OK;
 }

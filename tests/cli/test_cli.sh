@@ -35,7 +35,7 @@ run pack --help
 check "pack --help" 0 stdout '^usage: dfota pack'
 assert "pack --help equals help pack" cmp -s "$work/stdout" "$work/help-pack"
 run help inspect
-check "help inspect" 0 stdout '^usage: dfota inspect PKG_OR_PATCH \[--json\]'
+check "help inspect" 0 stdout '^usage: dfota inspect \[--pubkey KEY\] \[--json\] \[-q\|-v\] FILE$'
 run inspect -h
 check "inspect -h" 0 stdout '^usage: dfota inspect'
 run help nosuch
@@ -61,7 +61,7 @@ check "pack bad window log" 2 stderr "--window-log '99'"
 run pack --full "$image" --to-version BC25R01A04 -o "$pkg" extra
 check "pack extra argument" 2 stderr "unexpected argument 'extra'"
 run inspect
-check "inspect without file" 2 stderr 'missing PKG'
+check "inspect without file" 2 stderr 'missing FILE'
 run inspect a b
 check "inspect two files" 2 stderr "unexpected argument 'b'"
 assert "usage errors wrote nothing" test ! -e "$pkg"
@@ -106,7 +106,7 @@ md5=$(md5sum "$image" | cut -d' ' -f1)
 run inspect "$pkg"
 check "inspect" 0 stdout '^package type +full$' stdout '^target +version +BC25R01A04$' \
     stdout "^target +sha256 +$sha$" stdout "^target +md5 +$md5$" stdout '^format version +2$' \
-    stdout 'payload decodes to the target'
+    stdout '^checks +passed: container apply target; skipped: signature zip payload source new$'
 check_empty "inspect" stderr
 run inspect "$work/dated.bin"
 check "inspect shows creation time" 0 stdout '^created +1700000000 \(2023-11-14T22:13:20Z\)$'
@@ -117,19 +117,22 @@ run inspect --json "$pkg"
 check "inspect --json" 0
 assert "inspect --json is JSON with the image digests" \
     jq -e --arg sha "$sha" --arg md5 "$md5" \
-    '.ok == true and .package_type == "full" and .format_version == 2 and .source == null
-     and .target.version == "BC25R01A04" and .target.sha256 == $sha and .target.md5 == $md5
-     and .payload_encoding == "zstd" and .workspace_size > 0 and .created == 0
-     and .checks.payload_decodes_to_target == true' "$work/stdout"
+    '.ok == true and .command == "inspect" and .file.kind == "package" and .patch == null
+     and .package.type == "full" and .package.format_version == 2 and .package.source == null
+     and .package.target.version == "BC25R01A04" and .package.target.sha256 == $sha
+     and .package.target.md5 == $md5 and .package.payload.encoding == "zstd"
+     and .package.workspace_size > 0 and .package.created == 0
+     and ([.checks[] | select(.result == "passed") | .name] == ["container", "apply", "target"])' "$work/stdout"
 size=$(stat -c %s "$pkg")
 assert "inspect --json sizes add up" \
-    jq -e --argjson size "$size" '.header_size + .payload.size == $size' "$work/stdout"
+    jq -e --argjson size "$size" '.package.header_size + .package.payload.size == $size and .file.size == $size' "$work/stdout"
 
 # --- corrupted packages: one status each, exit 1, module error code ---
 corrupt() { cp "$pkg" "$work/bad.bin"; }
 corrupt; patch "$work/bad.bin" 0 50
 run inspect "$work/bad.bin"
-check "bad magic" 1 stderr "^dfota inspect: '$work/bad.bin': bad magic 50 44 46 4f" \
+check "bad magic: not a dfota package" 7 \
+    stderr "^dfota inspect: '$work/bad.bin': not a dfota package nor a raw patch \(the file starts with 50 44 46 4f 54 41 0d 0a\)" \
     stderr 'BAD_MAGIC; module error BC25 6507, EC200 504, LwM2M 5'
 corrupt; patch "$work/bad.bin" 8 03
 run inspect "$work/bad.bin"
@@ -163,7 +166,7 @@ assert "error JSON names status and module codes" \
            and .error.module_error.BC25 == 6507 and .error.module_error.EC200 == 506
            and (.error.message | test("CRC-32"))' "$work/stdout"
 run inspect "$src/README.md"
-check "not a package" 1 stderr 'not a dfota package'
+check "not a package" 7 stderr 'not a dfota package'
 
 # --- diff, apply, delta packages ---
 old="$src/samples/BC25R01A03.bin"
@@ -203,14 +206,14 @@ assert "the range patch's workspace is within 16 KiB" test "$(od -An -tu4 -j28 -
 run inspect "$patch"
 check "inspect raw patch" 0 stdout '^kind +raw patch, format version 5' \
     stdout '^patch +segments +3 x 65536 bytes, range codec, history log 10$' \
-    stdout '^checks +header ok, relocation map ok, segment layout ok$' stdout "^target +sha256 +$sha$" \
+    stdout '^checks +passed: payload; skipped: signature zip container source apply target new$' stdout "^target +sha256 +$sha$" \
     stdout '^patch +layout +two-bank, ascending$' \
     stdout '^patch +predict +branch\+pointer \([0-9]+ map entries, [0-9]+ regions\)$' \
     stdout '^patch +region +target 0x00000000 on: map of [0-9]+ entries$' \
     stdout '^patch +region +source 0x00000000 on: branch\+pointer, pointer base 0x08[0-9a-f]{6}, delta 0$'
 run inspect --json "$patch"
 assert "inspect raw patch JSON: pivot and regions" \
-    jq -e '.patch.pivot == 0 and .patch.layout == "two-bank" and (.patch.target_regions | length) >= 1 and .patch.target_regions[0].target_start == 0 and ([.patch.target_regions[].map_count] | add) == .patch.map_count and (.patch.source_regions | length) >= 1 and .patch.source_regions[0].source_start == 0 and .patch.source_regions[0].predict == "branch+pointer" and ([.patch.source_regions[].source_start] | . == (sort | unique))' "$work/stdout"
+    jq -e '.file.kind == "patch" and .package == null and .patch.pivot == 0 and .patch.layout == "two-bank" and (.regions.target | length) >= 1 and .regions.target[0].target_start == 0 and ([.regions.target[].map_count] | add) == .patch.map_count and (.regions.source | length) >= 1 and .regions.source[0].source_start == 0 and .regions.source[0].predict == "branch+pointer" and ([.regions.source[].source_start] | . == (sort | unique))' "$work/stdout"
 head -c 1000 "$patch" >"$work/cut.patch"
 run inspect --json "$work/cut.patch"
 check "inspect truncated raw patch" 1 stderr 'patch ends inside segment'
@@ -273,7 +276,7 @@ run apply --old "$old" "$work/flipped.patch" -o "$work/rebuilt.bin"
 check "apply corrupted patch" 1 stderr 'CORRUPT_PATCH'
 assert "failed applies wrote no output" test ! -e "$work/rebuilt.bin"
 run apply --old "$old" "$old" -o "$work/rebuilt.bin"
-check "apply a non-patch" 1 stderr 'neither a dfota package nor a dfota patch'
+check "apply a non-patch" 7 stderr 'neither a dfota package nor a dfota patch'
 run apply --old "$old" "$patch" -o - --urc
 check "apply --urc to stdout" 2 stderr '--urc prints on standard output'
 run apply "$patch" -o "$work/rebuilt.bin"
@@ -293,10 +296,11 @@ check "pack delta" 0 stderr 'delta package BC25R01A03 -> BC25R01A04'
 run inspect --json "$delta"
 check "inspect delta" 0
 assert "inspect delta shows both images and the patch" \
-    jq -e --arg sha "$sha" '.package_type == "delta" and .source.version == "BC25R01A03"
-     and .source.size == 142788 and .target.sha256 == $sha and .payload_encoding == "patch"
-     and .patch.segment_count == 3 and .patch.window_log == 10 and .patch.codec == "range"
-     and .workspace_size <= 16384' "$work/stdout"
+    jq -e --arg sha "$sha" '.package.type == "delta" and .package.source.version == "BC25R01A03"
+     and .package.source.size == 142788 and .package.target.sha256 == $sha
+     and .package.payload.encoding == "patch" and .patch.segment_count == 3
+     and .patch.window_log == 10 and .patch.codec == "range"
+     and .package.workspace_size <= 16384' "$work/stdout"
 rm -f "$work/rebuilt.bin"
 run apply --old "$old" "$delta" -o "$work/rebuilt.bin" --chunk-size 512
 check "apply delta package" 0
@@ -308,24 +312,24 @@ assert "apply full package bit-exact" cmp -s "$work/rebuilt.bin" "$image"
 
 # --- verify ---
 run verify --old "$old" --new "$image" "$delta"
-check "verify delta package" 0 stdout '^source +passed ' stdout '^apply +passed ' \
-    stdout '^new +passed ' stdout '^result +ok$'
+check "verify delta package" 0 stdout '^source +passed$' stdout '^apply +passed$' \
+    stdout '^new +passed$' stdout '^result +ok$'
 run verify --json --old "$old" --new "$image" "$delta"
 check "verify --json" 0
 assert "verify JSON lists every check" \
-    jq -e '.ok == true and .kind == "package" and (.checks | length) == 8
+    jq -e '.ok == true and .file.kind == "package" and (.checks | length) == 8
            and ([.checks[] | select(.result == "failed")] | length) == 0
-           and .package.source_version == "BC25R01A03"' "$work/stdout"
+           and .package.source.version == "BC25R01A03"' "$work/stdout"
 run verify --old "$image" "$delta"
 check "verify with the wrong old image" 1 stdout '^source +FAILED ' \
     stderr "source check: old image is 143156 bytes, the package states 142788 \(SOURCE_MISMATCH; module error BC25 6507"
 run verify --json --old "$image" "$delta"
 assert "verify failure as JSON" \
     jq -e '.ok == false and .first_failure.check == "source"
-           and .first_failure.module_error.BC25 == 6507' "$work/stdout"
+           and .error.status == "SOURCE_MISMATCH" and .error.module_error.BC25 == 6507' "$work/stdout"
 run verify "$work/missing.bin"
 check "verify a missing file" 3 stderr "cannot open"
-run verify "$work/first.bin"
+run verify -v "$work/first.bin"
 check "verify a full package" 0 stdout '^apply +passed +the device.s package front end rebuilt'
 run verify
 check "verify without a file" 2 stderr 'missing FILE'
@@ -338,7 +342,7 @@ check "verify --json of a file whose name is not UTF-8" 0
 # (jq itself is lenient with bad UTF-8; Python's decoder is not.)
 strict_json() { python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))' "$1"; }
 assert "its JSON is valid UTF-8 and parses" strict_json "$work/stdout"
-assert "the bad bytes are U+FFFD" jq -e '.file | test("odd-\ufffd\ufffd-")' "$work/stdout"
+assert "the bad bytes are U+FFFD" jq -e '.file.name | test("odd-\ufffd\ufffd-")' "$work/stdout"
 assert "the override is escaped as \\u202e" grep -q 'odd-\\ufffd\\ufffd-\\u202enib.bin' "$work/stdout"
 run inspect --json "$odd"
 assert "inspect --json of that file is valid UTF-8 and parses" strict_json "$work/stdout"

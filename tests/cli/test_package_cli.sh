@@ -94,7 +94,7 @@ for kind in skippable huge-window; do
     assert "apply: $kind: nothing written" test ! -e "$work/$kind.out"
 done
 run inspect "$work/full.bin"
-check "inspect: the package itself" 0 stdout 'payload decodes to the target'
+check "inspect: the package itself" 0 stdout '^checks +passed: container apply target; skipped: signature zip payload source new$'
 
 # --- a patch's workspace claim is the format's figure ---
 run diff "$old" "$image" -o "$work/patch.bin"
@@ -102,7 +102,7 @@ check "diff" 0
 rule=$(le32 "$work/patch.bin" 28)
 run inspect --json "$work/patch.bin"
 check "inspect: the patch itself" 0
-assert "the patch states its workspace" jq -e --argjson rule "$rule" '.workspace_size == $rule' "$work/stdout"
+assert "the patch states its workspace" jq -e --argjson rule "$rule" '.patch.workspace_size == $rule' "$work/stdout"
 for c in 16 4294967295 $((rule + 16)); do
     cp "$work/patch.bin" "$work/claim.bin"
     claim "$work/claim.bin" "$c"
@@ -145,7 +145,7 @@ created() {
     run inspect "$work/t.bin"
     check "inspect: created $1" 0 stdout "^created +$1 \\($2\\)\$"
     run inspect --json "$work/t.bin"
-    check "inspect --json: created $1" 0 stdout "^  \"created\": $1,\$" stdout "^  \"created_utc\": $3,\$"
+    check "inspect --json: created $1" 0 stdout "^    \"created\": $1,\$" stdout "^    \"created_utc\": $3,\$"
 }
 created 18446744073709551615 'not a date: after 9999-12-31T23:59:59Z' null
 created 253402300800 'not a date: after 9999-12-31T23:59:59Z' null
@@ -156,7 +156,7 @@ run pack --full "$image" --to-version BC25R01A04 -o "$work/t.bin" -f
 run inspect "$work/t.bin"
 check "inspect: created unset" 0 stdout '^created +0 \(unset\)$'
 run inspect --json "$work/t.bin"
-check "inspect --json: created unset" 0 stdout '^  "created": 0,$' stdout '^  "created_utc": null,$'
+check "inspect --json: created unset" 0 stdout '^    "created": 0,$' stdout '^    "created_utc": null,$'
 
 # --- apply options that a full-image package cannot honour ---
 run apply "$work/full.bin" -o "$work/new.bin" --state "$work/dev.flash"

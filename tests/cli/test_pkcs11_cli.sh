@@ -111,7 +111,7 @@ for k in rsa ec; do
     check "sign ($k key in the token, PIN from env:)" 0 \
         stderr "^$signed: '$name.bin' signed with $scheme, [0-9]+ bytes$"
     check_empty "sign ($k): the engine prints nothing" stdout
-    run verify --pubkey "$work/$k-public.pem" --old "$old" --new "$new" "$signed"
+    run verify -v --pubkey "$work/$k-public.pem" --old "$old" --new "$new" "$signed"
     check "dfota verify --pubkey $k-public.pem" 0 \
         stdout "^signature +passed +$scheme signature" stdout '^result +ok$'
     stock_verify "$signed" "$work/$k-public.pem" "$name.bin" >"$work/stdout" 2>"$work/stderr"
@@ -139,7 +139,7 @@ for k in rsa ec; do
     check "release --key pkcs11: ($k) --pubkey $k-public.pem" 0
     rsigned="$work/release-$k/${name}_signed.zip"
     assert "release ($k) wrote the four files" test -s "$rsigned" -a -s "$work/release-$k/$name.report.json"
-    run verify --pubkey "$work/$k-public.pem" --old "$old" --new "$new" "$rsigned"
+    run verify -v --pubkey "$work/$k-public.pem" --old "$old" --new "$new" "$rsigned"
     check "dfota verify of the release ($k)" 0 stdout '^result +ok$'
     stock_verify "$rsigned" "$work/$k-public.pem" "$name.bin" >"$work/stdout" 2>"$work/stderr"
     rc=$?

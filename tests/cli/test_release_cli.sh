@@ -118,9 +118,9 @@ assert "release wrote exactly the four files" test "$(ls -A "$out" | wc -l)" -eq
 run verify --old "$old" --new "$new" "$out/$name.bin"
 check "verify the released package" 0 stdout '^result +ok$'
 run verify --old "$old" --new "$new" "$out/$name.zip"
-check "verify the released zip" 0 stdout '^zip +passed ' stdout '^result +ok$'
+check "verify the released zip" 0 stdout '^zip +passed$' stdout '^result +ok$'
 run verify --pubkey "$rsa/public.pem" --old "$old" --new "$new" "$out/${name}_signed.zip"
-check "verify the released signed zip" 0 stdout '^signature +passed ' stdout '^new +passed ' stdout '^result +ok$'
+check "verify the released signed zip" 0 stdout '^signature +passed$' stdout '^new +passed$' stdout '^result +ok$'
 assert "stock unzip + openssl verify the signed zip" \
     stock_verify "$out/${name}_signed.zip" "$rsa/public.pem" "$name.bin"
 assert "the signed zip holds the released .bin" cmp -s "$work/unzipped/$name.bin" "$out/$name.bin"
@@ -129,7 +129,7 @@ check "apply the released package" 0
 assert "apply rebuilds the new image bit for bit" cmp -s "$work/rebuilt.bin" "$new"
 run inspect --json "$out/$name.bin"
 assert "package header holds both versions" \
-    jq -e '.source.version == "BC25R01A03" and .target.version == "BC25R01A04"' "$work/stdout"
+    jq -e '.package.source.version == "BC25R01A03" and .package.target.version == "BC25R01A04"' "$work/stdout"
 
 report="$out/$name.report.json"
 assert "report is valid JSON" jq -e . "$report"
@@ -185,7 +185,7 @@ assert "--json: versions from the options, ECDSA" \
 for f in R1_TO_R2.bin R1_TO_R2.zip R1_TO_R2_signed.zip R1_TO_R2.report.json; do
     assert "explicit versions name $f" test -s "$out2/$f"
 done
-run verify --pubkey "$ec/public.pem" --old "$old" --new "$new" "$out2/R1_TO_R2_signed.zip"
+run verify -v --pubkey "$ec/public.pem" --old "$old" --new "$new" "$out2/R1_TO_R2_signed.zip"
 check "verify the ECDSA signed zip" 0 stdout '^signature +passed +ECDSA_256K1\+SHA256'
 assert "stock unzip + openssl verify the ECDSA signed zip" \
     stock_verify "$out2/R1_TO_R2_signed.zip" "$ec/public.pem" R1_TO_R2.bin

@@ -26,6 +26,8 @@ import zlib
 DFOTA = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
 WORK = tempfile.mkdtemp(prefix="dfota-zip-readers.")
+DOCUMENTS = os.path.join(WORK, "json")
+os.mkdir(DOCUMENTS)
 PASS = "Fota-2024"
 NAME = "BC25R01A03_TO_BC25R01A04.bin"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -209,6 +211,9 @@ READERS = [("unzip", read_unzip), ("python zipfile", read_python), ("bsdtar", re
 def dfota_verify(path, pubkey):
     args = [DFOTA, "verify", "--json"] + (["--pubkey", pubkey] if pubkey else []) + [path]
     rc, out, err = run(args)
+    # Every document is validated against docs/report.schema.json at the end.
+    with open(os.path.join(DOCUMENTS, "verify-%04d.json" % len(os.listdir(DOCUMENTS))), "wb") as f:
+        f.write(out)
     try:
         report = json.loads(out.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
@@ -259,7 +264,7 @@ def check_case(label, data, expect, signed=False, pubkey=None, status=None, note
     if report is None:
         problems.append(detail)
         accepted = False
-    elif report["kind"] == "package":
+    elif report["file"]["kind"] == "package":
         # Not a zip to dfota: then it must not be one to any stock reader either.
         accepted = report["ok"]
         failed_status = (report.get("first_failure") or {}).get("status")
@@ -300,9 +305,9 @@ def check_case(label, data, expect, signed=False, pubkey=None, status=None, note
             problems.append("dfota refuses it: %s" % detail.strip()[:300])
         if note and accepted and note not in json.dumps(report):
             problems.append("the report does not say %r" % note)
-    if accepted and report["kind"] != "package":
-        digest = report.get("package_sha256")
-        problems += compare_readers(path, case_dir, report["entry"], signed,
+    if accepted and report["file"]["kind"] != "package":
+        digest = report["entry"]["sha256"]
+        problems += compare_readers(path, case_dir, report["entry"]["name"], signed,
                                     lambda b: hashlib.sha256(b).hexdigest() == digest,
                                     "dfota verified SHA-256 %s" % digest)
     if not accepted:
@@ -584,6 +589,19 @@ def main():
     check_case("ECDSA high-S twin of a valid signature", signed_layout(NAME, content, twin),
                "refuse", signed=True, pubkey=KEYS["ec"][1], status="BAD_SIGNATURE")
 
+    documents = sorted(os.listdir(DOCUMENTS))
+    schema_args = [sys.executable, os.path.join(SRC, "tests", "schema", "validate.py"),
+                   os.path.join(SRC, "docs", "report.schema.json")]
+    for name in documents:
+        schema_args += ["--as", "verify", os.path.join(DOCUMENTS, name)]
+    rc, out, err = run(schema_args)
+    results.append("every verify --json document follows docs/report.schema.json")
+    if rc != 0 or not documents:
+        failures.append(results[-1])
+        print("FAIL %s:\n%s%s" % (results[-1], out.decode(errors="replace"),
+                                   err.decode(errors="replace")))
+    else:
+        print("ok   %s" % out.decode(errors="replace").strip())
     print("%d cases, %d failed" % (len(results), len(failures)))
     shutil.rmtree(WORK, ignore_errors=True)
     sys.exit(1 if failures else 0)

@@ -39,6 +39,8 @@ const char *dfota_file_kind_name(enum dfota_file_kind kind)
         return "zip";
     case DFOTA_FILE_SIGNED_ZIP:
         return "signed zip";
+    case DFOTA_FILE_PATCH:
+        return "patch";
     }
     return "unknown";
 }
@@ -398,9 +400,120 @@ static enum dfota_status compare_image(const char *what, const uint8_t *data, si
     return DFOTA_OK;
 }
 
+/* Size and SHA-256 of `data` against what a raw patch's header states (it has no MD5). */
+static enum dfota_status compare_patch_image(const char *what, const uint8_t *data, size_t size,
+                                             uint32_t want_size, const uint8_t want_sha256[32],
+                                             enum dfota_status status, struct dfota_error *err)
+{
+    struct dfota_image_info got;
+    char a[65], b[65];
+    enum dfota_status st = dfota_image_info_compute(data, size, &got, err);
+
+    if (st != DFOTA_OK)
+        return st;
+    if (got.size != want_size)
+        return dfota_error_set(err, status, "%s is %lu bytes, the patch states %lu", what,
+                               (unsigned long)got.size, (unsigned long)want_size);
+    if (memcmp(got.sha256, want_sha256, DFOTA_SHA256_SIZE) != 0) {
+        dfota_hex(want_sha256, DFOTA_SHA256_SIZE, a);
+        dfota_hex(got.sha256, DFOTA_SHA256_SIZE, b);
+        return dfota_error_set(err, status, "%s SHA-256 mismatch: the patch states %s, got %s",
+                               what, a, b);
+    }
+    return DFOTA_OK;
+}
+
 static int starts_with(const uint8_t *file, size_t size, const char *magic, size_t n)
 {
     return size >= n && memcmp(file, magic, n) == 0;
+}
+
+/* Do the first bytes of `data` (all of them when fewer) agree with `magic`? */
+static int may_start_with(const uint8_t *data, size_t size, const char *magic, size_t n)
+{
+    return memcmp(data, magic, size < n ? size : n) == 0;
+}
+
+/*
+ * The scheme of a signature read from its bytes alone, for a signed zip
+ * checked without a key: an RSA signature is as long as the modulus, an
+ * ECDSA one a DER SEQUENCE of at most 72 bytes (secp256k1, the only curve).
+ */
+static void signature_scheme(const uint8_t *sig, size_t size, char out[32])
+{
+    char text[DFOTA_KEY_DESCRIPTION_MAX];
+
+    if (size >= 8 && size <= 72 && sig[0] == 0x30 && sig[1] == size - 2)
+        dfota_key_describe(DFOTA_KEY_ECDSA_SECP256K1, 256, text);
+    else if (size >= DFOTA_RSA_BITS_MIN / 8 && size <= DFOTA_RSA_BITS_MAX / 8 && size % 8 == 0)
+        dfota_key_describe(DFOTA_KEY_RSA, (unsigned)size * 8u, text);
+    else
+        (void)snprintf(text, sizeof(text), "unknown");
+    (void)snprintf(out, 32, "%s", text);
+}
+
+/* What names the key in a check's detail: its caller-given name, or its digest (no path). */
+static void key_label(const struct dfota_verify_options *opts,
+                      const struct dfota_verify_report *report, char *out, size_t cap)
+{
+    char hex[65];
+
+    if (opts->key_name != NULL) {
+        (void)snprintf(out, cap, "%s", opts->key_name);
+    } else if (report->key_digest_valid) {
+        dfota_hex(report->key_sha256, sizeof(report->key_sha256), hex);
+        (void)snprintf(out, cap, "the public key %.16s", hex);
+    } else {
+        (void)snprintf(out, cap, "the given public key");
+    }
+}
+
+/*
+ * A message about the key at `path` names it by its last component only:
+ * check details go into reports, which hold no path of the machine they
+ * were made on.
+ */
+static void key_path_to_name(struct dfota_error *err, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
+    char *at = name != path && name[0] != '\0' ? strstr(err->message, path) : NULL;
+    char rest[DFOTA_ERROR_MESSAGE_MAX];
+
+    if (at == NULL)
+        return;
+    (void)snprintf(rest, sizeof(rest), "%s", at + strlen(path));
+    (void)snprintf(at, sizeof(err->message) - (size_t)(at - err->message), "%s%s", name, rest);
+}
+
+/* The signature check of a file that carries none. */
+static void unsigned_file(struct run *r, const struct dfota_verify_options *opts,
+                          const char *what)
+{
+    struct dfota_error err;
+
+    dfota_error_clear(&err);
+    if (opts->public_key != NULL || opts->key != NULL) {
+        dfota_error_set(&err, DFOTA_E_NOT_SIGNED, "a public key was given but %s", what);
+        fail(r, DFOTA_CHECK_SIGNATURE, &err);
+    } else if (opts->require_signature) {
+        dfota_error_set(&err, DFOTA_E_NOT_SIGNED, "a signature is required but %s", what);
+        fail(r, DFOTA_CHECK_SIGNATURE, &err);
+    } else {
+        skip(r, DFOTA_CHECK_SIGNATURE, "%s", what);
+    }
+}
+
+/* The .bin a zip holds, read: its size and SHA-256 (what `unzip` then `sha256sum` give). */
+static void entry_digest(struct dfota_verify_report *report, const uint8_t *content,
+                         size_t size)
+{
+    struct dfota_image_info digest;
+
+    report->package_size = size;
+    if (dfota_image_info_compute(content, size, &digest, NULL) == DFOTA_OK) {
+        memcpy(report->package_sha256, digest.sha256, sizeof(report->package_sha256));
+        report->package_digest_valid = 1;
+    }
 }
 
 /* Signature and zip checks; on success *package points at the .bin inside. */
@@ -411,22 +524,21 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
 {
     struct dfota_verify_report *report = r->report;
     struct dfota_public_key *key = NULL;
+    const struct dfota_public_key *checking;
     struct dfota_signed_zip_info keyed;
     struct dfota_error err;
+    char label[96];
     enum dfota_status st;
 
     dfota_error_clear(&err);
+    *package = NULL;
     st = dfota_signed_zip_verify(file, size, NULL, info, &err);
     if (st == DFOTA_E_NOT_SIGNED) {
         report->kind = DFOTA_FILE_ZIP;
         dfota_signed_zip_info_release(info);
-        if (opts->public_key != NULL || opts->key != NULL) {
-            dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
-                            "a public key was given but the zip is not signed");
-            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+        unsigned_file(r, opts, "the zip is not signed");
+        if (r->stopped)
             return;
-        }
-        skip(r, DFOTA_CHECK_SIGNATURE, "the zip is not signed");
         if (dfota_zip_open(file, size, plain, &err) != DFOTA_OK) {
             fail(r, DFOTA_CHECK_ZIP, &err);
             return;
@@ -438,6 +550,9 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
         (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", plain->name);
         report->entry_dos_time = plain->dos_time;
         report->entry_dos_date = plain->dos_date;
+        report->entry_compressed_size = plain->compressed_size;
+        report->entry_size = plain->content_size;
+        entry_digest(report, plain->content, plain->content_size);
         *package = plain->content;
         *package_size = plain->content_size;
         return;
@@ -450,35 +565,49 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
             fail(r, DFOTA_CHECK_ZIP, &err);
         return;
     }
+    report->signed_file = 1;
+    report->signature_size = info->signature_size;
+    signature_scheme(info->signature, info->signature_size, report->signature_scheme);
     (void)snprintf(report->entry_name, sizeof(report->entry_name), "%s", info->payload.name);
     report->entry_dos_time = info->payload.dos_time;
     report->entry_dos_date = info->payload.dos_date;
+    report->entry_size = info->payload.content_size;
+    entry_digest(report, info->payload.content, info->payload.content_size);
+    report->entry_compressed_size = info->payload.content_size; /* stored */
     pass(r, DFOTA_CHECK_ZIP,
          "signed-zip layout 2: '%s' (%zu bytes, stored) and its %zu-byte signature; every byte "
          "is the one the layout gives for this name, content, time and signature",
          info->payload.name, info->payload.content_size, info->signature_size);
     if (opts->public_key == NULL && opts->key == NULL) {
+        if (opts->require_signature) {
+            dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
+                            "a signature check is required but no public key was given: the "
+                            "%s signature was not checked",
+                            report->signature_scheme);
+            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+            return;
+        }
         skip(r, DFOTA_CHECK_SIGNATURE, "no public key given: the signature was not checked");
-    } else if (opts->public_key != NULL &&
-               dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
-        fail(r, DFOTA_CHECK_SIGNATURE, &err);
-        return;
     } else {
-        st = dfota_signed_zip_verify(file, size, key != NULL ? key : opts->key, &keyed, &err);
+        if (opts->public_key != NULL &&
+            dfota_public_key_load(opts->public_key, &key, &err) != DFOTA_OK) {
+            key_path_to_name(&err, opts->public_key);
+            fail(r, DFOTA_CHECK_SIGNATURE, &err);
+            return;
+        }
+        checking = key != NULL ? key : opts->key;
+        if (dfota_public_key_fingerprint(checking, report->key_sha256, NULL) == DFOTA_OK)
+            report->key_digest_valid = 1;
+        st = dfota_signed_zip_verify(file, size, checking, &keyed, &err);
         if (st == DFOTA_OK) {
-            char algorithm[DFOTA_KEY_DESCRIPTION_MAX];
-
-            dfota_key_describe(keyed.algorithm, keyed.key_bits, algorithm);
+            dfota_key_describe(keyed.algorithm, keyed.key_bits, report->signature_scheme);
+            key_label(opts, report, label, sizeof(label));
             /* Say what the signature covers: the content, not the name or the time. */
             pass(r, DFOTA_CHECK_SIGNATURE,
-                 "%s signature of the %zu bytes of '%s' verifies with %s%s%s; the entry name "
+                 "%s signature of the %zu bytes of '%s' verifies with %s; the entry name "
                  "and time are not authenticated",
-                 algorithm, info->payload.content_size, info->payload.name,
-                 opts->public_key != NULL ? "'" : "",
-                 opts->public_key != NULL
-                     ? opts->public_key
-                     : (opts->key_name != NULL ? opts->key_name : "the given key"),
-                 opts->public_key != NULL ? "'" : "");
+                 report->signature_scheme, info->payload.content_size, info->payload.name,
+                 label);
         }
         dfota_signed_zip_info_release(&keyed);
         dfota_public_key_free(key);
@@ -491,22 +620,229 @@ static void check_zip(struct run *r, const uint8_t *file, size_t size,
     *package_size = info->payload.content_size;
 }
 
-enum dfota_status dfota_verify(const uint8_t *file, size_t size,
-                               const struct dfota_verify_options *opts,
-                               struct dfota_verify_report *report)
+/* The bytes of `data` that make it foreign, as "xx xx ...", for a message. */
+static void first_bytes(const uint8_t *data, size_t size, char out[32])
+{
+    size_t i, n = size < 8 ? size : 8, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, 32 - used, "%s%02x", i ? " " : "", data[i]);
+}
+
+/* A raw patch: its layout, then (with the old image) a trial apply through apply_ref. */
+static void check_raw_patch(struct run *r, const uint8_t *patch, size_t size,
+                            const struct dfota_verify_options *opts, uint8_t **image,
+                            size_t *image_size)
+{
+    struct dfota_verify_report *report = r->report;
+    struct dfota_patch_header *p = &report->patch;
+    struct dfota_trial_options trial;
+    struct dfota_error err;
+
+    dfota_error_clear(&err);
+    skip(r, DFOTA_CHECK_CONTAINER, "a raw patch has no container: its own header is checked");
+    if (dfota_patch_open(patch, size, p, &err) != DFOTA_OK) {
+        fail(r, DFOTA_CHECK_PAYLOAD, &err);
+        return;
+    }
+    report->patch_valid = 1;
+    pass(r, DFOTA_CHECK_PAYLOAD,
+         "raw patch, format %u: %lu segments of %lu bytes, %s log %u, %lu relocation entries, "
+         "%u regions, workspace %lu bytes; header, map and segment layout ok",
+         (unsigned)p->format_version, (unsigned long)p->segment_count,
+         (unsigned long)p->segment_size, dfota_patch_log_name(p->codec),
+         (unsigned)p->window_log, (unsigned long)p->map_count, (unsigned)p->region_count,
+         (unsigned long)p->workspace_size);
+
+    if (opts->old_image == NULL)
+        skip(r, DFOTA_CHECK_SOURCE, "no old image given");
+    else if (compare_patch_image("old image", opts->old_image, opts->old_size, p->source_size,
+                                 p->source_sha256, DFOTA_E_SOURCE_MISMATCH,
+                                 &err) != DFOTA_OK)
+        fail(r, DFOTA_CHECK_SOURCE, &err);
+    else
+        pass(r, DFOTA_CHECK_SOURCE, "old image: %zu bytes and SHA-256 as the patch states",
+             opts->old_size);
+    if (r->stopped)
+        return;
+
+    if (opts->old_image == NULL) {
+        skip(r, DFOTA_CHECK_APPLY, "no old image given: no trial apply");
+    } else {
+        memset(&trial, 0, sizeof(trial));
+        trial.erase_size = opts->erase_size;
+        trial.write_align = opts->write_align;
+        if (dfota_trial_apply(patch, size, opts->old_image, opts->old_size, &trial, image,
+                              image_size, &err) != DFOTA_OK) {
+            fail(r, DFOTA_CHECK_APPLY, &err);
+            return;
+        }
+        pass(r, DFOTA_CHECK_APPLY,
+             "the device's patch applier rebuilt %zu bytes into a simulated NOR flash "
+             "(erase %lu, write unit %lu, %s)",
+             *image_size, (unsigned long)(opts->erase_size ? opts->erase_size : 4096),
+             (unsigned long)(opts->write_align ? opts->write_align : 4),
+             (p->flags & DFOTA_PATCH_FLAG_IN_PLACE) ? "in place" : "two banks");
+    }
+
+    if (*image == NULL)
+        skip(r, DFOTA_CHECK_TARGET, "nothing rebuilt");
+    else if (compare_patch_image("rebuilt image", *image, *image_size, p->target_size,
+                                 p->target_sha256, DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK)
+        fail(r, DFOTA_CHECK_TARGET, &err);
+    else
+        pass(r, DFOTA_CHECK_TARGET, "rebuilt image: size and SHA-256 as the patch states");
+}
+
+/* The container and its payload; on success `*hdr` and, for a delta, the patch header. */
+static void check_package(struct run *r, const uint8_t *package, size_t package_size)
+{
+    struct dfota_verify_report *report = r->report;
+    struct dfota_package_header *hdr = &report->header;
+    struct dfota_patch_header *patch = &report->patch;
+    const uint8_t *payload = NULL;
+    struct dfota_error err;
+
+    dfota_error_clear(&err);
+    if (dfota_package_open(package, package_size, hdr, &payload, &err) != DFOTA_OK) {
+        fail(r, DFOTA_CHECK_CONTAINER, &err);
+        return;
+    }
+    report->header_valid = 1;
+    pass(r, DFOTA_CHECK_CONTAINER,
+         "format %u, %s package %s%s%s, %zu bytes, header CRC-32, size and payload MD5 "
+         "and SHA-256 ok",
+         hdr->format_version, dfota_package_type_name(hdr->package_type), hdr->source_version,
+         hdr->source_version[0] ? " -> " : "", hdr->target_version, package_size);
+    if (hdr->package_type != DFOTA_PACKAGE_DELTA) {
+        skip(r, DFOTA_CHECK_PAYLOAD, "full image: decoded by the apply check");
+        return;
+    }
+    /* dfota_package_open() checked the layout; say what it is. */
+    if (dfota_patch_header_decode(payload, hdr->payload.size, patch, NULL) == DFOTA_OK)
+        report->patch_valid = 1;
+    pass(r, DFOTA_CHECK_PAYLOAD,
+         "patch: %lu segments of %lu bytes, %s log %u, %lu relocation entries, "
+         "workspace %lu bytes; agrees with the container",
+         (unsigned long)patch->segment_count, (unsigned long)patch->segment_size,
+         dfota_patch_log_name(patch->codec), (unsigned)patch->window_log,
+         (unsigned long)patch->map_count, (unsigned long)patch->workspace_size);
+}
+
+/* Source, trial apply and target checks of a package whose container passed. */
+static void apply_package(struct run *r, const uint8_t *package, size_t package_size,
+                          const struct dfota_verify_options *opts, uint8_t **image,
+                          size_t *image_size)
+{
+    struct dfota_package_header *hdr = &r->report->header;
+    struct dfota_trial_options trial;
+    struct dfota_error err;
+    enum dfota_status st = DFOTA_OK;
+
+    dfota_error_clear(&err);
+    if (hdr->package_type == DFOTA_PACKAGE_DELTA) {
+        if (opts->old_image == NULL) {
+            skip(r, DFOTA_CHECK_SOURCE, "no old image given");
+        } else if (compare_image("old image", opts->old_image, opts->old_size, &hdr->source,
+                                 DFOTA_E_SOURCE_MISMATCH, &err) != DFOTA_OK) {
+            fail(r, DFOTA_CHECK_SOURCE, &err);
+            return;
+        } else {
+            pass(r, DFOTA_CHECK_SOURCE, "old image is %s: %zu bytes, MD5 and SHA-256 match",
+                 hdr->source_version, opts->old_size);
+        }
+    } else {
+        skip(r, DFOTA_CHECK_SOURCE, "a full-image package needs no old image");
+    }
+
+    memset(&trial, 0, sizeof(trial));
+    trial.erase_size = opts->erase_size;
+    trial.write_align = opts->write_align;
+    /* The package as a device takes it: through the device-side front end
+     * (dfota/pkgapply.h), as downloaded, into a simulated NOR flash. */
+    if (hdr->package_type == DFOTA_PACKAGE_FULL || opts->old_image != NULL)
+        st = dfota_trial_apply_package(package, package_size, opts->old_image, opts->old_size,
+                                       &trial, image, image_size, &err);
+    if (st != DFOTA_OK) {
+        fail(r, DFOTA_CHECK_APPLY, &err);
+        return;
+    }
+    if (*image == NULL)
+        skip(r, DFOTA_CHECK_APPLY, "no old image given: no trial apply");
+    else
+        pass(r, DFOTA_CHECK_APPLY,
+             "the device's package front end rebuilt %zu bytes into a simulated NOR flash "
+             "(erase %lu, write unit %lu)",
+             *image_size, (unsigned long)(opts->erase_size ? opts->erase_size : 4096),
+             (unsigned long)(opts->write_align ? opts->write_align : 4));
+
+    if (*image == NULL)
+        skip(r, DFOTA_CHECK_TARGET, "nothing rebuilt");
+    else if (compare_image("rebuilt image", *image, *image_size, &hdr->target,
+                           DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK)
+        fail(r, DFOTA_CHECK_TARGET, &err);
+    else
+        pass(r, DFOTA_CHECK_TARGET, "rebuilt image is %s: size, MD5 and SHA-256 match",
+             hdr->target_version);
+}
+
+/* The rebuilt image (or, without one, the stated digests) against the given new image. */
+static void check_new(struct run *r, const uint8_t *image, size_t image_size,
+                      const struct dfota_verify_options *opts)
+{
+    const struct dfota_verify_report *report = r->report;
+    struct dfota_error err;
+    enum dfota_status st;
+    size_t i;
+
+    dfota_error_clear(&err);
+    if (opts->new_image == NULL) {
+        skip(r, DFOTA_CHECK_NEW, "no new image given");
+        return;
+    }
+    if (image != NULL) {
+        for (i = 0; i < image_size && i < opts->new_size && image[i] == opts->new_image[i]; i++)
+            ;
+        if (image_size != opts->new_size || i != image_size) {
+            dfota_error_set(&err, DFOTA_E_TARGET_MISMATCH,
+                            "the rebuilt image (%zu bytes) differs from the new image "
+                            "(%zu bytes) at byte %zu",
+                            image_size, opts->new_size, i);
+            fail(r, DFOTA_CHECK_NEW, &err);
+        } else {
+            pass(r, DFOTA_CHECK_NEW, "the rebuilt image equals the new image, byte for byte");
+        }
+        return;
+    }
+    if (report->header_valid)
+        st = compare_image("new image", opts->new_image, opts->new_size, &report->header.target,
+                           DFOTA_E_TARGET_MISMATCH, &err);
+    else
+        st = compare_patch_image("new image", opts->new_image, opts->new_size,
+                                 report->patch.target_size, report->patch.target_sha256,
+                                 DFOTA_E_TARGET_MISMATCH, &err);
+    if (st != DFOTA_OK)
+        fail(r, DFOTA_CHECK_NEW, &err);
+    else
+        pass(r, DFOTA_CHECK_NEW, "the new image has the stated size%s and SHA-256",
+             report->header_valid ? ", MD5" : "");
+}
+
+static enum dfota_status verify(const uint8_t *file, size_t size,
+                                const struct dfota_verify_options *opts,
+                                struct dfota_verify_report *report, uint8_t **payload_out,
+                                size_t *payload_size_out)
 {
     struct dfota_verify_options defaults;
     struct dfota_zip_payload plain;
     struct dfota_signed_zip_info info;
-    struct dfota_trial_options trial;
-    struct dfota_package_header *hdr = &report->header;
-    struct dfota_patch_header patch;
     struct dfota_error err;
     struct run r;
-    const uint8_t *package = file, *payload = NULL;
+    const uint8_t *package = file;
     size_t package_size = size, image_size = 0, i;
     uint8_t *image = NULL;
-    enum dfota_status st;
+    int is_zip = starts_with(file, size, "PK\x03\x04", 4) || starts_with(file, size, "PK\x05\x06", 4);
 
     memset(report, 0, sizeof(*report));
     memset(&plain, 0, sizeof(plain));
@@ -519,128 +855,67 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
     r.report = report;
     r.stopped = 0;
 
-    if (starts_with(file, size, "PK\x03\x04", 4) || starts_with(file, size, "PK\x05\x06", 4)) {
+    if (is_zip) {
         check_zip(&r, file, size, opts, &plain, &info, &package, &package_size);
     } else {
-        report->kind = DFOTA_FILE_PACKAGE;
-        if (opts->public_key != NULL || opts->key != NULL) {
-            dfota_error_set(&err, DFOTA_E_NOT_SIGNED,
-                            "a public key was given but the file is a bare package, not a "
-                            "signed zip");
-            fail(&r, DFOTA_CHECK_SIGNATURE, &err);
-        } else {
-            skip(&r, DFOTA_CHECK_SIGNATURE, "a bare package carries no signature");
-        }
+        report->kind = starts_with(file, size, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE)
+                           ? DFOTA_FILE_PATCH
+                           : DFOTA_FILE_PACKAGE;
+        unsigned_file(&r, opts,
+                      report->kind == DFOTA_FILE_PATCH
+                          ? "the file is a raw patch, not a signed zip"
+                          : "the file is a bare package, not a signed zip");
         if (!r.stopped)
             skip(&r, DFOTA_CHECK_ZIP, "not a zip");
     }
-    report->package_size = package_size;
-    if (!r.stopped) {
-        struct dfota_image_info digest;
-
-        if (dfota_image_info_compute(package, package_size, &digest, &err) == DFOTA_OK) {
-            memcpy(report->package_sha256, digest.sha256, sizeof(report->package_sha256));
-            report->package_digest_valid = 1;
-        }
-    }
-
-    if (!r.stopped) {
-        if (dfota_package_open(package, package_size, hdr, &payload, &err) != DFOTA_OK) {
-            fail(&r, DFOTA_CHECK_CONTAINER, &err);
-        } else {
-            report->header_valid = 1;
-            pass(&r, DFOTA_CHECK_CONTAINER,
-                 "format %u, %s package %s%s%s, %zu bytes, header CRC-32, size and payload MD5 "
-                 "and SHA-256 ok",
-                 hdr->format_version, dfota_package_type_name(hdr->package_type),
-                 hdr->source_version, hdr->source_version[0] ? " -> " : "", hdr->target_version,
-                 package_size);
-        }
-    }
-    if (!r.stopped && hdr->package_type == DFOTA_PACKAGE_DELTA) {
-        /* dfota_package_open() checked the layout; say what it is. */
-        (void)dfota_patch_header_decode(payload, hdr->payload.size, &patch, NULL);
-        pass(&r, DFOTA_CHECK_PAYLOAD,
-             "patch: %lu segments of %lu bytes, %s log %u, %lu relocation entries, "
-             "workspace %lu bytes; agrees with the container",
-             (unsigned long)patch.segment_count, (unsigned long)patch.segment_size,
-             dfota_patch_log_name(patch.codec),
-             (unsigned)patch.window_log, (unsigned long)patch.map_count,
-             (unsigned long)patch.workspace_size);
-    } else if (!r.stopped) {
-        skip(&r, DFOTA_CHECK_PAYLOAD, "full image: decoded by the apply check");
-    }
-
-    if (!r.stopped && hdr->package_type == DFOTA_PACKAGE_DELTA) {
-        if (opts->old_image == NULL) {
-            skip(&r, DFOTA_CHECK_SOURCE, "no old image given");
-        } else if (compare_image("old image", opts->old_image, opts->old_size, &hdr->source,
-                                 DFOTA_E_SOURCE_MISMATCH, &err) != DFOTA_OK) {
-            fail(&r, DFOTA_CHECK_SOURCE, &err);
-        } else {
-            pass(&r, DFOTA_CHECK_SOURCE, "old image is %s: %zu bytes, MD5 and SHA-256 match",
-                 hdr->source_version, opts->old_size);
-        }
-    } else if (!r.stopped) {
-        skip(&r, DFOTA_CHECK_SOURCE, "a full-image package needs no old image");
-    }
-
-    if (!r.stopped) {
-        memset(&trial, 0, sizeof(trial));
-        trial.erase_size = opts->erase_size;
-        trial.write_align = opts->write_align;
-        st = DFOTA_OK;
-        /* The package as a device takes it: through the device-side front end
-         * (dfota/pkgapply.h), as downloaded, into a simulated NOR flash. */
-        if (hdr->package_type == DFOTA_PACKAGE_FULL || opts->old_image != NULL)
-            st = dfota_trial_apply_package(package, package_size, opts->old_image,
-                                           opts->old_size, &trial, &image, &image_size, &err);
-        if (st != DFOTA_OK)
-            fail(&r, DFOTA_CHECK_APPLY, &err);
-        else if (image == NULL)
-            skip(&r, DFOTA_CHECK_APPLY, "no old image given: no trial apply");
-        else
-            pass(&r, DFOTA_CHECK_APPLY,
-                 "the device's package front end rebuilt %zu bytes into a simulated NOR flash "
-                 "(erase %lu, write unit %lu)",
-                 image_size, (unsigned long)(opts->erase_size ? opts->erase_size : 4096),
-                 (unsigned long)(opts->write_align ? opts->write_align : 4));
-    }
-
-    if (!r.stopped && image != NULL) {
-        if (compare_image("rebuilt image", image, image_size, &hdr->target,
-                          DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK)
-            fail(&r, DFOTA_CHECK_TARGET, &err);
-        else
-            pass(&r, DFOTA_CHECK_TARGET, "rebuilt image is %s: size, MD5 and SHA-256 match",
-                 hdr->target_version);
-    } else if (!r.stopped) {
-        skip(&r, DFOTA_CHECK_TARGET, "nothing rebuilt");
-    }
-
-    if (!r.stopped && opts->new_image != NULL) {
-        if (image != NULL) {
-            for (i = 0; i < image_size && i < opts->new_size && image[i] == opts->new_image[i];
-                 i++)
-                ;
-            if (image_size != opts->new_size || i != image_size) {
-                dfota_error_set(&err, DFOTA_E_TARGET_MISMATCH,
-                                "the rebuilt image (%zu bytes) differs from the new image "
-                                "(%zu bytes) at byte %zu",
-                                image_size, opts->new_size, i);
-                fail(&r, DFOTA_CHECK_NEW, &err);
+    if (r.stopped)
+        package = NULL;
+    if (package != NULL) {
+        if (!is_zip)
+            entry_digest(report, package, package_size);
+        if (payload_out != NULL) {
+            *payload_out = malloc(package_size ? package_size : 1);
+            if (*payload_out == NULL) {
+                dfota_error_set(&err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes",
+                                package_size);
+                fail(&r, DFOTA_CHECK_CONTAINER, &err);
             } else {
-                pass(&r, DFOTA_CHECK_NEW, "the rebuilt image equals the new image, byte for byte");
+                memcpy(*payload_out, package, package_size);
+                *payload_size_out = package_size;
             }
-        } else if (compare_image("new image", opts->new_image, opts->new_size, &hdr->target,
-                                 DFOTA_E_TARGET_MISMATCH, &err) != DFOTA_OK) {
-            fail(&r, DFOTA_CHECK_NEW, &err);
-        } else {
-            pass(&r, DFOTA_CHECK_NEW, "the new image has the stated size, MD5 and SHA-256");
         }
-    } else if (!r.stopped) {
-        skip(&r, DFOTA_CHECK_NEW, "no new image given");
     }
+
+    if (r.stopped) {
+        /* The zip or signature check failed: the payload was not reached. */
+    } else if (opts->signature_only) {
+        for (i = DFOTA_CHECK_CONTAINER; i < DFOTA_CHECK_COUNT; i++)
+            skip(&r, (enum dfota_check_id)i, "not checked: signature and zip only");
+    } else if (package_size > 0 &&
+               !may_start_with(package, package_size, DFOTA_CONTAINER_MAGIC,
+                               DFOTA_CONTAINER_MAGIC_SIZE) &&
+               !may_start_with(package, package_size, DFOTA_PATCH_MAGIC,
+                               DFOTA_PATCH_MAGIC_SIZE)) {
+        char start[32];
+
+        first_bytes(package, package_size, start);
+        report->payload_foreign = 1;
+        report->payload_checked = 1;
+        dfota_error_set(&err, DFOTA_E_BAD_MAGIC,
+                        "not a dfota package nor a raw patch (%s starts with %s)",
+                        is_zip ? "the zip's payload" : "the file", start);
+        fail(&r, DFOTA_CHECK_CONTAINER, &err);
+    } else if (starts_with(package, package_size, DFOTA_PATCH_MAGIC, DFOTA_PATCH_MAGIC_SIZE)) {
+        report->payload_checked = 1;
+        check_raw_patch(&r, package, package_size, opts, &image, &image_size);
+    } else {
+        report->payload_checked = 1;
+        check_package(&r, package, package_size);
+        if (!r.stopped)
+            apply_package(&r, package, package_size, opts, &image, &image_size);
+    }
+    if (!r.stopped && !opts->signature_only)
+        check_new(&r, image, image_size, opts);
 
     /* Everything after the first failure was not run. */
     for (i = 0; i < DFOTA_CHECK_COUNT; i++)
@@ -653,4 +928,21 @@ enum dfota_status dfota_verify(const uint8_t *file, size_t size,
     dfota_zip_payload_release(&plain);
     dfota_signed_zip_info_release(&info);
     return report->first_failure;
+}
+
+enum dfota_status dfota_verify(const uint8_t *file, size_t size,
+                               const struct dfota_verify_options *opts,
+                               struct dfota_verify_report *report)
+{
+    return verify(file, size, opts, report, NULL, NULL);
+}
+
+enum dfota_status dfota_verify_payload(const uint8_t *file, size_t size,
+                                       const struct dfota_verify_options *opts,
+                                       struct dfota_verify_report *report, uint8_t **payload,
+                                       size_t *payload_size)
+{
+    *payload = NULL;
+    *payload_size = 0;
+    return verify(file, size, opts, report, payload, payload_size);
 }

@@ -63,14 +63,15 @@ void dfota_json_end(struct dfota_json *j);
 /* Values; a NULL string is written as null. */
 void dfota_json_string(struct dfota_json *j, const char *key, const char *value);
 void dfota_json_uint(struct dfota_json *j, const char *key, uint64_t value);
+void dfota_json_int(struct dfota_json *j, const char *key, int64_t value);
 void dfota_json_bool(struct dfota_json *j, const char *key, bool value);
 void dfota_json_null(struct dfota_json *j, const char *key);
 /* Lower-case hexadecimal of `size` bytes, as a string. */
 void dfota_json_hex(struct dfota_json *j, const char *key, const uint8_t *bytes, size_t size);
 /* A non-negative fraction with 6 decimals (locale independent). */
 void dfota_json_ratio(struct dfota_json *j, const char *key, uint64_t num, uint64_t den);
-/* After the outermost end: a final newline, then false if a call was misnested or
- * the stream has an error. */
+/* After the outermost end: a final newline and a flush, then false if a call was
+ * misnested or the stream has an error (a write that failed, now or before). */
 bool dfota_json_finish(struct dfota_json *j);
 /* `s` as a JSON string literal, quotes and escapes included, outside any writer. */
 void dfota_json_write_string(FILE *out, const char *s);
@@ -117,6 +118,48 @@ void dfota_report_checks(struct dfota_json *j, const struct dfota_verify_report 
 
 /* "passed", "failed", "skipped". */
 const char *dfota_report_result_name(enum dfota_check_result result);
+
+/*
+ * The members that describe one verified file (docs/report.schema.json,
+ * "$defs/verification"), in this order:
+ *   "file": {"name", "kind", "size", "sha256"}  the base name of `name` (never a
+ *           path), the kind of `r`, and the `size` and `sha256` of the whole file
+ *   "entry": null | {"name", "time", "size", "compressed_size", "sha256"}  a zip's
+ *           .bin (its DOS time as "YYYY-MM-DDTHH:MM:SS", zone-less like the zip;
+ *           the SHA-256 `sha256sum` gives for what `unzip` extracts)
+ *   "signature": null | {"scheme", "result", "key_sha256"}  null when the file
+ *           carries none; result "passed", "failed" or "not checked"; the key
+ *           named by dfota_public_key_fingerprint(), null without a key
+ *   "payload_checked": bool, "package": null | {...}, "patch": null | {...},
+ *   "checks": [...], "first_failure": null | {"check", "status"}
+ * Written into the object open in `j`: a verify or inspect document, or one
+ * file of a release report, which then holds the same object per file.
+ */
+void dfota_report_verification(struct dfota_json *j, const char *name, size_t size,
+                               const uint8_t sha256[32], const struct dfota_verify_report *r);
+
+/* Its first three members alone, for a document that names a file without
+ * having checked it all (`dfota apply --json`): "file", "entry", "signature". */
+void dfota_report_file(struct dfota_json *j, const char *name, size_t size,
+                       const uint8_t sha256[32], const struct dfota_verify_report *r);
+void dfota_report_entry(struct dfota_json *j, const struct dfota_verify_report *r);
+void dfota_report_signature(struct dfota_json *j, const struct dfota_verify_report *r);
+
+/*
+ * "regions": the relocation map's target regions and the source regions of
+ * the `size` bytes at `patch` (a raw patch, header first, that passed
+ * dfota_patch_open()), as the applier decodes them:
+ *   {"target": [{"target_start", "map_count"}...],
+ *    "source": [{"source_start", "predict", "pointer_base", "pointer_delta"}...]}
+ * null when `patch` is NULL or its tables do not decode. Allocates the
+ * decoded tables (under 10 KiB) while it runs.
+ */
+void dfota_report_regions(struct dfota_json *j, const struct dfota_patch_header *header,
+                          const uint8_t *patch, size_t size);
+
+/* One member of an "outputs" array: {"name" (base name of `path`), "size", "sha256"}. */
+void dfota_report_output(struct dfota_json *j, const char *path, size_t size,
+                         const uint8_t sha256[32]);
 
 #ifdef __cplusplus
 }

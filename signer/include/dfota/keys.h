@@ -239,6 +239,17 @@ enum dfota_status dfota_verify_data(const struct dfota_public_key *key, const ui
                                     size_t size, const uint8_t *signature,
                                     size_t signature_size, struct dfota_error *err);
 
+/* ---- key identity ----------------------------------------------------- */
+
+/*
+ * The SHA-256 of the key's DER SubjectPublicKeyInfo: what
+ * `openssl pkey -pubin -in public.pem -outform DER | sha256sum` gives. It
+ * names a key in reports instead of its path, so the same key gives the
+ * same report on every machine. INTERNAL if OpenSSL cannot encode the key.
+ */
+enum dfota_status dfota_public_key_fingerprint(const struct dfota_public_key *key,
+                                               uint8_t sha256[32], struct dfota_error *err);
+
 #ifdef __cplusplus
 }
 #endif

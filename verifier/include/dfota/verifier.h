@@ -1,8 +1,9 @@
 /*
  * dfota/verifier.h - check everything that can be checked about a package,
- * a zip or a signed zip: signature, zip safety, container and digests, and,
- * given the old image, a trial apply through the device-side applier that
- * must reproduce the target (and equal the new image when given).
+ * a raw patch, a zip or a signed zip: signature, zip safety, container and
+ * digests, and, given the old image, a trial apply through the device-side
+ * applier that must reproduce the target (and equal the new image when
+ * given).
  *
  * Host library (OpenSSL through the signer, zstd). Never prints.
  */
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "dfota/container.h"
+#include "dfota/patch.h"
 #include "dfota/status.h"
 
 #ifdef __cplusplus
@@ -24,8 +26,9 @@ enum dfota_check_id {
     DFOTA_CHECK_SIGNATURE = 0, /* signed zip: the signature verifies with the public key */
     DFOTA_CHECK_ZIP,           /* zip: one safe .bin entry (names, sizes, ratio, CRC) */
     DFOTA_CHECK_CONTAINER,     /* package header, size, payload MD5 and SHA-256 */
-    DFOTA_CHECK_PAYLOAD,       /* delta: patch header, map and segments agree with the header */
-    DFOTA_CHECK_SOURCE,        /* old image: size, MD5 and SHA-256 as the header states */
+    DFOTA_CHECK_PAYLOAD,       /* delta or raw patch: patch header, map and segment layout
+                                * (a delta's agree with the container) */
+    DFOTA_CHECK_SOURCE,        /* old image: size, MD5 (packages) and SHA-256 as stated */
     DFOTA_CHECK_APPLY,         /* trial apply through apply_ref (or full-image decode) */
     DFOTA_CHECK_TARGET,        /* result: size, MD5 and SHA-256 as the header states */
     DFOTA_CHECK_NEW,           /* result equals the given new image */
@@ -47,7 +50,8 @@ struct dfota_check {
 enum dfota_file_kind {
     DFOTA_FILE_PACKAGE = 0,    /* .bin / fota.pack */
     DFOTA_FILE_ZIP,            /* X.zip holding X.bin */
-    DFOTA_FILE_SIGNED_ZIP      /* X_signed.zip */
+    DFOTA_FILE_SIGNED_ZIP,     /* X_signed.zip */
+    DFOTA_FILE_PATCH           /* a raw patch (dfota diff), bare */
 };
 
 struct dfota_public_key;
@@ -63,6 +67,11 @@ struct dfota_verify_options {
     size_t new_size;
     uint32_t erase_size;       /* trial apply flash geometry; 0 = 4096 */
     uint32_t write_align;      /* 0 = 4 */
+    int signature_only;        /* check the signature and the zip only: every check of the
+                                * payload is skipped and payload_checked stays 0 (for a
+                                * payload dfota did not make, signed by the platform) */
+    int require_signature;     /* a file that carries no signature, or a signed zip checked
+                                * without a key, fails the signature check (NOT_SIGNED) */
 };
 
 struct dfota_verify_report {
@@ -72,12 +81,35 @@ struct dfota_verify_report {
     enum dfota_check_id first_failed_check; /* valid when first_failure != DFOTA_OK */
     int header_valid;                       /* `header` was read */
     struct dfota_package_header header;
+    int patch_valid;                        /* `patch` was read: a delta's payload or a raw
+                                             * patch, its header decoded and valid */
+    struct dfota_patch_header patch;
     char entry_name[256];                   /* the .bin entry of a zip, "" for a package */
     uint16_t entry_dos_time, entry_dos_date; /* its time, as stored (zips only) */
-    uint64_t package_size;                  /* bytes of the package (.bin) itself */
-    int package_digest_valid;               /* package_sha256 is set: the bytes were read */
+    uint64_t entry_size;                    /* its uncompressed bytes (zips only) */
+    uint64_t entry_compressed_size;         /* its bytes in the zip (zips only) */
+    uint64_t package_size;                  /* bytes of the package (.bin) itself: the
+                                             * payload of a zip, else the whole file */
+    int package_digest_valid;               /* package_sha256 is set: the bytes were read
+                                             * (a zip's .bin: also when its signature
+                                             * failed) */
     uint8_t package_sha256[32];             /* SHA-256 of the package (.bin) that was checked,
                                              * what `unzip` or `sha256sum` must give */
+    int payload_checked;                    /* the container or payload check ran (passed
+                                             * or failed); 0 with signature_only */
+    int payload_foreign;                    /* the payload is neither a dfota package nor a
+                                             * raw patch (the container check failed with
+                                             * BAD_MAGIC): a file dfota did not make */
+    int signed_file;                        /* the file carries a signature (a signed zip
+                                             * whose layout was read) */
+    char signature_scheme[32];              /* "RSA2048+SHA256", "ECDSA_256K1+SHA256": of the
+                                             * key that verified it, else read from the
+                                             * signature's size and encoding ("unknown"
+                                             * when neither fits); "" unless signed_file */
+    size_t signature_size;
+    int key_digest_valid;                   /* key_sha256 is set: a key was given and loaded */
+    uint8_t key_sha256[32];                 /* SHA-256 of its DER SubjectPublicKeyInfo
+                                             * (dfota_public_key_fingerprint()) */
 };
 
 /* How a trial apply runs the device-side applier on the host. */
@@ -121,22 +153,40 @@ void dfota_verify_options_init(struct dfota_verify_options *opts);
 /* "signature", "zip", "container", "payload", "source", "apply", "target", "new". */
 const char *dfota_check_name(enum dfota_check_id id);
 
-/* "package", "zip", "signed zip". */
+/* "package", "zip", "signed zip", "patch". */
 const char *dfota_file_kind_name(enum dfota_file_kind kind);
 
 /*
- * Verify the `size` bytes at `file` (a package, a zip or a signed zip,
- * recognised by their contents). Fills `report` with every check. Runs the
- * checks in order and skips the rest after the first failure. Returns
- * DFOTA_OK when nothing failed, else the first failure's status (also in
+ * Verify the `size` bytes at `file` (a package, a raw patch, a zip or a
+ * signed zip, recognised by their contents; a zip's .bin may hold a package
+ * or a raw patch). Fills `report` with every check. Runs the checks in
+ * order and skips the rest after the first failure. Returns DFOTA_OK when
+ * nothing failed, else the first failure's status (also in
  * report->first_failure); a public key given for an unsigned file is a
  * failure (NOT_SIGNED), a signed file without a key skips the signature
- * check. Memory: the file stays the caller's; a trial apply allocates the
- * applier workspace and a simulated flash of the target's size.
+ * check (unless require_signature). A raw patch has no container (skipped):
+ * its payload check is dfota_patch_open(), its source check the size and
+ * SHA-256 its header states, its apply check dfota_trial_apply(). A payload
+ * that is neither a package nor a raw patch fails the container check with
+ * BAD_MAGIC and sets payload_foreign. Memory: the file stays the caller's;
+ * a trial apply allocates the applier workspace and a simulated flash of
+ * the target's size.
  */
 enum dfota_status dfota_verify(const uint8_t *file, size_t size,
                                const struct dfota_verify_options *opts,
                                struct dfota_verify_report *report);
+
+/*
+ * dfota_verify(), and the bytes its checks after the zip check ran on: the
+ * .bin of a zip or signed zip, or the file itself. On return `*payload` is
+ * a malloc'd copy of them (free()), or NULL when the zip or signature check
+ * failed before they were reached (or out of memory: NO_MEMORY, when
+ * nothing else failed), so that a caller applies exactly what was checked.
+ */
+enum dfota_status dfota_verify_payload(const uint8_t *file, size_t size,
+                                       const struct dfota_verify_options *opts,
+                                       struct dfota_verify_report *report, uint8_t **payload,
+                                       size_t *payload_size);
 
 #ifdef __cplusplus
 }
