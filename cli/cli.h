@@ -80,6 +80,9 @@ enum cli_diff_option {
 };
 extern const struct option cli_diff_options[];
 
+/* The getopt value of --json in every command that takes it. */
+#define CLI_OPT_JSON 400
+
 /* Apply one of cli_diff_options to `opts`: CLI_EXIT_OK, a usage error's exit
  * code, or -1 if `opt` is not a patch option. An option with a value given a
  * second time (--level 3 --level 5) is a usage error naming both values
@@ -318,6 +321,10 @@ const char *cli_passphrase_stream(const char *source);
  * it failed.
  */
 int cli_finish_stdout(const char *command, int rc);
+
+/* The run's first failure, for its --json document (verify_output.h); a
+ * no-op without --json. cli_fail(), cli_usage_error() and cli_report() call it. */
+void cli_json_note_failure(enum dfota_status status, const char *message);
 
 /* fflush(stdout) for a command that flushes on its own (apply --urc, a JSON
  * report): false when standard output has failed, and the system's reason

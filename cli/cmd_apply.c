@@ -95,7 +95,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     a->erase_size = 4096;
     a->write_align = 4;
     a->cut_seed = 1;
-    a->json = cli_wants_json(argc, argv);
+    a->json = cli_json_wanted();
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fqvh", apply_options, NULL)) != -1) {
@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_CHUNK_SIZE:
             if (!cli_parse_uint(optarg, 1, DFOTA_HOST_SIZE_MAX, &v))
-                return cli_usage_failure("apply", a->json, "--chunk-size '%s' is not a number in 1..%u",
+                return cli_usage_error("apply", "--chunk-size '%s' is not a number in 1..%u",
                                        optarg, DFOTA_HOST_SIZE_MAX);
             a->chunk_size = v;
             break;
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_URC_MAX:
             if (!cli_parse_uint(optarg, DFOTA_APPLY_PROGRESS_MIN, DFOTA_APPLY_PROGRESS_MAX, &v))
-                return cli_usage_failure("apply", a->json, "--urc-max '%s' is not a number in %u..%u",
+                return cli_usage_error("apply", "--urc-max '%s' is not a number in %u..%u",
                                        optarg, DFOTA_APPLY_PROGRESS_MIN,
                                        DFOTA_APPLY_PROGRESS_MAX);
             a->urc_max = (unsigned)v;
@@ -128,7 +128,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             else if (strcmp(optarg, "ec200") == 0)
                 a->module = DFOTA_MODULE_EC200;
             else
-                return cli_usage_failure("apply", a->json, "--module '%s' is not bc25 or ec200", optarg);
+                return cli_usage_error("apply", "--module '%s' is not bc25 or ec200", optarg);
             break;
         case OPT_ERASE_SIZE:
             if (!parse_pow2(optarg, 256, DFOTA_PATCH_SEGMENT_SIZE_MAX, &v))
@@ -149,17 +149,17 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
             break;
         case OPT_CUT_AFTER:
             if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_after))
-                return cli_usage_failure("apply", a->json, "--cut-after '%s' is not a number", optarg);
+                return cli_usage_error("apply", "--cut-after '%s' is not a number", optarg);
             a->cut = true;
             break;
         case OPT_CUT_MODE:
             if (strcmp(optarg, "clean") != 0 && strcmp(optarg, "torn") != 0)
-                return cli_usage_failure("apply", a->json, "--cut-mode '%s' is not clean or torn", optarg);
+                return cli_usage_error("apply", "--cut-mode '%s' is not clean or torn", optarg);
             a->cut_torn = strcmp(optarg, "torn") == 0;
             break;
         case OPT_CUT_SEED:
             if (!cli_parse_uint(optarg, 0, 0xFFFFFFFFul, &a->cut_seed))
-                return cli_usage_failure("apply", a->json, "--cut-seed '%s' is not a number", optarg);
+                return cli_usage_error("apply", "--cut-seed '%s' is not a number", optarg);
             break;
         case 'f':
             a->force = true;
@@ -179,35 +179,33 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
         default:
             if (c == 'h')
                 return cli_option_error("apply", c, argv[optind - 1]);
-            return cli_usage_failure("apply", a->json, c == ':' ? "option '%s' needs a value"
+            return cli_usage_error("apply", c == ':' ? "option '%s' needs a value"
                                                                 : "unknown option '%s'",
                                      argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
-        return cli_usage_failure("apply", a->json, argc - optind < 1 ? "missing PKG_OR_PATCH"
+        return cli_usage_error("apply", argc - optind < 1 ? "missing PKG_OR_PATCH"
                                                            : "unexpected argument '%s'",
                                argv[argc - 1]);
     a->input = argv[optind];
     if (a->output == NULL)
-        return cli_usage_failure("apply", a->json, "missing -o NEW");
+        return cli_usage_error("apply", "missing -o NEW");
     if (a->urc && strcmp(a->output, "-") == 0)
-        return cli_usage_failure("apply", a->json, "--urc prints on standard output; give -o NEW a file");
+        return cli_usage_error("apply", "--urc prints on standard output; give -o NEW a file");
     if (a->write_align > a->erase_size)
-        return cli_usage_failure("apply", a->json, "--write-align is larger than --erase-size");
+        return cli_usage_error("apply", "--write-align is larger than --erase-size");
     if (a->cut && a->state == NULL)
-        return cli_usage_failure("apply", a->json, "--cut-after needs --state FILE (where the cut "
+        return cli_usage_error("apply", "--cut-after needs --state FILE (where the cut "
                                         "device's flash is kept)");
     if (a->state != NULL && strcmp(a->output, "-") == 0)
-        return cli_usage_failure("apply", a->json, "--state needs -o NEW to be a file");
+        return cli_usage_error("apply", "--state needs -o NEW to be a file");
     if (a->json && a->urc)
-        return cli_usage_failure("apply", a->json,
-                                 "--json and --urc both print on standard output; give one");
+        return cli_usage_error("apply", "--json and --urc both print on standard output; give one");
     if (a->json && strcmp(a->output, "-") == 0)
-        return cli_usage_failure("apply", a->json,
-                                 "--json prints on standard output; give -o NEW a file");
+        return cli_usage_error("apply", "--json prints on standard output; give -o NEW a file");
     if (a->quiet && a->verbose)
-        return cli_usage_failure("apply", a->json, "-q and -v cannot be used together");
+        return cli_usage_error("apply", "-q and -v cannot be used together");
     return CLI_EXIT_OK;
 }
 
@@ -372,7 +370,7 @@ static int json_failure(const struct apply_args *a, enum dfota_status status, co
     dfota_error_clear(&err);
     err.status = status;
     (void)snprintf(err.message, sizeof(err.message), "%s", message);
-    return cli_json_failure("apply", &err, true, code);
+    return cli_json_failure("apply", &err, code);
 }
 
 /* A library failure about `subject`: the message, the JSON document, the exit code. */
@@ -388,7 +386,7 @@ static int apply_failure(const struct apply_args *a, const char *subject, struct
                        dfota_report_base_name(subject), err->message);
         (void)snprintf(err->message, sizeof(err->message), "%s", message);
     }
-    return a->json ? cli_json_failure("apply", err, true, code) : code;
+    return a->json ? cli_json_failure("apply", err, code) : code;
 }
 
 /*
@@ -561,7 +559,7 @@ int cmd_apply(int argc, char **argv)
             free(input);
             free(report);
             free(file);
-            return cli_usage_failure("apply", a.json, "--state%s cannot be used with a "
+            return cli_usage_error("apply", "--state%s cannot be used with a "
                                      "full-image package ('%s'): it is applied on a fresh "
                                      "simulated device each time",
                                      a.cut ? " and --cut-after" : "", a.input);
@@ -573,8 +571,7 @@ int cmd_apply(int argc, char **argv)
             free(input);
             free(report);
             free(file);
-            return cli_usage_failure("apply", a.json,
-                                     "missing --old OLD (a delta needs the old image)");
+            return cli_usage_error("apply", "missing --old OLD (a delta needs the old image)");
         }
         st = cli_read_file(a.old_path, DFOTA_HOST_SIZE_MAX, &old, &old_size, &err);
         if (st != DFOTA_OK) {

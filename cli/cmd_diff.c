@@ -11,6 +11,7 @@
 #include "dfota/diffgen.h"
 #include "dfota/packer.h"
 #include "dfota/patch.h"
+#include "verify_output.h"
 
 const struct option cli_diff_options[] = {
     {"predict", required_argument, NULL, CLI_OPT_PREDICT},
@@ -127,12 +128,36 @@ int cli_make_patch(const char *command, const uint8_t *old, size_t old_size, con
     return CLI_EXIT_OK;
 }
 
+/* diff --json: the images read, the patch header, the patch written. */
+static int print_json(const char *old_path, size_t old_size, const uint8_t old_sha[32],
+                      const char *new_path, size_t new_size, const uint8_t new_sha[32],
+                      const char *output, const uint8_t *patch, size_t patch_size)
+{
+    struct dfota_patch_header hdr;
+    struct dfota_error err;
+    struct dfota_json j;
+
+    if (dfota_patch_header_decode(patch, patch_size, &hdr, &err) != DFOTA_OK)
+        return cli_report("diff", output, &err);
+    cli_json_begin_ok(&j, "diff");
+    dfota_json_array(&j, "inputs", false);
+    dfota_report_output(&j, old_path, old_size, old_sha);
+    dfota_report_output(&j, new_path, new_size, new_sha);
+    dfota_json_end(&j);
+    dfota_report_patch(&j, &hdr);
+    dfota_json_array(&j, "outputs", false);
+    cli_json_file_item(&j, output, patch, patch_size);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    return cli_json_done("diff", &j, CLI_EXIT_OK);
+}
+
 int cmd_diff(int argc, char **argv)
 {
     static const struct option base_options[] = {
         {"output", required_argument, NULL, 'o'}, {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        {"help", no_argument, NULL, 'h'},         {"json", no_argument, NULL, CLI_OPT_JSON},
     };
     struct option options[16];
     struct dfota_diff_options opts;
@@ -143,10 +168,11 @@ int cmd_diff(int argc, char **argv)
     struct cli_image old, new_;
     uint8_t *patch = NULL;
     size_t old_size = 0, new_size = 0, patch_size = 0;
-    bool force = false, quiet = false, verbose = false;
+    uint8_t old_sha[32], new_sha[32];
+    bool force = false, quiet = false, verbose = false, json = false;
     int c, rc;
 
-    cli_merge_options(options, base_options, 5, cli_diff_options);
+    cli_merge_options(options, base_options, 6, cli_diff_options);
     dfota_diff_options_init(&opts);
     optind = 0;
     opterr = 0;
@@ -166,6 +192,9 @@ int cmd_diff(int argc, char **argv)
         case 'v':
             verbose = true;
             break;
+        case CLI_OPT_JSON:
+            json = true;
+            break;
         case 'h':
         case ':':
         case '?':
@@ -183,6 +212,11 @@ int cmd_diff(int argc, char **argv)
                                argv[argc - 1]);
     if (output == NULL)
         return cli_usage_error("diff", "missing -o PATCH");
+    if (json && strcmp(output, "-") == 0)
+        return cli_usage_error("diff", "--json prints on standard output; give -o PATCH a file");
+    /* The report is the output: no summary, no progress bar. */
+    if (json)
+        quiet = true;
     old_path = argv[optind];
     new_path = argv[optind + 1];
     files[0] = (struct cli_file){"-o", output};
@@ -203,6 +237,10 @@ int cmd_diff(int argc, char **argv)
     }
     old_size = old.size;
     new_size = new_.size;
+    if (json) {
+        cli_sha256(old.data, old_size, old_sha);
+        cli_sha256(new_.data, new_size, new_sha);
+    }
     rc = cli_make_patch("diff", old.data, old_size, new_.data, new_size, &opts, quiet, &patch,
                         &patch_size);
     cli_unmap_file(&old);
@@ -210,6 +248,9 @@ int cmd_diff(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     rc = cli_write_file("diff", output, patch, patch_size, force);
+    if (rc == CLI_EXIT_OK && json)
+        rc = print_json(old_path, old_size, old_sha, new_path, new_size, new_sha, output, patch,
+                        patch_size);
     if (rc == CLI_EXIT_OK && !quiet &&
         dfota_patch_header_decode(patch, patch_size, &hdr, &err) == DFOTA_OK) {
         fprintf(stderr, "%s: patch %zu -> %zu bytes, %zu bytes (%.2f%% of the new image)\n",

@@ -257,7 +257,7 @@ static int parse_args(int argc, char **argv, struct inspect_args *a)
     int c;
 
     memset(a, 0, sizeof(*a));
-    a->json = cli_wants_json(argc, argv);
+    a->json = cli_json_wanted();
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hqv", inspect_options, NULL)) != -1) {
@@ -277,18 +277,18 @@ static int parse_args(int argc, char **argv, struct inspect_args *a)
         default:
             if (c == 'h')
                 return cli_option_error("inspect", c, argv[optind - 1]);
-            return cli_usage_failure("inspect", a->json, c == ':' ? "option '%s' needs a value"
+            return cli_usage_error("inspect", c == ':' ? "option '%s' needs a value"
                                                                   : "unknown option '%s'",
                                      argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return cli_usage_failure("inspect", a->json, "missing FILE");
+        return cli_usage_error("inspect", "missing FILE");
     if (optind + 1 < argc)
-        return cli_usage_failure("inspect", a->json, "unexpected argument '%s'",
+        return cli_usage_error("inspect", "unexpected argument '%s'",
                                  argv[optind + 1]);
     if (a->quiet && a->verbose)
-        return cli_usage_failure("inspect", a->json, "-q and -v cannot be used together");
+        return cli_usage_error("inspect", "-q and -v cannot be used together");
     a->file = argv[optind];
     return CLI_EXIT_OK;
 }
@@ -373,7 +373,7 @@ int cmd_inspect(int argc, char **argv)
             (void)snprintf(message, sizeof(message), "'%.64s': %.160s",
                            dfota_report_base_name(a.file), err.message);
             (void)snprintf(err.message, sizeof(err.message), "%s", message);
-            rc = cli_json_failure("inspect", &err, false, rc);
+            rc = cli_json_failure("inspect", &err, rc);
         }
         return rc;
     }
@@ -382,7 +382,7 @@ int cmd_inspect(int argc, char **argv)
         free(data);
         dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
         rc = cli_report("inspect", NULL, &err);
-        return a.json ? cli_json_failure("inspect", &err, false, rc) : rc;
+        return a.json ? cli_json_failure("inspect", &err, rc) : rc;
     }
     /* Everything that needs nothing but the file: no images, a key only when given. */
     dfota_verify_options_init(&opts);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "dfota/keys.h"
+#include "verify_output.h"
 
 enum { OPT_ALG = 256, OPT_PASSOUT };
 
@@ -24,6 +25,7 @@ static const struct option keygen_options[] = {
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -31,7 +33,7 @@ static const struct option keygen_options[] = {
 struct keygen_args {
     const char *alg_name, *passout, *dir;
     enum dfota_key_algorithm alg;
-    bool force, quiet, verbose;
+    bool force, quiet, verbose, json;
 };
 
 static int parse_args(int argc, char **argv, struct keygen_args *a)
@@ -62,6 +64,9 @@ static int parse_args(int argc, char **argv, struct keygen_args *a)
             break;
         case 'v':
             a->verbose = true;
+            break;
+        case CLI_OPT_JSON:
+            a->json = true;
             break;
         default:
             return cli_option_error("keygen", c, argv[optind - 1]);
@@ -102,6 +107,40 @@ static void print_summary(const struct keygen_args *a, const char *private_path,
             pair->private_pem_size, pair->public_pem_size);
     cli_print_sha256(stderr, "public sha256", (const uint8_t *)pair->public_pem,
                      pair->public_pem_size);
+}
+
+/* keygen --json: the key (its scheme and the SHA-256 that names it in every
+ * report), the two files written. */
+static int print_json(const struct keygen_args *a, char paths[2][PATH_MAX],
+                      const struct dfota_key_pair *pair)
+{
+    struct dfota_public_key *pub = NULL;
+    struct dfota_error err;
+    struct dfota_json j;
+    char scheme[DFOTA_KEY_DESCRIPTION_MAX];
+    uint8_t key_sha[32];
+
+    if (dfota_public_key_parse((const uint8_t *)pair->public_pem, pair->public_pem_size, &pub,
+                               &err) != DFOTA_OK ||
+        dfota_public_key_fingerprint(pub, key_sha, &err) != DFOTA_OK) {
+        dfota_public_key_free(pub);
+        return cli_report("keygen", paths[1], &err);
+    }
+    dfota_public_key_free(pub);
+    dfota_key_describe(a->alg, a->alg == DFOTA_KEY_RSA ? 2048 : 256, scheme);
+    cli_json_begin_ok(&j, "keygen");
+    dfota_json_array(&j, "inputs", true);
+    dfota_json_end(&j);
+    dfota_json_object(&j, "key", true);
+    dfota_json_string(&j, "scheme", scheme);
+    dfota_json_hex(&j, "key_sha256", key_sha, sizeof(key_sha));
+    dfota_json_end(&j);
+    dfota_json_array(&j, "outputs", false);
+    cli_json_file_item(&j, paths[0], (const uint8_t *)pair->private_pem, pair->private_pem_size);
+    cli_json_file_item(&j, paths[1], (const uint8_t *)pair->public_pem, pair->public_pem_size);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    return cli_json_done("keygen", &j, CLI_EXIT_OK);
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -168,7 +207,9 @@ int cmd_keygen(int argc, char **argv)
     if (rc != CLI_EXIT_OK && rc != CLI_EXIT_EXISTS)
         cli_fail(rc, "keygen", "no key written: '%s' and '%s' are as they were", paths[0],
                  paths[1]);
-    if (rc == CLI_EXIT_OK && !a.quiet)
+    if (rc == CLI_EXIT_OK && a.json)
+        rc = print_json(&a, paths, &pair);
+    else if (rc == CLI_EXIT_OK && !a.quiet)
         print_summary(&a, paths[0], paths[1], &pair);
     dfota_key_pair_release(&pair);
     return rc;

@@ -11,6 +11,7 @@
 #include "dfota/packer.h"
 #include "dfota/patch.h"
 #include "dfota/wire.h"
+#include "verify_output.h"
 
 /* Values above the patch options of cli_diff_options (256..). */
 enum { OPT_FULL = 512, OPT_TO_VERSION, OPT_FROM_VERSION, OPT_OLD, OPT_NEW };
@@ -25,6 +26,7 @@ static const struct option pack_base_options[] = {
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -32,7 +34,7 @@ struct pack_args {
     const char *full, *old, *new_, *from, *to, *output;
     const char *level_text, *window_text; /* as given, to refuse a second one */
     struct dfota_diff_options diff;
-    bool level_set, window_set, force, quiet, verbose;
+    bool level_set, window_set, force, quiet, verbose, json;
     unsigned long level, window_log;
 };
 
@@ -123,6 +125,9 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
         case 'v':
             a->verbose = true;
             break;
+        case CLI_OPT_JSON:
+            a->json = true;
+            break;
         case 'h':
         case ':':
         case '?':
@@ -168,6 +173,11 @@ static int parse_args(int argc, char **argv, struct pack_args *a)
     }
     if (optind < argc)
         return cli_usage_error("pack", "unexpected argument '%s'", argv[optind]);
+    if (a->json && a->output != NULL && strcmp(a->output, "-") == 0)
+        return cli_usage_error("pack", "--json prints on standard output; give -o OUT a file");
+    /* The report is the output: no summary, no progress bar. */
+    if (a->json)
+        a->quiet = true;
     if (a->full != NULL && (a->old != NULL || a->new_ != NULL || a->from != NULL))
         return cli_usage_error("pack", "--full cannot be combined with --old, --new or "
                                        "--from-version");
@@ -261,6 +271,36 @@ static int pack_delta(struct pack_args *a, const struct pack_inputs *in, uint64_
     return rc;
 }
 
+/* pack --json: the images read (as the header states them), the package's
+ * header and patch, the package written. */
+static int print_json(const struct pack_args *a, const struct dfota_package_header *hdr,
+                      const uint8_t *payload, const uint8_t *package, size_t package_size)
+{
+    struct dfota_patch_header patch;
+    struct dfota_error err;
+    struct dfota_json j;
+    bool delta = hdr->package_type == DFOTA_PACKAGE_DELTA;
+
+    if (delta && dfota_patch_header_decode(payload, hdr->payload.size, &patch, &err) != DFOTA_OK)
+        return cli_report("pack", a->output, &err);
+    cli_json_begin_ok(&j, "pack");
+    dfota_json_array(&j, "inputs", false);
+    if (delta)
+        dfota_report_output(&j, a->old, hdr->source.size, hdr->source.sha256);
+    dfota_report_output(&j, delta ? a->new_ : a->full, hdr->target.size, hdr->target.sha256);
+    dfota_json_end(&j);
+    dfota_report_package(&j, hdr);
+    if (delta)
+        dfota_report_patch(&j, &patch);
+    else
+        dfota_json_null(&j, "patch");
+    dfota_json_array(&j, "outputs", false);
+    cli_json_file_item(&j, a->output, package, package_size);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    return cli_json_done("pack", &j, CLI_EXIT_OK);
+}
+
 int cmd_pack(int argc, char **argv)
 {
     struct pack_args a;
@@ -307,7 +347,9 @@ int cmd_pack(int argc, char **argv)
         return cli_report("pack", a.output, &err);
     }
     rc = cli_write_file("pack", a.output, package, package_size, a.force);
-    if (rc == CLI_EXIT_OK && !a.quiet)
+    if (rc == CLI_EXIT_OK && a.json)
+        rc = print_json(&a, &hdr, payload, package, package_size);
+    else if (rc == CLI_EXIT_OK && !a.quiet)
         print_summary(a.output, &in, &hdr, package, package_size, a.verbose);
     free(package);
     return rc;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verify_output.h"
 #include "dfota/keys.h"
 #include "dfota/output.h"
 #include "dfota/packer.h"
@@ -193,9 +194,11 @@ struct release_run {
 static int run_failure(struct release_run *run, const char *subject,
                        const struct dfota_error *err)
 {
-    if (run->args.json && !run->failure_printed)
+    if (run->args.json && !run->failure_printed) {
+        cli_json_printed();
         if (!dfota_release_report(stdout, &run->result, -1, err))
             cli_stdout_failed(errno);
+    }
     run->failure_printed = true;
     return cli_report(COMMAND, subject, err);
 }
@@ -634,6 +637,7 @@ int cmd_release(int argc, char **argv)
         rc = build_and_publish(run);
     }
     if (rc == CLI_EXIT_OK && run->args.json) {
+        cli_json_printed();
         if (!dfota_release_report(stdout, &run->result, -1, NULL))
             cli_stdout_failed(errno);
     } else if (rc == CLI_EXIT_OK && !run->args.quiet)

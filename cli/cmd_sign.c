@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "dfota/keys.h"
 #include "dfota/signer.h"
+#include "verify_output.h"
 
 enum { OPT_KEY = 256, OPT_PASSIN };
 
@@ -21,13 +22,14 @@ static const struct option sign_options[] = {
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct sign_args {
     const char *key, *passin, *input, *output;
-    bool force, quiet, verbose;
+    bool force, quiet, verbose, json;
 };
 
 /* -v: the key, the signature and the digests of what was signed and written. */
@@ -49,6 +51,60 @@ static void print_details(const char *key_uri, enum dfota_key_algorithm alg, uns
     }
     dfota_signed_zip_info_release(&info);
     cli_print_sha256(stderr, "signed sha256", signed_zip, signed_size);
+}
+
+/*
+ * sign --json: the zip read, the signed zip's entry and signature as a
+ * reader sees them (`info`, from check_signed() before the file was
+ * written), the signed zip written.
+ */
+static int print_json(const char *input, const uint8_t *zip, size_t zip_size,
+                      const char *output, const uint8_t *signed_zip, size_t signed_size,
+                      const struct dfota_signing_key *key,
+                      const struct dfota_signed_zip_info *info, const uint8_t key_sha[32])
+{
+    struct dfota_json j;
+    char scheme[DFOTA_KEY_DESCRIPTION_MAX];
+    enum dfota_key_algorithm alg;
+    unsigned bits;
+
+    alg = dfota_signing_key_algorithm(key, &bits);
+    dfota_key_describe(alg, bits, scheme);
+    cli_json_begin_ok(&j, "sign");
+    dfota_json_array(&j, "inputs", false);
+    cli_json_file_item(&j, input, zip, zip_size);
+    dfota_json_end(&j);
+    cli_json_zip_entry(&j, &info->payload);
+    dfota_json_object(&j, "signature", true);
+    dfota_json_string(&j, "scheme", scheme);
+    dfota_json_string(&j, "result", "passed");
+    dfota_json_hex(&j, "key_sha256", key_sha, 32);
+    dfota_json_end(&j);
+    dfota_json_array(&j, "outputs", false);
+    cli_json_file_item(&j, output, signed_zip, signed_size);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    return cli_json_done("sign", &j, CLI_EXIT_OK);
+}
+
+/* The signed zip as a reader sees it, for --json: its entry, and its
+ * signature checked with the key's public half (dfota_zip_sign() has
+ * checked it too), and the SHA-256 naming that key. */
+static enum dfota_status check_signed(const struct dfota_signing_key *key,
+                                      const uint8_t *signed_zip, size_t signed_size,
+                                      struct dfota_signed_zip_info *info, uint8_t key_sha[32],
+                                      struct dfota_error *err)
+{
+    struct dfota_public_key *pub = NULL;
+    enum dfota_status st;
+
+    st = dfota_signing_key_public(key, &pub, err);
+    if (st == DFOTA_OK)
+        st = dfota_public_key_fingerprint(pub, key_sha, err);
+    if (st == DFOTA_OK)
+        st = dfota_signed_zip_verify(signed_zip, signed_size, pub, info, err);
+    dfota_public_key_free(pub);
+    return st;
 }
 
 static int parse_args(int argc, char **argv, struct sign_args *a)
@@ -79,6 +135,9 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
         case 'v':
             a->verbose = true;
             break;
+        case CLI_OPT_JSON:
+            a->json = true;
+            break;
         default:
             return cli_option_error("sign", c, argv[optind - 1]);
         }
@@ -94,6 +153,9 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
         return cli_usage_error("sign", "missing --key KEY (private.pem, or a store URI)");
     if (strcmp(a->input, "-") == 0 && a->output == NULL)
         return cli_usage_error("sign", "reading standard input needs -o X_signed.zip");
+    if (a->json && a->output != NULL && strcmp(a->output, "-") == 0)
+        return cli_usage_error("sign",
+                               "--json prints on standard output; give -o X_signed.zip a file");
     return CLI_EXIT_OK;
 }
 
@@ -112,8 +174,11 @@ int cmd_sign(int argc, char **argv)
     const char *target;
     uint8_t *zip = NULL, *signed_zip = NULL;
     size_t zip_size = 0, signed_size = 0;
+    struct dfota_signed_zip_info info;
+    uint8_t key_sha[32];
     int rc;
 
+    memset(&info, 0, sizeof(info));
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
@@ -160,8 +225,15 @@ int cmd_sign(int argc, char **argv)
         rc = cli_report("sign", a.input, &err);
         goto out;
     }
+    if (a.json && check_signed(key, signed_zip, signed_size, &info, key_sha, &err) != DFOTA_OK) {
+        rc = cli_report("sign", NULL, &err);
+        goto out;
+    }
     rc = cli_write_file("sign", target, signed_zip, signed_size, a.force);
-    if (rc == CLI_EXIT_OK && !a.quiet) {
+    if (rc == CLI_EXIT_OK && a.json) {
+        rc = print_json(a.input, zip, zip_size, target, signed_zip, signed_size, key, &info,
+                        key_sha);
+    } else if (rc == CLI_EXIT_OK && !a.quiet) {
         alg = dfota_signing_key_algorithm(key, &bits);
         dfota_key_describe(alg, bits, description);
         fprintf(stderr, "%s: '%s' signed with %s, %zu bytes\n",
@@ -170,6 +242,7 @@ int cmd_sign(int argc, char **argv)
             print_details(a.key, alg, bits, signed_zip, signed_size);
     }
 out:
+    dfota_signed_zip_info_release(&info);
     dfota_signing_key_free(key);
     free(zip);
     free(signed_zip);

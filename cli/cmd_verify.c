@@ -138,7 +138,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 
     memset(a, 0, sizeof(*a));
     dfota_verify_options_init(&a->opts);
-    a->json = cli_wants_json(argc, argv);
+    a->json = cli_json_wanted();
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hqv", verify_options, NULL)) != -1) {
@@ -157,16 +157,14 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
             break;
         case OPT_ERASE_SIZE:
             if (!cli_parse_uint(optarg, 256, 1u << 20, &value) || (value & (value - 1)) != 0)
-                return cli_usage_failure("verify", a->json,
-                                         "--erase-size '%s' is not a power of two in "
+                return cli_usage_error("verify", "--erase-size '%s' is not a power of two in "
                                          "256..1048576",
                                          optarg);
             a->opts.erase_size = (uint32_t)value;
             break;
         case OPT_WRITE_ALIGN:
             if (!cli_parse_uint(optarg, 1, 256, &value) || (value & (value - 1)) != 0)
-                return cli_usage_failure("verify", a->json,
-                                         "--write-align '%s' is not a power of two in 1..256",
+                return cli_usage_error("verify", "--write-align '%s' is not a power of two in 1..256",
                                          optarg);
             a->opts.write_align = (uint32_t)value;
             break;
@@ -185,26 +183,23 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
         default:
             if (c == 'h')
                 return cli_option_error("verify", c, argv[optind - 1]);
-            return cli_usage_failure("verify", a->json, c == ':' ? "option '%s' needs a value"
+            return cli_usage_error("verify", c == ':' ? "option '%s' needs a value"
                                                                  : "unknown option '%s'",
                                      argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
-        return cli_usage_failure("verify", a->json,
-                                 argc - optind < 1 ? "missing FILE%s" : "unexpected argument '%s'",
+        return cli_usage_error("verify", argc - optind < 1 ? "missing FILE%s" : "unexpected argument '%s'",
                                  argc - optind < 1 ? "" : argv[argc - 1]);
     a->file = argv[optind];
     if (a->opts.signature_only && a->opts.public_key == NULL)
-        return cli_usage_failure("verify", a->json,
-                                 "--signature-only needs --pubkey KEY: it checks the signature "
+        return cli_usage_error("verify", "--signature-only needs --pubkey KEY: it checks the signature "
                                  "and nothing else");
     if (a->opts.signature_only && (a->old_path != NULL || a->new_path != NULL))
-        return cli_usage_failure("verify", a->json,
-                                 "--signature-only checks no image: --%s cannot be used with it",
+        return cli_usage_error("verify", "--signature-only checks no image: --%s cannot be used with it",
                                  a->old_path != NULL ? "old" : "new");
     if (a->quiet && a->verbose)
-        return cli_usage_failure("verify", a->json, "-q and -v cannot be used together");
+        return cli_usage_error("verify", "-q and -v cannot be used together");
     return CLI_EXIT_OK;
 }
 
@@ -227,7 +222,7 @@ static int read_input(const struct verify_args *a, const char *path, size_t limi
         (void)snprintf(message, sizeof(message), "'%.64s': %.160s", dfota_report_base_name(path),
                        err.message);
         (void)snprintf(err.message, sizeof(err.message), "%s", message);
-        rc = cli_json_failure("verify", &err, false, rc);
+        rc = cli_json_failure("verify", &err, rc);
     }
     return rc;
 }
@@ -254,7 +249,7 @@ int cmd_verify(int argc, char **argv)
         dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
         rc = cli_report("verify", NULL, &err);
         if (a.json)
-            rc = cli_json_failure("verify", &err, false, rc);
+            rc = cli_json_failure("verify", &err, rc);
     }
     if (rep != NULL) {
         a.opts.old_image = old;

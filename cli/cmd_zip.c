@@ -9,19 +9,21 @@
 
 #include "cli.h"
 #include "dfota/zip.h"
+#include "verify_output.h"
 
 static const struct option zip_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"force", no_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, CLI_OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct zip_args {
     const char *input, *output;
-    bool force, quiet, verbose;
+    bool force, quiet, verbose, json;
 };
 
 static int parse_args(int argc, char **argv, struct zip_args *a)
@@ -47,6 +49,9 @@ static int parse_args(int argc, char **argv, struct zip_args *a)
         case 'v':
             a->verbose = true;
             break;
+        case CLI_OPT_JSON:
+            a->json = true;
+            break;
         default:
             return cli_option_error("zip", c, argv[optind - 1]);
         }
@@ -58,7 +63,35 @@ static int parse_args(int argc, char **argv, struct zip_args *a)
         return cli_usage_error("zip", "unexpected argument '%s'", argv[optind]);
     if (strcmp(a->input, "-") == 0)
         return cli_usage_error("zip", "the entry is named after X.bin; give a file, not '-'");
+    if (a->json && a->output != NULL && strcmp(a->output, "-") == 0)
+        return cli_usage_error("zip", "--json prints on standard output; give -o X.zip a file");
     return CLI_EXIT_OK;
+}
+
+/* zip --json: the package read, the zip's entry as a reader sees it, the zip written. */
+static int print_json(const char *input, const uint8_t *content, size_t content_size,
+                      const char *output, const uint8_t *zip, size_t zip_size)
+{
+    struct dfota_zip_payload entry;
+    struct dfota_error err;
+    struct dfota_json j;
+
+    /* Read back: the entry is reported as any reader of the written zip finds it. */
+    if (dfota_zip_open(zip, zip_size, &entry, &err) != DFOTA_OK) {
+        dfota_zip_payload_release(&entry);
+        return cli_report("zip", output, &err);
+    }
+    cli_json_begin_ok(&j, "zip");
+    dfota_json_array(&j, "inputs", false);
+    cli_json_file_item(&j, input, content, content_size);
+    dfota_json_end(&j);
+    cli_json_zip_entry(&j, &entry);
+    dfota_json_array(&j, "outputs", false);
+    cli_json_file_item(&j, output, zip, zip_size);
+    dfota_json_end(&j);
+    dfota_json_end(&j);
+    dfota_zip_payload_release(&entry);
+    return cli_json_done("zip", &j, CLI_EXIT_OK);
 }
 
 int cmd_zip(int argc, char **argv)
@@ -107,7 +140,10 @@ int cmd_zip(int argc, char **argv)
         return cli_report("zip", a.input, &err);
     }
     rc = cli_write_file("zip", a.output ? a.output : output, zip, zip_size, a.force);
-    if (rc == CLI_EXIT_OK && !a.quiet) {
+    if (rc == CLI_EXIT_OK && a.json) {
+        rc = print_json(a.input, content, content_size, a.output ? a.output : output, zip,
+                        zip_size);
+    } else if (rc == CLI_EXIT_OK && !a.quiet) {
         t = (time_t)mtime;
         if (gmtime_r(&t, &tm) == NULL ||
             strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)

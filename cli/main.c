@@ -8,6 +8,7 @@
 #include <zstd.h>
 
 #include "cli.h"
+#include "verify_output.h"
 #include "dfota/container.h"
 #include "dfota/version.h"
 
@@ -22,6 +23,8 @@ const struct cli_command cli_commands[] = {
      "                      file:PATH, fd:N or stdin (first line); without it the\n"
      "                      passphrase is asked twice on the terminal\n"
      "  -f, --force         replace an existing key pair\n"
+     "  --json              print one JSON document (docs/report.schema.json) instead\n"
+     "                      of the summary, also for a failure\n"
      "  -q, --quiet         print nothing on success\n"
      "  -v, --verbose       also print the algorithm, the sizes of both files and the\n"
      "                      SHA-256 of public.pem\n"
@@ -53,6 +56,8 @@ const struct cli_command cli_commands[] = {
      "                      overwrites the old one segment by segment through a\n"
      "                      scratch area of one segment (docs/FORMAT.md)\n"
      "  -f, --force         overwrite PATCH if it exists\n"
+     "  --json              print one JSON document (docs/report.schema.json) instead\n"
+     "                      of the summary, also for a failure\n"
      "  -q, --quiet         print nothing on success\n"
      "  -v, --verbose       also print the patch parameters, its layout and SHA-256\n"
      "\n"
@@ -73,6 +78,8 @@ const struct cli_command cli_commands[] = {
      "  --codec C, --predict P, --segment-size N, --in-place  patch options, as for\n"
      "                      'dfota diff'\n"
      "  -f, --force         overwrite OUT if it exists\n"
+     "  --json              print one JSON document (docs/report.schema.json) instead\n"
+     "                      of the summary, also for a failure\n"
      "  -q, --quiet         print nothing on success\n"
      "  -v, --verbose       also print where each version came from, every header\n"
      "                      field and the package's SHA-256\n"
@@ -89,6 +96,8 @@ const struct cli_command cli_commands[] = {
      "  -o, --output X.zip  zip to write (default: X.zip next to X.bin; '-' for\n"
      "                      standard output)\n"
      "  -f, --force         overwrite X.zip if it exists\n"
+     "  --json              print one JSON document (docs/report.schema.json) instead\n"
+     "                      of the summary, also for a failure\n"
      "  -q, --quiet         print nothing on success\n"
      "  -v, --verbose       also print the SHA-256 of the entry and of the zip\n"
      "\n"
@@ -97,8 +106,9 @@ const struct cli_command cli_commands[] = {
      "gives the same bytes, in any time zone.\n"},
     {"sign", cmd_sign, "sign a zip like the platform's signtool (X.zip -> X_signed.zip)",
      "dfota sign --key KEY --passin SRC X.zip [-o X_signed.zip] [options]",
-     "  --key KEY           private key: a path (private.pem), a file: URI, or any\n"
-     "                      OpenSSL store URI a configured provider reads (pkcs11:...)\n"
+     "  --key KEY           private key: a path (private.pem), a file: URI\n"
+     "                      (file:keys/private.pem), or a pkcs11: URI for a key in a\n"
+     "                      token (the PIN from --passin)\n"
      "  --passin SRC        its passphrase (or PIN): pass:TEXT, env:VAR, file:PATH,\n"
      "                      fd:N or stdin; asked on the terminal when omitted\n"
      "  X.zip               a zip holding exactly one file, <name>.bin ('-' for\n"
@@ -106,6 +116,8 @@ const struct cli_command cli_commands[] = {
      "  -o, --output OUT    signed zip to write (default: X_signed.zip next to X.zip;\n"
      "                      '-' for standard output)\n"
      "  -f, --force         overwrite OUT if it exists\n"
+     "  --json              print one JSON document (docs/report.schema.json) instead\n"
+     "                      of the summary, also for a failure\n"
      "  -q, --quiet         print nothing on success\n"
      "  -v, --verbose       also print the key, the signature's size and the SHA-256\n"
      "                      of the entry and of OUT\n"
@@ -155,7 +167,8 @@ const struct cli_command cli_commands[] = {
      "                      of KEY)\n"
      "  -o, --output DIR    created if missing; gets V1_TO_V2.bin, .zip, _signed.zip and\n"
      "                      .report.json\n"
-     "  --json              print the report (JSON) instead of a summary\n"
+     "  --json              print the report (JSON) instead of a summary, also for a\n"
+     "                      failure\n"
      "  -f, --force         replace existing outputs\n"
      "  -q, --quiet         print nothing on success\n"
      "  --codec, --predict, --window-log, --segment-size, --level, --in-place\n"
@@ -403,5 +416,7 @@ int main(int argc, char **argv)
     }
     /* Every command's output checked here, once: a run whose standard output
      * was lost (>/dev/full, a closed pipe) never exits 0. */
-    return cli_finish_stdout(cmd->name, cmd->run(argc - 1, argv + 1));
+    if (cli_wants_json(argc - 1, argv + 1))
+        cli_json_run(cmd->name);
+    return cli_finish_stdout(cmd->name, cli_json_run_end(cmd->run(argc - 1, argv + 1)));
 }

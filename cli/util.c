@@ -21,11 +21,31 @@
 #include "dfota/wire.h"
 #include "dfota/zip.h"
 
-static void vmessage(const char *command, const char *fmt, va_list ap)
+/* The status a failure with exit code `code` and no library status has. */
+static enum dfota_status exit_status(int code)
 {
-    fprintf(stderr, "dfota %s: ", command);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    switch (code) {
+    case CLI_EXIT_USAGE:
+        return DFOTA_E_INVALID_ARGUMENT;
+    case CLI_EXIT_EXISTS:
+        return DFOTA_E_EXISTS;
+    case CLI_EXIT_POWER_CUT:
+        return DFOTA_E_POWER_CUT;
+    case CLI_EXIT_IN_PROGRESS:
+        return DFOTA_E_UPDATE_IN_PROGRESS;
+    default:
+        return DFOTA_E_IO;
+    }
+}
+
+/* "dfota CMD: MESSAGE" on stderr; MESSAGE is also the run's failure for --json. */
+static void vmessage(const char *command, enum dfota_status status, const char *fmt, va_list ap)
+{
+    char message[DFOTA_ERROR_MESSAGE_MAX];
+
+    (void)vsnprintf(message, sizeof(message), fmt, ap);
+    fprintf(stderr, "dfota %s: %s\n", command, message);
+    cli_json_note_failure(status, message);
 }
 
 int cli_fail(int code, const char *command, const char *fmt, ...)
@@ -33,7 +53,7 @@ int cli_fail(int code, const char *command, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vmessage(command, fmt, ap);
+    vmessage(command, exit_status(code), fmt, ap);
     va_end(ap);
     return code;
 }
@@ -44,7 +64,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vmessage(command, fmt, ap);
+    vmessage(command, DFOTA_E_INVALID_ARGUMENT, fmt, ap);
     va_end(ap);
     if (cmd != NULL)
         fprintf(stderr, "usage: %s\n", cmd->usage);
@@ -82,7 +102,16 @@ static const char *display_name(const char *path)
 int cli_report(const char *command, const char *subject, const struct dfota_error *err)
 {
     const char *detail = err->message[0] ? err->message : dfota_status_str(err->status);
+    char message[DFOTA_ERROR_MESSAGE_MAX];
 
+    if (subject != NULL)
+        /* A document names a file by its base name, never by a path of this machine. */
+        (void)snprintf(message, sizeof(message), "'%.64s': %.*s",
+                       dfota_report_base_name(display_name(subject)),
+                       (int)sizeof(message) - 70, detail);
+    else
+        (void)snprintf(message, sizeof(message), "%s", detail);
+    cli_json_note_failure(err->status, message);
     fprintf(stderr, "dfota %s: ", command);
     if (subject != NULL)
         fprintf(stderr, "'%s': ", display_name(subject));

@@ -23,8 +23,119 @@ bool cli_wants_json(int argc, char **argv)
     return false;
 }
 
+/* ---- --json for a whole run: exactly one document on standard output ---- */
+
+static struct {
+    const char *command; /* NULL: no --json */
+    bool printed;        /* the command printed its document */
+    bool failed;         /* `failure` holds the run's first failure */
+    struct dfota_error failure;
+} json_run;
+
+void cli_json_run(const char *command)
+{
+    json_run.command = command;
+}
+
+bool cli_json_wanted(void)
+{
+    return json_run.command != NULL;
+}
+
+void cli_json_note_failure(enum dfota_status status, const char *message)
+{
+    if (json_run.command == NULL || json_run.failed || status == DFOTA_OK)
+        return;
+    json_run.failed = true;
+    json_run.failure.status = status;
+    (void)snprintf(json_run.failure.message, sizeof(json_run.failure.message), "%s", message);
+}
+
+void cli_json_printed(void)
+{
+    json_run.printed = true;
+}
+
+/* The members a command's document always has, empty after a failure. */
+static void empty_members(struct dfota_json *j, const char *command)
+{
+    static const char *const release_nulls[] = {"report", "to_version", "new_image", "created",
+                                                "signature"};
+    size_t i;
+
+    if (strcmp(command, "release") == 0) {
+        for (i = 0; i < sizeof(release_nulls) / sizeof(release_nulls[0]); i++)
+            dfota_json_null(j, release_nulls[i]);
+        dfota_json_array(j, "pairs", true);
+        dfota_json_end(j);
+    } else if (strcmp(command, "verify") != 0 && strcmp(command, "inspect") != 0) {
+        dfota_json_array(j, "outputs", true);
+        dfota_json_end(j);
+    }
+}
+
+int cli_json_run_end(int rc)
+{
+    struct dfota_error err;
+    struct dfota_json j;
+
+    if (json_run.command == NULL || json_run.printed || rc == CLI_EXIT_OK)
+        return rc;
+    if (json_run.failed) {
+        err = json_run.failure;
+    } else {
+        dfota_error_clear(&err);
+        err.status = rc == CLI_EXIT_USAGE ? DFOTA_E_INVALID_ARGUMENT : DFOTA_E_INTERNAL;
+        (void)snprintf(err.message, sizeof(err.message), "failed with exit code %d", rc);
+    }
+    dfota_json_init(&j, stdout);
+    dfota_report_begin(&j, json_run.command);
+    dfota_json_bool(&j, "ok", false);
+    dfota_report_error(&j, &err);
+    empty_members(&j, json_run.command);
+    dfota_json_end(&j);
+    return cli_json_done(json_run.command, &j, rc);
+}
+
+void cli_json_begin_ok(struct dfota_json *j, const char *command)
+{
+    dfota_json_init(j, stdout);
+    dfota_report_begin(j, command);
+    dfota_json_bool(j, "ok", true);
+    dfota_report_error(j, NULL);
+}
+
+void cli_json_file_item(struct dfota_json *j, const char *path, const uint8_t *data, size_t size)
+{
+    uint8_t sha[32];
+
+    cli_sha256(data, size, sha);
+    dfota_report_output(j, path, size, sha);
+}
+
+void cli_json_zip_entry(struct dfota_json *j, const struct dfota_zip_payload *entry)
+{
+    char when[32];
+    uint8_t sha[32];
+    unsigned date = entry->dos_date, time = entry->dos_time;
+
+    /* The DOS fields as stored, as dfota_report_entry() writes them. */
+    (void)snprintf(when, sizeof(when), "%04u-%02u-%02uT%02u:%02u:%02u", 1980u + (date >> 9),
+                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
+                   (time & 31u) * 2u);
+    cli_sha256(entry->content, entry->content_size, sha);
+    dfota_json_object(j, "entry", true);
+    dfota_json_string(j, "name", entry->name);
+    dfota_json_string(j, "time", when);
+    dfota_json_uint(j, "size", entry->content_size);
+    dfota_json_uint(j, "compressed_size", entry->compressed_size);
+    dfota_json_hex(j, "sha256", sha, sizeof(sha));
+    dfota_json_end(j);
+}
+
 int cli_json_done(const char *command, struct dfota_json *j, int code)
 {
+    json_run.printed = true;
     if (!dfota_json_finish(j)) {
         /* main() says so once, with this reason (cli_finish_stdout()). */
         cli_stdout_failed(errno);
@@ -33,7 +144,7 @@ int cli_json_done(const char *command, struct dfota_json *j, int code)
     return code;
 }
 
-int cli_json_failure(const char *command, const struct dfota_error *err, bool outputs, int code)
+int cli_json_failure(const char *command, const struct dfota_error *err, int code)
 {
     struct dfota_json j;
 
@@ -41,28 +152,9 @@ int cli_json_failure(const char *command, const struct dfota_error *err, bool ou
     dfota_report_begin(&j, command);
     dfota_json_bool(&j, "ok", false);
     dfota_report_error(&j, err);
-    if (outputs) {
-        dfota_json_array(&j, "outputs", true);
-        dfota_json_end(&j);
-    }
+    empty_members(&j, command);
     dfota_json_end(&j);
     return cli_json_done(command, &j, code);
-}
-
-int cli_usage_failure(const char *command, bool json, const char *fmt, ...)
-{
-    struct dfota_error err;
-    va_list ap;
-
-    dfota_error_clear(&err);
-    err.status = DFOTA_E_INVALID_ARGUMENT;
-    va_start(ap, fmt);
-    (void)vsnprintf(err.message, sizeof(err.message), fmt, ap);
-    va_end(ap);
-    (void)cli_usage_error(command, "%s", err.message);
-    if (json)
-        return cli_json_failure(command, &err, strcmp(command, "apply") == 0, CLI_EXIT_USAGE);
-    return CLI_EXIT_USAGE;
 }
 
 void cli_format_dos_time(uint16_t time, uint16_t date, char out[20])

@@ -1,7 +1,7 @@
 /*
- * verify_output.h - what `dfota verify`, `inspect` and `apply` share in
- * their output: JSON documents through dfota/report.h (also for a failure
- * before any check ran), the check list as text, and their exit codes.
+ * verify_output.h - the output the commands share: JSON documents through
+ * dfota/report.h (one per run with --json, also for a failure), and for
+ * verify, inspect and apply the check list as text and their exit codes.
  */
 #ifndef DFOTA_CLI_VERIFY_OUTPUT_H
 #define DFOTA_CLI_VERIFY_OUTPUT_H
@@ -12,24 +12,46 @@
 
 #include "dfota/report.h"
 #include "dfota/verifier.h"
+#include "dfota/zip.h"
 
 /* Is "--json" among the options (before a "--")? Known before parsing, so
  * that a usage error is a JSON document too. */
 bool cli_wants_json(int argc, char **argv);
 
 /*
- * A failure before any check ran, as a document of `command`: the envelope
- * with ok false and `err`, plus "outputs": [] when `outputs` (the commands
- * that write files). Returns `code`, or CLI_EXIT_IO when standard output
- * cannot be written.
+ * --json for a whole run. main() calls cli_json_run(CMD) when "--json" is
+ * among CMD's options (cli_wants_json()); then exactly one JSON document is
+ * printed on standard output, whatever happens: the command's own (through
+ * cli_json_done()), or, when the command failed before printing one, the
+ * failure document of cli_json_run_end() with the first failure the run
+ * reported (cli_fail(), cli_usage_error(), cli_report() note it).
  */
-int cli_json_failure(const char *command, const struct dfota_error *err, bool outputs, int code);
+void cli_json_run(const char *command);
+bool cli_json_wanted(void);
+void cli_json_printed(void); /* the command printed its document itself */
+int cli_json_run_end(int rc); /* main(): the failure document if none was printed */
 
-/* A usage error (cli_usage_error()), also as a JSON document when `json`. */
-int cli_usage_failure(const char *command, bool json, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/*
+ * A failure as a document of `command`: the envelope with ok false and
+ * `err`, and the members the command's document always has, empty
+ * ("outputs": [] for the commands that write files; a release's nulls and
+ * "pairs": []). Returns `code`, or CLI_EXIT_IO when standard output cannot
+ * be written.
+ */
+int cli_json_failure(const char *command, const struct dfota_error *err, int code);
 
-/* dfota_json_finish(), and the message and exit code when standard output failed. */
+/* The start of a command's success document: the envelope, ok true, error null. */
+void cli_json_begin_ok(struct dfota_json *j, const char *command);
+
+/* One "inputs" or "outputs" item: the base name of `path`, `size` and the
+ * SHA-256 of `data`. */
+void cli_json_file_item(struct dfota_json *j, const char *path, const uint8_t *data, size_t size);
+
+/* "entry": a zip's .bin entry (name, DOS time as stored, sizes, SHA-256 of the content). */
+void cli_json_zip_entry(struct dfota_json *j, const struct dfota_zip_payload *entry);
+
+/* dfota_json_finish(): the run's document is printed; CLI_EXIT_IO (said once, by
+ * cli_finish_stdout()) when standard output failed, else `code`. */
 int cli_json_done(const char *command, struct dfota_json *j, int code);
 
 /* A zip entry's DOS time and date as "YYYY-MM-DD HH:MM:SS". */

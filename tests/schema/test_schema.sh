@@ -69,7 +69,16 @@ d[i:i + 10] = b"BC25R01A02"; open(sys.argv[2], "wb").write(d)' "$old" "$work/A02
 "$schema_real_dfota" release --old "$old" --old "$work/A02.bin" --new "$new" \
     --key "$work/keys/private.pem" --passin pass:Schema-2024 -o "$work/batch" -q </dev/null
 cp "$work/batch/BC25R01A04.report.json" "$work/batch.json"
-for d in verify inspect apply io usage release release_fail batch; do
+"$schema_real_dfota" diff --json "$old" "$new" -o "$work/d.patch" >"$work/diff.json" </dev/null
+"$schema_real_dfota" pack --json --full "$new" -o "$work/F.bin" >"$work/pack.json" </dev/null
+"$schema_real_dfota" zip --json "$pkg" >"$work/zip.json" </dev/null
+"$schema_real_dfota" sign --json --key "$work/keys/private.pem" --passin pass:Schema-2024 \
+    "$work/P.zip" >"$work/sign.json" </dev/null
+"$schema_real_dfota" keygen --json --alg ecdsa-secp256k1 -o "$work/keys2" --passout pass:Schema-2024 \
+    >"$work/keygen.json" </dev/null
+"$schema_real_dfota" keygen --json --alg ecdsa-secp256k1 -o "$work/keys2" --passout pass:Schema-2024 \
+    >"$work/keygen_fail.json" 2>/dev/null </dev/null
+for d in verify inspect apply io usage release release_fail batch diff pack zip sign keygen keygen_fail; do
     accepted "dfota's $d document" "$work/$d.json"
 done
 assert "the release documents are what they should be" jq -se '.[0].ok and (.[0].pairs | length) == 1 and (.[1].ok | not) and .[1].error.status == "BAD_PASSPHRASE" and (.[2].pairs | length) == 2' "$work/release.json" "$work/release_fail.json" "$work/batch.json"
@@ -128,6 +137,17 @@ mutate "an old image without its version" release 'del(.pairs[0].old_image.versi
 mutate "a version read from the image without its offset" release '.pairs[0].version_source.from_offset = null'
 mutate "a release member the schema does not know" release '.pairs[0].extra = 1'
 mutate "a failed release without its error" release_fail '.error = null'
+mutate "diff without its patch header" diff 'del(.patch)'
+mutate "diff with a third input" diff '.inputs += [.inputs[0]]'
+mutate "an input named by its path" diff '.inputs[0].name = "samples/BC25R01A03.bin"'
+mutate "an output with a member it does not have" diff '.outputs[0].mode = 420'
+mutate "a full package with a patch" pack '.patch = {}'
+mutate "zip without its entry" zip '.entry = null'
+mutate "sign with a signature not checked" sign '.signature.result = "not checked"'
+mutate "keygen outputs swapped" keygen '.outputs |= reverse'
+mutate "keygen with an unknown scheme" keygen '.key.scheme = "DSA"'
+mutate "a failure with outputs" keygen_fail '.outputs = [{"name": "private.pem", "size": 1, "sha256": ("0" * 64)}]'
+mutate "a success without outputs" diff '.outputs = []'
 sed 's/^  "ok": true,$/  "ok": true,\n  "ok": true,/' "$work/verify.json" >"$work/mutants/dup.json"
 add_mutant "a duplicate member" "$work/mutants/dup.json"
 cat "$work/verify.json" "$work/verify.json" >"$work/mutants/two.json"

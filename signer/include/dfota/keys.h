@@ -207,14 +207,6 @@ enum dfota_key_algorithm dfota_signing_key_algorithm(const struct dfota_signing_
 enum dfota_key_algorithm dfota_public_key_algorithm(const struct dfota_public_key *key,
                                                     unsigned *bits);
 
-/*
- * The SHA-256 of the key's SubjectPublicKeyInfo (DER): what
- * `openssl pkey -pubin -in public.pem -outform DER | sha256sum` prints. It
- * names a key in reports without a path.
- */
-enum dfota_status dfota_public_key_fingerprint(const struct dfota_public_key *key,
-                                               uint8_t sha256[32], struct dfota_error *err);
-
 /* ---- raw signatures --------------------------------------------------- */
 
 /*
