@@ -285,6 +285,15 @@ int cli_set_secret_once(const char *command, const char *option, const char **sl
                         const char *value);
 
 /*
+ * The same for a getopt_long() loop over `options` (terminated by a zero
+ * entry): `opt`, an option that takes a value, given a second time is a
+ * usage error. `given` has a slot per entry of `options`, NULL at first.
+ * Options without a value (flags) may repeat.
+ */
+int cli_option_once(const char *command, const struct option *options, const char **given,
+                    int opt, const char *arg);
+
+/*
  * "-" at most once per stream: at most one of `inputs` may be "-" (standard
  * input can be read only once), and at most one of `outputs` (everything
  * written to standard output would be interleaved). A second one is a

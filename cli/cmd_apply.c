@@ -86,8 +86,9 @@ struct apply_args {
 
 static int parse_args(int argc, char **argv, struct apply_args *a)
 {
+    const char *given[sizeof(apply_options) / sizeof(apply_options[0])] = {NULL};
     unsigned long v;
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     a->urc_max = 10;
@@ -99,6 +100,9 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fqvh", apply_options, NULL)) != -1) {
+        rc = cli_option_once("apply", apply_options, given, c, optarg);
+        if (rc != CLI_EXIT_OK)
+            return rc;
         switch (c) {
         case OPT_OLD:
             a->old_path = optarg;
@@ -506,10 +510,13 @@ int cmd_apply(int argc, char **argv)
     inputs[1] = (struct cli_file){"--old", a.old_path};
     dfota_error_clear(&err);
     /* The state is read and written; a completed update removes it, so NEW must be another file. */
-    rc = cli_check_outputs("apply", outputs, 2, inputs, 2);
+    if (a.state != NULL && strcmp(a.state, "-") == 0)
+        return cli_usage_error("apply", "--state is read and written; give a file, not '-'");
+    rc = cli_check_standard_streams("apply", outputs, 2, inputs, 2);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_check_outputs("apply", outputs, 2, inputs, 2);
     if (rc != CLI_EXIT_OK)
-        return json_failure(&a, DFOTA_E_INVALID_ARGUMENT,
-                            "an output is the same file as an input or another output", rc);
+        return rc;
     /* A completed update removes its state: NEW must be writable at the end. */
     if (a.state != NULL && !a.force && access(a.output, F_OK) == 0) {
         rc = cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",

@@ -254,13 +254,17 @@ static void print_checks(const struct dfota_verify_report *r, bool verbose)
 
 static int parse_args(int argc, char **argv, struct inspect_args *a)
 {
-    int c;
+    const char *given[sizeof(inspect_options) / sizeof(inspect_options[0])] = {NULL};
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     a->json = cli_json_wanted();
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hqv", inspect_options, NULL)) != -1) {
+        rc = cli_option_once("inspect", inspect_options, given, c, optarg);
+        if (rc != CLI_EXIT_OK)
+            return rc;
         switch (c) {
         case OPT_JSON:
             a->json = true;

@@ -133,8 +133,10 @@ static int print_json(const struct verify_args *a, const uint8_t *file, size_t s
 
 static int parse_args(int argc, char **argv, struct verify_args *a)
 {
+    const char *given[sizeof(verify_options) / sizeof(verify_options[0])] = {NULL};
+    struct cli_file inputs[3];
     unsigned long value;
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof(*a));
     dfota_verify_options_init(&a->opts);
@@ -142,6 +144,9 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":hqv", verify_options, NULL)) != -1) {
+        rc = cli_option_once("verify", verify_options, given, c, optarg);
+        if (rc != CLI_EXIT_OK)
+            return rc;
         switch (c) {
         case OPT_PUBKEY:
             a->opts.public_key = optarg;
@@ -200,7 +205,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
                                  a->old_path != NULL ? "old" : "new");
     if (a->quiet && a->verbose)
         return cli_usage_error("verify", "-q and -v cannot be used together");
-    return CLI_EXIT_OK;
+    inputs[0] = (struct cli_file){"FILE", a->file};
+    inputs[1] = (struct cli_file){"--old", a->old_path};
+    inputs[2] = (struct cli_file){"--new", a->new_path};
+    return cli_check_standard_streams("verify", NULL, 0, inputs, 3);
 }
 
 /* Read `path` for `a`; on failure the message (and the JSON document) and an exit code. */

@@ -579,6 +579,25 @@ int cli_set_secret_once(const char *command, const char *option, const char **sl
     return CLI_EXIT_OK;
 }
 
+int cli_option_once(const char *command, const struct option *options, const char **given,
+                    int opt, const char *arg)
+{
+    char name[40];
+    size_t i;
+
+    for (i = 0; options[i].name != NULL; i++) {
+        if (options[i].val != opt || options[i].has_arg != required_argument)
+            continue;
+        /* Named as the help names it: -o for the one with a short form. */
+        if (opt > 0 && opt < 128)
+            (void)snprintf(name, sizeof(name), "-%c", opt);
+        else
+            (void)snprintf(name, sizeof(name), "--%s", options[i].name);
+        return cli_set_once(command, name, &given[i], arg);
+    }
+    return CLI_EXIT_OK;
+}
+
 /* A second "-" among `files`: a usage error naming both, "... both <what>; ...". */
 static int dash_once(const char *command, const struct cli_file *files, size_t n,
                      const char *what)

@@ -86,6 +86,19 @@ repeated "keygen --alg twice" keygen --alg rsa2048 ecdsa-secp256k1 --alg rsa2048
     --alg ecdsa-secp256k1 -o "$out" --passout pass:$pass
 repeated "keygen -o twice" keygen -o "$out" "$out.2" --alg rsa2048 -o "$out" -o "$out.2" \
     --passout pass:$pass
+repeated "verify --old twice" verify --old "$old" "$new" --old "$old" --old "$new" "$pkg"
+repeated "verify --pubkey twice" verify --pubkey "$work/ec/public.pem" "$work/other.pem" \
+    --pubkey "$work/ec/public.pem" --pubkey "$work/other.pem" "$pkg"
+repeated "verify --erase-size twice" verify --erase-size 4096 8192 --erase-size 4096 \
+    --erase-size 8192 "$pkg"
+repeated "inspect --pubkey twice" inspect --pubkey "$work/ec/public.pem" "$work/other.pem" \
+    --pubkey "$work/ec/public.pem" --pubkey "$work/other.pem" "$pkg"
+repeated "apply --old twice" apply --old "$old" "$new" --old "$old" --old "$new" "$pkg" -o "$out"
+repeated "apply -o twice" apply -o "$out" "$out.2" --old "$old" "$pkg" -o "$out" -o "$out.2"
+repeated "apply --chunk-size twice" apply --chunk-size 512 4096 --old "$old" "$pkg" -o "$out" \
+    --chunk-size 512 --chunk-size 4096
+repeated "apply --module twice" apply --module bc25 ec200 --old "$old" "$pkg" -o "$out" \
+    --module bc25 --module ec200
 # A passphrase source is never printed, not even to say that it was given twice.
 run sign --key "$key" --passin pass:$pass --passin pass:Other-2024 "$zip" -o "$out"
 check "sign --passin twice" 2 \
@@ -118,6 +131,27 @@ assert "diff - -: nothing written" test ! -e "$out"
 rc=$?
 check "pack --old - --new -" 2 stderr "^dfota pack: --old and --new both read standard input \('-'\), which can be read only once; give a file for one of them$"
 assert "pack --old - --new -: nothing written" test ! -e "$out"
+"$dfota" verify --old - - <"$pkg" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "verify --old - -" 2 stderr "^dfota verify: FILE and --old both read standard input \('-'\), which can be read only once; give a file for one of them$"
+"$dfota" verify --old "$old" --new - - <"$pkg" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "verify --new - -" 2 stderr "^dfota verify: FILE and --new both read standard input"
+"$dfota" apply --old - - -o "$out" <"$pkg" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "apply --old - -" 2 stderr "^dfota apply: PKG_OR_PATCH and --old both read standard input \('-'\), which can be read only once; give a file for one of them$"
+assert "apply --old - -: nothing written" test ! -e "$out"
+"$dfota" apply --old "$old" "$pkg" --state - -o "$out" <"$pkg" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "apply --state -" 2 stderr "^dfota apply: --state is read and written; give a file, not '-'$"
+"$dfota" verify --old - --new "$new" "$pkg" -q <"$old" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "verify --old - (once)" 0
+"$dfota" apply --old "$old" - -o "$out" -q <"$pkg" >"$work/stdout" 2>"$work/stderr"
+rc=$?
+check "apply - (once)" 0
+assert "apply - rebuilds the new image" cmp -s "$out" "$new"
+rm -f "$out"
 for src_spec in stdin fd:0 fd:00; do
     "$dfota" sign --key "$key" --passin "$src_spec" - -o "$out" <"$zip" >"$work/stdout" 2>"$work/stderr"
     rc=$?
