@@ -156,29 +156,35 @@ const struct cli_command cli_commands[] = {
      "checked\"), 1 a check failed, 2 usage, 3 I/O, 7 the payload is not a dfota\n"
      "package (use --signature-only to check only its signature).\n"},
     {"release", cmd_release, "two images in: .bin, .zip, _signed.zip and a report, all verified",
-     "dfota release --old OLD --new NEW [--from-version V1 --to-version V2] --key KEY\n"
-     "       --passin SRC -o DIR [--pubkey PUB] [--json] [--force]",
-     "  --old OLD, --new NEW  the image in the field and the new image\n"
+     "dfota release --old OLD [--old OLD2 ...] --new NEW --key KEY --passin SRC -o DIR\n"
+     "       [--from-version V1] [--to-version V2] [options]",
+     "  --old OLD, --new NEW  the image in the field and the new image; --old again\n"
+     "                      for every version in the field: a batch, one set of files\n"
+     "                      per old image and DIR/V2.report.json listing them all\n"
      "  --from-version V1, --to-version V2  versions; without them, read from OLD and NEW:\n"
      "                      each must hold one revision string like BC25R01A03\n"
-     "  --key KEY           signing key: a path or an OpenSSL store URI\n"
-     "  --passin SRC        its passphrase: pass:, env:, file:, fd: or stdin\n"
+     "                      (--from-version takes a single --old)\n"
+     "  --key KEY           signing key: a path, a file: URI or a pkcs11: URI\n"
+     "  --passin SRC        its passphrase (or PIN): pass:, env:, file:, fd: or stdin\n"
      "  --pubkey PUB        also check the signature with PUB (default: the public half\n"
      "                      of KEY)\n"
      "  -o, --output DIR    created if missing; gets V1_TO_V2.bin, .zip, _signed.zip and\n"
      "                      .report.json\n"
+     "  -j, --jobs N        build and verify up to N pairs at once (default: the online\n"
+     "                      CPUs); the files do not depend on N\n"
      "  --json              print the report (JSON) instead of a summary, also for a\n"
      "                      failure\n"
      "  -f, --force         replace existing outputs\n"
      "  -q, --quiet         print nothing on success\n"
+     "  -v, --verbose       also print each patch's parameters and every file's SHA-256\n"
      "  --codec, --predict, --window-log, --segment-size, --level, --in-place\n"
      "                      patch options, as for 'dfota diff'\n"
      "\n"
      "The files are built in DIR/.release.XXXXXX, read back and verified (container,\n"
      "trial apply to the bit-exact new image, signature), then moved into DIR with the\n"
-     "report last; on any failure nothing is left behind. SOURCE_DATE_EPOCH makes the\n"
-     "same inputs give the same bytes. Exit status 0 ok, 1 a check failed, 2 usage,\n"
-     "3 I/O, 4 an output exists.\n"},
+     "report last; on any failure or signal nothing is left behind, for a whole batch\n"
+     "too. SOURCE_DATE_EPOCH makes the same inputs give the same bytes. Exit status\n"
+     "0 ok, 1 a check failed, 2 usage, 3 I/O, 4 an output exists.\n"},
     {"inspect", cmd_inspect, "show and check every header field of a package or patch, bare or zipped",
      "dfota inspect [--pubkey KEY] [--json] [-q|-v] FILE",
      "  FILE                a package, a raw patch, X.zip or X_signed.zip ('-' for\n"

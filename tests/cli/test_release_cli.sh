@@ -79,7 +79,8 @@ one_byte_flipped() {
 
 # --- help and usage errors ---
 run help release
-check "help release" 0 stdout '^usage: dfota release --old OLD --new NEW'
+check "help release" 0 stdout '^usage: dfota release --old OLD \[--old OLD2 \.\.\.\] --new NEW' \
+    stdout '^  -j, --jobs N  ' stdout '^  -v, --verbose  ' stdout '^  --json  '
 run release --help
 check "release --help" 0 stdout '^usage: dfota release'
 run release --new "$new" --key "$rsa/private.pem" -o "$work/u"
