@@ -120,6 +120,11 @@ for k in rsa ec; do
     assert "the signed .bin is the package ($k)" cmp -s "$work/out/$name.bin" "$work/pkg/$name.bin"
     run verify --pubkey "$work/$other-public.pem" "$signed"
     check "dfota verify with the other key's public.pem fails ($k)" 1 stderr 'BAD_SIGNATURE'
+    PIN=$pin run sign --json --key "$(uri $k)" --passin env:PIN "$zip" -o "$work/${k}_json.zip"
+    check "sign --json ($k key in the token)" 0
+    assert "sign --json ($k): the signature checked with the token key's public half, named by its SHA-256" \
+        jq -e --arg h "$(openssl pkey -pubin -in "$work/$k-public.pem" -outform DER | sha256sum | cut -d' ' -f1)" \
+        '.signature.result == "passed" and .signature.key_sha256 == $h' "$work/stdout"
 done
 assert "ECDSA signature is DER" \
     bash -c "unzip -p '$work/ec_signed.zip' '$name.bin.sig' | openssl asn1parse -inform DER | grep -q INTEGER"
