@@ -28,42 +28,12 @@ static const struct option inspect_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* 9999-12-31T23:59:59Z: the last time RFC 3339 (four-digit years) can write. */
-#define LAST_DATE 253402300799ull
-/* "9999-12-31T23:59:59Z" and its NUL, with room the compiler can prove. */
+/* dfota_report_utc()'s buffer: "9999-12-31T23:59:59Z" and its NUL, with room. */
 #define DATE_SIZE 64
 
-/*
- * The RFC 3339 UTC time of `seconds` since 1970 in `out`, or false
- * when `seconds` is 0 (unset) or after LAST_DATE. Civil date from the day
- * count (H. Hinnant's days-to-civil, proleptic Gregorian) in 64-bit
- * arithmetic: no time_t, which may be signed or 32 bits wide and would turn
- * 2^64 - 1 into 1969.
- */
-static bool format_time(uint64_t seconds, char out[DATE_SIZE])
-{
-    uint64_t day = seconds / 86400u + 719468u, era, doe, yoe, doy, mp, year, month;
-    unsigned rest = (unsigned)(seconds % 86400u);
-
-    if (seconds == 0 || seconds > LAST_DATE)
-        return false;
-    era = day / 146097u;
-    doe = day - era * 146097u;
-    yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
-    doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
-    mp = (5u * doy + 2u) / 153u;
-    month = mp < 10u ? mp + 3u : mp - 9u;
-    year = yoe + era * 400u + (month <= 2u);
-    snprintf(out, DATE_SIZE, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)year, (unsigned)month,
-             (unsigned)(doy - (153u * mp + 2u) / 5u + 1u), rest / 3600u, rest / 60u % 60u,
-             rest % 60u);
-    return true;
-}
-
-/* "unset", the date, or why there is none: the integer is always shown as well. */
 static const char *describe_time(uint64_t seconds, char out[DATE_SIZE])
 {
-    if (format_time(seconds, out))
+    if (dfota_report_utc(seconds, out))
         return out;
     return seconds == 0 ? "unset" : "not a date: after 9999-12-31T23:59:59Z";
 }

@@ -371,39 +371,15 @@ static enum dfota_status fail(struct run *r, enum dfota_check_id id,
     return c->status;
 }
 
-/* Size, MD5 and SHA-256 of `data` against `want`; mismatch gives `status`. */
-static enum dfota_status compare_image(const char *what, const uint8_t *data, size_t size,
-                                       const struct dfota_image_info *want,
-                                       enum dfota_status status, struct dfota_error *err)
-{
-    struct dfota_image_info got;
-    char a[65], b[65];
-    enum dfota_status st = dfota_image_info_compute(data, size, &got, err);
-
-    if (st != DFOTA_OK)
-        return st;
-    if (got.size != want->size)
-        return dfota_error_set(err, status, "%s is %lu bytes, the package states %lu", what,
-                               (unsigned long)got.size, (unsigned long)want->size);
-    if (memcmp(got.md5, want->md5, DFOTA_MD5_SIZE) != 0) {
-        dfota_hex(want->md5, DFOTA_MD5_SIZE, a);
-        dfota_hex(got.md5, DFOTA_MD5_SIZE, b);
-        return dfota_error_set(err, status, "%s MD5 mismatch: the package states %s, got %s",
-                               what, a, b);
-    }
-    if (memcmp(got.sha256, want->sha256, DFOTA_SHA256_SIZE) != 0) {
-        dfota_hex(want->sha256, DFOTA_SHA256_SIZE, a);
-        dfota_hex(got.sha256, DFOTA_SHA256_SIZE, b);
-        return dfota_error_set(err, status,
-                               "%s SHA-256 mismatch: the package states %s, got %s", what, a, b);
-    }
-    return DFOTA_OK;
-}
-
-/* Size and SHA-256 of `data` against what a raw patch's header states (it has no MD5). */
-static enum dfota_status compare_patch_image(const char *what, const uint8_t *data, size_t size,
-                                             uint32_t want_size, const uint8_t want_sha256[32],
-                                             enum dfota_status status, struct dfota_error *err)
+/*
+ * Size, MD5 (unless `want_md5` is NULL: a raw patch states none) and
+ * SHA-256 of `data` against what `source` ("package", "patch") states;
+ * a mismatch gives `status`.
+ */
+static enum dfota_status compare_digests(const char *what, const uint8_t *data, size_t size,
+                                         const char *source, uint32_t want_size,
+                                         const uint8_t *want_md5, const uint8_t *want_sha256,
+                                         enum dfota_status status, struct dfota_error *err)
 {
     struct dfota_image_info got;
     char a[65], b[65];
@@ -412,15 +388,38 @@ static enum dfota_status compare_patch_image(const char *what, const uint8_t *da
     if (st != DFOTA_OK)
         return st;
     if (got.size != want_size)
-        return dfota_error_set(err, status, "%s is %lu bytes, the patch states %lu", what,
-                               (unsigned long)got.size, (unsigned long)want_size);
+        return dfota_error_set(err, status, "%s is %lu bytes, the %s states %lu", what,
+                               (unsigned long)got.size, source, (unsigned long)want_size);
+    if (want_md5 != NULL && memcmp(got.md5, want_md5, DFOTA_MD5_SIZE) != 0) {
+        dfota_hex(want_md5, DFOTA_MD5_SIZE, a);
+        dfota_hex(got.md5, DFOTA_MD5_SIZE, b);
+        return dfota_error_set(err, status, "%s MD5 mismatch: the %s states %s, got %s", what,
+                               source, a, b);
+    }
     if (memcmp(got.sha256, want_sha256, DFOTA_SHA256_SIZE) != 0) {
         dfota_hex(want_sha256, DFOTA_SHA256_SIZE, a);
         dfota_hex(got.sha256, DFOTA_SHA256_SIZE, b);
-        return dfota_error_set(err, status, "%s SHA-256 mismatch: the patch states %s, got %s",
-                               what, a, b);
+        return dfota_error_set(err, status, "%s SHA-256 mismatch: the %s states %s, got %s",
+                               what, source, a, b);
     }
     return DFOTA_OK;
+}
+
+/* An image against what a package header states. */
+static enum dfota_status compare_image(const char *what, const uint8_t *data, size_t size,
+                                       const struct dfota_image_info *want,
+                                       enum dfota_status status, struct dfota_error *err)
+{
+    return compare_digests(what, data, size, "package", want->size, want->md5, want->sha256,
+                           status, err);
+}
+
+/* An image against what a raw patch's header states. */
+static enum dfota_status compare_patch_image(const char *what, const uint8_t *data, size_t size,
+                                             uint32_t want_size, const uint8_t want_sha256[32],
+                                             enum dfota_status status, struct dfota_error *err)
+{
+    return compare_digests(what, data, size, "patch", want_size, NULL, want_sha256, status, err);
 }
 
 static int starts_with(const uint8_t *file, size_t size, const char *magic, size_t n)
