@@ -52,6 +52,7 @@ int cmd_release(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_zip(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_module(int argc, char **argv);
 
 struct dfota_passphrase;
 

@@ -185,6 +185,30 @@ const struct cli_command cli_commands[] = {
      "report last; on any failure or signal nothing is left behind, for a whole batch\n"
      "too. SOURCE_DATE_EPOCH makes the same inputs give the same bytes. Exit status\n"
      "0 ok, 1 a check failed, 2 usage, 3 I/O, 4 an output exists.\n"},
+    {"module", cmd_module, "a simulated BC25/EC200x module running the (D)FOTA flows over AT",
+     "dfota module --model MODEL --state DIR [--image FW.bin] (--pty LINK | --stdio)\n"
+     "       [options]",
+     "  --model MODEL       bc25, bc32 (NB-IoT: HTTP, local fota.pack, MCU files), ec200s,\n"
+     "                      ec600s, eg912y (Cat-1: FTP, HTTP(S), delta packages) or\n"
+     "                      ec200t (Cat-1, full-image FOTA)\n"
+     "  --state DIR         the module's firmware, file system and flash, kept between\n"
+     "                      runs (created if missing)\n"
+     "  --image FW.bin      the firmware of a new DIR (ATI reads its revision string)\n"
+     "  --pty LINK          speak AT on a new pseudo-terminal linked at LINK\n"
+     "  --stdio             speak AT on standard input and output\n"
+     "  --ufs-size N        BC25/BC32 file-system capacity in bytes (default 1048576)\n"
+     "  --ufs-import FILE[:NAME]  put FILE into the file system (again for more)\n"
+     "  --cut-after N       power cut after N flash operations of an update: the module\n"
+     "                      stops (exit 5); the next start resumes (forced upgrade)\n"
+     "  --ca-file FILE      CA certificates for https:// downloads\n"
+     "  --timeout S         seconds to connect, and of a stalled download (default 30)\n"
+     "  --erase-size N, --write-align N  the simulated flash (default 4096, 4)\n"
+     "  -q, --quiet         print nothing on standard error but failures\n"
+     "\n"
+     "Commands: AT, ATI, ATE0/ATE1, AT+QFOTADL=? and AT+QFOTADL in each model's\n"
+     "forms, AT+QFLST and AT+QFDEL (BC25/BC32). docs/MODULE.md has every form, URC\n"
+     "and error code. SIGTERM or SIGINT stops the module at any moment; its state\n"
+     "stays consistent, and an update in progress resumes at the next start.\n"},
     {"inspect", cmd_inspect, "show and check every header field of a package or patch, bare or zipped",
      "dfota inspect [--pubkey KEY] [--json] [-q|-v] FILE",
      "  FILE                a package, a raw patch, X.zip or X_signed.zip ('-' for\n"

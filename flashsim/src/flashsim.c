@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ERASED_BYTE 0xFFu
 
@@ -153,9 +157,46 @@ void dfota_flashsim_free(struct dfota_flashsim *f)
 {
     if (f == NULL)
         return;
-    free(f->mem);
+    if (f->mapped)
+        (void)munmap(f->mem, f->size);
+    else
+        free(f->mem);
     free(f->block_erases);
     memset(f, 0, sizeof(*f));
+}
+
+enum dfota_status dfota_flashsim_map_file(struct dfota_flashsim *f, const char *path,
+                                          bool *loaded, struct dfota_error *err)
+{
+    struct stat sb;
+    uint8_t *map;
+    int fd;
+
+    *loaded = false;
+    if (f == NULL || f->mem == NULL || f->mapped)
+        return dfota_error_set(err, DFOTA_E_INVALID_ARGUMENT, "no unmapped flash simulator");
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return dfota_error_set(err, DFOTA_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        (void)close(fd);
+        return dfota_error_set(err, DFOTA_E_IO, "'%s' is not a regular file", path);
+    }
+    *loaded = (uint64_t)sb.st_size == f->size;
+    if (!*loaded && ftruncate(fd, (off_t)f->size) != 0) {
+        (void)close(fd);
+        return dfota_error_set(err, DFOTA_E_IO, "cannot size '%s': %s", path, strerror(errno));
+    }
+    map = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    (void)close(fd);
+    if (map == MAP_FAILED)
+        return dfota_error_set(err, DFOTA_E_IO, "cannot map '%s': %s", path, strerror(errno));
+    if (!*loaded)
+        memcpy(map, f->mem, f->size);
+    free(f->mem);
+    f->mem = map;
+    f->mapped = true;
+    return DFOTA_OK;
 }
 
 enum dfota_status dfota_flashsim_read(struct dfota_flashsim *f, uint32_t offset, uint8_t *dst,

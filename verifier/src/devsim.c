@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader() */
+#include <zstd.h>
+
 #include "dfota/apply.h"
+#include "dfota/container.h"
+#include "dfota/pkgapply.h"
 
 static uint64_t round_up(uint64_t v, uint32_t unit)
 {
@@ -332,4 +337,171 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
     free(workspace);
     outcome->finished = 1;
     return DFOTA_OK;
+}
+
+/* ---- packages ---- */
+
+/* The patch header that lays out the device for `package`: its delta's, or
+ * for a full image one with the target's size (two-bank, 64 KiB units). */
+static enum dfota_status package_layout_header(const uint8_t *package, size_t package_size,
+                                               struct dfota_package_header *pkg,
+                                               struct dfota_patch_header *ph,
+                                               struct dfota_error *err)
+{
+    enum dfota_status st = dfota_container_parse(package, package_size, pkg, err);
+
+    if (st != DFOTA_OK)
+        return st;
+    if ((uint64_t)pkg->header_size + pkg->payload.size > package_size)
+        return dfota_error_set(err, DFOTA_E_TRUNCATED, "the package ends inside its payload");
+    memset(ph, 0, sizeof(*ph));
+    if (pkg->package_type == DFOTA_PACKAGE_DELTA)
+        return dfota_patch_header_decode(package + pkg->header_size, pkg->payload.size, ph, err);
+    ph->segment_size = 65536u;
+    ph->target_size = pkg->target.size;
+    return DFOTA_OK;
+}
+
+enum dfota_status dfota_devsim_create_package(struct dfota_devsim *d, const uint8_t *package,
+                                              size_t package_size, const uint8_t *source,
+                                              size_t source_size, uint32_t erase_size,
+                                              uint32_t write_align, uint32_t max_size,
+                                              struct dfota_error *err)
+{
+    struct dfota_package_header pkg;
+    struct dfota_patch_header ph;
+    enum dfota_status st;
+
+    memset(d, 0, sizeof(*d));
+    st = package_layout_header(package, package_size, &pkg, &ph, err);
+    if (st != DFOTA_OK)
+        return st;
+    return dfota_devsim_create(d, &ph, source, source_size, erase_size, write_align, max_size,
+                               err);
+}
+
+static enum dfota_status push_all(struct dfota_pkg *pkg,
+                                  enum dfota_status (*push)(struct dfota_pkg *, const uint8_t *,
+                                                            size_t),
+                                  const uint8_t *data, size_t size, size_t chunk)
+{
+    enum dfota_status st = DFOTA_OK;
+    size_t pos, n;
+
+    for (pos = 0; pos < size && st == DFOTA_OK; pos += n) {
+        n = chunk && chunk < size - pos ? chunk : size - pos;
+        st = push(pkg, data + pos, n);
+    }
+    return st;
+}
+
+static enum dfota_status run_package(struct dfota_devsim *d, const uint8_t *package,
+                                     size_t package_size,
+                                     const struct dfota_devsim_run_options *opts,
+                                     struct dfota_devsim_outcome *outcome, int apply,
+                                     struct dfota_error *err)
+{
+    struct dfota_package_header hdr;
+    struct dfota_patch_header ph;
+    struct dfota_progress_store store;
+    struct dfota_apply_config config;
+    struct dfota_apply_io io;
+    struct dfota_pkg *pkg = NULL;
+    ZSTD_frameHeader fh;
+    const uint8_t *payload;
+    size_t need, chunk = opts != NULL ? opts->chunk_size : 0;
+    void *workspace;
+    int found = 0, full;
+    enum dfota_status st;
+
+    memset(outcome, 0, sizeof(*outcome));
+    st = package_layout_header(package, package_size, &hdr, &ph, err);
+    if (st != DFOTA_OK)
+        return st;
+    full = hdr.package_type != DFOTA_PACKAGE_DELTA;
+    payload = package + hdr.header_size;
+    if (full) {
+        if (ZSTD_getFrameHeader(&fh, payload, hdr.payload.size) != 0)
+            return dfota_error_set(err, DFOTA_E_PAYLOAD_CORRUPT,
+                                   "full image: the payload does not start with a zstd frame "
+                                   "header");
+        need = dfota_pkg_workspace_need_full(fh.windowSize);
+    } else {
+        need = dfota_pkg_workspace_need_delta(ph.codec, ph.window_log, ph.map_count,
+                                              ph.region_count);
+    }
+    if (need == 0)
+        return dfota_error_set(err, DFOTA_E_MALFORMED, "the payload's window is out of range");
+    store_for(d, &store);
+    st = dfota_progress_load(&store, &outcome->record, &found);
+    if (st != DFOTA_OK)
+        return dfota_error_set(err, st, "reading the progress record failed (%s)",
+                               dfota_status_name(st));
+    /* Only an update in progress is resumed; a complete record is a finished one. */
+    if (found && !dfota_progress_in_progress(&outcome->record))
+        found = 0;
+    outcome->resumed = found;
+    workspace = malloc(need);
+    if (workspace == NULL)
+        return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", need);
+    memset(&config, 0, sizeof(config));
+    config.erase_size = d->erase_size;
+    config.write_align = d->write_align;
+    config.source_size = full ? 0 : d->source_size;
+    config.target_capacity = d->target_capacity;
+    config.progress_steps = opts != NULL ? opts->progress_steps : 0;
+    config.layout = d->in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
+    config.scratch_size = d->scratch_size;
+    memset(&io, 0, sizeof(io));
+    io.ctx = d;
+    io.read_source = read_source;
+    io.erase_target = erase_target;
+    io.write_target = write_target;
+    io.read_target = read_target;
+    io.save_progress = save_progress;
+    if (d->in_place) {
+        io.read_scratch = read_scratch;
+        io.erase_scratch = erase_scratch;
+        io.write_scratch = write_scratch;
+    }
+    if (opts != NULL && opts->progress != NULL) {
+        d->progress = opts->progress;
+        d->progress_ctx = opts->progress_ctx;
+        io.progress = relay_progress;
+    }
+    st = dfota_pkg_init(&pkg, workspace, need, &config, &io, err);
+    if (st == DFOTA_OK && found)
+        st = dfota_pkg_resume(pkg, &outcome->record);
+    /* The package is in the module's file system: checked whole before any write. */
+    if (st == DFOTA_OK)
+        st = push_all(pkg, dfota_pkg_check_push, package, package_size, chunk);
+    if (st == DFOTA_OK)
+        st = dfota_pkg_check_finish(pkg);
+    if (st == DFOTA_OK && apply)
+        st = push_all(pkg, dfota_pkg_push, package, package_size, chunk);
+    if (st == DFOTA_OK && apply)
+        st = dfota_pkg_finish(pkg);
+    if (st != DFOTA_OK && pkg != NULL && err != NULL && dfota_pkg_error(pkg)->status != DFOTA_OK)
+        *err = *dfota_pkg_error(pkg);
+    free(workspace);
+    if (st == DFOTA_OK && apply)
+        outcome->finished = 1;
+    return st;
+}
+
+enum dfota_status dfota_devsim_run_package(struct dfota_devsim *d, const uint8_t *package,
+                                           size_t package_size,
+                                           const struct dfota_devsim_run_options *opts,
+                                           struct dfota_devsim_outcome *outcome,
+                                           struct dfota_error *err)
+{
+    return run_package(d, package, package_size, opts, outcome, 1, err);
+}
+
+enum dfota_status dfota_devsim_check_package(struct dfota_devsim *d, const uint8_t *package,
+                                             size_t package_size, struct dfota_error *err)
+{
+    struct dfota_devsim_outcome outcome;
+
+    return run_package(d, package, package_size, NULL, &outcome, 0, err);
 }

@@ -91,6 +91,9 @@ struct dfota_flashsim {
     uint64_t reads, writes, erases;
     uint64_t bytes_read, bytes_written;
     uint32_t *block_erases;
+
+    /* mem is a shared mapping of a file (dfota_flashsim_map_file()), not heap. */
+    bool mapped;
 };
 
 /*
@@ -180,6 +183,19 @@ enum dfota_status dfota_flashsim_save_file(const struct dfota_flashsim *f, const
  */
 enum dfota_status dfota_flashsim_load_file(struct dfota_flashsim *f, const char *path,
                                            struct dfota_error *err);
+
+/*
+ * Keep the memory in the file `path` from now on: the flash becomes a
+ * shared mapping of the file (POSIX mmap), so that every write and erase
+ * reaches the file as it happens, and a process killed at any moment (a
+ * simulated device that loses power) leaves the file as the flash was.
+ * When `path` exists with exactly f->size bytes its contents become the
+ * memory (*loaded = true); otherwise it is created (mode 0644) or replaced
+ * with the current memory (*loaded = false). DFOTA_E_IO on failure, the
+ * memory unchanged. dfota_flashsim_free() unmaps; the file stays.
+ */
+enum dfota_status dfota_flashsim_map_file(struct dfota_flashsim *f, const char *path,
+                                          bool *loaded, struct dfota_error *err);
 
 #ifdef __cplusplus
 }

@@ -118,6 +118,39 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
                                    size_t patch_size, const struct dfota_devsim_run_options *opts,
                                    struct dfota_devsim_outcome *outcome, struct dfota_error *err);
 
+/*
+ * A device for a package (delta or full image) rather than a raw patch:
+ * the layout of its delta's patch header, or for a full image a two-bank
+ * one (the old image stays in its bank while the new one is written),
+ * then the flash as dfota_devsim_create() makes it. `package` is the whole
+ * package; only its container and patch headers are read.
+ */
+enum dfota_status dfota_devsim_create_package(struct dfota_devsim *d, const uint8_t *package,
+                                              size_t package_size, const uint8_t *source,
+                                              size_t source_size, uint32_t erase_size,
+                                              uint32_t write_align, uint32_t max_size,
+                                              struct dfota_error *err);
+
+/*
+ * One boot with a package, through the device-side package front end
+ * (dfota/pkgapply.h) as a module runs it on the package in its file
+ * system: resume from the newest progress record if it is one in
+ * progress, the check pass over the whole package (container, payload
+ * digests, the source image: nothing is erased or written when it fails),
+ * then the apply pass and finish(), which checks the new image as the
+ * flash holds it. A complete record is left alone (outcome->resumed 0).
+ */
+enum dfota_status dfota_devsim_run_package(struct dfota_devsim *d, const uint8_t *package,
+                                           size_t package_size,
+                                           const struct dfota_devsim_run_options *opts,
+                                           struct dfota_devsim_outcome *outcome,
+                                           struct dfota_error *err);
+
+/* The check pass of dfota_devsim_run_package() alone: reads, never erases
+ * or writes. What a module does with a package before it accepts it. */
+enum dfota_status dfota_devsim_check_package(struct dfota_devsim *d, const uint8_t *package,
+                                             size_t package_size, struct dfota_error *err);
+
 /* The newest valid progress record: 1 and `*rec` if there is one. */
 int dfota_devsim_record(struct dfota_devsim *d, struct dfota_progress *rec);
 
