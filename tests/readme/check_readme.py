@@ -756,7 +756,7 @@ MUTATIONS = [
     # a figure of the prose (FIGURES: the simulated flash of the trial apply)
     ("(erase block 4096, write unit 4)", "(erase block 4096, write unit 8)"),
     # a command's output (README, Commands: `dfota apply ... --urc --urc-max 5`)
-    ('+QIND: "FOTA","UPDATING",40\n', '+QIND: "FOTA","UPDATING",45\n'),
+    ('"UPDATING",20\n+QIND: "FOTA","UPDATING",40\n', '"UPDATING",20\n+QIND: "FOTA","UPDATING",45\n'),
 ]
 
 
@@ -768,7 +768,8 @@ def self_test(dfota, src):
         if text.count(old) != 1:
             print("FAIL self-test: README.md holds %r %d times, not once" % (old, text.count(old)))
             return 1
-        lines.append(text.count("\n", 0, text.index(old)) + 1)
+        at = text.index(old) + next(k for k in range(len(old)) if old[k] != new[k])
+        lines.append(text.count("\n", 0, at) + 1)
         text = text.replace(old, new)
     d = tempfile.mkdtemp(prefix="dfota-readme-selftest.")
     try:
@@ -782,7 +783,7 @@ def self_test(dfota, src):
     out = p.stdout.decode("utf-8", "replace")
     fails = [l for l in out.split("\n") if re.match(r"FAIL \S+:(\d+|\?): ", l)]
     missing = [ln for ln in lines if not any(l.startswith("FAIL README.md:%d:" % ln) for l in fails)]
-    print("\n".join(fails))
+    print("\n".join(l for l in out.split("\n") if l.startswith(("FAIL ", "  command:", "  expected:", "  actual:"))))
     if p.returncode == 0 or missing or len(fails) != len(lines):
         print("FAIL self-test: exit %d; expected exactly %d failures, at README.md lines %s%s"
               % (p.returncode, len(lines), lines, "; none at %s" % missing if missing else ""))
