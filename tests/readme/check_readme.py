@@ -807,7 +807,7 @@ def main(argv):
         else:
             args.append(a)
     if len(args) != 2:
-        print(__doc__.strip().split("\n\n")[-2], file=sys.stderr)
+        print(__doc__[__doc__.index("usage:"):].strip(), file=sys.stderr)
         return 2
     dfota, src = args
     if selftest:
