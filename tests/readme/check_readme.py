@@ -15,7 +15,7 @@ Comparison rules, all of them here:
   - `$ CMD` lines are commands, the lines after one are its output (standard
     output and standard error as a terminal shows them: the commands run on
     a pseudo-terminal, colour codes removed);
-  - a line `...` (or `…`) stands for any number of lines, `...` inside a line
+  - a line `...` (or `…`) stands for one line or more, `...` inside a line
     for any text (ELLIPSIS);
   - in a command, `...` stands for the options the README leaves out
     (ELIDED_OPTIONS);
@@ -161,6 +161,9 @@ BLOCKS = {
         fixtures=["samples", "keys", "release"],
         producer_from=r"From `(dfota verify --json[^`]*)`",
         skip=r'^ *\{"name": "(zip|container|payload|source|apply|target)", "result": ', skipped=6),
+    '{\n  "schema_version": 1,\n  "command": "sign"': dict(
+        why="the document of the command named before it",
+        fixtures=["keys", "zip"], producer_from=r"From `(dfota sign --json[^`]*)`"),
     "dfota inspect: 'BC25R01A04.bin': header CRC-32 mismatch": dict(
         why="a package whose header was changed (byte 30 set to 0xff), named BC25R01A04.bin",
         fixtures=["release"],
@@ -489,10 +492,9 @@ class Check:
             if (i, j) in seen:
                 continue
             seen.add((i, j))
-            if i < m and pats[i][2] is None:
-                todo.append((i + 1, j))
+            if i < m and pats[i][2] is None:  # one line or more
                 if j < n:
-                    todo.append((i, j + 1))
+                    todo += [(i + 1, j + 1), (i, j + 1)]
             elif i < m and j < n and pats[i][2].fullmatch(act[j]):
                 todo.append((i + 1, j + 1))
             if j < n and skip_rx and skip_rx.search(act[j]):
