@@ -111,7 +111,8 @@ ALLOW = [
 # --- how each block runs ----------------------------------------------------
 # Keyed by the start of the block's first line. Every entry must match a block.
 #   fixtures  what its directory holds (default: samples, images, keys)
-#   env       extra environment;  setup  shell run first, not part of the check
+#   env       extra environment ("pkcs11": True adds the sanitizer options of
+#             tests/cli/test_pkcs11_cli.sh);  setup  shell run first, not checked
 #   exits     {command index: (exit code, regexp of the README text stating it)}
 #   producer  for a block that shows only output: the command that prints it;
 #             producer_from: a regexp of the README text whose group 1 is it
