@@ -11,7 +11,8 @@ packages=(cmake make gcc pkg-config
           # --key pkcs11: (OpenSSL's pkcs11 engine) and tests/cli/test_pkcs11_cli.sh
           # (a SoftHSM2 token, pkcs11-tool to make keys in it)
           libengine-pkcs11-openssl softhsm2 opensc
-          python3-jsonschema)         # tests/schema/validate.py: docs/report.schema.json
+          python3-jsonschema          # tests/schema/validate.py: docs/report.schema.json
+          git)                        # tests/readme: the README's CI job reads `git log`
 # Extra packages for one-off jobs, e.g. DFOTA_EXTRA_PACKAGES="gcc-arm-none-eabi".
 read -r -a extra <<< "${DFOTA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
