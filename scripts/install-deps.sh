@@ -12,7 +12,12 @@ packages=(cmake make gcc pkg-config
           # (a SoftHSM2 token, pkcs11-tool to make keys in it)
           libengine-pkcs11-openssl softhsm2 opensc
           python3-jsonschema          # tests/schema/validate.py: docs/report.schema.json
-          git)                        # tests/readme: the README's CI job reads `git log`
+          git                         # tests/readme: the README's CI job reads `git log`
+          # dfota module (issue 15) downloads with libcurl; its tests run real servers
+          # on loopback (tests/module/servers.py): nginx (our own instance, not the
+          # system service; Debian 12's nginx-light is only a transitional package
+          # for nginx), pyftpdlib, a serial port for the AT pty, curl for the self-test
+          libcurl4-openssl-dev nginx python3-pyftpdlib python3-serial curl)
 # Extra packages for one-off jobs, e.g. DFOTA_EXTRA_PACKAGES="gcc-arm-none-eabi".
 read -r -a extra <<< "${DFOTA_EXTRA_PACKAGES:-}"
 packages+=("${extra[@]}")
