@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -200,6 +201,23 @@ static int open_pty(const char *link, int *master, int *slave)
     return CLI_EXIT_OK;
 }
 
+/*
+ * What the module said has left it, as on a serial wire: wait (at most 2 s)
+ * until the program on the line has read what is queued for it, since
+ * closing the pseudo-terminal would drop it (after a power cut too: the
+ * URCs sent before the cut were on the wire).
+ */
+static void drain(int slave)
+{
+    int queued = 0, i;
+
+    for (i = 0; i < 200; i++) {
+        if (ioctl(slave, FIONREAD, &queued) != 0 || queued == 0)
+            return;
+        (void)usleep(10000);
+    }
+}
+
 int cmd_module(int argc, char **argv)
 {
     struct module_args a;
@@ -228,6 +246,8 @@ int cmd_module(int argc, char **argv)
     }
     dfota_error_clear(&err);
     st = dfota_module_run(&a.opts, in, out, &err);
+    if (slave >= 0)
+        drain(slave);
     if (link_path[0] != '\0')
         (void)unlink(link_path);
     if (slave >= 0)

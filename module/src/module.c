@@ -564,6 +564,11 @@ static void run_update(struct module *m, unsigned urc_max)
         free(pkg);
         return;
     }
+    if (st == DFOTA_OK && m->opts->cut)
+        fprintf(stderr,
+                "dfota module: --cut-after %llu did not cut: the update took %llu flash "
+                "operations\n",
+                (unsigned long long)m->opts->cut_after, (unsigned long long)d.flash.ops);
     if (st == DFOTA_OK)
         st = install(m, dfota_devsim_target(&d), hdr.target.size, &err);
     else
@@ -752,8 +757,10 @@ static void bc_http_update(struct module *m, const char *url)
         ufs_path(m, "fota.pack", path);
         if (write_atomic(path, dl.data, dl.size, &err) != DFOTA_OK)
             code = 6505;
-        else if (check_package(m, dl.data, dl.size, &err) != DFOTA_OK)
-            code = 6507;
+        else if (check_package(m, dl.data, dl.size, &err) != DFOTA_OK) {
+            code = 6507; /* a package that fails its check is not kept */
+            (void)unlink(path);
+        }
         else if (!accept_package(m, dl.data, dl.size, false, 100))
             code = 6505;
     }
