@@ -207,13 +207,17 @@ static int open_pty(const char *link, int *master, int *slave)
  * closing the pseudo-terminal would drop it (after a power cut too: the
  * URCs sent before the cut were on the wire).
  */
-static void drain(int slave)
+static void drain(int master, int slave)
 {
-    int queued = 0, i;
+    int queued = 0, quiet = 0, i;
 
-    for (i = 0; i < 200; i++) {
-        if (ioctl(slave, FIONREAD, &queued) != 0 || queued == 0)
+    (void)tcdrain(master);
+    /* Empty for 100 ms: bytes still on their way into the line's queue
+     * (the pty's flip buffer) are not counted by FIONREAD yet. */
+    for (i = 0; i < 200 && quiet < 10; i++) {
+        if (ioctl(slave, FIONREAD, &queued) != 0)
             return;
+        quiet = queued == 0 ? quiet + 1 : 0;
         (void)usleep(10000);
     }
 }
@@ -247,7 +251,7 @@ int cmd_module(int argc, char **argv)
     dfota_error_clear(&err);
     st = dfota_module_run(&a.opts, in, out, &err);
     if (slave >= 0)
-        drain(slave);
+        drain(in, slave);
     if (link_path[0] != '\0')
         (void)unlink(link_path);
     if (slave >= 0)
