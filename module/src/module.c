@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dfota/container.h"
@@ -48,6 +50,7 @@ struct module {
     size_t firmware_size;
     char revision[DFOTA_VERSION_MAX + 1];
     unsigned update_urc_max; /* of the update running */
+    bool flow_control;       /* EC200x AT+IFC=2,2: RTS/CTS on the line */
 };
 
 void dfota_module_options_init(struct dfota_module_options *opts)
@@ -869,14 +872,124 @@ static bool urc_max_ok(unsigned long v)
     return v == 0 || (v >= 5 && v <= 100);
 }
 
+/* After a download: the check, then the update now (mode 1) or after a
+ * reboot (mode 0). */
+static void ec_accept(struct module *m, uint8_t *data, size_t size, unsigned long mode,
+                      unsigned long up_max)
+{
+    char path[PATH_MAX], text[16];
+    struct dfota_error err;
+    enum dfota_status st = check_package(m, data, size, &err);
+
+    if (st == DFOTA_OK && !accept_package(m, data, size, mode == 0, (unsigned)up_max))
+        st = DFOTA_E_IO;
+    free(data);
+    if (st != DFOTA_OK) {
+        /* Refused before any flash write, with the module's <err>. */
+        say(m, "+QIND: \"FOTA\",\"START\"");
+        say(m, "+QIND: \"FOTA\",\"END\",%u", fota_code(m, st));
+        return;
+    }
+    /* The URC count survives a power cut of the update. */
+    (void)snprintf(text, sizeof(text), "%lu\n", up_max);
+    state_path(m, "urc_max", path);
+    (void)write_atomic(path, (const uint8_t *)text, strlen(text), &err);
+    if (mode == 0)
+        say(m, "RDY"); /* reboot first; the update runs at boot */
+    boot(m);
+}
+
+/* The time 15 KB/s takes for `n` bytes. */
+static void pace(size_t n)
+{
+    struct timespec t;
+    uint64_t ns = (uint64_t)n * 1000000000u / 15000u;
+
+    t.tv_sec = (time_t)(ns / 1000000000u);
+    t.tv_nsec = (long)(ns % 1000000000u);
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/* Wait at most `ms` for input; false on timeout or end of input. */
+static bool input_ready(const struct module *m, int ms)
+{
+    struct pollfd pfd;
+    int r;
+
+    pfd.fd = m->in;
+    pfd.events = POLLIN;
+    do
+        r = poll(&pfd, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && (pfd.revents & POLLIN);
+}
+
+/*
+ * EC200x "FILE:<length>": the package arrives on the line after OK. Without
+ * hardware flow control (AT+IFC=2,2) the module takes it through a 256-byte
+ * receive FIFO drained at 15 KB/s (the guide: 32-byte writes, about
+ * 15 KB/s): a host that sends faster overruns it and the download fails
+ * (FILEEND,500). A line silent for --timeout seconds fails it too.
+ */
+static void ec_file(struct module *m, size_t length, unsigned long mode, unsigned long dl_max,
+                    unsigned long up_max)
+{
+    uint8_t *data = malloc(length), chunk[256];
+    size_t got = 0, want;
+    unsigned done = 0;
+    ssize_t r;
+    bool failed = data == NULL;
+
+    ok(m);
+    say(m, "+QIND: \"FOTA\",\"FILESTART\"");
+    while (!failed && got < length) {
+        if (!input_ready(m, (int)m->opts->timeout * 1000)) {
+            failed = true;
+            break;
+        }
+        want = length - got < sizeof(chunk) ? length - got : sizeof(chunk);
+        r = read(m->in, m->flow_control ? data + got : chunk, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            failed = true;
+            break;
+        }
+        if (!m->flow_control) {
+            /* A full FIFO means bytes were lost on the wire. */
+            if ((size_t)r == sizeof(chunk) && length - got > sizeof(chunk)) {
+                failed = true;
+                break;
+            }
+            memcpy(data + got, chunk, (size_t)r);
+            pace((size_t)r);
+        }
+        got += (size_t)r;
+        while (dl_max > 0 && done + 1 < dl_max && (uint64_t)got * dl_max >= (uint64_t)length * (done + 1))
+            say(m, "+QIND: \"FOTA\",\"DOWNLOADING\",%u", ++done);
+    }
+    if (failed) {
+        /* What still arrives of the package is not taken as commands. */
+        while (input_ready(m, 500) && read(m->in, chunk, sizeof(chunk)) > 0)
+            ;
+        free(data);
+        say(m, "+QIND: \"FOTA\",\"FILEEND\",500");
+        return;
+    }
+    while (done < dl_max)
+        say(m, "+QIND: \"FOTA\",\"DOWNLOADING\",%u", ++done);
+    say(m, "+QIND: \"FOTA\",\"FILEEND\",0");
+    ec_accept(m, data, length, mode, up_max);
+}
+
 static void ec_qfotadl(struct module *m, const struct param *p, size_t n)
 {
     const char *url;
     enum url_scheme scheme;
-    unsigned long mode = 1, dl_max = 100, up_max = 100;
+    unsigned long mode = 1, dl_max = 100, up_max = 100, length = 0;
     struct download dl;
-    struct dfota_error err;
-    enum dfota_status st;
+    char *stop;
     size_t k;
 
     if (n < 1 || !p[0].is_string) {
@@ -890,13 +1003,21 @@ static void ec_qfotadl(struct module *m, const struct param *p, size_t n)
         }
     url = p[0].text;
     if (has_prefix(url, "FILE:")) {
-        /* EC200T: protocol download mode for a UART without flow control. */
-        if (m->model->full_image && n == 2 && p[1].number == 2) {
-            say(m, "010003");
+        errno = 0;
+        length = strtoul(url + 5, &stop, 10);
+        if (errno != 0 || stop == url + 5 || *stop != '\0' || length == 0 ||
+            length > FLASH_MAX / 4) {
+            error(m);
             return;
         }
-        error(m); /* the UART stream (FILE:<length>) is not simulated */
-        return;
+        /* EC200T: protocol download mode for a UART without flow control. */
+        if (n == 2 && p[1].number == 2) {
+            if (m->model->full_image)
+                say(m, "010003");
+            else
+                error(m);
+            return;
+        }
     }
     if (n > (m->model->update_urc_max ? 4u : 3u) || strlen(url) > m->model->url_max) {
         error(m);
@@ -910,6 +1031,10 @@ static void ec_qfotadl(struct module *m, const struct param *p, size_t n)
         up_max = p[3].number;
     if (mode > 1 || !urc_max_ok(dl_max) || !urc_max_ok(up_max)) {
         error(m);
+        return;
+    }
+    if (length > 0) {
+        ec_file(m, length, mode, dl_max, up_max);
         return;
     }
     if (has_prefix(url, "ftp://")) {
@@ -935,32 +1060,7 @@ static void ec_qfotadl(struct module *m, const struct param *p, size_t n)
     say(m, "+QIND: \"FOTA\",\"%s\",%u", scheme == SCHEME_FTP ? "FTPEND" : "HTTPEND", dl.code);
     if (dl.code != 0)
         return;
-    st = check_package(m, dl.data, dl.size, &err);
-    if (st != DFOTA_OK) {
-        /* Refused before any flash write, with the module's <err>. */
-        free(dl.data);
-        say(m, "+QIND: \"FOTA\",\"START\"");
-        say(m, "+QIND: \"FOTA\",\"END\",%u", fota_code(m, st));
-        return;
-    }
-    if (!accept_package(m, dl.data, dl.size, mode == 0, (unsigned)up_max)) {
-        free(dl.data);
-        say(m, "+QIND: \"FOTA\",\"START\"");
-        say(m, "+QIND: \"FOTA\",\"END\",%u", fota_code(m, DFOTA_E_IO));
-        return;
-    }
-    free(dl.data);
-    if (mode == 0)
-        say(m, "RDY"); /* reboot first; the update runs at boot */
-    {
-        char path[PATH_MAX], text[16];
-
-        /* The URC count survives a power cut of the update. */
-        (void)snprintf(text, sizeof(text), "%lu\n", up_max);
-        state_path(m, "urc_max", path);
-        (void)write_atomic(path, (const uint8_t *)text, strlen(text), &err);
-    }
-    boot(m);
+    ec_accept(m, dl.data, dl.size, mode, up_max);
 }
 
 /* ---- the command interpreter ---- */
@@ -1047,6 +1147,13 @@ static void command(struct module *m, const char *line)
         } else {
             ec_qfotadl(m, params, n);
         }
+    } else if (m->model->family == FAMILY_EC && strcasecmp(c, "+IFC?") == 0) {
+        say(m, "+IFC: %d,%d", m->flow_control ? 2 : 0, m->flow_control ? 2 : 0);
+        ok(m);
+    } else if (m->model->family == FAMILY_EC &&
+               (strcasecmp(c, "+IFC=2,2") == 0 || strcasecmp(c, "+IFC=0,0") == 0)) {
+        m->flow_control = c[5] == '2';
+        ok(m);
     } else if (m->model->family == FAMILY_BC && strcasecmp(c, "+QFLST") == 0) {
         qflst(m);
     } else if (m->model->family == FAMILY_BC && strncasecmp(c, "+QFDEL=", 7) == 0) {

@@ -147,6 +147,10 @@ def flow_end(line):
     return False
 
 
+def flow_end_file(line):
+    return line.startswith('+QIND: "FOTA","FILEEND",') or flow_end(line)
+
+
 def http_end(line):
     """The end of AT+QFOTADL=2: HTTPEND, whatever its code."""
     return line.startswith('+QIND: "FOTA","HTTPEND",') or flow_end(line)
@@ -419,6 +423,46 @@ def cases(work, www, web, ftp):
           ["OK", qind("FOTA", "HTTPSTART")] + ec_steps("DOWNLOADING", 5) +
           [qind("FOTA", "HTTPEND", 0), "RDY"] + ec_update(100))
     check("ec200s: ATI after mode 0", m.at("ATI"), ati("EC200S", "BC25R01A04"))
+    m.stop()
+
+    # --- EC200x "FILE:<length>": the package over the line itself ---
+    pkg = open(delta_path(www), "rb").read()
+    m = Module(work, "ec200s", fresh(work, "ec-file"), name="file")
+    m.at("ATE0")
+    filestart = lambda x: x in (qind("FOTA", "FILESTART"), "ERROR")  # noqa: E731
+    check("ec200s: AT+IFC=2,2 (hardware flow control)", m.at("AT+IFC=2,2"), ["OK"])
+    check("ec200s: AT+IFC?", m.at("AT+IFC?"), ["+IFC: 2,2", "OK"])
+    check('ec200s: "FILE:<length>",1,5 with flow control: OK, FILESTART',
+          m.at(f'AT+QFOTADL="FILE:{len(pkg)}",1,5', filestart), ["OK", qind("FOTA", "FILESTART")])
+    os.write(m.fd, pkg)
+    check("ec200s: the package in one write, FILEEND,0, the update", m.lines(flow_end),
+          ec_steps("DOWNLOADING", 5) + [qind("FOTA", "FILEEND", 0)] + ec_update(100))
+    check("ec200s: ATI after FILE:", m.at("ATI"), ati("EC200S", "BC25R01A04"))
+    m.stop()
+    m = Module(work, "ec200s", fresh(work, "ec-file2"), name="file2")
+    m.at("ATE0")
+    check("ec200s: AT+IFC? without flow control", m.at("AT+IFC?"), ["+IFC: 0,0", "OK"])
+    m.at(f'AT+QFOTADL="FILE:{len(pkg)}",1,0', filestart)
+    os.write(m.fd, pkg)
+    check("ec200s: without flow control, the package in one write overruns the FIFO (500)",
+          m.lines(flow_end_file), [qind("FOTA", "FILEEND", 500)])
+    check("ec200s: after an overrun, the rest of the package is not taken as commands",
+          m.at("AT"), ["OK"])
+    m.at(f'AT+QFOTADL="FILE:{len(pkg)}",1,0', filestart)
+    for i in range(0, len(pkg), 32):
+        os.write(m.fd, pkg[i:i + 32])
+        time.sleep(0.005)
+    check("ec200s: without flow control, 32-byte writes paced below 15 KB/s",
+          m.lines(flow_end), [qind("FOTA", "FILEEND", 0)] + ec_update(100))
+    m.stop()
+    m = Module(work, "ec200s", fresh(work, "ec-file3"), name="file3")
+    m.at("ATE0")
+    m.at('AT+QFOTADL="FILE:1000",1,0', filestart)
+    os.write(m.fd, pkg[:100])
+    check("ec200s: a line that falls silent (--timeout 3): FILEEND,500",
+          m.lines(flow_end_file, 15), [qind("FOTA", "FILEEND", 500)])
+    check('ec200s: "FILE:<length>",2 is EC200T\'s', m.at('AT+QFOTADL="FILE:1000",2'), ["ERROR"])
+    check('ec200s: "FILE:0"', m.at('AT+QFOTADL="FILE:0"'), ["ERROR"])
     m.stop()
 
     # --- EC200T: full images, update_URC_max, FILE:<length>,2 ---
