@@ -252,7 +252,7 @@ static size_t ufs_list(const struct module *m, struct ufs_file *files, uint64_t 
         (void)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
             continue;
-        (void)snprintf(files[n].name, sizeof(files[n].name), "%s", e->d_name);
+        memcpy(files[n].name, e->d_name, strlen(e->d_name) + 1); /* <= UFS_NAME_MAX */
         files[n].size = (uint64_t)sb.st_size;
         *used += files[n].size;
         n++;

@@ -524,6 +524,22 @@ def cases(work, www, web, ftp):
             check(f"{layout}: cut after {cut}: ATI", m.at("ATI"), ati("BC25", "BC25R01A04"))
             m.stop()
 
+    # EC200T: a full image cut halfway, then the forced upgrade with its URC count.
+    st = fresh(work, "cut-full")
+    m = Module(work, "ec200t", st, extra=["--cut-after", "20"], name="cf")
+    m.at("ATE0")
+    m.at(f'AT+QFOTADL="{web.url("full.bin")}",1,0,10', lambda x: False, timeout=10)
+    check("ec200t: full image cut: exit 5", [m.wait()], [5])
+    m = Module(work, "ec200t", st, image=None, name="cfr")
+    boot = m.lines(flow_end, 20)
+    first = int(boot[1].split(",")[-1]) if len(boot) > 1 and "UPDATING" in boot[1] else 1
+    check("ec200t: full image cut: the forced upgrade, its 10 URCs counted on",
+          boot, [qind("FOTA", "START")] + [qind("FOTA", "UPDATING", k) for k in range(first, 11)] +
+          [qind("FOTA", "END", 0), "RDY"])
+    m.at("ATE0")
+    check("ec200t: full image cut: ATI", m.at("ATI"), ati("EC200T", "BC25R01A04"))
+    m.stop()
+
     # --- a kill at any moment: during the download, during the update ---
     st = fresh(work, "kill-dl")
     with servers.Misbehaving("stall", open(delta_path(www), "rb").read(), sent=800,
