@@ -57,6 +57,7 @@ struct module_args {
     struct dfota_module_options opts;
     const char *pty;
     bool stdio, quiet;
+    char default_state[64];
 };
 
 /* The link to remove when the module stops (a signal, a power cut). */
@@ -94,6 +95,9 @@ static int parse_args(int argc, char **argv, struct module_args *a)
         }
         switch (c) {
         case OPT_MODEL:
+            if (strlen(optarg) > 16)
+                return cli_usage_error(COMMAND, "unknown model '%.40s' (%s)", optarg,
+                                       dfota_module_models());
             a->opts.model = optarg;
             break;
         case OPT_IMAGE:
@@ -158,9 +162,11 @@ static int parse_args(int argc, char **argv, struct module_args *a)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
     if (a->opts.model == NULL)
         return cli_usage_error(COMMAND, "missing --model (%s)", dfota_module_models());
-    if (a->opts.state_dir == NULL)
-        return cli_usage_error(COMMAND, "missing --state DIR (where the module keeps its "
-                                        "firmware, file system and flash)");
+    if (a->opts.state_dir == NULL) {
+        /* MODEL.state in the current directory: a restart finds it again. */
+        (void)snprintf(a->default_state, sizeof(a->default_state), "%s.state", a->opts.model);
+        a->opts.state_dir = a->default_state;
+    }
     if ((a->pty != NULL) == a->stdio)
         return cli_usage_error(COMMAND, "give --pty LINK or --stdio (one of them)");
     return CLI_EXIT_OK;

@@ -186,13 +186,13 @@ const struct cli_command cli_commands[] = {
      "too. SOURCE_DATE_EPOCH makes the same inputs give the same bytes. Exit status\n"
      "0 ok, 1 a check failed, 2 usage, 3 I/O, 4 an output exists.\n"},
     {"module", cmd_module, "a simulated BC25/EC200x module running the (D)FOTA flows over AT",
-     "dfota module --model MODEL --state DIR [--image FW.bin] (--pty LINK | --stdio)\n"
+     "dfota module --model MODEL [--image FW.bin] [--state DIR] (--pty LINK | --stdio)\n"
      "       [options]",
      "  --model MODEL       bc25, bc32 (NB-IoT: HTTP, local fota.pack, MCU files), ec200s,\n"
      "                      ec600s, eg912y (Cat-1: FTP, HTTP(S), delta packages) or\n"
      "                      ec200t (Cat-1, full-image FOTA)\n"
      "  --state DIR         the module's firmware, file system and flash, kept between\n"
-     "                      runs (created if missing)\n"
+     "                      runs (created if missing; default MODEL.state here)\n"
      "  --image FW.bin      the firmware of a new DIR (ATI reads its revision string)\n"
      "  --pty LINK          speak AT on a new pseudo-terminal linked at LINK\n"
      "  --stdio             speak AT on standard input and output\n"

@@ -240,6 +240,21 @@ def cases(work, www, web, ftp):
     url = web.url("BC25R01A03_TO_BC25R01A04.bin")
     down = f"http://127.0.0.1:{servers.down_port()}/x.bin"
 
+    # --- the command line: no --state, so bc25.state here ---
+    r = subprocess.run([DFOTA, "module", "--model", "bc25", "--image", OLD, "--stdio", "-q"],
+                       cwd=work, input=b"ATE0\rATI\r", capture_output=True, timeout=20)
+    check("no --state: the state is MODEL.state in the current directory",
+          [r.returncode, r.stdout.decode().split("\r\n"), os.path.isdir(os.path.join(work, "bc25.state"))],
+          [0, ["ATE0\r", "OK", "", "Quectel", "BC25", "Revision: BC25R01A03", "", "OK", ""], True])
+    r = subprocess.run([DFOTA, "module", "--model", "bc26", "--stdio"], cwd=work,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    check("an unknown model", [r.returncode, r.stderr.decode().splitlines()[:1]],
+          [2, ["dfota module: unknown model 'bc26' (bc25, bc32, ec200s, ec200t, ec600s, eg912y) (INVALID_ARGUMENT)"]])
+    r = subprocess.run([DFOTA, "module", "--model", "ec200s", "--state", os.path.join(work, "bc25.state"),
+                        "--stdio"], cwd=work, stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+    check("a state of another model", [r.returncode, "is the state of a bc25 module, not of a ec200s" in r.stderr.decode()],
+          [2, True])
+
     # --- BC25: the basics, then the HTTP form end to end ---
     m = Module(work, "bc25", fresh(work, "bc25"))
     check("bc25: ATE0 (echoed once, then no echo)", m.at("ATE0"), ["ATE0", "OK"])
