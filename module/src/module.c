@@ -1129,7 +1129,7 @@ static void command(struct module *m, const char *line)
     if (*c == '\0') {
         ok(m);
     } else if (strcasecmp(c, "I") == 0) {
-        say(m, "Quectel\r\n%s\r\nRevision: %s\r\n", m->model->ati_name, m->revision);
+        say(m, "Quectel\r\n%s\r\nRevision: %s", m->model->ati_name, m->revision);
         ok(m);
     } else if (strcasecmp(c, "E0") == 0 || strcasecmp(c, "E1") == 0 || strcasecmp(c, "E") == 0) {
         m->echo = c[1] == '1';

@@ -17,7 +17,7 @@ import termios
 import time
 import tty
 
-DFOTA, SRC = sys.argv[1], sys.argv[2]
+DFOTA, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 sys.path.insert(0, os.path.join(SRC, "tests", "module"))
 import servers  # noqa: E402
 
