@@ -70,19 +70,6 @@ static const char *order_text(const struct dfota_patch_header *p, char *buf)
     return buf;
 }
 
-static const char *predict_name(unsigned flags)
-{
-    switch (flags & DFOTA_PREDICT_ALL) {
-    case DFOTA_PREDICT_BRANCH:
-        return "branch";
-    case DFOTA_PREDICT_POINTER:
-        return "pointer";
-    case DFOTA_PREDICT_ALL:
-        return "branch+pointer";
-    }
-    return "none";
-}
-
 /* "range codec, history log 10" or "zstd, window log 13". */
 static const char *codec_text(const struct dfota_patch_header *p, char *buf)
 {
@@ -108,7 +95,7 @@ static void print_package(const struct dfota_package_header *hdr,
         printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)patch->segment_count,
                (unsigned long)patch->segment_size, codec_text(patch, codec));
         printf("patch    predict   %s (%lu map entries, %lu regions)\n",
-               predict_name(patch->predict), (unsigned long)patch->map_count,
+               dfota_report_predict_name(patch->predict), (unsigned long)patch->map_count,
                (unsigned long)patch->region_count);
         printf("patch    layout    %s, %s\n", layout_name(patch->flags),
                order_text(patch, codec));
@@ -144,14 +131,14 @@ static void print_patch(const uint8_t *data, const struct dfota_patch_header *p,
     printf("patch    segments  %lu x %lu bytes, %s\n", (unsigned long)p->segment_count,
            (unsigned long)p->segment_size, codec_text(p, codec));
     printf("patch    layout    %s, %s\n", layout_name(p->flags), order_text(p, codec));
-    printf("patch    predict   %s (%lu map entries, %lu regions)\n", predict_name(p->predict),
+    printf("patch    predict   %s (%lu map entries, %lu regions)\n", dfota_report_predict_name(p->predict),
            (unsigned long)p->map_count, (unsigned long)p->region_count);
     for (i = 0; i < nt; i++)
         printf("patch    region    target 0x%08lx on: map of %lu entries\n",
                (unsigned long)targets[i].target_start, (unsigned long)targets[i].map_count);
     for (i = nt; i < p->region_count; i++) {
         printf("patch    region    source 0x%08lx on: %s", (unsigned long)sources[i].source_start,
-               predict_name(sources[i].flags));
+               dfota_report_predict_name(sources[i].flags));
         if (sources[i].flags & DFOTA_PREDICT_POINTER)
             printf(", pointer base 0x%08lx, delta %ld", (unsigned long)sources[i].pointer_base,
                    (long)sources[i].pointer_delta);

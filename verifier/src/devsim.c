@@ -243,6 +243,38 @@ static void relay_progress(void *ctx, unsigned percent)
     d->progress(d->progress_ctx, percent);
 }
 
+/* The applier's configuration and flash callbacks for this device. */
+static void device_config(struct dfota_devsim *d, const struct dfota_devsim_run_options *opts,
+                          uint32_t source_size, struct dfota_apply_config *config,
+                          struct dfota_apply_io *io)
+{
+    memset(config, 0, sizeof(*config));
+    config->erase_size = d->erase_size;
+    config->write_align = d->write_align;
+    config->source_size = source_size;
+    config->target_capacity = d->target_capacity;
+    config->progress_steps = opts != NULL ? opts->progress_steps : 0;
+    config->layout = d->in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
+    config->scratch_size = d->scratch_size;
+    memset(io, 0, sizeof(*io));
+    io->ctx = d;
+    io->read_source = read_source;
+    io->erase_target = erase_target;
+    io->write_target = write_target;
+    io->read_target = read_target;
+    io->save_progress = save_progress;
+    if (d->in_place) {
+        io->read_scratch = read_scratch;
+        io->erase_scratch = erase_scratch;
+        io->write_scratch = write_scratch;
+    }
+    if (opts != NULL && opts->progress != NULL) {
+        d->progress = opts->progress;
+        d->progress_ctx = opts->progress_ctx;
+        io->progress = relay_progress;
+    }
+}
+
 int dfota_devsim_record(struct dfota_devsim *d, struct dfota_progress *rec)
 {
     struct dfota_progress_store store;
@@ -290,31 +322,7 @@ enum dfota_status dfota_devsim_run(struct dfota_devsim *d, const uint8_t *patch,
     workspace = malloc(ws_size ? ws_size : 1);
     if (workspace == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", ws_size);
-    memset(&config, 0, sizeof(config));
-    config.erase_size = d->erase_size;
-    config.write_align = d->write_align;
-    config.source_size = d->source_size;
-    config.target_capacity = d->target_capacity;
-    config.progress_steps = opts != NULL ? opts->progress_steps : 0;
-    config.layout = d->in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
-    config.scratch_size = d->scratch_size;
-    memset(&io, 0, sizeof(io));
-    io.ctx = d;
-    io.read_source = read_source;
-    io.erase_target = erase_target;
-    io.write_target = write_target;
-    io.read_target = read_target;
-    io.save_progress = save_progress;
-    if (d->in_place) {
-        io.read_scratch = read_scratch;
-        io.erase_scratch = erase_scratch;
-        io.write_scratch = write_scratch;
-    }
-    if (opts != NULL && opts->progress != NULL) {
-        d->progress = opts->progress;
-        d->progress_ctx = opts->progress_ctx;
-        io.progress = relay_progress;
-    }
+    device_config(d, opts, d->source_size, &config, &io);
     st = dfota_apply_init(&ap, workspace, ws_size, &config, &io, err);
     if (st != DFOTA_OK) {
         free(workspace);
@@ -444,31 +452,7 @@ static enum dfota_status run_package(struct dfota_devsim *d, const uint8_t *pack
     workspace = malloc(need);
     if (workspace == NULL)
         return dfota_error_set(err, DFOTA_E_NO_MEMORY, "cannot allocate %zu bytes", need);
-    memset(&config, 0, sizeof(config));
-    config.erase_size = d->erase_size;
-    config.write_align = d->write_align;
-    config.source_size = full ? 0 : d->source_size;
-    config.target_capacity = d->target_capacity;
-    config.progress_steps = opts != NULL ? opts->progress_steps : 0;
-    config.layout = d->in_place ? DFOTA_APPLY_IN_PLACE : DFOTA_APPLY_TWO_BANK;
-    config.scratch_size = d->scratch_size;
-    memset(&io, 0, sizeof(io));
-    io.ctx = d;
-    io.read_source = read_source;
-    io.erase_target = erase_target;
-    io.write_target = write_target;
-    io.read_target = read_target;
-    io.save_progress = save_progress;
-    if (d->in_place) {
-        io.read_scratch = read_scratch;
-        io.erase_scratch = erase_scratch;
-        io.write_scratch = write_scratch;
-    }
-    if (opts != NULL && opts->progress != NULL) {
-        d->progress = opts->progress;
-        d->progress_ctx = opts->progress_ctx;
-        io.progress = relay_progress;
-    }
+    device_config(d, opts, full ? 0 : d->source_size, &config, &io);
     st = dfota_pkg_init(&pkg, workspace, need, &config, &io, err);
     if (st == DFOTA_OK && found)
         st = dfota_pkg_resume(pkg, &outcome->record);
