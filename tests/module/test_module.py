@@ -255,6 +255,23 @@ def cases(work, www, web, ftp):
     check("a state of another model", [r.returncode, "is the state of a bc25 module, not of a ec200s" in r.stderr.decode()],
           [2, True])
 
+    # --- docs/MODULE.md's Python example, run as shown (the URL's port is nginx's) ---
+    doc = open(os.path.join(SRC, "docs", "MODULE.md")).read()
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    exdir = os.path.join(work, "example")
+    os.mkdir(exdir)
+    open(os.path.join(exdir, "example.py"), "w").write(
+        example.replace("127.0.0.1:8080/", f"127.0.0.1:{web.http_port}/"))
+    m = Module(exdir, "bc25", fresh(work, "example.state"), name="bc25")
+    os.close(m.fd)
+    r = subprocess.run([sys.executable, "example.py"], cwd=exdir, capture_output=True, timeout=60)
+    out = r.stdout.decode().splitlines()
+    check("docs/MODULE.md's Python example", [r.returncode, out[0], out[-2:]],
+          [0, "['Quectel', 'BC25', 'Revision: BC25R01A03', 'OK']",
+           ["RDY", "['Quectel', 'BC25', 'Revision: BC25R01A04', 'OK']"]])
+    m.proc.send_signal(signal.SIGTERM)
+    m.proc.wait(timeout=10)
+
     # --- BC25: the basics, then the HTTP form end to end ---
     m = Module(work, "bc25", fresh(work, "bc25"))
     check("bc25: ATE0 (echoed once, then no echo)", m.at("ATE0"), ["ATE0", "OK"])
@@ -433,6 +450,9 @@ def cases(work, www, web, ftp):
           m.at(f'AT+QFOTADL="{web.url("full.bin")}",1,0', flow_end),
           ["OK", qind("FOTA", "HTTPSTART"), qind("FOTA", "HTTPEND", 0), qind("FOTA", "START"),
            qind("FOTA", "END", 504)])
+    check("ec200s: no device flash, no accepted package after the refusals",
+          [os.path.exists(os.path.join(work, "ec200s-h", f)) for f in ("flash.bin", "update.pack")],
+          [False, False])
     check("ec200s: mode 0: reboot, then the update at boot",
           m.at(f'AT+QFOTADL="{url}",0,5', second_rdy()),
           ["OK", qind("FOTA", "HTTPSTART")] + ec_steps("DOWNLOADING", 5) +
