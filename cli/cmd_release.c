@@ -195,8 +195,11 @@ static int run_failure(struct release_run *run, const char *subject,
                        const struct dfota_error *err)
 {
     if (run->args.json && !run->failure_printed) {
+        struct dfota_error shown = *err;
+
+        cli_json_strip_paths(shown.message, sizeof(shown.message));
         cli_json_printed();
-        if (!dfota_release_report(stdout, &run->result, -1, err))
+        if (!dfota_release_report(stdout, &run->result, -1, &shown))
             cli_stdout_failed(errno);
     }
     run->failure_printed = true;

@@ -447,6 +447,6 @@ int main(int argc, char **argv)
     /* Every command's output checked here, once: a run whose standard output
      * was lost (>/dev/full, a closed pipe) never exits 0. */
     if (cli_wants_json(argc - 1, argv + 1))
-        cli_json_run(cmd->name);
+        cli_json_run(cmd->name, argc - 1, argv + 1);
     return cli_finish_stdout(cmd->name, cli_json_run_end(cmd->run(argc - 1, argv + 1)));
 }

@@ -26,15 +26,56 @@ bool cli_wants_json(int argc, char **argv)
 /* ---- --json for a whole run: exactly one document on standard output ---- */
 
 static struct {
+    int argc;            /* the command line, for cli_json_strip_paths() */
+    char **argv;
     const char *command; /* NULL: no --json */
     bool printed;        /* the command printed its document */
     bool failed;         /* `failure` holds the run's first failure */
     struct dfota_error failure;
 } json_run;
 
-void cli_json_run(const char *command)
+void cli_json_run(const char *command, int argc, char **argv)
 {
     json_run.command = command;
+    json_run.argc = argc;
+    json_run.argv = argv;
+}
+
+/* Replace every `from` in `message` (`cap` bytes) with `to`, a shorter string. */
+static void replace_all(char *message, size_t cap, const char *from, const char *to)
+{
+    size_t nf = strlen(from), nt = strlen(to);
+    char *at = message;
+
+    (void)cap;
+    if (nf == 0 || nt >= nf)
+        return;
+    while ((at = strstr(at, from)) != NULL) {
+        memmove(at + nt, at + nf, strlen(at + nf) + 1);
+        memcpy(at, to, nt);
+        at += nt;
+    }
+}
+
+void cli_json_strip_paths(char *message, size_t cap)
+{
+    const char *arg, *base;
+    int i;
+
+    for (i = 1; i < json_run.argc; i++) {
+        arg = json_run.argv[i];
+        /* --opt=PATH, file:PATH and file://PATH name the same path. */
+        if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL)
+            arg = strchr(arg, '=') + 1;
+        if (strncmp(arg, "file://", 7) == 0)
+            arg += 7;
+        else if (strncmp(arg, "file:", 5) == 0)
+            arg += 5;
+        base = strrchr(arg, '/');
+        if (base == NULL || base[1] == '\0')
+            continue;
+        replace_all(message, cap, arg, base + 1);
+    }
 }
 
 bool cli_json_wanted(void)
@@ -49,6 +90,7 @@ void cli_json_note_failure(enum dfota_status status, const char *message)
     json_run.failed = true;
     json_run.failure.status = status;
     (void)snprintf(json_run.failure.message, sizeof(json_run.failure.message), "%s", message);
+    cli_json_strip_paths(json_run.failure.message, sizeof(json_run.failure.message));
 }
 
 void cli_json_printed(void)
@@ -146,12 +188,14 @@ int cli_json_done(const char *command, struct dfota_json *j, int code)
 
 int cli_json_failure(const char *command, const struct dfota_error *err, int code)
 {
+    struct dfota_error shown = *err;
     struct dfota_json j;
 
+    cli_json_strip_paths(shown.message, sizeof(shown.message));
     dfota_json_init(&j, stdout);
     dfota_report_begin(&j, command);
     dfota_json_bool(&j, "ok", false);
-    dfota_report_error(&j, err);
+    dfota_report_error(&j, &shown);
     empty_members(&j, command);
     dfota_json_end(&j);
     return cli_json_done(command, &j, code);

@@ -19,16 +19,21 @@
 bool cli_wants_json(int argc, char **argv);
 
 /*
- * --json for a whole run. main() calls cli_json_run(CMD) when "--json" is
+ * --json for a whole run. main() calls cli_json_run(CMD, ...) when "--json" is
  * among CMD's options (cli_wants_json()); then exactly one JSON document is
  * printed on standard output, whatever happens: the command's own (through
  * cli_json_done()), or, when the command failed before printing one, the
  * failure document of cli_json_run_end() with the first failure the run
  * reported (cli_fail(), cli_usage_error(), cli_report() note it).
  */
-void cli_json_run(const char *command);
+void cli_json_run(const char *command, int argc, char **argv);
 bool cli_json_wanted(void);
 void cli_json_printed(void); /* the command printed its document itself */
+
+/* A document names no path of this machine: every path of the command line
+ * (an argument with a '/', also after --opt=, file: or file://) in `message`
+ * becomes its base name. */
+void cli_json_strip_paths(char *message, size_t cap);
 int cli_json_run_end(int rc); /* main(): the failure document if none was printed */
 
 /*

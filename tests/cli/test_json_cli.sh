@@ -132,6 +132,16 @@ run sign --json --key "$work/ec/private.pem" --passin pass:Wrong-2024 "$zip" -o 
 check "sign --json: a wrong passphrase" 1 stderr BAD_PASSPHRASE
 assert "sign --json: BAD_PASSPHRASE, no module code, no output" \
     jq -e '.ok == false and .error.status == "BAD_PASSPHRASE" and .error.module_error == null and .outputs == []' "$work/stdout"
+assert "sign --json: the key named by its base name, no path in the message" \
+    jq -e '(.error.message | contains("'"'"'private.pem'"'"'")) and (.error.message | contains("/") | not)' "$work/stdout"
+run release --json --old "$old" --new "$new" --key "$work/ec/private.pem" --passin pass:Wrong-2024 -o "$work/relbad"
+check "release --json: a wrong passphrase" 1 stderr BAD_PASSPHRASE
+assert "release --json: no path in the failure's message" \
+    jq -e '.error.status == "BAD_PASSPHRASE" and (.error.message | contains("/") | not)' "$work/stdout"
+run verify --json --pubkey "$work/missing/public.pem" "$signed"
+check "verify --json: a missing public key" 3
+assert "verify --json: no path in the message or the check's detail" \
+    jq -e '(.error.message | contains("/") | not) and ([.checks[]?.detail | contains("/")] | any | not)' "$work/stdout"
 assert "sign --json: nothing written" test ! -e "$out/bad_signed.zip"
 run sign --json --key "$work/ec/private.pem" --passin pass:$pass "$signed" -o "$out/twice.zip"
 check "sign --json: an already signed zip" 1
