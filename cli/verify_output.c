@@ -2,6 +2,8 @@
  * verify_output.c - the output verify, inspect and apply share (verify_output.h).
  */
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +61,8 @@ static void replace_all(char *message, size_t cap, const char *from, const char 
 
 void cli_json_strip_paths(char *message, size_t cap)
 {
+    char inside[PATH_MAX + 2];
+    struct stat sb;
     const char *arg, *base;
     int i;
 
@@ -72,9 +76,20 @@ void cli_json_strip_paths(char *message, size_t cap)
         else if (strncmp(arg, "file:", 5) == 0)
             arg += 5;
         base = strrchr(arg, '/');
-        if (base == NULL || base[1] == '\0')
+        if (base == NULL && strlen(arg) < sizeof(inside) - 1 && stat(arg, &sb) == 0 &&
+            S_ISDIR(sb.st_mode)) {
+            /* A directory given without a '/' (-o out): its files by base name. */
+            (void)snprintf(inside, sizeof(inside), "%s/", arg);
+            replace_all(message, cap, inside, "");
             continue;
-        replace_all(message, cap, arg, base + 1);
+        }
+        if (base == NULL || strlen(arg) >= sizeof(inside) - 1)
+            continue;
+        /* A file in a directory given (-o DIR): by its base name; the path itself too. */
+        (void)snprintf(inside, sizeof(inside), "%s%s", arg, base[1] == '\0' ? "" : "/");
+        replace_all(message, cap, inside, "");
+        if (base[1] != '\0')
+            replace_all(message, cap, arg, base + 1);
     }
 }
 

@@ -370,7 +370,7 @@ assert "--json: an unreadable passphrase file as JSON" jq -e '.ok == false and .
 release -o "$fail" --pubkey "$ec/public.pem" --json
 check "release --json: verification fails" 1
 assert "--json: the failed check as JSON" \
-    jq -e --arg f "'$fail/${name}_signed.zip': signature check: " \
+    jq -e --arg f "'${name}_signed.zip': signature check: " \
     '.ok == false and .error.status == "BAD_SIGNATURE"
      and (.error.message | startswith($f))
      and .error.module_error.BC25 == 6507' "$work/stdout"
