@@ -22,8 +22,8 @@ unset SOURCE_DATE_EPOCH PIN PKCS11_MODULE_PATH
 . "$(dirname "$0")/lib.sh"
 
 # libp11 0.4.12, the engine, never frees the method tables it makes (its
-# p11_load.c: "TODO: Move the global methods ... so they can be safely
-# deallocated"); in a sanitizer build LeakSanitizer would fail every run on
+# p11_load.c says the global methods are not safely deallocated yet); in a
+# sanitizer build LeakSanitizer would fail every run on
 # them. Full stacks, so that the suppressions name exactly those.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$src/tests/cli/pkcs11.lsan:print_suppressions=0"

@@ -487,19 +487,19 @@ class Check:
             act.pop()
         skip_rx = re.compile(skip) if skip else None
         m, n = len(pats), len(act)
-        seen, todo = set(), [(0, 0)]
-        while todo:
-            i, j = todo.pop()
+        seen, frontier = set(), [(0, 0)]
+        while frontier:
+            i, j = frontier.pop()
             if (i, j) in seen:
                 continue
             seen.add((i, j))
             if i < m and pats[i][2] is None:  # one line or more
                 if j < n:
-                    todo += [(i + 1, j + 1), (i, j + 1)]
+                    frontier += [(i + 1, j + 1), (i, j + 1)]
             elif i < m and j < n and pats[i][2].fullmatch(act[j]):
-                todo.append((i + 1, j + 1))
+                frontier.append((i + 1, j + 1))
             if j < n and skip_rx and skip_rx.search(act[j]):
-                todo.append((i, j + 1))
+                frontier.append((i, j + 1))
         if (m, n) in seen:
             return None, n - sum(1 for p in pats if p[2] is not None)
         i, j = max(seen)
