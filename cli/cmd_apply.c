@@ -363,36 +363,6 @@ static enum dfota_status run_with_state(const struct apply_args *a, const uint8_
     return st;
 }
 
-/* Exit code `code` of a failure already reported on stderr, also as a JSON document. */
-static int json_failure(const struct apply_args *a, enum dfota_status status, const char *message,
-                        int code)
-{
-    struct dfota_error err;
-
-    if (!a->json)
-        return code;
-    dfota_error_clear(&err);
-    err.status = status;
-    (void)snprintf(err.message, sizeof(err.message), "%s", message);
-    return cli_json_failure("apply", &err, code);
-}
-
-/* A library failure about `subject`: the message, the JSON document, the exit code. */
-static int apply_failure(const struct apply_args *a, const char *subject, struct dfota_error *err,
-                         int code)
-{
-    char message[DFOTA_ERROR_MESSAGE_MAX];
-
-    (void)cli_report_code("apply", subject, err, code);
-    if (subject != NULL) {
-        /* A document names files by their base name, never by a path of this machine. */
-        (void)snprintf(message, sizeof(message), "'%.64s': %.160s",
-                       dfota_report_base_name(subject), err->message);
-        (void)snprintf(err->message, sizeof(err->message), "%s", message);
-    }
-    return a->json ? cli_json_failure("apply", err, code) : code;
-}
-
 /*
  * The package or patch to apply: the file itself, or the .bin of a zip or
  * signed zip, whose zip safety (and, with --pubkey, signature) is checked
@@ -413,7 +383,7 @@ static int take_payload(const struct apply_args *a, const uint8_t *file, size_t 
     st = dfota_verify_payload(file, size, &opts, r, payload, payload_size);
     if (st != DFOTA_OK) {
         rc = cli_verification_error(r, false, &err);
-        return apply_failure(a, a->input, &err, rc);
+        return cli_report_code("apply", a->input, &err, rc);
     }
     if (r->signed_file && r->checks[DFOTA_CHECK_SIGNATURE].result != DFOTA_CHECK_PASSED &&
         !a->quiet)
@@ -519,9 +489,8 @@ int cmd_apply(int argc, char **argv)
         return rc;
     /* A completed update removes its state: NEW must be writable at the end. */
     if (a.state != NULL && !a.force && access(a.output, F_OK) == 0) {
-        rc = cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
-                      a.output);
-        return json_failure(&a, DFOTA_E_IO, "NEW exists (use --force to overwrite)", rc);
+        return cli_fail(CLI_EXIT_EXISTS, "apply", "'%s' exists (use --force to overwrite)",
+                        a.output);
     }
     if (a.urc) {
         printf("+QIND: \"FOTA\",\"START\"\n");
@@ -535,7 +504,7 @@ int cmd_apply(int argc, char **argv)
         st = dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
     if (st != DFOTA_OK) {
         free(file);
-        return apply_failure(&a, subject, &err, cli_exit_code(st));
+        return cli_report_code("apply", subject, &err, cli_exit_code(st));
     }
     rc = take_payload(&a, file, file_size, report, &input, &input_size);
     if (rc != CLI_EXIT_OK) {
@@ -611,7 +580,7 @@ int cmd_apply(int argc, char **argv)
         free(input);
         free(report);
         free(file);
-        return apply_failure(&a, subject, &err, foreign ? CLI_EXIT_FOREIGN : cli_exit_code(st));
+        return cli_report_code("apply", subject, &err, foreign ? CLI_EXIT_FOREIGN : cli_exit_code(st));
     }
     rc = cli_write_file("apply", a.output, image, image_size, a.force);
     /* The update is complete and NEW is written: the device flash is done with. */
@@ -625,12 +594,7 @@ int cmd_apply(int argc, char **argv)
     if (rc == CLI_EXIT_OK && !a.quiet && !a.urc)
         fprintf(stderr, "%s: %zu bytes rebuilt, target size and SHA-256 verified\n",
                 strcmp(a.output, "-") == 0 ? "<stdout>" : a.output, image_size);
-    if (rc != CLI_EXIT_OK)
-        rc = json_failure(&a, DFOTA_E_IO,
-                          rc == CLI_EXIT_EXISTS ? "NEW exists (use --force to overwrite)"
-                                                : "NEW could not be written",
-                          rc);
-    else if (a.json)
+    if (rc == CLI_EXIT_OK && a.json)
         rc = print_json(&a, file, file_size, report, is_package, &pkg, &patch_header,
                         have_patch, image, image_size);
     free(image);

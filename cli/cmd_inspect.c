@@ -327,23 +327,13 @@ int cmd_inspect(int argc, char **argv)
     dfota_error_clear(&err);
     if (cli_read_file(a.file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size,
                       &err) != DFOTA_OK) {
-        rc = cli_report("inspect", a.file, &err);
-        if (a.json) {
-            char message[DFOTA_ERROR_MESSAGE_MAX];
-
-            (void)snprintf(message, sizeof(message), "'%.64s': %.160s",
-                           dfota_report_base_name(a.file), err.message);
-            (void)snprintf(err.message, sizeof(err.message), "%s", message);
-            rc = cli_json_failure("inspect", &err, rc);
-        }
-        return rc;
+        return cli_report("inspect", a.file, &err); /* main() prints the document */
     }
     r = malloc(sizeof(*r));
     if (r == NULL) {
         free(data);
         dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
-        rc = cli_report("inspect", NULL, &err);
-        return a.json ? cli_json_failure("inspect", &err, rc) : rc;
+        return cli_report("inspect", NULL, &err);
     }
     /* Everything that needs nothing but the file: no images, a key only when given. */
     dfota_verify_options_init(&opts);

@@ -211,28 +211,16 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
     return cli_check_standard_streams("verify", NULL, 0, inputs, 3);
 }
 
-/* Read `path` for `a`; on failure the message (and the JSON document) and an exit code. */
-static int read_input(const struct verify_args *a, const char *path, size_t limit,
-                      uint8_t **data, size_t *size)
+/* Read `path`; on failure the message and an exit code (with --json, main()
+ * prints the failure's document, the file named by its base name). */
+static int read_input(const char *path, size_t limit, uint8_t **data, size_t *size)
 {
     struct dfota_error err;
-    int rc;
 
     dfota_error_clear(&err);
     if (cli_read_file(path, limit, data, size, &err) == DFOTA_OK)
         return CLI_EXIT_OK;
-    rc = cli_report("verify", path, &err);
-    if (a->json) {
-        /* The message names the file as given: a path on this machine, which the
-         * document never holds; the base name says which input it was. */
-        char message[DFOTA_ERROR_MESSAGE_MAX];
-
-        (void)snprintf(message, sizeof(message), "'%.64s': %.160s", dfota_report_base_name(path),
-                       err.message);
-        (void)snprintf(err.message, sizeof(err.message), "%s", message);
-        rc = cli_json_failure("verify", &err, rc);
-    }
-    return rc;
+    return cli_report("verify", path, &err);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -247,17 +235,15 @@ int cmd_verify(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc != CLI_EXIT_OK)
         return rc == CLI_HELP_SHOWN ? CLI_EXIT_OK : rc;
-    rc = read_input(&a, a.file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size);
+    rc = read_input(a.file, DFOTA_HOST_SIZE_MAX + DFOTA_CONTAINER_HEADER_MAX, &data, &size);
     if (rc == CLI_EXIT_OK && a.old_path != NULL)
-        rc = read_input(&a, a.old_path, DFOTA_HOST_SIZE_MAX, &old, &a.opts.old_size);
+        rc = read_input(a.old_path, DFOTA_HOST_SIZE_MAX, &old, &a.opts.old_size);
     if (rc == CLI_EXIT_OK && a.new_path != NULL)
-        rc = read_input(&a, a.new_path, DFOTA_HOST_SIZE_MAX, &new_, &a.opts.new_size);
+        rc = read_input(a.new_path, DFOTA_HOST_SIZE_MAX, &new_, &a.opts.new_size);
     rep = rc == CLI_EXIT_OK ? malloc(sizeof(*rep)) : NULL;
     if (rc == CLI_EXIT_OK && rep == NULL) {
         dfota_error_set(&err, DFOTA_E_NO_MEMORY, "out of memory");
         rc = cli_report("verify", NULL, &err);
-        if (a.json)
-            rc = cli_json_failure("verify", &err, rc);
     }
     if (rep != NULL) {
         a.opts.old_image = old;

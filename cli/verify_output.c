@@ -131,10 +131,26 @@ static void empty_members(struct dfota_json *j, const char *command)
     }
 }
 
+/* A failure as a document of `command`: the envelope with ok false and
+ * `err` (no path in its message), and the command's members, empty. */
+static int failure_document(const char *command, const struct dfota_error *err, int code)
+{
+    struct dfota_error shown = *err;
+    struct dfota_json j;
+
+    cli_json_strip_paths(shown.message, sizeof(shown.message));
+    dfota_json_init(&j, stdout);
+    dfota_report_begin(&j, command);
+    dfota_json_bool(&j, "ok", false);
+    dfota_report_error(&j, &shown);
+    empty_members(&j, command);
+    dfota_json_end(&j);
+    return cli_json_done(command, &j, code);
+}
+
 int cli_json_run_end(int rc)
 {
     struct dfota_error err;
-    struct dfota_json j;
 
     if (json_run.command == NULL || json_run.printed || rc == CLI_EXIT_OK)
         return rc;
@@ -145,13 +161,7 @@ int cli_json_run_end(int rc)
         err.status = rc == CLI_EXIT_USAGE ? DFOTA_E_INVALID_ARGUMENT : DFOTA_E_INTERNAL;
         (void)snprintf(err.message, sizeof(err.message), "failed with exit code %d", rc);
     }
-    dfota_json_init(&j, stdout);
-    dfota_report_begin(&j, json_run.command);
-    dfota_json_bool(&j, "ok", false);
-    dfota_report_error(&j, &err);
-    empty_members(&j, json_run.command);
-    dfota_json_end(&j);
-    return cli_json_done(json_run.command, &j, rc);
+    return failure_document(json_run.command, &err, rc);
 }
 
 void cli_json_begin_ok(struct dfota_json *j, const char *command)
@@ -201,20 +211,6 @@ int cli_json_done(const char *command, struct dfota_json *j, int code)
     return code;
 }
 
-int cli_json_failure(const char *command, const struct dfota_error *err, int code)
-{
-    struct dfota_error shown = *err;
-    struct dfota_json j;
-
-    cli_json_strip_paths(shown.message, sizeof(shown.message));
-    dfota_json_init(&j, stdout);
-    dfota_report_begin(&j, command);
-    dfota_json_bool(&j, "ok", false);
-    dfota_report_error(&j, &shown);
-    empty_members(&j, command);
-    dfota_json_end(&j);
-    return cli_json_done(command, &j, code);
-}
 
 void cli_format_dos_time(uint16_t time, uint16_t date, char out[20])
 {

@@ -24,7 +24,10 @@ bool cli_wants_json(int argc, char **argv);
  * printed on standard output, whatever happens: the command's own (through
  * cli_json_done()), or, when the command failed before printing one, the
  * failure document of cli_json_run_end() with the first failure the run
- * reported (cli_fail(), cli_usage_error(), cli_report() note it).
+ * reported (cli_fail(), cli_usage_error(), cli_report() note it): the
+ * envelope with ok false, and the members the command's document always
+ * has, empty ("outputs": [] for the commands that write files; a release's
+ * nulls and "pairs": []).
  */
 void cli_json_run(const char *command, int argc, char **argv);
 bool cli_json_wanted(void);
@@ -35,15 +38,6 @@ void cli_json_printed(void); /* the command printed its document itself */
  * becomes its base name. */
 void cli_json_strip_paths(char *message, size_t cap);
 int cli_json_run_end(int rc); /* main(): the failure document if none was printed */
-
-/*
- * A failure as a document of `command`: the envelope with ok false and
- * `err`, and the members the command's document always has, empty
- * ("outputs": [] for the commands that write files; a release's nulls and
- * "pairs": []). Returns `code`, or CLI_EXIT_IO when standard output cannot
- * be written.
- */
-int cli_json_failure(const char *command, const struct dfota_error *err, int code);
 
 /* The start of a command's success document: the envelope, ok true, error null. */
 void cli_json_begin_ok(struct dfota_json *j, const char *command);
