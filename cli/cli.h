@@ -255,6 +255,10 @@ char *cli_replace_suffix(const char *path, const char *old_suffix, const char *n
 bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
                     unsigned long *value);
 
+/* The same, and a power of two (--erase-size, --write-align, --segment-size). */
+bool cli_parse_pow2(const char *text, unsigned long min, unsigned long max,
+                    unsigned long *value);
+
 /* Print `s` as a JSON string literal (quotes and escapes included). */
 void cli_json_string(FILE *out, const char *s);
 

@@ -67,12 +67,6 @@ static void urc_progress(void *ctx, unsigned percent)
 }
 
 /* Parse a power of two in [min, max]. */
-static bool parse_pow2(const char *text, unsigned long min, unsigned long max,
-                       unsigned long *value)
-{
-    return cli_parse_uint(text, min, max, value) && (*value & (*value - 1)) == 0;
-}
-
 struct apply_args {
     const char *old_path, *input, *output, *state, *public_key;
     bool cut, cut_torn;
@@ -135,14 +129,14 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
                 return cli_usage_error("apply", "--module '%s' is not bc25 or ec200", optarg);
             break;
         case OPT_ERASE_SIZE:
-            if (!parse_pow2(optarg, 256, DFOTA_PATCH_SEGMENT_SIZE_MAX, &v))
+            if (!cli_parse_pow2(optarg, 256, DFOTA_PATCH_SEGMENT_SIZE_MAX, &v))
                 return cli_usage_error("apply",
                                        "--erase-size '%s' is not a power of two in 256..%u",
                                        optarg, DFOTA_PATCH_SEGMENT_SIZE_MAX);
             a->erase_size = (uint32_t)v;
             break;
         case OPT_WRITE_ALIGN:
-            if (!parse_pow2(optarg, 1, DFOTA_APPLY_WRITE_ALIGN_MAX, &v))
+            if (!cli_parse_pow2(optarg, 1, DFOTA_APPLY_WRITE_ALIGN_MAX, &v))
                 return cli_usage_error("apply",
                                        "--write-align '%s' is not a power of two in 1..%u",
                                        optarg, DFOTA_APPLY_WRITE_ALIGN_MAX);

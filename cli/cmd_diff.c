@@ -83,9 +83,8 @@ int cli_parse_diff_option(const char *command, int opt, const char *arg,
             return cli_usage_error(command, "--codec '%s' is not range or zstd", arg);
         return CLI_EXIT_OK;
     case CLI_OPT_SEGMENT_SIZE:
-        if (!cli_parse_uint(arg, DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX,
-                            &value) ||
-            (value & (value - 1)) != 0)
+        if (!cli_parse_pow2(arg, DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX,
+                            &value))
             return cli_usage_error(command,
                                    "--segment-size '%s' is not a power of two in %u..%u", arg,
                                    DFOTA_PATCH_SEGMENT_SIZE_MIN, DFOTA_PATCH_SEGMENT_SIZE_MAX);

@@ -72,11 +72,6 @@ static void on_signal(int sig)
     _exit(0);
 }
 
-static bool pow2(unsigned long v)
-{
-    return v != 0 && (v & (v - 1)) == 0;
-}
-
 static int parse_args(int argc, char **argv, struct module_args *a)
 {
     const char *given[sizeof(module_options) / sizeof(module_options[0])] = {NULL};
@@ -140,13 +135,13 @@ static int parse_args(int argc, char **argv, struct module_args *a)
             a->opts.timeout = (unsigned)v;
             break;
         case OPT_ERASE_SIZE:
-            if (!cli_parse_uint(optarg, 256, 65536, &v) || !pow2(v))
+            if (!cli_parse_pow2(optarg, 256, 65536, &v))
                 return cli_usage_error(COMMAND, "--erase-size '%s' is not a power of two in "
                                                 "256..65536", optarg);
             a->opts.erase_size = (uint32_t)v;
             break;
         case OPT_WRITE_ALIGN:
-            if (!cli_parse_uint(optarg, 1, 256, &v) || !pow2(v))
+            if (!cli_parse_pow2(optarg, 1, 256, &v))
                 return cli_usage_error(COMMAND, "--write-align '%s' is not a power of two in "
                                                 "1..256", optarg);
             a->opts.write_align = (uint32_t)v;

@@ -161,14 +161,14 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
             a->json = true;
             break;
         case OPT_ERASE_SIZE:
-            if (!cli_parse_uint(optarg, 256, 1u << 20, &value) || (value & (value - 1)) != 0)
+            if (!cli_parse_pow2(optarg, 256, 1u << 20, &value))
                 return cli_usage_error("verify", "--erase-size '%s' is not a power of two in "
                                          "256..1048576",
                                          optarg);
             a->opts.erase_size = (uint32_t)value;
             break;
         case OPT_WRITE_ALIGN:
-            if (!cli_parse_uint(optarg, 1, 256, &value) || (value & (value - 1)) != 0)
+            if (!cli_parse_pow2(optarg, 1, 256, &value))
                 return cli_usage_error("verify", "--write-align '%s' is not a power of two in 1..256",
                                          optarg);
             a->opts.write_align = (uint32_t)value;

@@ -425,6 +425,12 @@ bool cli_parse_uint(const char *text, unsigned long min, unsigned long max,
     return true;
 }
 
+bool cli_parse_pow2(const char *text, unsigned long min, unsigned long max,
+                    unsigned long *value)
+{
+    return cli_parse_uint(text, min, max, value) && (*value & (*value - 1)) == 0;
+}
+
 bool cli_source_date_epoch(const char *command, uint64_t *seconds)
 {
     const char *text = getenv("SOURCE_DATE_EPOCH");
