@@ -472,9 +472,9 @@ static void remove_update_state(const struct module *m)
 
     state_path(m, "flash.bin", path);
     (void)unlink(path);
-    state_path(m, "pending", path);
-    (void)unlink(path);
     state_path(m, "update.pack", path);
+    (void)unlink(path);
+    state_path(m, "urc_max", path);
     (void)unlink(path);
 }
 
@@ -583,23 +583,19 @@ static void run_update(struct module *m, unsigned urc_max)
         say(m, "RDY"); /* the module restarts on the new firmware */
 }
 
-/* Accept `pkg` for an update: DIR/update.pack, and DIR/pending for mode 0. */
-static bool accept_package(struct module *m, const uint8_t *pkg, size_t size, bool pending,
-                           unsigned urc_max)
+/* Accept `pkg` for an update: DIR/urc_max, then DIR/update.pack (a boot runs it). */
+static bool accept_package(struct module *m, const uint8_t *pkg, size_t size, unsigned urc_max)
 {
     char path[PATH_MAX], text[32];
     struct dfota_error err;
 
-    state_path(m, "update.pack", path);
-    if (write_atomic(path, pkg, size, &err) != DFOTA_OK)
+    /* The URC count first: once update.pack is there, a boot runs the update with it. */
+    (void)snprintf(text, sizeof(text), "%u\n", urc_max);
+    state_path(m, "urc_max", path);
+    if (write_atomic(path, (const uint8_t *)text, strlen(text), &err) != DFOTA_OK)
         return false;
-    if (pending) {
-        (void)snprintf(text, sizeof(text), "%u\n", urc_max);
-        state_path(m, "pending", path);
-        if (write_atomic(path, (const uint8_t *)text, strlen(text), &err) != DFOTA_OK)
-            return false;
-    }
-    return true;
+    state_path(m, "update.pack", path);
+    return write_atomic(path, pkg, size, &err) == DFOTA_OK;
 }
 
 /* At boot: an update accepted and not finished runs now (forced upgrade). */
@@ -614,16 +610,10 @@ static void boot(struct module *m)
     state_path(m, "update.pack", path);
     if (!exists(path))
         return;
-    state_path(m, "pending", path);
+    state_path(m, "urc_max", path);
     if (read_all(path, &text, &size, &err) == DFOTA_OK) {
         urc_max = (unsigned)strtoul((const char *)text, NULL, 10);
         free(text);
-    } else {
-        state_path(m, "urc_max", path);
-        if (read_all(path, &text, &size, &err) == DFOTA_OK) {
-            urc_max = (unsigned)strtoul((const char *)text, NULL, 10);
-            free(text);
-        }
     }
     if (urc_max > 100)
         urc_max = 100;
@@ -764,7 +754,7 @@ static void bc_http_update(struct module *m, const char *url)
             code = 6507; /* a package that fails its check is not kept */
             (void)unlink(path);
         }
-        else if (!accept_package(m, dl.data, dl.size, false, 100))
+        else if (!accept_package(m, dl.data, dl.size, 100))
             code = 6505;
     }
     say(m, "+QIND: \"FOTA\",\"HTTPEND\",%u", code);
@@ -843,7 +833,7 @@ static void bc_qfotadl(struct module *m, const struct param *p, size_t n)
             cme(m, 6507);
             return;
         }
-        if (!accept_package(m, pkg, size, false, 100)) {
+        if (!accept_package(m, pkg, size, 100)) {
             free(pkg);
             cme(m, 6505);
             return;
@@ -877,11 +867,10 @@ static bool urc_max_ok(unsigned long v)
 static void ec_accept(struct module *m, uint8_t *data, size_t size, unsigned long mode,
                       unsigned long up_max)
 {
-    char path[PATH_MAX], text[16];
     struct dfota_error err;
     enum dfota_status st = check_package(m, data, size, &err);
 
-    if (st == DFOTA_OK && !accept_package(m, data, size, mode == 0, (unsigned)up_max))
+    if (st == DFOTA_OK && !accept_package(m, data, size, (unsigned)up_max))
         st = DFOTA_E_IO;
     free(data);
     if (st != DFOTA_OK) {
@@ -890,10 +879,6 @@ static void ec_accept(struct module *m, uint8_t *data, size_t size, unsigned lon
         say(m, "+QIND: \"FOTA\",\"END\",%u", fota_code(m, st));
         return;
     }
-    /* The URC count survives a power cut of the update. */
-    (void)snprintf(text, sizeof(text), "%lu\n", up_max);
-    state_path(m, "urc_max", path);
-    (void)write_atomic(path, (const uint8_t *)text, strlen(text), &err);
     if (mode == 0)
         say(m, "RDY"); /* reboot first; the update runs at boot */
     boot(m);

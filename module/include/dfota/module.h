@@ -12,8 +12,9 @@
  *   model         the model it was created as
  *   firmware.bin  the running firmware (ATI reads its revision string)
  *   ufs/          the user file system (BC25/BC32: fota.pack, MCU files)
- *   update.pack   the package of an update accepted and not finished
- *   pending       upgrade mode 0: the update starts at the next boot
+ *   update.pack   the package of an update accepted and not finished: the
+ *                 next boot runs it (upgrade mode 0, or after a power cut)
+ *   urc_max       that update's number of progress URCs
  *   flash.bin     the device flash of the update in progress, a shared
  *                 mapping written as each flash operation happens
  *
@@ -55,7 +56,7 @@ const char *dfota_module_models(void);
 
 /*
  * Boot the module (a first start creates the state; an update in progress
- * or pending runs at once, printing its URCs), then read AT commands from
+ * runs at once, printing its URCs), then read AT commands from
  * `in_fd` and answer on `out_fd` until end of input. Returns DFOTA_OK at
  * end of input; DFOTA_E_POWER_CUT when the armed cut fired (nothing more
  * was printed: the device lost power, its state is on disk);
