@@ -148,6 +148,17 @@ static unsigned ec_ftp_code(CURLcode rc, bool too_large)
     }
 }
 
+/* The code `model` reports for a transfer that ended with `rc`. */
+static unsigned failure_code(const struct module_model *model, enum url_scheme scheme,
+                             CURLcode rc, long status, bool too_large, bool connected)
+{
+    if (model->family == FAMILY_BC)
+        return bc_code(rc, status, too_large);
+    if (scheme == SCHEME_FTP)
+        return ec_ftp_code(rc, too_large);
+    return ec_http_code(rc, too_large, connected);
+}
+
 void module_download(const struct module_model *model, enum url_scheme scheme, const char *url,
                      size_t limit, unsigned urc_max, const char *ca_file, unsigned timeout,
                      download_progress_fn progress, void *ctx, struct download *out)
@@ -156,7 +167,7 @@ void module_download(const struct module_model *model, enum url_scheme scheme, c
     struct transfer t;
     CURL *curl;
     CURLcode rc;
-    long status = 0, connect_code = 0;
+    long status = 0;
     curl_off_t connected_at = 0;
 
     memset(out, 0, sizeof(*out));
@@ -168,14 +179,14 @@ void module_download(const struct module_model *model, enum url_scheme scheme, c
     t.ctx = ctx;
     if (!initialised) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            out->code = model->family == FAMILY_BC ? 6509 : scheme == SCHEME_FTP ? 601 : 701;
+            out->code = failure_code(model, scheme, CURLE_OUT_OF_MEMORY, 0, false, false);
             return;
         }
         initialised = true;
     }
     curl = curl_easy_init();
     if (curl == NULL) {
-        out->code = model->family == FAMILY_BC ? 6509 : scheme == SCHEME_FTP ? 601 : 729;
+        out->code = failure_code(model, scheme, CURLE_OUT_OF_MEMORY, 0, false, false);
         return;
     }
     curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -199,7 +210,6 @@ void module_download(const struct module_model *model, enum url_scheme scheme, c
     rc = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(curl, CURLINFO_CONNECT_TIME_T, &connected_at);
-    (void)connect_code;
     curl_easy_cleanup(curl);
     if (rc == CURLE_FILESIZE_EXCEEDED || rc == CURLE_ABORTED_BY_CALLBACK)
         t.too_large = true;
@@ -210,15 +220,12 @@ void module_download(const struct module_model *model, enum url_scheme scheme, c
         }
         if (out->data == NULL)
             out->data = malloc(1);
-        out->code = out->data != NULL ? 0 : model->family == FAMILY_BC ? 6509 : 729;
+        out->code = out->data != NULL
+                        ? 0
+                        : failure_code(model, scheme, CURLE_OUT_OF_MEMORY, 0, false, false);
         return;
     }
-    if (model->family == FAMILY_BC)
-        out->code = bc_code(rc, status, t.too_large);
-    else if (scheme == SCHEME_FTP)
-        out->code = ec_ftp_code(rc, t.too_large);
-    else
-        out->code = ec_http_code(rc, t.too_large, connected_at > 0);
+    out->code = failure_code(model, scheme, rc, status, t.too_large, connected_at > 0);
     free(out->data);
     out->data = NULL;
     out->size = 0;
