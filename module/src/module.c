@@ -20,6 +20,7 @@
 
 #include "dfota/container.h"
 #include "dfota/devsim.h"
+#include "dfota/output.h"
 #include "dfota/revision.h"
 #include "dfota/sha256.h"
 #include "module_impl.h"
@@ -169,48 +170,25 @@ static enum dfota_status read_all(const char *path, uint8_t **data, size_t *size
     return DFOTA_OK;
 }
 
-/* Temporary file, fsync, rename, directory fsync: a file is whole or absent. */
+/* A state file, whole or as it was: through an output set (dfota/output.h),
+ * the one way dfota writes files. */
 static enum dfota_status write_atomic(const char *path, const uint8_t *data, size_t size,
                                       struct dfota_error *err)
 {
-    char tmp[PATH_MAX], dir[PATH_MAX];
-    const char *slash;
-    size_t done = 0;
-    ssize_t n;
-    int fd;
+    struct dfota_output_set set;
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    enum dfota_status st;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-        return dfota_error_set(err, DFOTA_E_IO, "'%s': path too long", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return dfota_error_set(err, DFOTA_E_IO, "cannot create '%s': %s", tmp, strerror(errno));
-    while (done < size) {
-        n = write(fd, data + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    if (done != size || fsync(fd) != 0) {
-        (void)close(fd);
-        (void)unlink(tmp);
-        return dfota_error_set(err, DFOTA_E_IO, "cannot write '%s'", tmp);
-    }
-    (void)close(fd);
-    if (rename(tmp, path) != 0) {
-        (void)unlink(tmp);
-        return dfota_error_set(err, DFOTA_E_IO, "cannot rename '%s': %s", tmp, strerror(errno));
-    }
-    slash = strrchr(path, '/');
     (void)snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
                    slash ? path : ".");
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        (void)close(fd);
-    }
-    return DFOTA_OK;
+    st = dfota_output_open(&set, dir, ".module", 1, DFOTA_OUTPUT_FORCE, NULL, NULL, err);
+    if (st == DFOTA_OK)
+        st = dfota_output_add(&set, slash ? slash + 1 : path, 0644, data, size, err);
+    if (st == DFOTA_OK)
+        st = dfota_output_commit(&set, err);
+    dfota_output_close(&set);
+    return st;
 }
 
 static bool exists(const char *path)
