@@ -182,14 +182,10 @@ void cli_json_file_item(struct dfota_json *j, const char *path, const uint8_t *d
 
 void cli_json_zip_entry(struct dfota_json *j, const struct dfota_zip_payload *entry)
 {
-    char when[32];
+    char when[20];
     uint8_t sha[32];
-    unsigned date = entry->dos_date, time = entry->dos_time;
 
-    /* The DOS fields as stored, as dfota_report_entry() writes them. */
-    (void)snprintf(when, sizeof(when), "%04u-%02u-%02uT%02u:%02u:%02u", 1980u + (date >> 9),
-                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
-                   (time & 31u) * 2u);
+    dfota_report_dos_time(entry->dos_time, entry->dos_date, 'T', when);
     cli_sha256(entry->content, entry->content_size, sha);
     dfota_json_object(j, "entry", true);
     dfota_json_string(j, "name", entry->name);
@@ -214,9 +210,7 @@ int cli_json_done(const char *command, struct dfota_json *j, int code)
 
 void cli_format_dos_time(uint16_t time, uint16_t date, char out[20])
 {
-    (void)snprintf(out, 20, "%04u-%02u-%02u %02u:%02u:%02u", 1980u + (date >> 9),
-                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
-                   (time & 31u) * 2u);
+    dfota_report_dos_time(time, date, ' ', out);
 }
 
 void cli_sha256(const uint8_t *data, size_t size, uint8_t out[32])

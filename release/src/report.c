@@ -215,19 +215,22 @@ void dfota_report_file(struct dfota_json *j, const char *name, size_t size,
     dfota_json_end(j);
 }
 
+void dfota_report_dos_time(unsigned time, unsigned date, char separator, char out[20])
+{
+    (void)snprintf(out, 20, "%04u-%02u-%02u%c%02u:%02u:%02u", 1980u + ((date >> 9) & 127u),
+                   (date >> 5) & 15u, date & 31u, separator, (time >> 11) & 31u,
+                   (time >> 5) & 63u, (time & 31u) * 2u);
+}
+
 void dfota_report_entry(struct dfota_json *j, const struct dfota_verify_report *r)
 {
-    char when[32];
-    unsigned date = r->entry_dos_date, time = r->entry_dos_time;
+    char when[20];
 
     if (r->entry_name[0] == '\0') {
         dfota_json_null(j, "entry");
         return;
     }
-    /* The DOS fields as stored: a zip has no time zone (dfota writes UTC). */
-    (void)snprintf(when, sizeof(when), "%04u-%02u-%02uT%02u:%02u:%02u", 1980u + (date >> 9),
-                   (date >> 5) & 15u, date & 31u, time >> 11, (time >> 5) & 63u,
-                   (time & 31u) * 2u);
+    dfota_report_dos_time(r->entry_dos_time, r->entry_dos_date, 'T', when);
     dfota_json_object(j, "entry", true);
     dfota_json_string(j, "name", r->entry_name);
     dfota_json_string(j, "time", when);

@@ -79,6 +79,10 @@ void dfota_json_write_string(FILE *out, const char *s);
  * `seconds` is 0 (unset) or after 9999-12-31T23:59:59Z. */
 bool dfota_report_utc(uint64_t seconds, char out[64]);
 
+/* A zip entry's DOS time and date as stored (a zip has no time zone; dfota
+ * writes UTC), "YYYY-MM-DDTHH:MM:SS" with `separator` for the 'T'. */
+void dfota_report_dos_time(unsigned time, unsigned date, char separator, char out[20]);
+
 /* ---- the shared shapes (docs/report.schema.json, "$defs") -------------- */
 
 /*
