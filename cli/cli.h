@@ -349,6 +349,9 @@ bool cli_flush_stdout(void);
  * flushed standard output itself). */
 void cli_stdout_failed(int errnum);
 
+/* SHA-256 of `size` bytes (the whole file a report names). */
+void cli_sha256(const uint8_t *data, size_t size, uint8_t out[32]);
+
 /* "  <label> <SHA-256 of data, hex>" on `out` (`label` padded to 14 columns): -v output. */
 void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size);
 

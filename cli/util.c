@@ -694,15 +694,21 @@ int cli_finish_stdout(const char *command, int rc)
     return state == STDOUT_FAILED && rc == CLI_EXIT_OK ? CLI_EXIT_IO : rc;
 }
 
-void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size)
+void cli_sha256(const uint8_t *data, size_t size, uint8_t out[32])
 {
     struct dfota_sha256 ctx;
-    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
-    char hex[2 * DFOTA_SHA256_DIGEST_SIZE + 1];
 
     dfota_sha256_init(&ctx);
     dfota_sha256_update(&ctx, data, size);
-    dfota_sha256_final(&ctx, digest);
+    dfota_sha256_final(&ctx, out);
+}
+
+void cli_print_sha256(FILE *out, const char *label, const uint8_t *data, size_t size)
+{
+    uint8_t digest[DFOTA_SHA256_DIGEST_SIZE];
+    char hex[2 * DFOTA_SHA256_DIGEST_SIZE + 1];
+
+    cli_sha256(data, size, digest);
     dfota_hex(digest, sizeof(digest), hex);
     fprintf(out, "  %-14s %s\n", label, hex);
 }

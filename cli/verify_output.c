@@ -213,15 +213,6 @@ void cli_format_dos_time(uint16_t time, uint16_t date, char out[20])
     dfota_report_dos_time(time, date, ' ', out);
 }
 
-void cli_sha256(const uint8_t *data, size_t size, uint8_t out[32])
-{
-    struct dfota_image_info info;
-
-    memset(out, 0, 32);
-    if (dfota_image_info_compute(data, size, &info, NULL) == DFOTA_OK)
-        memcpy(out, info.sha256, 32);
-}
-
 int cli_verification_error(const struct dfota_verify_report *r, bool hint,
                            struct dfota_error *err)
 {

@@ -56,8 +56,6 @@ int cli_json_done(const char *command, struct dfota_json *j, int code);
 /* A zip entry's DOS time and date as "YYYY-MM-DD HH:MM:SS". */
 void cli_format_dos_time(uint16_t time, uint16_t date, char out[20]);
 
-/* SHA-256 of `size` bytes (the whole file a report names). */
-void cli_sha256(const uint8_t *data, size_t size, uint8_t out[32]);
 
 /*
  * The error of a verification that failed: the first failed check's status
